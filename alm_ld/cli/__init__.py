@@ -1,0 +1,84 @@
+"""The ``alm-ld`` command line.
+
+Each subcommand lives in its own module exposing ``register(subparsers)``; this module only
+dispatches and turns :class:`~alm_ld.errors.AlmLdError` into a printed problem and its exit code
+(see :mod:`alm_ld.errors` for the codes). No traceback ever reaches a user for a known error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+
+from alm_ld import __version__
+from alm_ld.errors import EXIT_UNAVAILABLE, EXIT_USAGE, AlmLdError
+
+# Subcommand modules, in the order they appear in --help.
+COMMAND_MODULES = (
+    "validate_cmd", "ingest_cmd", "query_cmd", "dump_cmd", "harvest_cmd", "serve_cmd",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with our usage code and a one-line hint."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="alm-ld",
+        description="Article-level metrics as linked data.",
+        epilog="Exit codes: 0 ok, 1 invalid input, 2 usage error, 3 partial upstream failure, "
+        "4 store unavailable.",
+    )
+    parser.add_argument("--version", action="version", version=f"alm-ld {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"alm_ld.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"alm_ld.cli.{name}":
+                continue  # command not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def print_problem(error: AlmLdError, as_json: bool = False) -> None:
+    """Show an error the way the CLI always does: one readable block on stderr."""
+    if as_json:
+        sys.stderr.write(json.dumps(error.to_problem(), indent=2) + "\n")
+        return
+    sys.stderr.write(f"alm-ld: {error.title}: {error.detail}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except AlmLdError as error:
+        print_problem(error)
+        return error.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("alm-ld: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as error:
+        sys.stderr.write(f"alm-ld: {error.strerror or error}: {error.filename or ''}\n")
+        return EXIT_UNAVAILABLE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

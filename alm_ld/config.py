@@ -1,0 +1,103 @@
+"""Settings: the only module that reads the environment.
+
+Everything else receives a :class:`Settings` object, so tests build one per test and nothing is
+decided at import time. Every setting has a sensible default so ``make run`` needs none.
+
+=============================  ============================================  =====================
+variable                       meaning                                       default
+=============================  ============================================  =====================
+ALM_LD_STORE                   store spec: ``oxigraph:PATH``, ``memory:``,   ``oxigraph:./var/store``
+                               ``sparql:QUERY_URL[;UPDATE_URL]``
+ALM_LD_BASE_URL                public base URL of the service                ``http://127.0.0.1:8080``
+ALM_LD_TOKENS                  comma-separated bearer tokens for POST /feeds (none: ingest closed)
+ALM_LD_MAILTO                  contact e-mail sent to providers (polite pool) (none)
+ALM_LD_QUERY_TIMEOUT           SPARQL query timeout in seconds               ``10``
+ALM_LD_RESULT_LIMIT            max rows of a SPARQL SELECT result            ``10000``
+ALM_LD_MAX_BODY                max request body in bytes                     ``20000000``
+ALM_LD_HTTP_TIMEOUT            harvest connect/read timeout in seconds       ``10``
+ALM_LD_HTTP_RETRIES            harvest retries on 429/5xx/connection errors  ``4``
+ALM_LD_JUMP_THRESHOLD          alert: max increase per day (discussion)      ``500``
+ALM_LD_DISAGREE_FACTOR         alert: sources disagreeing beyond this factor ``2.0``
+ALM_LD_<PROVIDER>_API          base URL override of a provider's API         provider's own
+ALM_LD_<PROVIDER>_RATE         requests per second for a provider            provider's own
+=============================  ============================================  =====================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from alm_ld.errors import ConfigError
+
+DEFAULT_STORE = "oxigraph:./var/store"
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type = float) -> Any:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return kind(default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number; unset it or give e.g. {default}.")
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r} must not be negative.")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All knobs of alm-ld in one immutable object."""
+
+    store: str = DEFAULT_STORE
+    base_url: str = "http://127.0.0.1:8080"
+    tokens: tuple[str, ...] = ()
+    mailto: str | None = None
+    query_timeout: float = 10.0
+    result_limit: int = 10000
+    max_body: int = 20_000_000
+    http_timeout: float = 10.0
+    http_retries: int = 4
+    jump_threshold: int = 500
+    disagree_factor: float = 2.0
+    provider_api: Mapping[str, str] = field(default_factory=dict)
+    provider_rate: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read ``ALM_LD_*`` variables; keyword overrides (e.g. from CLI options) win."""
+        env = os.environ if environ is None else environ
+        provider_api: dict[str, str] = {}
+        provider_rate: dict[str, float] = {}
+        for key, value in env.items():
+            if not key.startswith("ALM_LD_"):
+                continue
+            if key.endswith("_API") and value:
+                provider_api[key[len("ALM_LD_"):-len("_API")].lower()] = value.rstrip("/")
+            elif key.endswith("_RATE") and value:
+                provider_rate[key[len("ALM_LD_"):-len("_RATE")].lower()] = _number(env, key, 1.0)
+        tokens = tuple(t.strip() for t in env.get("ALM_LD_TOKENS", "").split(",") if t.strip())
+        settings = cls(
+            store=env.get("ALM_LD_STORE") or DEFAULT_STORE,
+            base_url=(env.get("ALM_LD_BASE_URL") or cls.base_url).rstrip("/"),
+            tokens=tokens,
+            mailto=env.get("ALM_LD_MAILTO") or None,
+            query_timeout=_number(env, "ALM_LD_QUERY_TIMEOUT", 10.0),
+            result_limit=_number(env, "ALM_LD_RESULT_LIMIT", 10000, int),
+            max_body=_number(env, "ALM_LD_MAX_BODY", 20_000_000, int),
+            http_timeout=_number(env, "ALM_LD_HTTP_TIMEOUT", 10.0),
+            http_retries=_number(env, "ALM_LD_HTTP_RETRIES", 4, int),
+            jump_threshold=_number(env, "ALM_LD_JUMP_THRESHOLD", 500, int),
+            disagree_factor=_number(env, "ALM_LD_DISAGREE_FACTOR", 2.0),
+            provider_api=provider_api,
+            provider_rate=provider_rate,
+        )
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        return replace(settings, **overrides) if overrides else settings
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (tests and CLI options)."""
+        return replace(self, **changes)

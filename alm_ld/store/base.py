@@ -1,0 +1,109 @@
+"""The one small interface every store backend implements.
+
+Backends are chosen by a spec string (``oxigraph:PATH``, ``memory:``,
+``sparql:QUERY_URL[;UPDATE_URL]``) through :func:`alm_ld.store.open_store`. Everything above the
+store (pipeline, web, analytics) talks to this interface only, and always with plain SPARQL
+strings: oxrdflib runs strings natively in Oxigraph but sends prepared queries to rdflib's slow
+engine, so prepared queries are never used.
+
+Contract for implementers (the parametrised suite in ``tests/store/`` checks it on every backend):
+
+* ``add_graph`` writes a whole named graph in one transaction: after a crash the graph is either
+  complete or absent. A graph that already exists is replaced only via ``replace=True``.
+* ``query`` evaluates SELECT/ASK/CONSTRUCT/DESCRIBE over the union of all graphs (the default
+  graph is the union), raising ``MalformedQuery`` for syntax errors and ``QueryTimeout`` when
+  ``timeout`` seconds pass — and then the evaluation is really stopped.
+* ``query_serialized`` returns results already serialised in one of the SPARQL result formats or
+  RDF formats, streaming where the backend can, so large results never sit in memory twice.
+* ``dump`` streams every quad (N-Quads or TriG) so that loading it elsewhere gives an isomorphic
+  dataset.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO, Literal
+
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+
+
+@dataclass
+class QueryResult:
+    """A backend-neutral result: rows for SELECT, a boolean for ASK, a graph otherwise."""
+
+    form: QueryForm
+    variables: list[str] = field(default_factory=list)
+    rows: list[dict[str, Node]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+
+class Store(ABC):
+    """A quad store holding one named graph per ingested feed plus the vocabulary graph."""
+
+    spec: str
+
+    @abstractmethod
+    def add_graph(self, name: URIRef, graph: Graph | bytes, *, replace: bool = False) -> None:
+        """Write ``graph`` (Graph or N-Triples bytes) as named graph ``name``, atomically."""
+
+    @abstractmethod
+    def has_graph(self, name: URIRef) -> bool: ...
+
+    @abstractmethod
+    def graph_names(self) -> list[URIRef]: ...
+
+    @abstractmethod
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> QueryResult: ...
+
+    @abstractmethod
+    def query_serialized(
+        self,
+        sparql: str,
+        media_type: str,
+        *,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        timeout: float | None = None,
+        limit: int | None = None,
+    ) -> tuple[str, Iterable[bytes]]:
+        """Results as (media type, chunks of bytes) in the requested format."""
+
+    @abstractmethod
+    def update(self, sparql: str) -> None:
+        """Internal SPARQL Update (never reachable from the public endpoint)."""
+
+    @abstractmethod
+    def dump(self, out: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None: ...
+
+    @abstractmethod
+    def load_dump(self, data: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None: ...
+
+    def quads_count(self) -> int:
+        result = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(result.rows[0]["n"]) if result.rows else 0
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release files and connections."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def iter_chunks(self, data: bytes, size: int = 65536) -> Iterator[bytes]:
+        for start in range(0, len(data), size):
+            yield data[start:start + size]
