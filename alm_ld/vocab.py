@@ -7,6 +7,8 @@ term name is an error at import rather than a silently wrong triple.
 
 from __future__ import annotations
 
+from functools import cache
+
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD, ClosedNamespace, DefinedNamespace
 
@@ -16,11 +18,14 @@ ALM_NS = "https://w3id.org/alm-ld/vocab#"
 METRICS_NS = "https://w3id.org/alm-ld/metrics/"
 RELATIONS_NS = "https://w3id.org/alm-ld/relations/"
 SOURCES_NS = "https://w3id.org/alm-ld/sources/"
+CATEGORIES_NS = "https://w3id.org/alm-ld/categories/"
+MAPPINGS_NS = "https://w3id.org/alm-ld/mappings/"
 ID_NS = "https://w3id.org/alm-ld/id/"
 VOCAB_GRAPH = URIRef("https://w3id.org/alm-ld/vocab")
 
 METRICS = Namespace(METRICS_NS)
 RELATIONS = Namespace(RELATIONS_NS)
+CATEGORY = Namespace(CATEGORIES_NS)
 SOURCES = Namespace(SOURCES_NS)
 QB = Namespace("http://purl.org/linked-data/cube#")
 CITO = Namespace("http://purl.org/spar/cito/")
@@ -39,8 +44,14 @@ CORE_RELATIONS = (
 CATEGORIES = ("viewed", "saved", "discussed", "cited", "recommended")
 
 
+@cache
+def vocab_graph() -> Graph:
+    """The packaged vocabulary, parsed once per process. Callers must not modify it."""
+    return Graph().parse(vocab_path(), format="turtle")
+
+
 def _alm_terms() -> list[str]:
-    graph = Graph().parse(vocab_path(), format="turtle")
+    graph = vocab_graph()
     names = set()
     for subject in graph.subjects(RDF.type, None):
         if isinstance(subject, URIRef) and str(subject).startswith(ALM_NS):
@@ -50,8 +61,81 @@ def _alm_terms() -> list[str]:
 
 ALM = ClosedNamespace(ALM_NS, _alm_terms())
 
+
+def _scheme_members(scheme_iri: str) -> dict[str, URIRef]:
+    graph = vocab_graph()
+    members = {}
+    for concept in graph.subjects(SKOS.inScheme, URIRef(scheme_iri)):
+        text = str(concept)
+        if isinstance(concept, URIRef) and text.startswith(scheme_iri):
+            members[text[len(scheme_iri):]] = concept
+    return dict(sorted(members.items()))
+
+
+@cache
+def metric_concepts() -> dict[str, URIRef]:
+    """Metric concept id (``views``, ``html-views``, …) → IRI, without the categories."""
+    return _scheme_members(METRICS_NS)
+
+
+@cache
+def relation_concepts() -> dict[str, URIRef]:
+    """Relation concept id (``cites``, ``discusses``, …) → IRI, without the categories."""
+    return _scheme_members(RELATIONS_NS)
+
+
+@cache
+def _category_index() -> dict[str, str]:
+    graph = vocab_graph()
+    index: dict[str, str] = {}
+    for concept in list(metric_concepts().values()) + list(relation_concepts().values()):
+        node: URIRef | None = concept
+        seen = set()
+        while node is not None and node not in seen:
+            seen.add(node)
+            if str(node).startswith(CATEGORIES_NS):
+                index[str(concept)] = str(node)[len(CATEGORIES_NS):]
+                break
+            node = next(iter(graph.objects(node, SKOS.broader)), None)
+    return index
+
+
+def category_of(concept_iri: str) -> str | None:
+    """The PLOS ALM category (``viewed``, ``saved``, …) of a metric or relation concept IRI,
+    found by following ``skos:broader`` to a top concept; ``None`` for unknown concepts."""
+    return _category_index().get(str(concept_iri))
+
+
+def concept_label(concept_iri: str) -> str | None:
+    """The English ``skos:prefLabel`` of a concept (or category), ``None`` if unknown."""
+    label = vocab_graph().value(URIRef(str(concept_iri)), SKOS.prefLabel)
+    return None if label is None else str(label)
+
+
+def metric_iri(value: str) -> URIRef | None:
+    """IRI of a metric named by id or by full IRI; ``None`` if not in the vocabulary."""
+    concepts = metric_concepts()
+    if value in concepts:
+        return concepts[value]
+    if value.startswith(METRICS_NS) and value[len(METRICS_NS):] in concepts:
+        return URIRef(value)
+    return None
+
+
+def relation_iri(value: str) -> URIRef | None:
+    """IRI of a relation named by id or by full IRI; ``None`` if not in the vocabulary."""
+    concepts = relation_concepts()
+    if value in concepts:
+        return concepts[value]
+    if value.startswith(RELATIONS_NS) and value[len(RELATIONS_NS):] in concepts:
+        return URIRef(value)
+    return None
+
 __all__ = [
-    "ALM", "ALM_NS", "CATEGORIES", "CITO", "CORE_METRICS", "CORE_RELATIONS", "DCTERMS",
+    "ALM", "ALM_NS", "CATEGORIES", "CATEGORIES_NS", "CATEGORY", "CITO", "CORE_METRICS",
+    "CORE_RELATIONS", "DCTERMS",
     "DefinedNamespace", "ID_NS", "METRICS", "METRICS_NS", "OWL", "PROV", "QB", "RDF", "RDFS",
     "RELATIONS", "RELATIONS_NS", "SCHEMA", "SKOS", "SOURCES", "SOURCES_NS", "VOCAB_GRAPH", "XSD",
+    "category_of", "concept_label", "metric_concepts", "metric_iri", "relation_concepts",
+    "relation_iri", "vocab_graph",
 ]
