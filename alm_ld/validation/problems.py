@@ -1,0 +1,89 @@
+"""``Problem`` and ``Report``: the one currency of validation.
+
+The CLI, ``POST /validate`` and ingest all show the same objects, so a provider sees the same
+path, rule id and advice wherever a feed is checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def jsonpath(parts: Iterable[str | int]) -> str:
+    """``["items", 3, "value"]`` → ``$.items[3].value``; odd keys as ``$['@context']``."""
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN_KEY.match(part):
+            out += "." + part
+        else:
+            out += "[" + json.dumps(part, ensure_ascii=False).replace('"', "'") + "]"
+    return out
+
+
+def excerpt(value: Any, limit: int = 60) -> str:
+    """A short JSON rendering of a value for messages."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a feed: where (JSONPath), which rule, what to do, how bad."""
+
+    path: str
+    rule: str
+    message: str
+    severity: Severity = "error"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "rule": self.rule, "message": self.message,
+                "severity": self.severity}
+
+
+@dataclass
+class Report:
+    """The outcome of validating one feed against one profile."""
+
+    profile: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        """Valid means no errors; warnings never make a feed invalid."""
+        return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"valid": self.valid, "profile": self.profile,
+                "problems": [p.to_dict() for p in self.problems]}
+
+
+def unique(problems: Iterable[Problem]) -> list[Problem]:
+    """Drop exact repeats (several schema branches can report the same fault), keep order."""
+    seen: set[Problem] = set()
+    out = []
+    for problem in problems:
+        if problem not in seen:
+            seen.add(problem)
+            out.append(problem)
+    return out

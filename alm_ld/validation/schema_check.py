@@ -1,0 +1,161 @@
+"""JSON-Schema checking of feeds, with messages a provider can act on.
+
+Two engines, one answer: ``jsonschema_rs`` decides quickly whether a feed is schema-valid (the
+common case for harvester output and large pushes); only when it is not does ``jsonschema``
+(with its ``FormatChecker``) walk the feed to report every error. So the problems reported are
+always jsonschema's, whichever path was taken. Validators are compiled once per profile.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+
+from alm_ld.resources import load_json, schema_path
+from alm_ld.validation.problems import Problem, excerpt, jsonpath
+from alm_ld.vocab import CORE_METRICS, CORE_RELATIONS
+
+PROFILES = ("base", "strict")
+SCHEMA_FILES = {"base": "feed-base.schema.json", "strict": "feed-strict.schema.json"}
+DISCLOSURE_KEYS = (
+    "dataSources", "metricDefinitions", "collectionMethod", "limitations", "changeLog",
+    "aggregationMethod", "updateFrequency", "accessMethod", "consistencyAcrossClients",
+    "consistencyAcrossMethods", "qualityMonitoring", "independentVerification",
+    "correctionProcess",
+)
+
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+               int: "an integer", float: "a number", type(None): "null"}
+
+
+def schema_document(profile: str) -> dict[str, Any]:
+    return load_json(schema_path(SCHEMA_FILES[profile]))
+
+
+@cache
+def _validators(profile: str) -> tuple[Any, jsonschema.Draft202012Validator]:
+    schema = schema_document(profile)
+    fast = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+    detailed = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return fast, detailed
+
+
+def warm_up() -> None:
+    """Compile both profiles now (servers call this at start-up)."""
+    for profile in PROFILES:
+        _validators(profile)
+
+
+def _quickly_valid(fast: Any, doc: object) -> bool:
+    try:
+        return bool(fast.is_valid(doc))
+    except (ValueError, TypeError, OverflowError):
+        return False  # something jsonschema_rs cannot take (huge int, …): use the slow path
+
+
+def schema_problems(doc: object, profile: str) -> list[Problem]:
+    """Every JSON-Schema problem of ``doc`` under ``profile``, in document order."""
+    fast, detailed = _validators(profile)
+    if _quickly_valid(fast, doc):
+        return []
+    errors = sorted(detailed.iter_errors(doc), key=lambda e: _order_key(list(e.absolute_path)))
+    problems: list[Problem] = []
+    for error in errors:
+        problems.extend(_translate(error, profile))
+    return problems
+
+
+def _order_key(path: list[Any]) -> list[tuple[int, Any]]:
+    return [(0, p) if isinstance(p, int) else (1, str(p)) for p in path]
+
+
+def _describe(schema: Any) -> str:
+    if isinstance(schema, dict) and schema.get("description"):
+        return " Expected: " + schema["description"]
+    return ""
+
+
+def _kind(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _translate(error: jsonschema.ValidationError, profile: str) -> Iterator[Problem]:
+    parts = list(error.absolute_path)
+    path = jsonpath(parts)
+    keyword = str(error.validator)
+    value = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if keyword == "required":
+        yield from _missing(parts, value, error.validator_value, schema, profile)
+    elif keyword == "additionalProperties" and isinstance(value, dict):
+        allowed = sorted(schema.get("properties", {}))
+        for key in value:
+            if key in allowed:
+                continue
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            yield Problem(jsonpath([*parts, key]), "schema.additionalProperties",
+                          f"Unknown property '{key}': it is not part of the alm-ld feed format "
+                          f"here and JSON-LD processors would silently drop it.{hint} Remove "
+                          f"it or use one of: {', '.join(allowed)}.")
+    elif keyword == "enum" and parts and parts[-1] in ("metric", "relation"):
+        kind = str(parts[-1])
+        core = CORE_METRICS if kind == "metric" else CORE_RELATIONS
+        yield Problem(path, "unknown-concept",
+                      f"{excerpt(value)} is not a {kind} of the alm-ld vocabulary, which the "
+                      f"strict profile requires. Use a concept id such as "
+                      f"{', '.join(core)} (all ids: GET /vocab), or validate with the base "
+                      "profile to use an extension concept IRI.")
+    elif keyword == "type":
+        yield Problem(path, "schema.type",
+                      f"{excerpt(value)} is {_kind(value)}, but {error.validator_value} is "
+                      f"needed here.{_describe(schema)}")
+    elif keyword in ("enum", "const"):
+        options = error.validator_value if keyword == "enum" else [error.validator_value]
+        yield Problem(path, f"schema.{keyword}",
+                      f"{excerpt(value)} is not allowed here; use "
+                      f"{' or '.join(excerpt(o) for o in options[:8])}.{_describe(schema)}")
+    elif keyword == "minimum":
+        yield Problem(path, "schema.minimum",
+                      f"{excerpt(value)} is below the minimum {error.validator_value}."
+                      f"{_describe(schema)}")
+    elif keyword in ("format", "anyOf"):
+        what = error.validator_value if keyword == "format" else "date or date-time"
+        yield Problem(path, "schema.format",
+                      f"{excerpt(value)} is not a valid {what}.{_describe(schema)}")
+    elif keyword in ("pattern", "minLength"):
+        yield Problem(path, f"schema.{keyword}",
+                      f"{excerpt(value)} does not have the required form.{_describe(schema)}")
+    else:
+        yield Problem(path, f"schema.{keyword}", f"{error.message}.{_describe(schema)}")
+
+
+def _missing(parts: list[Any], value: Any, required: Any, schema: dict[str, Any],
+             profile: str) -> Iterator[Problem]:
+    if not isinstance(value, dict):
+        return
+    props = schema.get("properties", {})
+    for name in required:
+        if name in value:
+            continue
+        target = jsonpath([*parts, name])
+        if profile == "strict" and (name == "disclosure" or (
+                parts == ["disclosure"] and name in DISCLOSURE_KEYS)):
+            yield Problem(target, "disclosure-missing",
+                          f"The strict profile needs the NISO RP-25-2016 disclosure item "
+                          f"'{name}'. Add it with a non-empty text or URL (see "
+                          "docs/feed-format.md, Disclosure).")
+        elif name == "periodStart":
+            yield Problem(target, "schema.required",
+                          "An interval count needs 'periodStart' (the start of the counted "
+                          "period). Add it, or use \"aggregation\": \"cumulative\".")
+        else:
+            yield Problem(target, "schema.required",
+                          f"Missing required property '{name}'. Add it."
+                          f"{_describe(props.get(name))}")

@@ -1,0 +1,187 @@
+"""The rules of DESIGN.md §1 that JSON Schema cannot express.
+
+They run on whatever parts of a feed are well-typed, so a feed with schema errors still gets
+every semantic problem reported too (a provider fixes everything in one round). Fields with the
+wrong type are left to the schema check and skipped here.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from alm_ld.errors import InvalidIdentifier
+from alm_ld.identifiers import work_iri
+from alm_ld.validation.problems import Problem, excerpt, jsonpath
+from alm_ld.validation.schema_check import DISCLOSURE_KEYS
+from alm_ld.vocab import METRICS_NS, SOURCES_NS
+
+CLOCK_SKEW = timedelta(minutes=5)
+# A date (no time) is "after generated" only if no time zone on earth had reached it yet.
+_EARLIEST_ZONE = timedelta(hours=14)
+
+When = date | datetime
+
+
+def parse_when(text: object) -> When | None:
+    """A date or an offset date-time, or None when the text is neither (the schema reports it)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
+
+
+def _as_day(value: When) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _key_of(value: When | None, raw: object) -> str | None:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return None if raw is None else str(raw)
+
+
+@lru_cache(maxsize=65536)
+def _work(text: str) -> str | InvalidIdentifier:
+    try:
+        return work_iri(text)
+    except InvalidIdentifier as error:
+        return error
+
+
+def _strip(value: object, namespace: str) -> object:
+    if isinstance(value, str) and value.startswith(namespace) and len(value) > len(namespace):
+        return value[len(namespace):]
+    return value
+
+
+def _token(value: object) -> str | None:
+    """A hashable stand-in for any JSON value (wrongly typed fields can be lists or objects)."""
+    return value if value is None or isinstance(value, str) else excerpt(value, 200)
+
+
+class _Checker:
+    def __init__(self, doc: dict[str, Any], profile: str) -> None:
+        self.doc = doc
+        self.profile = profile
+        self.problems: list[Problem] = []
+        generated = parse_when(doc.get("generated"))
+        self.limit = generated + CLOCK_SKEW if isinstance(generated, datetime) else None
+        self.counts: dict[tuple, int] = {}
+        self.events: dict[str, int] = {}
+
+    def add(self, parts: list[str | int], rule: str, message: str,
+            severity: str = "error") -> None:
+        self.problems.append(Problem(jsonpath(parts), rule, message, severity))  # type: ignore
+
+    def identifier(self, parts: list[str | int], value: object) -> str | None:
+        if not isinstance(value, str) or not value:
+            return None
+        result = _work(value)
+        if isinstance(result, InvalidIdentifier):
+            self.add(parts, "identifier", result.detail)
+            return None
+        return result
+
+    def when(self, parts: list[str | int], value: object) -> When | None:
+        parsed = parse_when(value)
+        if parsed is None or self.limit is None:
+            return parsed
+        late = (parsed > self.limit if isinstance(parsed, datetime)
+                else parsed > (self.limit.astimezone(UTC) + _EARLIEST_ZONE).date())
+        if late:
+            self.add(parts, "date-after-generated",
+                     f"{excerpt(value)} is later than the feed's 'generated' time "
+                     f"({self.doc['generated']}, 5 minutes of clock skew allowed). Fix the "
+                     "date, or set 'generated' to when the feed was really produced.")
+        return parsed
+
+    def count(self, i: int, item: dict[str, Any]) -> None:
+        base: list[str | int] = ["items", i]
+        work = self.identifier([*base, "work"], item.get("work"))
+        start = self.when([*base, "periodStart"], item.get("periodStart"))
+        end = self.when([*base, "periodEnd"], item.get("periodEnd"))
+        self.when([*base, "retrieved"], item.get("retrieved"))
+        if start is not None and end is not None:
+            both_times = isinstance(start, datetime) and isinstance(end, datetime)
+            later = start > end if both_times else _as_day(start) > _as_day(end)
+            if later:
+                self.add([*base, "periodStart"], "period-order",
+                         f"periodStart {item['periodStart']} is after periodEnd "
+                         f"{item['periodEnd']}; the period must start before it ends. Swap "
+                         "or correct them.")
+        if work is None:
+            return
+        key = tuple(_token(part) for part in (
+            work, _strip(item.get("metric"), METRICS_NS), _strip(item.get("source"), SOURCES_NS),
+            item.get("aggregation"), _key_of(start, item.get("periodStart")),
+            _key_of(end, item.get("periodEnd"))))
+        first = self.counts.setdefault(key, i)
+        if first != i:
+            self.add(base, "duplicate-count",
+                     f"This count has the same work, metric, source, aggregation and period "
+                     f"as $.items[{first}] (identifiers compared after normalisation). Send "
+                     "one value per key: remove one, or tell them apart by source or period.")
+
+    def event(self, i: int, item: dict[str, Any]) -> None:
+        base: list[str | int] = ["items", i]
+        self.identifier([*base, "object"], item.get("object"))
+        self.when([*base, "occurred"], item.get("occurred"))
+        event_id = item.get("id")
+        if isinstance(event_id, str):
+            first = self.events.setdefault(event_id, i)
+            if first != i:
+                self.add([*base, "id"], "duplicate-event",
+                         f"Event id {excerpt(event_id)} is already used by $.items[{first}]. "
+                         "Every event needs its own id; remove the repeat.")
+
+    def work(self, i: int, item: dict[str, Any]) -> None:
+        base: list[str | int] = ["items", i]
+        self.identifier([*base, "id"], item.get("id"))
+        same_as = item.get("sameAs")
+        if isinstance(same_as, list):
+            for j, other in enumerate(same_as):
+                self.identifier([*base, "sameAs", j], other)
+
+    def disclosure(self) -> None:
+        disclosure = self.doc.get("disclosure")
+        if not isinstance(disclosure, dict):
+            return
+        severity = "error" if self.profile == "strict" else "warning"
+        for key in disclosure:
+            if key in DISCLOSURE_KEYS:
+                continue
+            close = difflib.get_close_matches(key, DISCLOSURE_KEYS, n=1)
+            hint = f"Did you mean '{close[0]}'? " if close else ""
+            self.add(["disclosure", key], "disclosure-unknown-key",
+                     f"'{key}' is not a NISO RP-25-2016 disclosure key. {hint}Known keys: "
+                     f"{', '.join(DISCLOSURE_KEYS)}.", severity)
+
+    def run(self) -> list[Problem]:
+        self.disclosure()
+        items = self.doc.get("items")
+        if isinstance(items, list):
+            handlers = {"Count": self.count, "Event": self.event, "Work": self.work}
+            for i, item in enumerate(items):
+                kind = item.get("type") if isinstance(item, dict) else None
+                if isinstance(kind, str):
+                    handler = handlers.get(kind)
+                    if handler is not None:
+                        handler(i, item)
+        return self.problems
+
+
+def semantic_problems(doc: object, profile: str) -> list[Problem]:
+    """Identifier forms, period order, dates after ``generated``, duplicates, disclosure keys."""
+    if not isinstance(doc, dict):
+        return []
+    return _Checker(doc, profile).run()
