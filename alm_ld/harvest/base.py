@@ -1,0 +1,164 @@
+"""What every provider module has in common: the harvester contract and item builders.
+
+A provider turns one work into feed items (DESIGN.md §1) or says why it could not:
+:class:`WorkNotFound` (the provider does not know the work — skipped, not failed),
+:class:`~alm_ld.errors.UpstreamFormatChanged` (an expected field is missing or has another type —
+the work fails with a message naming provider and field) or another
+:class:`~alm_ld.errors.HarvestError`. The run loop (:mod:`alm_ld.harvest.run`) carries on with
+the other works either way, so one upstream change never loses a whole harvest.
+
+Numbers are never invented: a missing count is omitted, a count given as a string is parsed,
+and anything else is a format change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from alm_ld.errors import UpstreamFormatChanged
+from alm_ld.harvest.http import Clock, Fetched, ProviderClient
+from alm_ld.identifiers import WorkId
+
+EVENT_ID_BASE = "https://w3id.org/alm-ld/id/event/"
+CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
+CC_BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
+CC_BY = "https://creativecommons.org/licenses/by/4.0/"
+
+DISCLOSURE_KEYS = (
+    "dataSources", "metricDefinitions", "collectionMethod", "limitations", "changeLog",
+    "aggregationMethod", "updateFrequency", "accessMethod", "consistencyAcrossClients",
+    "consistencyAcrossMethods", "qualityMonitoring", "independentVerification",
+    "correctionProcess",
+)
+
+
+class WorkNotFound(Exception):
+    """The provider has nothing about this work (404, empty result, ``hitCount: 0``)."""
+
+    def __init__(self, provider: str, work: str, url: str | None = None) -> None:
+        super().__init__(f"{provider} does not know {work}")
+        self.provider, self.work, self.url = provider, work, url
+
+
+def rfc3339(moment: datetime) -> str:
+    """UTC date-time with a ``Z``, seconds precision (stable, sortable, validator-friendly)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def minted_event_id(provider: str, *parts: str) -> str:
+    """A stable event IRI for upstreams that give none: same parts, same id."""
+    digest = hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
+    return f"{EVENT_ID_BASE}{provider}/{digest}"
+
+
+class Harvester(ABC):
+    """One upstream provider. Subclasses set the class attributes and :meth:`harvest_work`."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    provider_iri: ClassVar[str]
+    default_base_url: ClassVar[str]
+    disclosure: ClassVar[Mapping[str, str]]
+    accepts: ClassVar[tuple[str, ...]] = ("doi",)
+
+    def __init__(self, client: ProviderClient, *, max_pages: int = 20,
+                 clock: Clock | None = None) -> None:
+        self.client = client
+        self.max_pages = max(1, max_pages)
+        self.clock = clock or client.clock
+
+    # -- contract ---------------------------------------------------------------------------
+    @abstractmethod
+    def harvest_work(self, work: WorkId) -> list[dict[str, Any]]:
+        """Feed items about ``work``; raise :class:`WorkNotFound` or a HarvestError."""
+
+    def check_accepts(self, work: WorkId) -> bool:
+        return work.scheme in self.accepts
+
+    # -- helpers for subclasses ---------------------------------------------------------------
+    def changed(self, fetched: Fetched | None, field: str, why: str) -> UpstreamFormatChanged:
+        url = fetched.url if fetched else None
+        return UpstreamFormatChanged(
+            f"{self.name}: upstream format changed: field {field!r} {why}"
+            + (f" in {url}" if url else ""),
+            provider=self.name, url=url, status_code=fetched.status if fetched else None,
+            body_excerpt=fetched.excerpt() if fetched else None, field=field)
+
+    def field(self, data: Any, path: str, kind: type | tuple[type, ...], fetched: Fetched,
+              *, required: bool = True) -> Any:
+        """Walk ``a.b.c`` in ``data``; a missing or mistyped step is a format change.
+
+        With ``required=False`` a missing *last* step gives None (absent = unknown).
+        """
+        current = data
+        steps = path.split(".")
+        for index, step in enumerate(steps):
+            if not isinstance(current, dict):
+                raise self.changed(fetched, ".".join(steps[:index]) or "(body)",
+                                   f"is {type(current).__name__}, expected an object")
+            if step not in current or current[step] is None:
+                if not required and index == len(steps) - 1:
+                    return None
+                raise self.changed(fetched, path, "is missing")
+            current = current[step]
+        if kind is int and isinstance(current, bool):
+            raise self.changed(fetched, path, "is a boolean, expected a number")
+        if not isinstance(current, kind):
+            expected = kind.__name__ if isinstance(kind, type) else "/".join(
+                k.__name__ for k in kind)
+            raise self.changed(fetched, path, f"is {type(current).__name__}, expected {expected}")
+        return current
+
+    def count_value(self, raw: Any, field: str, fetched: Fetched) -> int | None:
+        """A non-negative count from an int or a digit string; None when absent."""
+        if raw is None:
+            return None
+        if isinstance(raw, bool):
+            raise self.changed(fetched, field, "is a boolean, expected a count")
+        if isinstance(raw, int):
+            value = raw
+        elif isinstance(raw, str) and raw.strip().isdigit():
+            value = int(raw.strip())
+        elif isinstance(raw, float) and raw.is_integer():
+            value = int(raw)
+        else:
+            raise self.changed(fetched, field, f"is {raw!r}, expected a whole number")
+        if value < 0:
+            raise self.changed(fetched, field, f"is negative ({value})")
+        return value
+
+    def count(self, work: str, metric: str, value: int, fetched: Fetched, *,
+              source: str | None = None, aggregation: str = "cumulative",
+              period_start: str | None = None, period_end: str | None = None,
+              evidence: str | None = None) -> dict[str, Any]:
+        retrieved = rfc3339(fetched.retrieved)
+        item: dict[str, Any] = {
+            "type": "Count", "work": work, "metric": metric, "value": value,
+            "aggregation": aggregation,
+        }
+        if period_start:
+            item["periodStart"] = period_start
+        item["periodEnd"] = period_end or fetched.retrieved.date().isoformat()
+        item["source"] = source or self.name
+        item["retrieved"] = retrieved
+        item["evidence"] = evidence or fetched.url
+        return item
+
+    def event(self, event_id: str, subject: str, relation: str, obj: str, occurred: str,
+              fetched: Fetched, *, license: str, source: str | None = None,
+              evidence: str | None = None) -> dict[str, Any]:
+        return {
+            "type": "Event", "id": event_id, "subject": subject, "relation": relation,
+            "object": obj, "occurred": occurred, "source": source or self.name,
+            "license": license, "evidence": evidence or fetched.url,
+        }
+
+
+def iso_date(value: date | datetime) -> str:
+    return value.isoformat()

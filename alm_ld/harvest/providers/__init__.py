@@ -1,0 +1,1 @@
+"""One module per upstream provider; :mod:`alm_ld.harvest.registry` lists them by name."""
