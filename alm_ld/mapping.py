@@ -1,0 +1,332 @@
+"""Feed → RDF, following docs/MODEL.md (pure: no IO, no clock, no randomness).
+
+Everything that depends on the store — the feed's ``alm:sequence``, the ingest time and activity,
+the content hash and the observations a new count revises — comes in as :class:`IngestContext`,
+so the same inputs always give the same triples.
+
+One generator (:func:`feed_statements`) decides *what* is said; two sinks decide *how* it is
+written: :func:`map_feed_ntriples` builds N-Triples text directly (the fast default, used by
+ingest) and :func:`map_feed` builds an rdflib :class:`~rdflib.Graph`. A test proves the two
+give isomorphic graphs, and that the JSON-LD route (:func:`map_feed_via_jsonld`: pyld's RDF of
+the raw feed, post-processed to the model) gives the same graph too — which also checks that
+the JSON-LD context and this module agree on what every feed key means.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from alm_ld.identifiers import InvalidIdentifier, is_absolute_iri, work_iri
+from alm_ld.vocab import ALM_NS, ID_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_INTEGER, XSD_DATE, XSD_DATETIME = XSD + "integer", XSD + "date", XSD + "dateTime"
+PROV = "http://www.w3.org/ns/prov#"
+QB_OBSERVATION = "http://purl.org/linked-data/cube#Observation"
+CITO_CITES = "http://purl.org/spar/cito/cites"
+DCTERMS = "http://purl.org/dc/terms/"
+OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
+SCHEMA_NAME = "http://schema.org/name"
+
+DISCLOSURE_KEYS = (
+    "dataSources", "metricDefinitions", "collectionMethod", "limitations", "changeLog",
+    "aggregationMethod", "updateFrequency", "accessMethod", "consistencyAcrossClients",
+    "consistencyAcrossMethods", "qualityMonitoring", "independentVerification",
+    "correctionProcess",
+)
+
+
+def alm(term: str) -> str:
+    return ALM_NS + term
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys and IRIs
+
+
+def canonical_json(doc: Any) -> bytes:
+    """The byte form whose hash identifies a feed's content (key order and spacing ignored)."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def content_hash(doc: Any) -> str:
+    return hashlib.sha256(canonical_json(doc)).hexdigest()
+
+
+def concept_iri(value: str, namespace: str) -> str:
+    """A concept id (``citations``) in ``namespace``; an absolute IRI stays as it is."""
+    return value if is_absolute_iri(value) else namespace + value
+
+
+def subject_iri(value: str) -> str:
+    """Event subjects: a work identifier is normalised so citations meet the cited work's node;
+    anything else (a Wikipedia page over http, a tweet) stays as given."""
+    try:
+        return work_iri(value)
+    except InvalidIdentifier:
+        return value
+
+
+def observation_key(work: str, metric: str, source: str, aggregation: str,
+                    period_start: str | None, period_end: str) -> str:
+    """The identity of a count without its value: ``work|metric|source|aggregation|start|end``
+    (IRIs in full, ``aggregation`` as the feed word, a missing start as the empty string)."""
+    return "|".join((work, metric, source, aggregation, period_start or "", period_end))
+
+
+def observation_iri(key: str, value: int) -> str:
+    """``almid:obs/<first 32 hex of sha256(key|value)>``: the same count is always one node."""
+    digest = hashlib.sha256(f"{key}|{int(value)}".encode()).hexdigest()[:32]
+    return f"{ID_NS}obs/{digest}"
+
+
+def temporal_datatype(text: str) -> str:
+    return XSD_DATE if len(text) == 10 else XSD_DATETIME
+
+
+# ---------------------------------------------------------------------------------------------
+# The statements
+
+
+@dataclass(frozen=True)
+class IngestContext:
+    """What the store knows at ingest time (see the module docstring)."""
+
+    sequence: int
+    ingested_at: str
+    content_hash: str
+    ingest_iri: str
+    previous: Mapping[str, str] = field(default_factory=dict)
+    """observation key → IRI of the key's current observation before this feed."""
+
+
+@dataclass
+class MappedFeed:
+    """The outcome of mapping: the triples plus the numbers ingest reports."""
+
+    feed_iri: str
+    items: int = 0
+    observations: int = 0
+    events: int = 0
+    keys: dict[str, str] = field(default_factory=dict)
+    """observation key → observation IRI, for every count in the feed."""
+
+
+# An object is either ("iri", value), ("bnode", label) or ("lit", lexical, datatype | None).
+Obj = tuple[str, ...]
+Statement = tuple[str, str, Obj]
+
+
+def _iri(value: str) -> Obj:
+    return ("iri", value)
+
+
+def _lit(value: str, datatype: str | None = None) -> Obj:
+    return ("lit", value, datatype) if datatype else ("lit", value)
+
+
+def feed_keys(doc: Mapping[str, Any]) -> dict[str, str]:
+    """observation key → observation IRI for every ``Count`` of ``doc`` (needed before mapping
+    to look up which stored observations the new counts revise)."""
+    provider = doc["provider"]["id"]
+    keys: dict[str, str] = {}
+    for item in doc.get("items", ()):
+        if item.get("type") == "Count":
+            key = _count_key(item, provider)
+            keys[key] = observation_iri(key, item["value"])
+    return keys
+
+
+def _count_key(item: Mapping[str, Any], provider: str) -> str:
+    source = item.get("source")
+    return observation_key(
+        work_iri(item["work"]), concept_iri(item["metric"], METRICS_NS),
+        concept_iri(source, SOURCES_NS) if source else provider,
+        item["aggregation"], item.get("periodStart"), item["periodEnd"])
+
+
+def feed_statements(doc: Mapping[str, Any], ctx: IngestContext,
+                    summary: MappedFeed | None = None) -> Iterator[Statement]:
+    """Every triple of the feed's named graph, in document order. ``doc`` must be valid."""
+    feed = doc["id"]
+    provider = doc["provider"]["id"]
+    generated = doc["generated"]
+    summary = summary if summary is not None else MappedFeed(feed)
+    works: set[str] = set()
+    items = doc.get("items", ())
+    observations = events = 0
+
+    for item in items:
+        kind = item.get("type")
+        if kind == "Count":
+            observations += 1
+            key = _count_key(item, provider)
+            value = int(item["value"])
+            obs = observation_iri(key, value)
+            summary.keys[key] = obs
+            work = work_iri(item["work"])
+            works.add(work)
+            source = item.get("source")
+            yield obs, RDF_TYPE, _iri(QB_OBSERVATION)
+            yield obs, RDF_TYPE, _iri(alm("Observation"))
+            yield obs, alm("work"), _iri(work)
+            yield obs, alm("metric"), _iri(concept_iri(item["metric"], METRICS_NS))
+            yield obs, alm("source"), _iri(
+                concept_iri(source, SOURCES_NS) if source else provider)
+            yield obs, alm("value"), _lit(str(value), XSD_INTEGER)
+            yield obs, alm("aggregation"), _iri(alm(item["aggregation"]))
+            start = item.get("periodStart")
+            if start:
+                yield obs, alm("periodStart"), _lit(start, temporal_datatype(start))
+            end = item["periodEnd"]
+            yield obs, alm("periodEnd"), _lit(end, temporal_datatype(end))
+            retrieved = item.get("retrieved")
+            if retrieved:
+                yield obs, alm("retrieved"), _lit(retrieved, XSD_DATETIME)
+            yield obs, PROV + "generatedAtTime", _lit(retrieved or generated, XSD_DATETIME)
+            yield obs, PROV + "wasGeneratedBy", _iri(ctx.ingest_iri)
+            if item.get("evidence"):
+                yield obs, PROV + "wasDerivedFrom", _iri(item["evidence"])
+            before = ctx.previous.get(key)
+            if before and before != obs:
+                yield obs, PROV + "wasRevisionOf", _iri(before)
+        elif kind == "Event":
+            events += 1
+            event = item["id"]
+            subject = subject_iri(item["subject"])
+            obj = work_iri(item["object"])
+            works.add(obj)
+            relation = concept_iri(item["relation"], RELATIONS_NS)
+            source = item.get("source")
+            yield event, RDF_TYPE, _iri(alm("Event"))
+            yield event, alm("subject"), _iri(subject)
+            yield event, alm("relation"), _iri(relation)
+            yield event, alm("object"), _iri(obj)
+            yield event, alm("occurred"), _lit(item["occurred"], XSD_DATETIME)
+            yield event, alm("source"), _iri(
+                concept_iri(source, SOURCES_NS) if source else provider)
+            if item.get("license"):
+                yield event, DCTERMS + "license", _iri(item["license"])
+            if item.get("evidence"):
+                yield event, PROV + "wasDerivedFrom", _iri(item["evidence"])
+            if relation == RELATIONS_NS + "cites":
+                works.add(subject)
+                yield subject, CITO_CITES, _iri(obj)
+        elif kind == "Work":
+            work = work_iri(item["id"])
+            works.add(work)
+            if item.get("title"):
+                yield work, DCTERMS + "title", _lit(item["title"])
+            if item.get("issued"):
+                yield work, DCTERMS + "issued", _lit(item["issued"],
+                                                     temporal_datatype(item["issued"]))
+            for same in item.get("sameAs", ()):
+                yield work, OWL_SAMEAS, _iri(same)
+
+    for work in sorted(works):
+        yield work, RDF_TYPE, _iri(alm("Work"))
+    yield from provenance_statements(
+        feed, doc["provider"], generated, doc.get("disclosure") or {},
+        (len(items), observations, events), ctx)
+
+    summary.items, summary.observations, summary.events = len(items), observations, events
+
+
+def provenance_statements(feed: str, provider: Mapping[str, Any], generated: str,
+                          disclosure: Mapping[str, Any], counts: tuple[int, int, int],
+                          ctx: IngestContext) -> Iterator[Statement]:
+    """Who, when, which feed and which run: the feed node, its provider and the ingest."""
+    agent = provider["id"]
+    yield agent, RDF_TYPE, _iri(PROV + "Agent")
+    if provider.get("name"):
+        yield agent, SCHEMA_NAME, _lit(str(provider["name"]))
+
+    yield ctx.ingest_iri, RDF_TYPE, _iri(alm("Ingest"))
+    yield ctx.ingest_iri, RDF_TYPE, _iri(PROV + "Activity")
+    yield ctx.ingest_iri, PROV + "endedAtTime", _lit(ctx.ingested_at, XSD_DATETIME)
+    yield ctx.ingest_iri, PROV + "used", _iri(feed)
+
+    items, observations, events = counts
+    yield feed, RDF_TYPE, _iri(alm("Feed"))
+    yield feed, RDF_TYPE, _iri(PROV + "Entity")
+    yield feed, alm("provider"), _iri(agent)
+    yield feed, PROV + "generatedAtTime", _lit(generated, XSD_DATETIME)
+    yield feed, alm("contentHash"), _lit(ctx.content_hash)
+    yield feed, alm("sequence"), _lit(str(ctx.sequence), XSD_INTEGER)
+    yield feed, alm("ingestedAt"), _lit(ctx.ingested_at, XSD_DATETIME)
+    yield feed, alm("itemCount"), _lit(str(items), XSD_INTEGER)
+    yield feed, alm("observationCount"), _lit(str(observations), XSD_INTEGER)
+    yield feed, alm("eventCount"), _lit(str(events), XSD_INTEGER)
+    yield feed, PROV + "wasGeneratedBy", _iri(ctx.ingest_iri)
+    present = [key for key in DISCLOSURE_KEYS if disclosure.get(key)]
+    if present:
+        yield feed, alm("disclosure"), ("bnode", "disclosure")
+        for key in present:
+            yield "_:disclosure", alm(key), _lit(str(disclosure[key]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Sinks
+
+_IRI_ESCAPES = {c: f"%{ord(c):02X}" for c in '<>"{}|^`\\ '} | {
+    chr(c): f"%{c:02X}" for c in range(0x21)}
+_IRI_TABLE = str.maketrans(_IRI_ESCAPES)
+_LIT_TABLE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def safe_iri(value: str) -> str:
+    """Percent-encode the few characters an IRI may not hold (validated input has none)."""
+    return value.translate(_IRI_TABLE)
+
+
+def _nt_subject(value: str) -> str:
+    return value if value.startswith("_:") else f"<{safe_iri(value)}>"
+
+
+def _nt_object(obj: Obj) -> str:
+    kind = obj[0]
+    if kind == "iri":
+        return f"<{safe_iri(obj[1])}>"
+    if kind == "bnode":
+        return f"_:{obj[1]}"
+    text = '"' + obj[1].translate(_LIT_TABLE) + '"'
+    return f"{text}^^<{obj[2]}>" if len(obj) == 3 else text
+
+
+def map_feed_ntriples(doc: Mapping[str, Any], ctx: IngestContext) -> tuple[bytes, MappedFeed]:
+    """The feed's graph as N-Triples bytes, built directly (the fast path used by ingest)."""
+    summary = MappedFeed(doc["id"])
+    lines = [f"{_nt_subject(s)} <{p}> {_nt_object(o)} .\n"
+             for s, p, o in feed_statements(doc, ctx, summary)]
+    return "".join(lines).encode("utf-8"), summary
+
+
+def _rdflib_subject(value: str, bnodes: dict[str, BNode]) -> URIRef | BNode:
+    if value.startswith("_:"):
+        return bnodes.setdefault(value[2:], BNode())
+    return URIRef(safe_iri(value))
+
+
+def _rdflib_object(obj: Obj, bnodes: dict[str, BNode]) -> URIRef | BNode | Literal:
+    if obj[0] == "iri":
+        return URIRef(safe_iri(obj[1]))
+    if obj[0] == "bnode":
+        return bnodes.setdefault(obj[1], BNode())
+    return Literal(obj[1], datatype=URIRef(obj[2]) if len(obj) == 3 else None)
+
+
+def map_feed(doc: Mapping[str, Any], ctx: IngestContext) -> tuple[Graph, MappedFeed]:
+    """The feed's graph as an rdflib Graph (reference path; slower than N-Triples text)."""
+    summary = MappedFeed(doc["id"])
+    graph = Graph()
+    bnodes: dict[str, BNode] = {}
+    for s, p, o in feed_statements(doc, ctx, summary):
+        graph.add((_rdflib_subject(s, bnodes), URIRef(p), _rdflib_object(o, bnodes)))
+    return graph, summary

@@ -1,0 +1,151 @@
+"""The JSON-LD route from feed to RDF, kept to check (and measure against) the direct mapping.
+
+A feed is JSON-LD, so a JSON-LD processor can turn it into RDF by its context alone. That RDF
+is close to the model but not it: counts are blank nodes (the model mints key-derived IRIs),
+identifiers are not normalised, period literals are untyped, sources default to nothing and
+provenance is missing. :func:`map_feed_via_jsonld` post-processes pyld's output into the model.
+``tests/store/test_mapping.py`` proves it isomorphic to :func:`alm_ld.mapping.map_feed`, which
+makes the context and the direct mapping keep agreeing on what every key means;
+``benchmarks/mapping_bench.py`` shows why ingest uses the direct path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from alm_ld.identifiers import work_iri
+from alm_ld.mapping import (
+    CITO_CITES,
+    DCTERMS,
+    DISCLOSURE_KEYS,
+    PROV,
+    QB_OBSERVATION,
+    RDF_TYPE,
+    RELATIONS_NS,
+    SCHEMA_NAME,
+    XSD_DATETIME,
+    IngestContext,
+    MappedFeed,
+    Statement,
+    _rdflib_object,
+    _rdflib_subject,
+    alm,
+    observation_iri,
+    observation_key,
+    provenance_statements,
+    subject_iri,
+    temporal_datatype,
+)
+
+_TYPE = URIRef(RDF_TYPE)
+
+
+def _obj(node: Node) -> tuple[str, ...]:
+    if isinstance(node, Literal):
+        return ("lit", str(node), str(node.datatype)) if node.datatype else ("lit", str(node))
+    return ("iri", str(node))
+
+
+def _statements(raw: Graph, ctx: IngestContext, summary: MappedFeed) -> Iterator[Statement]:
+    feed = raw.value(None, _TYPE, URIRef(alm("Feed")))
+    provider = raw.value(feed, URIRef(alm("provider")))
+    generated = str(raw.value(feed, URIRef(PROV + "generatedAtTime")))
+    works: set[str] = set()
+    items = list(raw.objects(feed, URIRef(alm("item"))))
+    observations = events = 0
+
+    def one(node: Node, term: str) -> Node | None:
+        return raw.value(node, URIRef(term))
+
+    for item in items:
+        kinds = set(raw.objects(item, _TYPE))
+        if URIRef(alm("Count")) in kinds:
+            observations += 1
+            work = work_iri(str(one(item, alm("work"))))
+            works.add(work)
+            source = one(item, alm("source")) or provider
+            aggregation = str(one(item, alm("aggregation")))
+            start, end = one(item, alm("periodStart")), str(one(item, alm("periodEnd")))
+            value = int(one(item, alm("value")))
+            key = observation_key(work, str(one(item, alm("metric"))), str(source),
+                                  aggregation.rsplit("#", 1)[1], start and str(start), end)
+            obs = observation_iri(key, value)
+            summary.keys[key] = obs
+            yield obs, RDF_TYPE, ("iri", QB_OBSERVATION)
+            yield obs, RDF_TYPE, ("iri", alm("Observation"))
+            yield obs, alm("work"), ("iri", work)
+            yield obs, alm("source"), ("iri", str(source))
+            for prop in (alm("metric"), alm("value"), alm("aggregation"), alm("retrieved"),
+                         PROV + "wasDerivedFrom"):
+                for value_node in raw.objects(item, URIRef(prop)):
+                    yield obs, prop, _obj(value_node)
+            if start:
+                yield obs, alm("periodStart"), ("lit", str(start), temporal_datatype(str(start)))
+            yield obs, alm("periodEnd"), ("lit", end, temporal_datatype(end))
+            retrieved = one(item, alm("retrieved"))
+            yield obs, PROV + "generatedAtTime", (
+                "lit", str(retrieved) if retrieved else generated, XSD_DATETIME)
+            yield obs, PROV + "wasGeneratedBy", ("iri", ctx.ingest_iri)
+            before = ctx.previous.get(key)
+            if before and before != obs:
+                yield obs, PROV + "wasRevisionOf", ("iri", before)
+        elif URIRef(alm("Event")) in kinds:
+            events += 1
+            event = str(item)
+            subject = subject_iri(str(one(item, alm("subject"))))
+            obj = work_iri(str(one(item, alm("object"))))
+            works.add(obj)
+            yield event, RDF_TYPE, ("iri", alm("Event"))
+            yield event, alm("subject"), ("iri", subject)
+            yield event, alm("object"), ("iri", obj)
+            yield event, alm("source"), ("iri", str(one(item, alm("source")) or provider))
+            for prop in (alm("relation"), alm("occurred"), DCTERMS + "license",
+                         PROV + "wasDerivedFrom"):
+                for value_node in raw.objects(item, URIRef(prop)):
+                    yield event, prop, _obj(value_node)
+            if str(one(item, alm("relation"))) == RELATIONS_NS + "cites":
+                works.add(subject)
+                yield subject, CITO_CITES, ("iri", obj)
+        elif URIRef(alm("Work")) in kinds:
+            work = work_iri(str(item))
+            works.add(work)
+            for prop in (DCTERMS + "title", DCTERMS + "issued",
+                         "http://www.w3.org/2002/07/owl#sameAs"):
+                for value_node in raw.objects(item, URIRef(prop)):
+                    if prop.endswith("issued"):
+                        value_node = Literal(str(value_node), datatype=URIRef(
+                            temporal_datatype(str(value_node))))
+                    yield work, prop, _obj(value_node)
+
+    for work in sorted(works):
+        yield work, RDF_TYPE, ("iri", alm("Work"))
+
+    disclosure: dict[str, Any] = {}
+    node = one(feed, alm("disclosure"))
+    if node is not None:
+        for key in DISCLOSURE_KEYS:
+            value_node = one(node, alm(key))
+            if value_node is not None:
+                disclosure[key] = str(value_node)
+    name = one(provider, SCHEMA_NAME)
+    yield from provenance_statements(
+        str(feed), {"id": str(provider), "name": str(name) if name else None}, generated,
+        disclosure, (len(items), observations, events), ctx)
+    summary.items, summary.observations, summary.events = len(items), observations, events
+
+
+def map_feed_via_jsonld(doc: Mapping[str, Any], ctx: IngestContext) -> tuple[Graph, MappedFeed]:
+    """pyld's RDF of ``doc``, post-processed to the model of docs/MODEL.md."""
+    from alm_ld.jsonld import to_rdf_nquads
+
+    raw = Graph().parse(data=to_rdf_nquads(dict(doc)), format="nt")
+    summary = MappedFeed(str(doc["id"]))
+    graph = Graph()
+    bnodes: dict[str, BNode] = {}
+    for s, p, o in _statements(raw, ctx, summary):
+        graph.add((_rdflib_subject(s, bnodes), URIRef(p), _rdflib_object(o, bnodes)))
+    return graph, summary

@@ -1,0 +1,260 @@
+"""Ingest: validated feed → one named graph, atomically and idempotently; plus the read side
+(current counts, time series) as library functions with the SPARQL documented in docs/store.md.
+
+Ingest semantics (DESIGN.md §1, §4):
+
+* an invalid feed raises :class:`~alm_ld.errors.InvalidFeed` with every problem; nothing is
+  written;
+* a feed id already stored with the same content hash (sha256 of canonical JSON) is
+  ``unchanged`` and nothing is written; with another hash it raises
+  :class:`~alm_ld.errors.FeedConflict` (a feed id names one immutable document);
+* otherwise the whole named graph is written in one ``add_graph`` call (one transaction on every
+  backend) with ``alm:sequence`` = previous maximum + 1.
+
+Ingests are serialised by a process-wide lock: reading the previous sequence and the current
+observations, then writing, must not interleave. That makes *one process* the writer of an
+embedded (``oxigraph:``) store — which RocksDB enforces anyway by locking its directory. Several
+processes that ingest concurrently must share a ``sparql:`` store and are then only safe against
+each other when they are the same single writer (the web service's ``POST /feeds`` or the CLI,
+not both at once).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from rdflib import URIRef
+
+from alm_ld.config import Settings
+from alm_ld.errors import FeedConflict, InvalidFeed
+from alm_ld.identifiers import work_iri
+from alm_ld.mapping import (
+    IngestContext,
+    content_hash,
+    feed_keys,
+    map_feed_ntriples,
+    observation_key,
+)
+from alm_ld.store.base import Store
+from alm_ld.validate import parse_feed_bytes, validate_feed
+from alm_ld.vocab import ALM_NS, ID_NS
+
+INGEST_LOCK = threading.Lock()
+"""One ingest at a time per process (see the module docstring)."""
+
+PREFIXES = f"PREFIX alm: <{ALM_NS}>\nPREFIX prov: <http://www.w3.org/ns/prov#>\n"
+_VALUES_CHUNK = 400
+
+
+@dataclass
+class IngestResult:
+    feed_id: str
+    status: str  # "created" | "unchanged"
+    items: int
+    observations: int
+    events: int
+    sequence: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.feed_id, "items": self.items, "observations": self.observations,
+                "events": self.events, "status": self.status}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _counts(doc: dict[str, Any]) -> tuple[int, int, int]:
+    items = doc.get("items", [])
+    kinds = [item.get("type") for item in items]
+    return len(items), kinds.count("Count"), kinds.count("Event")
+
+
+def checked_feed(doc: object, *, settings: Settings, profile: str = "base") -> dict[str, Any]:
+    """The parsed feed if it is valid under ``profile``; else :class:`InvalidFeed`."""
+    if isinstance(doc, bytes | bytearray | memoryview):
+        doc = parse_feed_bytes(bytes(doc), settings=settings)
+    elif isinstance(doc, str):
+        doc = parse_feed_bytes(doc.encode("utf-8"), settings=settings)
+    report = validate_feed(doc, profile, settings=settings)
+    if not report.valid:
+        errors = [p for p in report.to_dict()["problems"] if p.get("severity") != "warning"]
+        first = errors[0]["message"] if errors else "see problems"
+        raise InvalidFeed(
+            f"The feed is not valid under the {profile!r} profile "
+            f"({len(errors)} problem{'s' if len(errors) != 1 else ''}; first: {first})",
+            problems=report.to_dict()["problems"])
+    assert isinstance(doc, dict)
+    return doc
+
+
+def stored_hash(store: Store, feed_id: str) -> str | None:
+    result = store.query(
+        f"{PREFIXES}SELECT ?hash WHERE {{ GRAPH <{feed_id}> {{ <{feed_id}> alm:contentHash ?hash }} }}")
+    return str(result.rows[0]["hash"]) if result.rows else None
+
+
+def max_sequence(store: Store) -> int:
+    result = store.query(
+        f"{PREFIXES}SELECT (MAX(?seq) AS ?max) WHERE {{ GRAPH ?g {{ ?g alm:sequence ?seq }} }}")
+    if result.rows and result.rows[0].get("max") is not None:
+        return int(result.rows[0]["max"])
+    return 0
+
+
+def current_observations(store: Store, works: Iterable[str]) -> dict[str, str]:
+    """observation key → IRI of its current observation (highest feed sequence), for ``works``."""
+    best: dict[str, tuple[int, str]] = {}
+    works = sorted(set(works))
+    for start in range(0, len(works), _VALUES_CHUNK):
+        values = " ".join(f"<{w}>" for w in works[start:start + _VALUES_CHUNK])
+        result = store.query(f"""{PREFIXES}
+SELECT ?obs ?work ?metric ?source ?agg ?start ?end ?seq WHERE {{
+  VALUES ?work {{ {values} }}
+  GRAPH ?g {{ ?obs alm:work ?work ; alm:metric ?metric ; alm:source ?source ;
+                 alm:aggregation ?agg ; alm:periodEnd ?end .
+             OPTIONAL {{ ?obs alm:periodStart ?start }} }}
+  GRAPH ?g {{ ?g alm:sequence ?seq }}
+}}""")
+        for row in result.rows:
+            key = observation_key(
+                str(row["work"]), str(row["metric"]), str(row["source"]),
+                str(row["agg"]).rsplit("#", 1)[-1], str(row["start"]) if "start" in row else None,
+                str(row["end"]))
+            seq = int(row["seq"])
+            if key not in best or seq > best[key][0]:
+                best[key] = (seq, str(row["obs"]))
+    return {key: iri for key, (_, iri) in best.items()}
+
+
+def ingest_feed(store: Store, doc: object, *, settings: Settings,
+                profile: str = "base") -> IngestResult:
+    """Validate and ingest one feed (bytes, str or parsed JSON); see the module docstring."""
+    feed = checked_feed(doc, settings=settings, profile=profile)
+    feed_id = feed["id"]
+    digest = content_hash(feed)
+    items, observations, events = _counts(feed)
+    with INGEST_LOCK:
+        existing = stored_hash(store, feed_id)
+        if existing == digest:
+            return IngestResult(feed_id, "unchanged", items, observations, events)
+        if existing is not None or store.has_graph(URIRef(feed_id)):
+            raise FeedConflict(
+                f"A different feed with id {feed_id} is already stored. A feed id names one "
+                "document forever: send changed data as a new feed with a new id.",
+                feedId=feed_id)
+        sequence = max_sequence(store) + 1
+        previous: dict[str, str] = {}
+        if sequence > 1:
+            keys = feed_keys(feed)
+            if keys:
+                works = {key.split("|", 1)[0] for key in keys}
+                previous = current_observations(store, works)
+        ctx = IngestContext(sequence=sequence, ingested_at=_now(), content_hash=digest,
+                            ingest_iri=f"{ID_NS}ingest/{uuid.uuid4()}", previous=previous)
+        data, summary = map_feed_ntriples(feed, ctx)
+        store.add_graph(URIRef(feed_id), data)
+    return IngestResult(feed_id, "created", summary.items, summary.observations,
+                        summary.events, sequence)
+
+
+# ---------------------------------------------------------------------------------------------
+# Read side
+
+CURRENT_COUNTS = PREFIXES + """
+SELECT DISTINCT ?metric ?source ?value ?periodEnd ?observation ?feed ?sequence WHERE {
+  GRAPH ?feed {
+    ?observation alm:work ?work ; alm:metric ?metric ; alm:source ?source ;
+                 alm:aggregation alm:cumulative ; alm:value ?value ; alm:periodEnd ?periodEnd .
+    ?feed alm:sequence ?sequence .
+  }
+  FILTER NOT EXISTS {
+    GRAPH ?newer {
+      ?other alm:work ?work ; alm:metric ?metric ; alm:source ?source ;
+             alm:aggregation alm:cumulative ; alm:periodEnd ?otherEnd .
+      ?newer alm:sequence ?newerSequence .
+    }
+    FILTER (STR(?otherEnd) > STR(?periodEnd)
+            || (STR(?otherEnd) = STR(?periodEnd) && ?newerSequence > ?sequence))
+  }
+}
+ORDER BY ?metric ?source
+"""
+
+METRIC_SERIES = PREFIXES + """
+SELECT ?metric ?source ?aggregation ?periodStart ?periodEnd ?value ?observation ?sequence
+WHERE {
+  GRAPH ?feed {
+    ?observation alm:work ?work ; alm:metric ?metric ; alm:source ?source ;
+                 alm:aggregation ?aggregation ; alm:value ?value ; alm:periodEnd ?periodEnd .
+    OPTIONAL { ?observation alm:periodStart ?periodStart }
+    ?feed alm:sequence ?sequence .
+  }
+  FILTER NOT EXISTS { ?revision prov:wasRevisionOf ?observation }
+}
+ORDER BY ?metric ?source ?periodEnd ?sequence
+"""
+
+
+def _bind(query: str, **terms: str | None) -> str:
+    """Fix variables to IRIs with VALUES (plain strings: see store/base.py on prepared queries)."""
+    values = "".join(f"  VALUES ?{name} {{ <{iri}> }}\n" for name, iri in terms.items() if iri)
+    head, _, body = query.partition("WHERE {\n")
+    return f"{head}WHERE {{\n{values}{body}"
+
+
+def _plain(term: Any) -> Any:
+    if term is None:
+        return None
+    value = term.toPython() if hasattr(term, "toPython") else term
+    if hasattr(value, "isoformat"):
+        return str(term)
+    return value if isinstance(value, int | float | bool) else str(value)
+
+
+def current_counts(store: Store, work: str) -> list[dict[str, Any]]:
+    """The current cumulative count of ``work`` per (metric, source): latest ``periodEnd``,
+    ties broken by the newest feed (highest ``alm:sequence``).
+
+    Returns ``[{"metric", "source", "value", "periodEnd", "observation", "feed", "sequence"}]``.
+    """
+    rows = store.query(_bind(CURRENT_COUNTS, work=work_iri(work))).rows
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        item = {name: _plain(row.get(name)) for name in (
+            "metric", "source", "value", "periodEnd", "observation", "feed", "sequence")}
+        seen.setdefault((item["metric"], item["source"]), item)
+    return list(seen.values())
+
+
+def metric_series(store: Store, work: str, metric_iri: str | None = None,
+                  source_iri: str | None = None) -> list[dict[str, Any]]:
+    """Every current (unrevised) observation of ``work``, optionally for one metric and/or
+    source, ordered by metric, source and ``periodEnd``: the history of the numbers."""
+    query = _bind(METRIC_SERIES, work=work_iri(work), metric=metric_iri, source=source_iri)
+    seen: dict[str, dict[str, Any]] = {}
+    for row in store.query(query).rows:
+        item = {name: _plain(row.get(name)) for name in (
+            "metric", "source", "aggregation", "periodStart", "periodEnd", "value",
+            "observation", "sequence")}
+        item["aggregation"] = str(item["aggregation"]).rsplit("#", 1)[-1]
+        seen.setdefault(item["observation"], item)
+    return list(seen.values())
+
+
+def feeds_by_sequence(store: Store) -> dict[int, str]:
+    """sequence → feed id of every stored feed (for listings and checks)."""
+    result = store.query(f"{PREFIXES}SELECT ?g ?seq WHERE {{ GRAPH ?g {{ ?g alm:sequence ?seq }} }}")
+    return {int(row["seq"]): str(row["g"]) for row in result.rows}
+
+
+__all__ = [
+    "CURRENT_COUNTS", "INGEST_LOCK", "IngestResult", "METRIC_SERIES", "checked_feed",
+    "current_counts", "current_observations", "feeds_by_sequence", "ingest_feed",
+    "max_sequence", "metric_series"
+]

@@ -1,0 +1,78 @@
+"""Store backends behind one interface, chosen by a spec string (DESIGN.md §4).
+
+=====================================  ==========================================================
+spec                                   backend
+=====================================  ==========================================================
+``oxigraph:PATH``                      embedded persistent Oxigraph (default); ``oxigraph:``
+                                       alone is an in-memory Oxigraph
+``memory:``                            rdflib in-memory Dataset
+``sparql:QUERY_URL[;UPDATE_URL]``      a SPARQL 1.1 Protocol/Update server
+=====================================  ==========================================================
+
+Like rdflib's plugin registry, backends are registered by scheme in :data:`BACKENDS`; every
+store opened through :func:`open_store` holds the current vocabulary in its own named graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from alm_ld.errors import ConfigError
+from alm_ld.store.base import QueryResult, Store
+from alm_ld.store.vocab_graph import ensure_vocabulary
+
+
+def _oxigraph(rest: str) -> Store:
+    from alm_ld.store.oxigraph import OxigraphStore
+
+    return OxigraphStore(rest)
+
+
+def _memory(rest: str) -> Store:
+    from alm_ld.store.memory import MemoryStore
+
+    if rest:
+        raise ConfigError(f"memory: takes no argument (got {rest!r}); use 'memory:'.")
+    return MemoryStore()
+
+
+def _sparql(rest: str) -> Store:
+    from alm_ld.store.sparql import SparqlStore
+
+    query_url, _, update_url = rest.partition(";")
+    if not query_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"sparql:{rest} needs an http(s) query URL, e.g. "
+            "sparql:http://127.0.0.1:7878/query;http://127.0.0.1:7878/update")
+    return SparqlStore(query_url, update_url or None)
+
+
+BACKENDS: dict[str, Callable[[str], Store]] = {
+    "oxigraph": _oxigraph,
+    "memory": _memory,
+    "sparql": _sparql,
+}
+
+
+def open_store(spec: str, *, load_vocabulary: bool = True) -> Store:
+    """Open the store named by ``spec`` (see the module docstring).
+
+    The vocabulary graph is (re)loaded when it is missing or differs from the packaged one,
+    unless ``load_vocabulary`` is false (read-only stores).
+    """
+    scheme, sep, rest = spec.partition(":")
+    if not sep or scheme not in BACKENDS:
+        raise ConfigError(
+            f"Unknown store {spec!r}; use oxigraph:PATH, memory: or "
+            "sparql:QUERY_URL[;UPDATE_URL] (setting ALM_LD_STORE or option --store).")
+    store = BACKENDS[scheme](rest)
+    if load_vocabulary:
+        try:
+            ensure_vocabulary(store)
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
+__all__ = ["BACKENDS", "QueryResult", "Store", "open_store"]

@@ -1,0 +1,232 @@
+"""``oxigraph:PATH`` — the default backend: an embedded, persistent Oxigraph (RocksDB) store.
+
+rdflib users get the same data as an rdflib ``Dataset`` through oxrdflib (:attr:`dataset`), but
+alm-ld itself talks to the underlying ``pyoxigraph.Store`` directly: writes go through
+``Store.load`` (one transaction per call: a killed process leaves a graph whole or absent),
+queries are plain strings evaluated natively with the union default graph, and results are
+serialised by Oxigraph's own writers.
+
+One process owns an on-disk store (RocksDB takes a lock on the directory); a second process that
+opens it gets :class:`~alm_ld.errors.StoreUnavailable`. Deployments that need several writer
+or reader processes use the ``sparql:`` backend in front of ``oxigraph serve``.
+``oxigraph:`` without a path is an in-memory Oxigraph (handy for tests and benchmarks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, BinaryIO, Literal
+
+import pyoxigraph as ox
+from oxrdflib._converter import from_ox as _from_ox
+from rdflib import Dataset, Graph, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.term import Node
+
+from alm_ld.errors import MalformedQuery, StoreUnavailable
+from alm_ld.store.base import QueryResult, Store
+from alm_ld.store.results import (
+    CSV,
+    JSON,
+    NTRIPLES,
+    RDFXML,
+    TSV,
+    TURTLE,
+    XML,
+    check_media_for_form,
+    media_type_for,
+    write_boolean,
+    write_rows,
+)
+from alm_ld.store.worker import run_streaming
+
+_RESULT_FORMATS = {JSON: ox.QueryResultsFormat.JSON, XML: ox.QueryResultsFormat.XML,
+                   CSV: ox.QueryResultsFormat.CSV, TSV: ox.QueryResultsFormat.TSV}
+_RDF_FORMATS = {TURTLE: ox.RdfFormat.TURTLE, NTRIPLES: ox.RdfFormat.N_TRIPLES,
+                RDFXML: ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD}
+_DUMP_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def from_ox(term: Any) -> Node:
+    """An rdflib term; plain strings without their implicit xsd:string, as rdflib writes them."""
+    if isinstance(term, ox.Literal) and term.datatype.value == _XSD_STRING:
+        return RdfLiteral(term.value)
+    return _from_ox(term)
+
+
+class _ChunkWriter:
+    """A file-like sink for Oxigraph's serialisers that forwards chunks to ``emit``."""
+
+    def __init__(self, emit: Any, size: int = 65536) -> None:
+        self.emit, self.size, self.parts, self.length = emit, size, [], 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.length += len(data)
+        if self.length >= self.size:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.parts:
+            self.emit(b"".join(self.parts))
+            self.parts, self.length = [], 0
+
+
+def _form(result: Any) -> str:
+    if isinstance(result, ox.QuerySolutions):
+        return "SELECT"
+    if isinstance(result, ox.QueryBoolean):
+        return "ASK"
+    return "CONSTRUCT"
+
+
+class OxigraphStore(Store):
+    """See the module docstring."""
+
+    def __init__(self, path: str) -> None:
+        self.spec = f"oxigraph:{path}"
+        self.path = path or None
+        try:
+            self._ox = ox.Store(path) if path else ox.Store()
+        except OSError as error:
+            raise StoreUnavailable(
+                f"Cannot open the Oxigraph store at {path!r}: {error}. An on-disk store is "
+                "used by one process at a time; stop the other process or use a sparql: store.")
+        self._dataset: Dataset | None = None
+
+    @property
+    def dataset(self) -> Dataset:
+        """The same data as an rdflib Dataset (via oxrdflib), for rdflib-level access."""
+        if self._dataset is None:
+            from oxrdflib import OxigraphStore as RdflibOxigraph
+
+            self._dataset = Dataset(store=RdflibOxigraph(store=self._ox), default_union=True)
+        return self._dataset
+
+    # -- writing -------------------------------------------------------------------------
+
+    def add_graph(self, name: URIRef, graph: Graph | bytes, *, replace: bool = False) -> None:
+        data = graph if isinstance(graph, bytes) else graph.serialize(format="nt",
+                                                                       encoding="utf-8")
+        if replace:
+            # Removal and insertion in one SPARQL Update: one transaction.
+            self._ox.update(f"DROP SILENT GRAPH <{name}> ; "
+                            f"INSERT DATA {{ GRAPH <{name}> {{ {data.decode('utf-8')} }} }}")
+        else:
+            self._ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
+        self._ox.flush()
+
+    def has_graph(self, name: URIRef) -> bool:
+        return self._ox.contains_named_graph(ox.NamedNode(str(name)))
+
+    def graph_names(self) -> list[URIRef]:
+        return [URIRef(g.value) for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    def update(self, sparql: str) -> None:
+        try:
+            self._ox.update(sparql)
+        except SyntaxError as error:
+            raise MalformedQuery(f"The update does not parse: {error}")
+
+    # -- querying ------------------------------------------------------------------------
+
+    def _run(self, sparql: str, default_graphs: Sequence[str], named_graphs: Sequence[str]):
+        kwargs: dict[str, Any] = {}
+        if default_graphs:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            return self._ox.query(sparql, **kwargs)
+        except SyntaxError as error:
+            raise MalformedQuery(f"The query does not parse: {error}")
+        except ValueError as error:
+            raise MalformedQuery(f"The query cannot be evaluated: {error}")
+
+    def query(self, sparql: str, *, default_graphs: Sequence[str] = (),
+              named_graphs: Sequence[str] = (), timeout: float | None = None) -> QueryResult:
+        def produce(emit: Any) -> None:
+            result = self._run(sparql, default_graphs, named_graphs)
+            form = _form(result)
+            if form == "SELECT":
+                names = [v.value for v in result.variables]
+                emit(("SELECT", names))
+                for solution in result:
+                    emit([None if solution[n] is None else from_ox(solution[n]) for n in names])
+            elif form == "ASK":
+                emit(("ASK", bool(result)))
+            else:
+                emit(("CONSTRUCT", None))
+                for triple in result:
+                    emit((from_ox(triple.subject), from_ox(triple.predicate),
+                          from_ox(triple.object)))
+
+        items = iter(run_streaming(produce, timeout))
+        form, head = next(items)
+        if form == "SELECT":
+            rows = [dict((k, v) for k, v in zip(head, row, strict=True) if v is not None)
+                    for row in items]
+            return QueryResult("SELECT", variables=head, rows=rows)
+        if form == "ASK":
+            list(items)
+            return QueryResult("ASK", boolean=head)
+        graph = Graph()
+        for triple in items:
+            graph.add(triple)
+        return QueryResult("CONSTRUCT", graph=graph)
+
+    def query_serialized(self, sparql: str, media_type: str, *, default_graphs: Sequence[str] = (),
+                         named_graphs: Sequence[str] = (), timeout: float | None = None,
+                         limit: int | None = None) -> tuple[str, Iterable[bytes]]:
+        media = media_type_for(media_type)
+
+        def produce(emit: Any) -> None:
+            result = self._run(sparql, default_graphs, named_graphs)
+            form = _form(result)
+            check_media_for_form(form, media)
+            if form == "ASK":
+                emit(write_boolean(media, bool(result)))
+            elif form == "SELECT" and limit is not None:
+                names = [v.value for v in result.variables]
+                rows = ([None if s[n] is None else from_ox(s[n]) for n in names]
+                        for _, s in zip(range(limit), result, strict=False))
+                for chunk in write_rows(media, names, rows):
+                    emit(chunk)
+            else:
+                writer = _ChunkWriter(emit)
+                if form == "SELECT":
+                    result.serialize(writer, _RESULT_FORMATS[media])
+                else:
+                    result.serialize(writer, _RDF_FORMATS[media])
+                writer.flush()
+
+        chunks = run_streaming(produce, timeout)
+        first = next(chunks, b"")  # errors before any output are raised here, not mid-stream
+        return media, _prepend(first, chunks)
+
+    # -- dumps ---------------------------------------------------------------------------
+
+    def dump(self, out: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None:
+        self._ox.dump(out, _DUMP_FORMATS[fmt])
+
+    def load_dump(self, data: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None:
+        self._ox.load(data, format=_DUMP_FORMATS[fmt])
+        self._ox.flush()
+
+    def close(self) -> None:
+        if getattr(self, "_ox", None) is not None:
+            self._ox.flush()
+            self._dataset = None
+            self._ox = None  # type: ignore[assignment]
+
+
+def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from rest
