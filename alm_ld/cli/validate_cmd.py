@@ -1,0 +1,69 @@
+"""``alm-ld validate FILE [--profile base|strict] [--format text|json]``.
+
+Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error (unknown option, missing or
+unreadable file). ``FILE`` may be ``-`` for standard input. The JSON output is the same
+report ``POST /validate`` returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from alm_ld.config import Settings
+from alm_ld.errors import EXIT_INVALID, EXIT_OK, UsageError
+from alm_ld.validate import PROFILES, Report, validate_feed
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "validate", help="check a feed against the base or strict profile",
+        description="Check an alm-ld feed and report every problem at once. Exit codes: 0 "
+        "valid (warnings allowed), 1 invalid, 2 usage error.")
+    parser.add_argument("file", metavar="FILE", help="feed file, or - for standard input")
+    parser.add_argument("--profile", choices=PROFILES, default="base",
+                        help="base (default): structure and types; strict: also vocabulary "
+                        "concepts, event licences and NISO disclosure")
+    parser.add_argument("--format", choices=("text", "json"), default="text", dest="fmt",
+                        help="text (default): one line per problem; json: the report object")
+    parser.set_defaults(func=run)
+
+
+def _read(name: str, limit: int) -> bytes:
+    """Read at most ``limit + 1`` bytes: enough to tell the validator the feed is too large
+    without holding an arbitrarily large input in memory."""
+    if name == "-":
+        return sys.stdin.buffer.read(limit + 1)
+    path = Path(name)
+    if not path.exists():
+        raise UsageError(f"No such file: {name}. Give a feed file, or - to read standard input.")
+    if path.is_dir():
+        raise UsageError(f"{name} is a directory; give a feed file.")
+    try:
+        with path.open("rb") as fh:
+            return fh.read(limit + 1)
+    except OSError as error:
+        raise UsageError(f"Cannot read {name}: {error.strerror or error}.")
+
+
+def format_text(report: Report, name: str) -> str:
+    lines = [f"{p.path}: [{p.rule}] {p.message} ({p.severity})" for p in report.problems]
+    errors, warnings = len(report.errors), len(report.warnings)
+    verdict = "valid" if report.valid else "INVALID"
+    lines.append(f"{name}: {verdict} ({report.profile} profile): {errors} error(s), "
+                 f"{warnings} warning(s)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    data = _read(args.file, settings.max_body)
+    report = validate_feed(data, args.profile, settings=settings)
+    if args.fmt == "json":
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        name = "<stdin>" if args.file == "-" else args.file
+        sys.stdout.write(format_text(report, name) + "\n")
+    return EXIT_OK if report.valid else EXIT_INVALID
