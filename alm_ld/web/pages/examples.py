@@ -1,0 +1,107 @@
+"""Example SPARQL queries offered by the editor, and the prepared query linked from a work page.
+
+They are written against docs/MODEL.md, so they double as documentation of the model: a reader
+who runs them learns where the numbers, the sources and the provenance sit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PREFIXES = """PREFIX alm: <https://w3id.org/alm-ld/vocab#>
+PREFIX almm: <https://w3id.org/alm-ld/metrics/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX cito: <http://purl.org/spar/cito/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+
+# Any work serves as the placeholder of the per-work examples until the page knows a real one.
+DEFAULT_WORK = "https://doi.org/10.1371/journal.pone.0000001"
+
+
+@dataclass(frozen=True)
+class Example:
+    slug: str
+    title: str
+    query: str
+
+
+def work_series_query(work_iri: str) -> str:
+    """Every stored count of one work over time, with source and provenance (one row a point)."""
+    return PREFIXES + f"""
+# Time series of every metric of one work, one row per stored observation.
+SELECT ?metric ?source ?periodEnd ?value ?aggregation ?feed ?evidence WHERE {{
+  GRAPH ?feed {{
+    ?obs alm:work <{work_iri}> ;
+         alm:metric ?metric ;
+         alm:value ?value ;
+         alm:periodEnd ?periodEnd ;
+         alm:aggregation ?aggregation .
+    OPTIONAL {{ ?obs alm:source ?source }}
+    OPTIONAL {{ ?obs prov:wasDerivedFrom ?evidence }}
+  }}
+}}
+ORDER BY ?metric ?source ?periodEnd
+"""
+
+
+TOP_CITED = PREFIXES + """
+# Works with the most citations (largest cumulative count any source reports).
+SELECT ?work (MAX(?value) AS ?citations) WHERE {
+  ?obs alm:work ?work ;
+       alm:metric ?metric ;
+       alm:aggregation alm:cumulative ;
+       alm:value ?value .
+  ?metric skos:broader* almm:citations .
+}
+GROUP BY ?work
+ORDER BY DESC(?citations)
+LIMIT 20
+"""
+
+CO_CITED = PREFIXES + """
+# Pairs of works cited together by the same citing work, most co-cited first.
+SELECT ?a ?b (COUNT(DISTINCT ?citing) AS ?together) WHERE {
+  ?citing cito:cites ?a , ?b .
+  FILTER (STR(?a) < STR(?b))
+}
+GROUP BY ?a ?b
+ORDER BY DESC(?together)
+LIMIT 20
+"""
+
+ALERTS = PREFIXES + """
+# Possible alerts: a cumulative count that went down between two feeds (same key, later revision).
+SELECT ?work ?metric ?source ?before ?after ?feed WHERE {
+  GRAPH ?feed {
+    ?obs prov:wasRevisionOf ?old ;
+         alm:work ?work ; alm:metric ?metric ; alm:value ?after ;
+         alm:aggregation alm:cumulative .
+    OPTIONAL { ?obs alm:source ?source }
+  }
+  ?old alm:value ?before .
+  FILTER (?after < ?before)
+}
+LIMIT 50
+"""
+
+SOURCES = PREFIXES + """
+# Observations and works per source.
+SELECT ?source (COUNT(DISTINCT ?obs) AS ?observations) (COUNT(DISTINCT ?work) AS ?works) WHERE {
+  ?obs a alm:Observation ; alm:source ?source ; alm:work ?work .
+}
+GROUP BY ?source
+ORDER BY DESC(?observations)
+"""
+
+
+def examples(work_iri: str = DEFAULT_WORK) -> list[Example]:
+    """The editor's example queries; the per-work one uses ``work_iri``."""
+    return [
+        Example("top-cited", "Top cited works", TOP_CITED),
+        Example("work-series", "A work's time series", work_series_query(work_iri)),
+        Example("co-cited", "Co-cited works", CO_CITED),
+        Example("alerts", "Alerts: counts that went down", ALERTS),
+        Example("sources", "Observations per source", SOURCES),
+    ]
