@@ -14,9 +14,10 @@ and anything else is a format change.
 from __future__ import annotations
 
 import hashlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from alm_ld.errors import UpstreamFormatChanged
@@ -160,5 +161,37 @@ class Harvester(ABC):
         }
 
 
-def iso_date(value: date | datetime) -> str:
-    return value.isoformat()
+def work_item(iri: str, *, title: object = None, issued: object = None,
+              same_as: list[str] | None = None) -> dict[str, Any] | None:
+    """A ``Work`` item with what a provider tells about the work; None if it tells nothing.
+
+    ``issued`` may be ``YYYY``/``YYYY-MM``/``YYYY-MM-DD`` text, a year number or Crossref
+    ``date-parts`` (``[[2012, 3, 21]]``); anything else is left out rather than guessed.
+    """
+    item: dict[str, Any] = {"type": "Work", "id": iri}
+    if isinstance(title, list):
+        title = next((t for t in title if isinstance(t, str) and t.strip()), None)
+    if isinstance(title, str) and title.strip():
+        item["title"] = " ".join(title.split())
+    date_text = _issued(issued)
+    if date_text:
+        item["issued"] = date_text
+    others = sorted({s for s in same_as or () if s and s != iri})
+    if others:
+        item["sameAs"] = others
+    return item if len(item) > 2 else None
+
+
+def _issued(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("date-parts")
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        parts = [p for p in value[0] if isinstance(p, int)]
+        if parts and 1000 <= parts[0] <= 9999:
+            return "-".join([f"{parts[0]:04d}"] + [f"{p:02d}" for p in parts[1:3]])
+        return None
+    if isinstance(value, int) and 1000 <= value <= 9999:
+        return str(value)
+    if isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value.strip()):
+        return value.strip()
+    return None

@@ -119,8 +119,8 @@ def parse_ids(values: Iterable[str]) -> list[WorkId]:
 
 
 def _item_key(item: dict[str, Any]) -> tuple[Any, ...]:
-    if item.get("type") == "Event":
-        return ("Event", item.get("id"))
+    if item.get("type") in ("Event", "Work"):
+        return (item["type"], item.get("id"))
     return ("Count", item.get("work"), item.get("metric"), item.get("source"),
             item.get("aggregation"), item.get("periodStart"), item.get("periodEnd"))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from alm_ld.harvest.base import CC0, Harvester, WorkNotFound
+from alm_ld.harvest.base import CC0, Harvester, WorkNotFound, work_item
 from alm_ld.identifiers import WorkId, work_iri
 
 
@@ -62,6 +62,10 @@ class CrossrefHarvester(Harvester):
         doi = self.field(message, "DOI", str, fetched)
         iri = work_iri(doi)
         items: list[dict[str, Any]] = []
+        work_facts = work_item(iri, title=message.get("title"),
+                               issued=message.get("issued") or message.get("published-print"))
+        if work_facts:
+            items.append(work_facts)
         raw = message.get("is-referenced-by-count")
         value = self.count_value(raw, "message.is-referenced-by-count", fetched)
         if value is not None:

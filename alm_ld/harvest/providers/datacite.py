@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from alm_ld.errors import InvalidIdentifier
-from alm_ld.harvest.base import CC0, Harvester, WorkNotFound, rfc3339
+from alm_ld.harvest.base import CC0, Harvester, WorkNotFound, rfc3339, work_item
 from alm_ld.harvest.http import Fetched
 from alm_ld.identifiers import WorkId, is_absolute_iri, work_iri
 
@@ -75,6 +75,12 @@ class DataCiteHarvester(Harvester):
         items: list[dict[str, Any]] = []
         if fetched.status != 404:
             attributes = self.field(fetched.json(), "data.attributes", dict, fetched)
+            titles = attributes.get("titles")
+            title = titles[0].get("title") if isinstance(titles, list) and titles and \
+                isinstance(titles[0], dict) else None
+            facts = work_item(work.iri, title=title, issued=attributes.get("publicationYear"))
+            if facts:
+                items.append(facts)
             items.extend(self._counts(work.iri, attributes, fetched))
         events = self._events(work.iri)
         if fetched.status == 404 and not events:

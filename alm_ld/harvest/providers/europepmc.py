@@ -11,10 +11,11 @@ else by their PubMed IRI.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from alm_ld.errors import InvalidIdentifier
-from alm_ld.harvest.base import Harvester, WorkNotFound, minted_event_id
+from alm_ld.harvest.base import Harvester, WorkNotFound, minted_event_id, work_item
 from alm_ld.harvest.http import Fetched
 from alm_ld.identifiers import WorkId, work_iri
 
@@ -82,10 +83,16 @@ class EuropePmcHarvester(Harvester):
         if record is not None:
             pmid = pmid or (str(record["pmid"]) if record.get("pmid") else None)
             if isinstance(record.get("doi"), str):
-                try:
+                with contextlib.suppress(InvalidIdentifier):
                     iri = work_iri(record["doi"])
-                except InvalidIdentifier:
-                    pass
+            alternates = [work_iri(f"pmid:{pmid}")] if pmid else []
+            if isinstance(record.get("pmcid"), str):
+                with contextlib.suppress(InvalidIdentifier):
+                    alternates.append(work_iri(f"pmcid:{record['pmcid']}"))
+            facts = work_item(iri, title=record.get("title"), issued=record.get("pubYear"),
+                              same_as=alternates)
+            if facts:
+                items.append(facts)
             value = self.count_value(record.get("citedByCount"),
                                      "resultList.result[0].citedByCount", fetched)
             if value is not None:

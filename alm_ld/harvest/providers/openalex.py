@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from alm_ld.errors import InvalidIdentifier
-from alm_ld.harvest.base import Harvester, WorkNotFound
+from alm_ld.harvest.base import Harvester, WorkNotFound, work_item
 from alm_ld.identifiers import WorkId, work_iri
 
 _OPENALEX_WORK = re.compile(r"^https://openalex\.org/(W\d+)$", re.IGNORECASE)
@@ -82,6 +82,10 @@ class OpenAlexHarvester(Harvester):
         elif work.scheme == "url":
             iri = openalex_id
         items: list[dict[str, Any]] = []
+        facts = work_item(iri, title=body.get("title"), issued=body.get("publication_date"),
+                          same_as=[openalex_id] if openalex_id.startswith("https://") else [])
+        if facts:
+            items.append(facts)
         total = self.count_value(body.get("cited_by_count"), "cited_by_count", fetched)
         if total is not None:
             items.append(self.count(iri, "citations", total, fetched))
