@@ -95,7 +95,8 @@ def checked_feed(doc: object, *, settings: Settings, profile: str = "base") -> d
 
 def stored_hash(store: Store, feed_id: str) -> str | None:
     result = store.query(
-        f"{PREFIXES}SELECT ?hash WHERE {{ GRAPH <{feed_id}> {{ <{feed_id}> alm:contentHash ?hash }} }}")
+        f"{PREFIXES}SELECT ?hash WHERE {{ GRAPH <{feed_id}> "
+        f"{{ <{feed_id}> alm:contentHash ?hash }} }}")
     return str(result.rows[0]["hash"]) if result.rows else None
 
 
@@ -249,7 +250,8 @@ def metric_series(store: Store, work: str, metric_iri: str | None = None,
 
 def feeds_by_sequence(store: Store) -> dict[int, str]:
     """sequence → feed id of every stored feed (for listings and checks)."""
-    result = store.query(f"{PREFIXES}SELECT ?g ?seq WHERE {{ GRAPH ?g {{ ?g alm:sequence ?seq }} }}")
+    result = store.query(
+        f"{PREFIXES}SELECT ?g ?seq WHERE {{ GRAPH ?g {{ ?g alm:sequence ?seq }} }}")
     return {int(row["seq"]): str(row["g"]) for row in result.rows}
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -112,13 +113,8 @@ class SparqlStore(Store):
               named_graphs: Sequence[str] = (), timeout: float | None = None) -> QueryResult:
         form = query_form(sparql)
         accept = JSON if form in ("SELECT", "ASK") else NTRIPLES
-        with self._query_request(sparql, accept, timeout, default_graphs,
-                                 named_graphs) as response:
-            try:
-                body = response.read()
-            except TimeoutError:
-                raise QueryTimeout(f"The SPARQL server did not finish within {timeout:g} s.",
-                                   timeoutSeconds=timeout)
+        response = self._query_request(sparql, accept, timeout, default_graphs, named_graphs)
+        body = b"".join(_stream(response, timeout))
         if form in ("SELECT", "ASK"):
             doc = json.loads(body)
             if "boolean" in doc:
@@ -157,7 +153,7 @@ class SparqlStore(Store):
                 line = raw.decode("utf-8").rstrip("\n")
                 if not line:
                     continue
-                s, p, o, g = line.split("\t")
+                s, p, o, g = (_nt_cell(cell) for cell in line.split("\t"))
                 if fmt == "nquads":
                     out.write(f"{s} {p} {o} {g} .\n".encode())
                     continue
@@ -178,12 +174,30 @@ class SparqlStore(Store):
                 self.add_graph(graph.identifier, graph)
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _nt_cell(cell: str) -> str:
+    """TSV cells are Turtle terms: numbers and booleans may be bare; N-Quads needs them typed."""
+    if cell[:1] in ('<', '"', '_'):
+        return cell
+    if cell in ("true", "false"):
+        return f'"{cell}"^^<{_XSD}boolean>'
+    kind = "double" if "e" in cell.lower() else "decimal" if "." in cell else "integer"
+    return f'"{cell}"^^<{_XSD}{kind}>'
+
+
 def _stream(response: Any, timeout: float | None) -> Iterator[bytes]:
+    """The body in chunks; the socket timeout bounds each read, ``timeout`` the whole body
+    (closing the connection is what stops a streaming evaluation on the server)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
     with response:
         while True:
             try:
-                chunk = response.read(65536)
+                chunk = response.read1(65536)
             except TimeoutError:
+                chunk = None
+            if chunk is None or (deadline is not None and time.monotonic() > deadline):
                 raise QueryTimeout(f"The SPARQL server did not finish within {timeout:g} s.",
                                    timeoutSeconds=timeout)
             if not chunk:

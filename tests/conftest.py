@@ -1,0 +1,105 @@
+"""Fixtures shared by every test area.
+
+``oxigraph_server`` runs a real ``oxigraph serve`` (PyPI package ``oxigraph``, binary next to the
+interpreter) on a free 127.0.0.1 port with a temporary ``--location`` and the union default
+graph, for the whole session; ``sparql_store_spec`` gives a fresh, empty ``sparql:`` store spec
+on it (the server is cleared before each use). Nothing is left running or on disk afterwards.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class OxigraphServer:
+    base_url: str
+
+    @property
+    def query_url(self) -> str:
+        return self.base_url + "/query"
+
+    @property
+    def update_url(self) -> str:
+        return self.base_url + "/update"
+
+    @property
+    def spec(self) -> str:
+        return f"sparql:{self.query_url};{self.update_url}"
+
+    def clear(self) -> None:
+        request = urllib.request.Request(
+            self.update_url, data=b"CLEAR ALL", method="POST",
+            headers={"Content-Type": "application/sparql-update"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _oxigraph_binary() -> str:
+    beside = Path(sys.executable).parent / "oxigraph"
+    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if not found:
+        pytest.fail("The oxigraph server binary is missing: pip install oxigraph "
+                    "(it is pinned in requirements.lock).")
+    return found
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    location = tmp_path_factory.mktemp("oxigraph-server")
+    port = _free_port()
+    process = subprocess.Popen(
+        [_oxigraph_binary(), "serve", "--location", str(location), "--bind",
+         f"127.0.0.1:{port}", "--union-default-graph"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = OxigraphServer(f"http://127.0.0.1:{port}")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                error = process.stderr.read().decode() if process.stderr else ""
+                pytest.fail(f"oxigraph serve exited early: {error}")
+            try:
+                with urllib.request.urlopen(server.query_url + "?query=ASK%7B%7D",
+                                            timeout=2) as response:
+                    response.read()
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    pytest.fail("oxigraph serve did not answer within 30 s")
+                time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
+        shutil.rmtree(location, ignore_errors=True)
+
+
+@pytest.fixture
+def sparql_store_spec(oxigraph_server: OxigraphServer) -> str:
+    """A ``sparql:`` spec for an emptied server (tests using it must not run in parallel)."""
+    oxigraph_server.clear()
+    return oxigraph_server.spec
