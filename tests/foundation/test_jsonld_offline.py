@@ -1,0 +1,87 @@
+"""The JSON-LD context: pyld and rdflib read every valid example as the same RDF, no context is
+ever fetched from the network, and the context maps every feed key."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+
+from alm_ld import jsonld
+from alm_ld.resources import CONTEXT_URL, context_document, examples_dir
+from alm_ld.validation.schema_check import DISCLOSURE_KEYS, schema_document
+
+INDEX = json.loads((examples_dir() / "index.json").read_text(encoding="utf-8"))
+VALID = sorted(name for name, entry in INDEX.items() if entry["valid"])
+
+
+def _load(name: str) -> dict:
+    return json.loads((examples_dir() / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_pyld_and_rdflib_agree(name: str) -> None:
+    doc = _load(name)
+    pyld_graph = Graph().parse(data=jsonld.to_rdf_nquads(doc), format="nquads")
+    rdflib_graph = Graph().parse(data=json.dumps(jsonld.with_inline_context(doc)),
+                                 format="json-ld")
+    assert len(pyld_graph) > 0
+    assert isomorphic(pyld_graph, rdflib_graph)
+
+
+def test_concept_values_expand_to_vocabulary_iris() -> None:
+    graph = Graph().parse(data=jsonld.to_rdf_nquads(_load("valid-strict.json")),
+                          format="nquads")
+    objects = set(graph.objects())
+    assert URIRef("https://w3id.org/alm-ld/metrics/html-views") in objects
+    assert URIRef("https://w3id.org/alm-ld/relations/references") in objects
+    assert URIRef("https://w3id.org/alm-ld/sources/counter") in objects
+    assert URIRef("https://w3id.org/alm-ld/vocab#interval") in objects
+
+
+def test_instance_context_url_is_served_from_the_package() -> None:
+    doc = dict(_load("valid-base.json"), **{"@context": "http://127.0.0.1:9/contexts/v1.jsonld"})
+    assert jsonld.to_rdf_nquads(doc) == jsonld.to_rdf_nquads(_load("valid-base.json"))
+
+
+@pytest.mark.parametrize("url", ["https://example.org/context.jsonld", "file:///etc/passwd",
+                                 "https://w3id.org/alm-ld/context/v9.jsonld",
+                                 "http://127.0.0.1:9/contexts/../secret"])
+def test_other_contexts_are_refused_without_fetching(url: str) -> None:
+    with pytest.raises(jsonld.ContextRefused) as caught:
+        jsonld.expand({"@context": url, "x": 1})
+    assert "does not fetch" in caught.value.detail
+    with pytest.raises(Exception) as direct:
+        jsonld.document_loader(url, {})
+    assert "does not fetch" in str(direct.value)
+
+
+def test_compact_round_trip() -> None:
+    doc = _load("valid-strict.json")
+    compacted = jsonld.compact(jsonld.expand(doc))
+    assert compacted["@context"] == CONTEXT_URL
+    assert isomorphic(Graph().parse(data=jsonld.to_rdf_nquads(compacted), format="nquads"),
+                      Graph().parse(data=jsonld.to_rdf_nquads(doc), format="nquads"))
+
+
+def _schema_keys(node: object, out: set[str]) -> set[str]:
+    if isinstance(node, dict):
+        for key, value in node.get("properties", {}).items():
+            out.add(key)
+            _schema_keys(value, out)
+        for value in node.values():
+            _schema_keys(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _schema_keys(value, out)
+    return out
+
+
+def test_context_maps_every_schema_key() -> None:
+    context = context_document()["@context"]
+    terms = set(context) | set(context["disclosure"]["@context"])
+    keys = _schema_keys(schema_document("strict"), set()) - {"@context"}
+    assert keys - terms == set()
+    assert set(DISCLOSURE_KEYS) <= terms
