@@ -176,6 +176,13 @@ def _header(headers: dict[str, str], name: str) -> str | None:
 class ReplayHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that time out and hang up are expected here; stay quiet about them."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     def __init__(self, recordings: list[Recording]) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state = ReplayState()

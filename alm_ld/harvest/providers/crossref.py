@@ -59,7 +59,7 @@ class CrossrefHarvester(Harvester):
             raise WorkNotFound(self.name, work.iri, fetched.url)
         body = fetched.json()
         message = self.field(body, "message", dict, fetched)
-        doi = self.field(message, "DOI", str, fetched)
+        doi = self.field(body, "message.DOI", str, fetched)
         iri = work_iri(doi)
         items: list[dict[str, Any]] = []
         work_facts = work_item(iri, title=message.get("title"),
