@@ -1,0 +1,57 @@
+"""The built wheel carries schemas, contexts, vocabulary and examples, and validation works
+from the wheel alone (no checkout on the path)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHECK = """
+import json, sys
+import alm_ld, alm_ld.jsonld
+from alm_ld.resources import examples_dir, schemas_dir, contexts_dir
+from alm_ld.validate import validate_feed
+from alm_ld.vocab import metric_concepts
+assert alm_ld.__file__.startswith(sys.argv[1]), alm_ld.__file__
+assert str(schemas_dir()).startswith(sys.argv[1]) and str(contexts_dir()).startswith(sys.argv[1])
+strict = validate_feed((examples_dir() / "valid-strict.json").read_bytes(), "strict")
+bad = validate_feed((examples_dir() / "invalid-period-order.json").read_bytes())
+nquads = alm_ld.jsonld.to_rdf_nquads(json.loads((examples_dir() / "valid-base.json").read_text()))
+print(json.dumps({"strict": strict.valid, "bad": [p.rule for p in bad.problems],
+                  "metrics": len(metric_concepts()), "triples": len(nquads.splitlines())}))
+"""
+
+
+@pytest.mark.slow
+def test_wheel_contains_data_and_validates_on_its_own(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir",
+                    str(dist), str(ROOT)], check=True, capture_output=True, timeout=300)
+    wheel = next(dist.glob("alm_ld-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in ("alm_ld/_data/schemas/feed-base.schema.json",
+                     "alm_ld/_data/schemas/feed-strict.schema.json",
+                     "alm_ld/_data/contexts/v1.jsonld", "alm_ld/data/vocab.ttl",
+                     "alm_ld/data/examples/index.json", "alm_ld/data/examples/valid-base.json"):
+        assert required in names, required
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALM_LD_", "PYTHON"))}
+    env["PYTHONPATH"] = str(site)
+    result = subprocess.run([sys.executable, "-c", CHECK, str(site)], cwd=elsewhere, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["strict"] is True
+    assert outcome["bad"] == ["period-order"]
+    assert outcome["metrics"] > 50 and outcome["triples"] > 10
