@@ -1,0 +1,87 @@
+"""Build the demo dataset by running the real harvesters over recorded provider responses.
+
+``python -m alm_ld.harvest.demo [FIXTURES_DIR] [OUTPUT_DIR]`` starts the replay server on
+127.0.0.1 with the recordings in ``tests/fixtures/providers``, points every provider at it,
+harvests :data:`DEMO_WORKS` and writes one feed per provider to ``alm_ld/data/demo/``. The
+numbers are the ones the providers really returned; evidence URLs are rewritten from the replay
+server back to the provider's public API. The run is deterministic: a fixed clock
+(:data:`DEMO_TIME`) and feed ids derived from the content, so rebuilding gives identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from alm_ld.config import Settings
+from alm_ld.harvest.http import FakeClock
+from alm_ld.harvest.registry import PROVIDERS
+from alm_ld.harvest.replay import ReplayHTTPServer, load_index
+from alm_ld.harvest.run import harvest_provider, parse_ids
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_FIXTURES = REPO / "tests" / "fixtures" / "providers"
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "data" / "demo"
+FEED_NAMESPACE = uuid.UUID("6f1c1d52-1b8e-4f0e-9a55-0c3c8f1e2a7b")
+
+DEMO_TIME = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+DEMO_WORKS: dict[str, list[str]] = {
+    "crossref": ["10.1371/journal.pone.0033693", "10.1038/srep16696", "10.1021/jp036075h",
+                 "10.1371/journal.pone.0000030", "10.1371/journal.pmed.0030186",
+                 "10.1371/journal.pone.0067729",
+                 "10.1890/0012-9658(2006)87[2832:tiopma]2.0.co;2"],
+    "openalex": ["10.7717/peerj.4375"],
+    "europepmc": ["pmid:17183658", "pmid:15723116"],
+    "opencitations": ["10.1108/jd-12-2013-0166", "10.1371/journal.pgen.1005937"],
+    "datacite": ["10.5438/mk65-3m12", "10.7272/42z6-cf76", "10.15468/dl.l2bg9a"],
+    "wikipedia": ["10.1371/journal.pone.0044271", "10.1371/journal.pone.0008776"],
+    "plos": ["10.1371/journal.pone.0002154"],
+}
+
+
+def build(fixtures: Path = DEFAULT_FIXTURES, output: Path = DEFAULT_OUTPUT,
+          max_pages: int = 1) -> dict[str, dict[str, Any]]:
+    """Harvest the demo works and write ``<output>/<provider>.json``; returns the feeds."""
+    feeds: dict[str, dict[str, Any]] = {}
+    with ReplayHTTPServer(load_index(fixtures)) as server:
+        api = {name: server.url + urlsplit(cls.default_base_url).path
+               for name, cls in PROVIDERS.items()}
+        settings = Settings(provider_api=api, http_retries=0)
+        for name, ids in DEMO_WORKS.items():
+            feed, report = harvest_provider(name, parse_ids(ids), settings,
+                                            clock=FakeClock(DEMO_TIME), max_pages=max_pages,
+                                            rng=lambda: 0.0)
+            if not report.ok:
+                raise SystemExit("demo build failed:\n" + "\n".join(report.lines()))
+            public = PROVIDERS[name].default_base_url
+            for item in feed["items"]:
+                if str(item.get("evidence", "")).startswith(api[name]):
+                    item["evidence"] = public + item["evidence"][len(api[name]):]
+            body = json.dumps(feed["items"], sort_keys=True)
+            feed["id"] = f"urn:uuid:{uuid.uuid5(FEED_NAMESPACE, name + body)}"
+            feeds[name] = feed
+    output.mkdir(parents=True, exist_ok=True)
+    for name, feed in feeds.items():
+        (output / f"{name}.json").write_text(
+            json.dumps(feed, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return feeds
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    fixtures = Path(args[0]) if args else DEFAULT_FIXTURES
+    output = Path(args[1]) if len(args) > 1 else DEFAULT_OUTPUT
+    feeds = build(fixtures, output)
+    for name, feed in feeds.items():
+        print(f"{output / (name + '.json')}: {len(feed['items'])} items")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,30 @@
+"""The shipped demo feeds are exactly what the harvesters make of the recorded responses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from alm_ld.harvest.demo import DEFAULT_OUTPUT, DEMO_WORKS, build
+from alm_ld.validate import validate_feed
+
+from .conftest import FIXTURES
+
+
+def test_rebuilding_the_demo_gives_the_shipped_feeds(tmp_path: Path) -> None:
+    feeds = build(FIXTURES, tmp_path)
+    assert set(feeds) == set(DEMO_WORKS)
+    for name in DEMO_WORKS:
+        shipped = json.loads((DEFAULT_OUTPUT / f"{name}.json").read_text(encoding="utf-8"))
+        rebuilt = json.loads((tmp_path / f"{name}.json").read_text(encoding="utf-8"))
+        assert rebuilt == shipped, f"alm_ld/data/demo/{name}.json is stale: rerun " \
+                                   "python -m alm_ld.harvest.demo"
+        assert validate_feed(shipped, "strict").valid
+        assert all("127.0.0.1" not in str(i.get("evidence")) for i in shipped["items"])
+
+
+def test_demo_holds_real_numbers() -> None:
+    crossref = json.loads((DEFAULT_OUTPUT / "crossref.json").read_text(encoding="utf-8"))
+    values = {i["work"]: i["value"] for i in crossref["items"] if i["type"] == "Count"}
+    assert values["https://doi.org/10.1371/journal.pone.0033693"] == 72
+    assert [i for i in crossref["items"] if i["type"] == "Count"][0]["evidence"].startswith("https://api.crossref.org/works/")
