@@ -160,8 +160,19 @@ def ingest_feed(store: Store, doc: object, *, settings: Settings,
                             ingest_iri=f"{ID_NS}ingest/{uuid.uuid4()}", previous=previous)
         data, summary = map_feed_ntriples(feed, ctx)
         store.add_graph(URIRef(feed_id), data)
-    return IngestResult(feed_id, "created", summary.items, summary.observations,
-                        summary.events, sequence)
+    result = IngestResult(feed_id, "created", summary.items, summary.observations,
+                          summary.events, sequence)
+    _after_ingest(store, result, settings)
+    return result
+
+
+def _after_ingest(store: Store, result: IngestResult, settings: Settings) -> None:
+    """Hook run once a new feed is durable, outside the ingest lock (added for analytics):
+    data-quality alerts for the feed, then a wake-up for ``/changes/stream`` listeners.
+    It never fails the ingest (see alm_ld.analytics.hooks)."""
+    from alm_ld.analytics.hooks import on_ingested
+
+    on_ingested(store, result, settings)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,463 @@
+"""Data-quality alerts, computed when a feed has been written and kept as RDF in the store.
+
+Checks (after Lagotto's alerts and the NISO code of conduct; docs/analytics.md has the details):
+
+``CountDecreased``   a cumulative count lower than the one before it in time (an earlier
+                     ``periodEnd`` of the same work, metric and source), or revised downwards.
+``ImplausibleJump``  more than ``settings.jump_threshold`` per day for a *discussed*-category
+                     metric (tweets, blog posts, …): between two cumulative counts, or within
+                     one interval count.
+``SourcesDisagree``  two sources' latest cumulative values for the same work and metric differ
+                     by more than ``settings.disagree_factor`` (max / max(min, 1)).
+``StaleSource``      a source has not updated a work for 1.5 × the ``updateFrequency`` its
+                     provider discloses (see :func:`stale_alerts`).
+``HarvestFailed``    a provider's last harvest failed (:func:`harvest_failed_alert`, for
+                     harvest runs that report failures).
+
+Every alert names the work, source, metric, both values, the observations and the feeds.
+Alerts about one feed live in their own named graph (``almid:alerts/feed/<hash>``), written in
+one transaction; stale-source alerts are recomputed as a whole into ``almid:alerts/stale``.
+Alert IRIs are hashes of their content, so recomputing gives the same nodes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from rdflib import URIRef
+
+from alm_ld.analytics.sparql import iri, literal, select, short
+from alm_ld.analytics.timeutil import day_of, moment_of, parse_frequency, rfc3339
+from alm_ld.config import Settings
+from alm_ld.vocab import ALM_NS, ID_NS, METRICS_NS, SOURCES_NS, category_of
+
+ALERT_TYPES = ("CountDecreased", "ImplausibleJump", "SourcesDisagree", "StaleSource",
+               "HarvestFailed")
+ALERT_GRAPH_PREFIX = ID_NS + "alerts/"
+STALE_GRAPH = ID_NS + "alerts/stale"
+STALE_FACTOR = 1.5
+JUMP_CATEGORIES = ("discussed",)
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_CHUNK = 150
+
+
+@dataclass
+class Alert:
+    type: str
+    message: str
+    detected: str
+    work: str | None = None
+    metric: str | None = None
+    source: str | None = None
+    value: int | None = None
+    previous_value: int | None = None
+    other_source: str | None = None
+    observation: str | None = None
+    previous_observation: str | None = None
+    feeds: list[str] = field(default_factory=list)
+    previous_feeds: list[str] = field(default_factory=list)
+    provider: str | None = None
+    graph: str | None = None
+    iri: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.iri:
+            parts = (self.type, self.work, self.metric, self.source, self.other_source,
+                     self.observation, self.previous_observation, self.provider,
+                     " ".join(sorted(self.feeds)))
+            digest = hashlib.sha256("|".join(p or "" for p in parts).encode()).hexdigest()
+            self.iri = f"{ID_NS}alert/{digest[:32]}"
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"id": self.iri, "type": "Alert", "alertType": self.type}
+        for key, value in (
+            ("work", self.work), ("metric", short(self.metric, METRICS_NS)),
+            ("source", short(self.source, SOURCES_NS)), ("value", self.value),
+            ("previousValue", self.previous_value),
+            ("otherSource", short(self.other_source, SOURCES_NS)),
+            ("provider", self.provider),
+        ):
+            if value is not None:
+                doc[key] = value
+        observations = [o for o in (self.observation, self.previous_observation) if o]
+        if observations:
+            doc["observations"] = observations
+        doc["feed"] = self.feeds
+        if self.previous_feeds:
+            doc["previousFeed"] = self.previous_feeds
+        doc["detected"] = self.detected
+        doc["message"] = self.message
+        return doc
+
+
+# ---------------------------------------------------------------------------------------------
+# RDF
+
+
+def _triples(alert: Alert) -> Iterator[str]:
+    node = iri(alert.iri)
+    yield f"{node} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{ALM_NS}Alert> ."
+    yield f"{node} <{ALM_NS}alertType> <{ALM_NS}{alert.type}> ."
+    for prop, value in (("work", alert.work), ("metric", alert.metric),
+                        ("source", alert.source), ("otherSource", alert.other_source),
+                        ("observation", alert.observation),
+                        ("previousObservation", alert.previous_observation),
+                        ("provider", alert.provider)):
+        if value:
+            yield f"{node} <{ALM_NS}{prop}> {iri(value)} ."
+    for prop, value in (("value", alert.value), ("previousValue", alert.previous_value)):
+        if value is not None:
+            yield f'{node} <{ALM_NS}{prop}> "{int(value)}"^^<{XSD}integer> .'
+    for feed in alert.feeds:
+        yield f"{node} <{ALM_NS}feed> {iri(feed)} ."
+    for feed in alert.previous_feeds:
+        yield f"{node} <{ALM_NS}previousFeed> {iri(feed)} ."
+    yield (f"{node} <http://www.w3.org/ns/prov#generatedAtTime> "
+           f"{literal(alert.detected, XSD + 'dateTime')} .")
+    yield f"{node} <http://www.w3.org/2000/01/rdf-schema#comment> {literal(alert.message)} ."
+
+
+def alerts_ntriples(alerts: Iterable[Alert]) -> bytes:
+    return "".join(line + "\n" for alert in alerts for line in _triples(alert)).encode("utf-8")
+
+
+def feed_alert_graph(feed: str) -> str:
+    return f"{ALERT_GRAPH_PREFIX}feed/{hashlib.sha256(feed.encode()).hexdigest()[:32]}"
+
+
+def write_alerts(store: Any, graph: str, alerts: list[Alert]) -> None:
+    """Replace named graph ``graph`` with ``alerts`` in one transaction (empty: drop it)."""
+    if alerts:
+        store.add_graph(URIRef(graph), alerts_ntriples(alerts), replace=True)
+    elif store.has_graph(URIRef(graph)):
+        store.update(f"DROP SILENT GRAPH {iri(graph)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Series checks: decrease, jump, disagreement
+
+
+@dataclass
+class _Obs:
+    iri: str
+    work: str
+    metric: str
+    source: str
+    aggregation: str
+    value: int
+    start: str | None
+    end: str
+    sequence: int
+    feeds: list[str]
+    revision_of: str | None
+
+
+def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _series_in_feed(store: Any, feed: str) -> list[tuple[str, str, str]]:
+    rows = select(store, f"""
+SELECT DISTINCT ?work ?metric ?source WHERE {{
+  GRAPH {iri(feed)} {{ ?o a alm:Observation ; alm:work ?work ; alm:metric ?metric ;
+                           alm:source ?source }} }}""")
+    return sorted((r["work"], r["metric"], r["source"]) for r in rows)
+
+
+def _observations(store: Any, keys: list[tuple[str, ...]], variables: str,
+                  extra: str = "") -> list[_Obs]:
+    found: dict[str, _Obs] = {}
+    names = variables.split()
+    for chunk in _chunks(keys):
+        values = " ".join("(" + " ".join(iri(v) for v in key) + ")" for key in chunk)
+        rows = select(store, f"""
+SELECT ?obs ?work ?metric ?source ?agg ?value ?start ?end ?feed ?seq ?rev WHERE {{
+  VALUES ({" ".join("?" + n for n in names)}) {{ {values} }}
+  GRAPH ?feed {{
+    ?obs alm:work ?work ; alm:metric ?metric ; alm:source ?source ; alm:aggregation ?agg ;
+         alm:value ?value ; alm:periodEnd ?end .
+    OPTIONAL {{ ?obs alm:periodStart ?start }}
+    OPTIONAL {{ ?obs prov:wasRevisionOf ?rev }}
+    {extra}
+  }}
+  ?feed alm:sequence ?seq .
+}}""")
+        for row in rows:
+            obs = found.get(row["obs"])
+            if obs is None:
+                obs = found[row["obs"]] = _Obs(
+                    row["obs"], row["work"], row["metric"], row["source"], row["agg"],
+                    int(row["value"]), row.get("start"), row["end"], int(row["seq"]), [],
+                    row.get("rev"))
+            obs.sequence = max(obs.sequence, int(row["seq"]))
+            if row["feed"] not in obs.feeds:
+                obs.feeds.append(row["feed"])
+            obs.revision_of = obs.revision_of or row.get("rev")
+    return list(found.values())
+
+
+def _current(observations: Iterable[_Obs]) -> list[_Obs]:
+    """Per key (period) the revision in the latest feed, ordered by periodEnd."""
+    best: dict[tuple[str | None, str], _Obs] = {}
+    for obs in observations:
+        key = (obs.start, obs.end)
+        seen = best.get(key)
+        if seen is None or (obs.sequence, obs.iri) > (seen.sequence, seen.iri):
+            best[key] = obs
+    return sorted(best.values(), key=lambda o: (o.end, o.sequence))
+
+
+def _days_between(earlier: str, later: str) -> float:
+    if len(earlier) == 10 and len(later) == 10:
+        return max(1.0, float((day_of(later) - day_of(earlier)).days))
+    return max(1.0, (moment_of(later) - moment_of(earlier)).total_seconds() / 86400)
+
+
+def _interval_days(start: str | None, end: str) -> float:
+    if not start:
+        return 1.0
+    if len(start) == 10 and len(end) == 10:
+        return float((day_of(end) - day_of(start)).days + 1)
+    return max(1.0, (moment_of(end) - moment_of(start)).total_seconds() / 86400)
+
+
+def _is_jump_metric(metric: str) -> bool:
+    return category_of(metric) in JUMP_CATEGORIES
+
+
+def _label(obs: _Obs) -> str:
+    return (f"{short(obs.metric, METRICS_NS)} of {obs.work} from "
+            f"{short(obs.source, SOURCES_NS)}")
+
+
+def series_alerts(observations: list[_Obs], feed: str, settings: Settings,
+                  detected: str) -> list[Alert]:
+    """Decrease and jump checks over one feed's series (pure: no store access)."""
+    alerts: list[Alert] = []
+    by_iri = {o.iri: o for o in observations}
+    series: dict[tuple[str, str, str, str], list[_Obs]] = {}
+    for obs in observations:
+        series.setdefault((obs.work, obs.metric, obs.source, obs.aggregation), []).append(obs)
+    for (_, metric, _, aggregation), members in sorted(series.items()):
+        jump_metric = _is_jump_metric(metric)
+        if aggregation == ALM_NS + "cumulative":
+            points = _current(members)
+            for before, after in zip(points, points[1:], strict=False):
+                if feed not in before.feeds and feed not in after.feeds:
+                    continue
+                common = dict(work=after.work, metric=metric, source=after.source,
+                              value=after.value, previous_value=before.value,
+                              observation=after.iri, previous_observation=before.iri,
+                              feeds=after.feeds, previous_feeds=before.feeds, detected=detected)
+                if after.value < before.value:
+                    alerts.append(Alert("CountDecreased", (
+                        f"{_label(after)} fell from {before.value} ({before.end}) to "
+                        f"{after.value} ({after.end})."), **common))
+                elif jump_metric:
+                    rate = (after.value - before.value) / _days_between(before.end, after.end)
+                    if rate > settings.jump_threshold:
+                        alerts.append(Alert("ImplausibleJump", (
+                            f"{_label(after)} rose from {before.value} to {after.value}: "
+                            f"{rate:.0f} per day, above {settings.jump_threshold}."), **common))
+            for obs in members:
+                previous = by_iri.get(obs.revision_of or "")
+                if feed in obs.feeds and previous and obs.value < previous.value:
+                    alerts.append(Alert(
+                        "CountDecreased",
+                        f"{_label(obs)} for {obs.end} was revised down from {previous.value} "
+                        f"to {obs.value}.",
+                        work=obs.work, metric=metric, source=obs.source, value=obs.value,
+                        previous_value=previous.value, observation=obs.iri,
+                        previous_observation=previous.iri, feeds=obs.feeds,
+                        previous_feeds=previous.feeds, detected=detected))
+        elif jump_metric:
+            for obs in members:
+                rate = obs.value / _interval_days(obs.start, obs.end)
+                if feed in obs.feeds and rate > settings.jump_threshold:
+                    alerts.append(Alert(
+                        "ImplausibleJump",
+                        f"{_label(obs)}: {obs.value} in {obs.start or ''}..{obs.end}, "
+                        f"{rate:.0f} per day, above {settings.jump_threshold}.",
+                        work=obs.work, metric=metric, source=obs.source, value=obs.value,
+                        observation=obs.iri, feeds=obs.feeds, detected=detected))
+    return alerts
+
+
+def disagreement_alerts(observations: list[_Obs], feed: str, settings: Settings,
+                        detected: str) -> list[Alert]:
+    """Sources whose latest cumulative values for one work and metric differ too much; only
+    pairs where the feed brought one side's latest value (so each is reported once)."""
+    latest: dict[tuple[str, str], dict[str, _Obs]] = {}
+    for obs in observations:
+        if obs.aggregation != ALM_NS + "cumulative":
+            continue
+        per_source = latest.setdefault((obs.work, obs.metric), {})
+        seen = per_source.get(obs.source)
+        if seen is None or (obs.end, obs.sequence) > (seen.end, seen.sequence):
+            per_source[obs.source] = obs
+    alerts = []
+    for (work, metric), per_source in sorted(latest.items()):
+        for source, mine in sorted(per_source.items()):
+            if feed not in mine.feeds:
+                continue
+            for other_source, other in sorted(per_source.items()):
+                if other_source == source or (feed in other.feeds and other_source < source):
+                    continue
+                low, high = sorted((mine.value, other.value))
+                if high / max(low, 1) <= settings.disagree_factor:
+                    continue
+                alerts.append(Alert(
+                    "SourcesDisagree",
+                    f"{short(metric, METRICS_NS)} of {work}: {short(source, SOURCES_NS)} says "
+                    f"{mine.value}, {short(other_source, SOURCES_NS)} says {other.value} "
+                    f"(more than {settings.disagree_factor}× apart).",
+                    work=work, metric=metric, source=source, value=mine.value,
+                    other_source=other_source, previous_value=other.value,
+                    observation=mine.iri, previous_observation=other.iri, feeds=mine.feeds,
+                    previous_feeds=other.feeds, detected=detected))
+    return alerts
+
+
+def feed_alerts(store: Any, feed: str, settings: Settings,
+                now: datetime | None = None) -> list[Alert]:
+    """Every series and disagreement alert caused by feed ``feed`` (already in the store)."""
+    detected = rfc3339(now or datetime.now(UTC))
+    keys = _series_in_feed(store, feed)
+    if not keys:
+        return []
+    observations = _observations(store, keys, "work metric source")
+    alerts = series_alerts(observations, feed, settings, detected)
+    pairs = sorted({(w, m) for w, m, _ in keys})
+    cumulative = f"FILTER(?agg = {iri(ALM_NS + 'cumulative')})"
+    wide = _observations(store, pairs, "work metric", cumulative)
+    alerts += disagreement_alerts(wide, feed, settings, detected)
+    return alerts
+
+
+# ---------------------------------------------------------------------------------------------
+# Staleness and harvest failures
+
+
+def stale_alerts(store: Any, now: datetime | None = None) -> list[Alert]:
+    """(work, source) pairs whose last update is older than ``STALE_FACTOR`` × the
+    ``updateFrequency`` disclosed in the provider's latest feed; providers that disclose no
+    frequency (or one that is not an ISO 8601 duration or a word like "daily") are not checked."""
+    now = now or datetime.now(UTC)
+    frequencies: dict[str, tuple[int, str]] = {}
+    for row in select(store, """
+SELECT ?provider ?seq ?freq WHERE {
+  ?feed alm:provider ?provider ; alm:sequence ?seq ; alm:disclosure ?d .
+  ?d alm:updateFrequency ?freq .
+}"""):
+        seen = frequencies.get(row["provider"])
+        if seen is None or int(row["seq"]) > seen[0]:
+            frequencies[row["provider"]] = (int(row["seq"]), row["freq"])
+    spans = {p: parse_frequency(f) for p, (_, f) in frequencies.items()}
+    spans = {p: s for p, s in spans.items() if s}
+    if not spans:
+        return []
+    detected = rfc3339(now)
+    alerts = []
+    rows = select(store, f"""
+SELECT ?work ?source ?provider (MAX(CONCAT(STR(?at), " ", STR(?feed))) AS ?last) WHERE {{
+  VALUES ?provider {{ {" ".join(iri(p) for p in sorted(spans))} }}
+  ?feed alm:provider ?provider ; alm:ingestedAt ?at .
+  GRAPH ?feed {{ ?obs alm:work ?work ; alm:source ?source }}
+}} GROUP BY ?work ?source ?provider""")
+    for row in rows:
+        at, _, last_feed = row["last"].partition(" ")
+        span = spans[row["provider"]]
+        age = now - moment_of(at)
+        if age > span * STALE_FACTOR:
+            alerts.append(Alert(
+                "StaleSource",
+                f"{short(row['source'], SOURCES_NS)} has not updated {row['work']} since "
+                f"{at} (expected every {frequencies[row['provider']][1]}).",
+                work=row["work"], source=row["source"], provider=row["provider"],
+                feeds=[last_feed], detected=detected))
+    return sorted(alerts, key=lambda a: a.iri)
+
+
+def refresh_stale_alerts(store: Any, now: datetime | None = None) -> list[Alert]:
+    """Recompute the stale-source alerts and replace their graph (see :func:`stale_alerts`)."""
+    alerts = stale_alerts(store, now)
+    write_alerts(store, STALE_GRAPH, alerts)
+    return alerts
+
+
+def harvest_failed_alert(provider: str, *, failed: int, attempted: int, detail: str,
+                         feed: str | None = None, now: datetime | None = None) -> Alert:
+    """An alert for a harvest run of ``provider`` in which works failed."""
+    return Alert("HarvestFailed",
+                 f"The last harvest of {provider} failed for {failed} of {attempted} works: "
+                 f"{detail}", provider=provider, value=failed, previous_value=attempted,
+                 feeds=[feed] if feed else [], detected=rfc3339(now or datetime.now(UTC)))
+
+
+def record_harvest(store: Any, provider: str, *, failed: int, attempted: int, detail: str = "",
+                   feed: str | None = None, now: datetime | None = None) -> Alert | None:
+    """Record the outcome of a provider's harvest run: a failed run leaves a ``HarvestFailed``
+    alert in the provider's harvest graph; a clean run clears it (only the last run counts)."""
+    graph = f"{ALERT_GRAPH_PREFIX}harvest/{hashlib.sha256(provider.encode()).hexdigest()[:32]}"
+    alert = None
+    if failed:
+        alert = harvest_failed_alert(provider, failed=failed, attempted=attempted, detail=detail,
+                                     feed=feed, now=now)
+    write_alerts(store, graph, [alert] if alert else [])
+    return alert
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def query_alerts(store: Any, *, work: str | None = None, source: str | None = None,
+                 alert_type: str | None = None, limit: int = 1000) -> list[Alert]:
+    """Stored alerts, newest first, filtered by work, source (either side) and type."""
+    filters = []
+    if work:
+        filters.append(f"?a alm:work {iri(work)} .")
+    if source:
+        filters.append(f"{{ ?a alm:source {iri(source)} }} UNION "
+                       f"{{ ?a alm:otherSource {iri(source)} }} UNION "
+                       f"{{ ?a alm:provider {iri(source)} }}")
+    if alert_type:
+        filters.append(f"?a alm:alertType {iri(ALM_NS + alert_type)} .")
+    rows = select(store, f"""
+SELECT ?a ?g ?type ?detected ?message ?work ?metric ?source ?other ?value ?prev ?obs ?pobs
+       ?provider ?feed ?pfeed WHERE {{
+  {{ SELECT DISTINCT ?a ?g WHERE {{
+      GRAPH ?g {{ ?a a alm:Alert . {" ".join(filters)} }}
+  }} }}
+  GRAPH ?g {{
+    ?a alm:alertType ?type ; prov:generatedAtTime ?detected ; rdfs:comment ?message .
+    OPTIONAL {{ ?a alm:work ?work }} OPTIONAL {{ ?a alm:metric ?metric }}
+    OPTIONAL {{ ?a alm:source ?source }} OPTIONAL {{ ?a alm:otherSource ?other }}
+    OPTIONAL {{ ?a alm:value ?value }} OPTIONAL {{ ?a alm:previousValue ?prev }}
+    OPTIONAL {{ ?a alm:observation ?obs }} OPTIONAL {{ ?a alm:previousObservation ?pobs }}
+    OPTIONAL {{ ?a alm:provider ?provider }}
+    OPTIONAL {{ ?a alm:feed ?feed }} OPTIONAL {{ ?a alm:previousFeed ?pfeed }}
+  }}
+}}""")
+    found: dict[str, Alert] = {}
+    for row in rows:
+        alert = found.get(row["a"])
+        if alert is None:
+            alert = found[row["a"]] = Alert(
+                row["type"][len(ALM_NS):], row["message"], row["detected"], work=row.get("work"),
+                metric=row.get("metric"), source=row.get("source"),
+                value=row.get("value"), previous_value=row.get("prev"),
+                other_source=row.get("other"), observation=row.get("obs"),
+                previous_observation=row.get("pobs"), provider=row.get("provider"),
+                graph=row["g"], iri=row["a"])
+        if row.get("feed") and row["feed"] not in alert.feeds:
+            alert.feeds.append(row["feed"])
+        if row.get("pfeed") and row["pfeed"] not in alert.previous_feeds:
+            alert.previous_feeds.append(row["pfeed"])
+    alerts = sorted(found.values(), key=lambda a: (a.detected, a.iri), reverse=True)
+    return alerts[:limit]

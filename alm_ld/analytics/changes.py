@@ -1,0 +1,251 @@
+"""The incremental change feed: what was added or revised, in ingest order, behind a cursor.
+
+Order: feeds by ``alm:sequence`` (the order they were ingested), then the items of a feed
+(observations and events) by IRI. A **cursor** is a position *after* one item:
+``(sequence, item IRI)``; ``(sequence, END)`` is the position after the whole feed
+``sequence`` (``(0, END)`` is the very beginning). Feeds are immutable once written, so a
+cursor never moves.
+
+Only a **contiguous** prefix of sequences is served: if feed 7 is visible but 6 is not (a
+concurrent ingest still committing), the feed stops at 5 until 6 appears, so a consumer that
+already read past 7 cannot miss 6. A gap older than :data:`GAP_GRACE_SECONDS` (measured on the
+``alm:ingestedAt`` of the feed after it) is taken as permanent and skipped.
+
+An item that was already present in an earlier feed (the same observation — same key and value —
+or the same event id, sent again) is not a change and is not listed. A new value for a stored key
+is an ``Update`` (it carries ``prov:wasRevisionOf``); everything else is a ``Create``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from alm_ld.analytics.sparql import iri, literal, select, short
+from alm_ld.analytics.timeutil import moment_of, rfc3339
+from alm_ld.errors import UsageError
+from alm_ld.vocab import ALM_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
+
+GAP_GRACE_SECONDS = 60.0
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+_CURSOR_PREFIX = "v1:"
+END = "*"
+"""Item marker of a cursor positioned after the last item of its feed (never an IRI)."""
+
+
+@dataclass(frozen=True, order=True)
+class Cursor:
+    sequence: int
+    item: str = END
+
+    def encode(self) -> str:
+        raw = f"{_CURSOR_PREFIX}{self.sequence}:{self.item}".encode()
+        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("utf-8")
+            if not raw.startswith(_CURSOR_PREFIX):
+                raise ValueError(raw)
+            sequence, _, item = raw[len(_CURSOR_PREFIX):].partition(":")
+            cursor = cls(int(sequence), item)
+            if cursor.sequence < 0 or not item:
+                raise ValueError(raw)
+            return cursor
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise UsageError(f"cursor={text!r} is not a cursor of this service; use the `next` "
+                             "link of a /changes page, or start with ?since=DATETIME.")
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    iri: str
+    sequence: int
+    ingested_at: str
+    provider: str | None = None
+    observations: int = 0
+    events: int = 0
+
+
+def feeds_from(store: Any, first: int, limit: int = 200) -> list[FeedInfo]:
+    """Feeds with ``alm:sequence >= first``, in sequence order."""
+    rows = select(store, f"""
+SELECT ?feed ?seq ?at ?provider ?oc ?ec WHERE {{
+  ?feed alm:sequence ?seq ; alm:ingestedAt ?at .
+  FILTER(?seq >= {literal(first)})
+  OPTIONAL {{ ?feed alm:provider ?provider }}
+  OPTIONAL {{ ?feed alm:observationCount ?oc }}
+  OPTIONAL {{ ?feed alm:eventCount ?ec }}
+}} ORDER BY ?seq LIMIT {int(limit)}""")
+    seen: dict[int, FeedInfo] = {}
+    for row in rows:
+        seen.setdefault(int(row["seq"]), FeedInfo(
+            row["feed"], int(row["seq"]), row["at"], row.get("provider"),
+            int(row.get("oc") or 0), int(row.get("ec") or 0)))
+    return [seen[s] for s in sorted(seen)]
+
+
+def visible_feeds(store: Any, after: int, *, limit: int = 200,
+                  now: datetime | None = None) -> list[FeedInfo]:
+    """Feeds after sequence ``after`` up to the first gap that may still fill (module doc)."""
+    now = now or datetime.now(UTC)
+    result: list[FeedInfo] = []
+    expected = after + 1
+    for feed in feeds_from(store, expected, limit):
+        if feed.sequence != expected:
+            age = (now - moment_of(feed.ingested_at)).total_seconds()
+            if age < GAP_GRACE_SECONDS:
+                break
+        result.append(feed)
+        expected = feed.sequence + 1
+    return result
+
+
+def max_sequence(store: Any) -> int:
+    rows = select(store, "SELECT (MAX(?seq) AS ?max) WHERE { ?feed alm:sequence ?seq }")
+    return int(rows[0]["max"]) if rows and rows[0].get("max") is not None else 0
+
+
+def watermark(store: Any, now: datetime | None = None) -> int:
+    """The highest sequence below which nothing can still appear (see the module doc)."""
+    position = 0
+    while True:
+        feeds = visible_feeds(store, position, limit=1000, now=now)
+        if not feeds:
+            return position
+        position = feeds[-1].sequence
+        if len(feeds) < 1000:
+            return position
+
+
+def cursor_since(store: Any, since: datetime) -> Cursor:
+    """The position before the first feed ingested at or after ``since``."""
+    rows = select(store, f"""
+SELECT (MIN(?seq) AS ?first) WHERE {{
+  ?feed alm:sequence ?seq ; alm:ingestedAt ?at .
+  FILTER(?at >= {literal(rfc3339(since), "http://www.w3.org/2001/XMLSchema#dateTime")})
+}}""")
+    if rows and rows[0].get("first") is not None:
+        return Cursor(int(rows[0]["first"]) - 1, END)
+    return Cursor(max_sequence(store), END)
+
+
+def _items_query(feed: FeedInfo, after_item: str, limit: int) -> str:
+    after = f'FILTER(STR(?item) > {literal(after_item)})' if after_item else ""
+    return f"""
+SELECT ?item ?kind (SAMPLE(?w) AS ?work) (SAMPLE(?m) AS ?metric) (SAMPLE(?s) AS ?source)
+       (SAMPLE(?v) AS ?value) (SAMPLE(?a) AS ?aggregation) (SAMPLE(?ps) AS ?periodStart)
+       (SAMPLE(?pe) AS ?periodEnd) (SAMPLE(?ev) AS ?evidence) (SAMPLE(?rev) AS ?revisionOf)
+       (SAMPLE(?sub) AS ?subject) (SAMPLE(?rel) AS ?relation) (SAMPLE(?obj) AS ?object)
+       (SAMPLE(?occ) AS ?occurred) (SAMPLE(?lic) AS ?license)
+WHERE {{
+  GRAPH {iri(feed.iri)} {{
+    ?item a ?kind . VALUES ?kind {{ alm:Observation alm:Event }}
+    {after}
+    OPTIONAL {{ ?item alm:source ?s }}
+    OPTIONAL {{ ?item prov:wasDerivedFrom ?ev }}
+    OPTIONAL {{ ?item alm:work ?w ; alm:metric ?m ; alm:value ?v ; alm:aggregation ?a ;
+                      alm:periodEnd ?pe .
+                OPTIONAL {{ ?item alm:periodStart ?ps }}
+                OPTIONAL {{ ?item prov:wasRevisionOf ?rev }} }}
+    OPTIONAL {{ ?item alm:subject ?sub ; alm:relation ?rel ; alm:object ?obj ;
+                      alm:occurred ?occ .
+                OPTIONAL {{ ?item dcterms:license ?lic }} }}
+  }}
+  FILTER NOT EXISTS {{
+    GRAPH ?earlier {{ ?item a ?kind }}
+    ?earlier alm:sequence ?eseq .
+    FILTER(?eseq < {literal(feed.sequence)})
+  }}
+}} GROUP BY ?item ?kind ORDER BY STR(?item) LIMIT {int(limit)}"""
+
+
+def activity(row: dict[str, Any], feed: FeedInfo) -> dict[str, Any]:
+    """One AS2 activity for a changed item; the item itself is described with the alm-ld
+    context (embedded, so AS2's ``object``/``source`` terms do not clash with alm-ld's)."""
+    from alm_ld.resources import CONTEXT_URL
+
+    if row["kind"] == ALM_NS + "Observation":
+        obj: dict[str, Any] = {
+            "@context": CONTEXT_URL, "id": row["item"], "type": "alm:Observation",
+            "work": row.get("work"), "metric": short(row.get("metric"), METRICS_NS),
+            "source": short(row.get("source"), SOURCES_NS), "value": row.get("value"),
+            "aggregation": short(row.get("aggregation"), ALM_NS),
+        }
+        if row.get("periodStart"):
+            obj["periodStart"] = row["periodStart"]
+        obj["periodEnd"] = row.get("periodEnd")
+        if row.get("revisionOf"):
+            obj["prov:wasRevisionOf"] = {"id": row["revisionOf"]}
+    else:
+        obj = {
+            "@context": CONTEXT_URL, "id": row["item"], "type": "Event",
+            "subject": row.get("subject"), "relation": short(row.get("relation"), RELATIONS_NS),
+            "object": row.get("object"), "occurred": row.get("occurred"),
+            "source": short(row.get("source"), SOURCES_NS),
+        }
+        if row.get("license"):
+            obj["license"] = row["license"]
+    if row.get("evidence"):
+        obj["evidence"] = row["evidence"]
+    result = {
+        "type": "Update" if row.get("revisionOf") else "Create",
+        "published": feed.ingested_at,
+        "context": feed.iri,
+        "object": {k: v for k, v in obj.items() if v is not None},
+    }
+    if feed.provider:
+        result["actor"] = feed.provider
+    return result
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: Cursor
+    start: Cursor
+
+
+def read_page(store: Any, start: Cursor, size: int = DEFAULT_PAGE_SIZE, *,
+              now: datetime | None = None) -> Page:
+    """Up to ``size`` changes after ``start``; ``next_cursor`` is where the next page begins
+    (equal to ``start`` when nothing new has been committed yet)."""
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise UsageError(f"limit={size} must be between 1 and {MAX_PAGE_SIZE}.")
+    items: list[dict[str, Any]] = []
+    position = start
+    while True:
+        first = position.sequence + 1 if position.item == END else position.sequence
+        feeds = visible_feeds(store, first - 1, now=now)
+        if not feeds:
+            return Page(items, position, start)
+        for feed in feeds:
+            after_item = position.item if feed.sequence == position.sequence else ""
+            rows = select(store, _items_query(feed, after_item, size - len(items)))
+            for row in rows:
+                items.append(activity(row, feed))
+                position = Cursor(feed.sequence, row["item"])
+            if len(items) >= size:
+                return Page(items, position, start)
+            position = Cursor(feed.sequence, END)
+
+
+def page_document(page: Page, *, base_url: str, size: int, page_url: str) -> dict[str, Any]:
+    """The AS2 ``OrderedCollectionPage``; ``next`` is always present (see docs/analytics.md):
+    an empty ``orderedItems`` means the consumer has caught up and should poll ``next`` later."""
+    from alm_ld.analytics.contexts import AS2_CONTEXT_URL
+
+    collection = base_url.rstrip("/") + "/changes"
+    return {
+        "@context": AS2_CONTEXT_URL,
+        "id": page_url,
+        "type": "OrderedCollectionPage",
+        "partOf": collection,
+        "orderedItems": page.items,
+        "next": f"{collection}?cursor={page.next_cursor.encode()}&limit={size}",
+    }

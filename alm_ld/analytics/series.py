@@ -1,0 +1,208 @@
+"""Time series of one work's counts: current value per (metric, source) plus a per-period series.
+
+Rules (documented in docs/analytics.md):
+
+* A **series** is one (metric, source, aggregation). Sources are never merged: two sources
+  reporting ``citations`` give two series, shown side by side (``comparison``).
+* Of several revisions of the same count (same key, different value) the one in the feed with the
+  highest ``alm:sequence`` is current (docs/MODEL.md); older revisions are not plotted.
+* Bucketing by ``granularity`` uses each count's ``periodEnd``. A **cumulative** series takes the
+  value with the latest ``periodEnd`` in the bucket (what the count stood at when the period
+  closed); an **interval** series sums the counts ending in the bucket.
+* ``increments=True`` adds ``increment`` to every point: for cumulative series the difference to
+  the previous bucket (absent for the first bucket, which has nothing to subtract; negative when
+  the count decreased); for interval series the bucket's sum itself.
+* ``current`` ignores ``from``/``to``: it is what the source says now — the latest cumulative value,
+  or for interval counts the sum of all intervals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from alm_ld.analytics.sparql import iri, select, short
+from alm_ld.analytics.timeutil import GRANULARITIES, period_label
+from alm_ld.errors import UsageError
+from alm_ld.vocab import ALM_NS, METRICS_NS, SOURCES_NS
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    work: str
+    metric: str | None = None
+    source: str | None = None
+    start: date | None = None
+    end: date | None = None
+    granularity: str = "day"
+    increments: bool = False
+
+    def __post_init__(self) -> None:
+        if self.granularity not in GRANULARITIES:
+            raise UsageError(f"granularity={self.granularity!r} is not one of "
+                             f"{', '.join(GRANULARITIES)}.")
+        if self.start and self.end and self.start > self.end:
+            raise UsageError(f"from={self.start} is after to={self.end}.")
+
+
+@dataclass
+class Count:
+    """One stored observation of the work, with where it came from."""
+
+    iri: str
+    metric: str
+    source: str
+    aggregation: str
+    value: int
+    period_start: str | None
+    period_end: str
+    sequence: int
+    feeds: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str, str, str | None, str]:
+        return (self.metric, self.source, self.aggregation, self.period_start, self.period_end)
+
+
+@dataclass
+class Point:
+    period: str
+    value: int
+    counts: list[Count]
+    increment: int | None = None
+
+
+@dataclass
+class Series:
+    metric: str
+    source: str
+    aggregation: str
+    current: Count | None
+    current_value: int
+    points: list[Point]
+
+
+def fetch_counts(store: Any, work: str, *, metric: str | None = None,
+                 source: str | None = None) -> list[Count]:
+    """Every observation about ``work`` (one per observation node, with all its feeds)."""
+    filters = ""
+    if metric:
+        filters += f" FILTER(?metric = {iri(metric)})"
+    if source:
+        filters += f" FILTER(?source = {iri(source)})"
+    rows = select(store, f"""
+SELECT ?obs ?metric ?source ?agg ?value ?start ?end ?feed ?seq ?evidence WHERE {{
+  GRAPH ?feed {{
+    ?obs alm:work {iri(work)} ; alm:metric ?metric ; alm:source ?source ;
+         alm:aggregation ?agg ; alm:value ?value ; alm:periodEnd ?end .
+    OPTIONAL {{ ?obs alm:periodStart ?start }}
+    OPTIONAL {{ ?obs prov:wasDerivedFrom ?evidence }}
+  }}
+  ?feed alm:sequence ?seq .{filters}
+}}""")
+    by_iri: dict[str, Count] = {}
+    for row in rows:
+        count = by_iri.get(row["obs"])
+        if count is None:
+            count = by_iri[row["obs"]] = Count(
+                iri=row["obs"], metric=row["metric"], source=row["source"],
+                aggregation=row["agg"], value=int(row["value"]), period_start=row.get("start"),
+                period_end=row["end"], sequence=int(row["seq"]))
+        count.sequence = max(count.sequence, int(row["seq"]))
+        if row["feed"] not in count.feeds:
+            count.feeds.append(row["feed"])
+        if row.get("evidence") and row["evidence"] not in count.evidence:
+            count.evidence.append(row["evidence"])
+    return list(by_iri.values())
+
+
+def current_revisions(counts: Iterable[Count]) -> list[Count]:
+    """Per key the revision from the latest feed (highest ``alm:sequence``)."""
+    best: dict[tuple[Any, ...], Count] = {}
+    for count in counts:
+        seen = best.get(count.key)
+        if seen is None or (count.sequence, count.iri) > (seen.sequence, seen.iri):
+            best[count.key] = count
+    return list(best.values())
+
+
+def build_series(counts: Iterable[Count], request: SeriesRequest) -> list[Series]:
+    """Group current revisions into series and bucket them (see the module docstring)."""
+    groups: dict[tuple[str, str, str], list[Count]] = {}
+    for count in current_revisions(counts):
+        groups.setdefault((count.metric, count.source, count.aggregation), []).append(count)
+    result = []
+    for (metric, source, aggregation), members in sorted(groups.items()):
+        members.sort(key=lambda c: (c.period_end, c.sequence))
+        cumulative = aggregation == ALM_NS + "cumulative"
+        current = members[-1] if members else None
+        current_value = current.value if cumulative and current else sum(c.value for c in members)
+        window = [c for c in members if _in_window(c, request)]
+        points = _bucket(window, request.granularity, cumulative)
+        if request.increments:
+            _add_increments(points, cumulative)
+        result.append(Series(metric, source, aggregation, current if cumulative else None,
+                             current_value, points))
+    return result
+
+
+def _in_window(count: Count, request: SeriesRequest) -> bool:
+    day = date.fromisoformat(count.period_end[:10])
+    if request.start and day < request.start:
+        return False
+    return not (request.end and day > request.end)
+
+
+def _bucket(counts: list[Count], granularity: str, cumulative: bool) -> list[Point]:
+    points: dict[str, Point] = {}
+    for count in counts:  # sorted by periodEnd, then sequence
+        label = period_label(count.period_end, granularity)
+        point = points.get(label)
+        if point is None:
+            points[label] = Point(label, count.value, [count])
+        elif cumulative:
+            point.value = count.value
+            point.counts.append(count)
+        else:
+            point.value += count.value
+            point.counts.append(count)
+    return [points[label] for label in sorted(points)]
+
+
+def _add_increments(points: list[Point], cumulative: bool) -> None:
+    previous: int | None = None
+    for point in points:
+        if cumulative:
+            point.increment = None if previous is None else point.value - previous
+            previous = point.value
+        else:
+            point.increment = point.value
+
+
+def comparison(series: list[Series]) -> list[dict[str, Any]]:
+    """Per metric with more than one source: the sources' current values side by side."""
+    by_metric: dict[str, list[Series]] = {}
+    for one in series:
+        by_metric.setdefault(one.metric, []).append(one)
+    rows = []
+    for metric, members in sorted(by_metric.items()):
+        if len({m.source for m in members}) < 2:
+            continue
+        values = [m.current_value for m in members]
+        low, high = min(values), max(values)
+        rows.append({
+            "metric": short(metric, METRICS_NS),
+            "values": [{"source": short(m.source, SOURCES_NS),
+                        "aggregation": short(m.aggregation, ALM_NS), "value": m.current_value}
+                       for m in members],
+            "ratio": round(high / low, 3) if low else None,
+        })
+    return rows
+
+
+def work_series(store: Any, request: SeriesRequest) -> list[Series]:
+    counts = fetch_counts(store, request.work, metric=request.metric, source=request.source)
+    return build_series(counts, request)

@@ -1,0 +1,99 @@
+"""``GET /changes`` (AS2 pages behind a stable cursor) and ``GET /changes/stream`` (SSE)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Response, request
+
+from alm_ld.analytics.changes import (
+    DEFAULT_PAGE_SIZE,
+    END,
+    MAX_PAGE_SIZE,
+    Cursor,
+    FeedInfo,
+    cursor_since,
+    page_document,
+    read_page,
+    visible_feeds,
+    watermark,
+)
+from alm_ld.analytics.notify import NOTIFIER
+from alm_ld.analytics.timeutil import parse_datetime
+from alm_ld.errors import UsageError
+from alm_ld.web.analytics import blueprint
+from alm_ld.web.analytics.common import JSON, JSONLD, int_param, json_response, request_url
+from alm_ld.web.state import settings, store
+
+ACTIVITY_JSON = "application/activity+json"
+OFFERS = (JSONLD, ACTIVITY_JSON, JSON)
+POLL_SECONDS = 1.0
+KEEPALIVE_SECONDS = 15.0
+
+
+def _start_cursor() -> Cursor:
+    args = request.args
+    if args.get("cursor"):
+        return Cursor.decode(args["cursor"])
+    if args.get("since"):
+        return cursor_since(store(), parse_datetime(args["since"], "since"))
+    raise UsageError("Say where to start: ?since=2026-11-24T00:00:00Z (changes ingested at or "
+                     "after that time) or ?cursor=… (the `next` link of a previous page).")
+
+
+@blueprint.get("/changes")
+def changes() -> Response:
+    size = int_param("limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page = read_page(store(), _start_cursor(), size)
+    doc = page_document(page, base_url=settings().base_url, size=size, page_url=request_url())
+    return json_response(doc, OFFERS)
+
+
+def _event(feed: FeedInfo, base_url: str) -> str:
+    data = {
+        "feed": feed.iri, "sequence": feed.sequence, "ingestedAt": feed.ingested_at,
+        "provider": feed.provider, "observations": feed.observations, "events": feed.events,
+        "changes": f"{base_url}/changes?cursor={Cursor(feed.sequence - 1, END).encode()}",
+    }
+    return f"id: {feed.sequence}\nevent: ingest\ndata: {json.dumps(data)}\n\n"
+
+
+def _stream(the_store: Any, position: int, base_url: str) -> Iterator[str]:
+    yield f"retry: {int(POLL_SECONDS * 2000)}\n: alm-ld change stream after {position}\n\n"
+    last_sent = time.monotonic()
+    generation = NOTIFIER.generation
+    while True:
+        for feed in visible_feeds(the_store, position):
+            yield _event(feed, base_url)
+            position = feed.sequence
+            last_sent = time.monotonic()
+        if time.monotonic() - last_sent >= KEEPALIVE_SECONDS:
+            yield ": keep-alive\n\n"
+            last_sent = time.monotonic()
+        generation = NOTIFIER.wait(generation, POLL_SECONDS)
+
+
+@blueprint.get("/changes/stream")
+def changes_stream() -> Response:
+    """Server-Sent Events, one ``ingest`` event per committed feed. Starts after the
+    ``Last-Event-ID`` the browser resends on reconnect, else after ``?after=SEQUENCE``, else
+    at ``?since=DATETIME``, else with the next ingest."""
+    the_store = store()
+    last_id = request.headers.get("Last-Event-ID") or request.args.get("after")
+    if last_id:
+        try:
+            position = int(last_id)
+        except ValueError:
+            raise UsageError(f"Last-Event-ID/after={last_id!r} is not a feed sequence number.")
+    elif request.args.get("since"):
+        position = cursor_since(the_store, parse_datetime(request.args["since"], "since")).sequence
+    else:
+        position = watermark(the_store)
+    response = Response(_stream(the_store, position, settings().base_url),
+                        content_type="text/event-stream; charset=utf-8")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
