@@ -163,3 +163,24 @@ def test_fuzz_feed_shaped_input(mutated: list, profile: str) -> None:
 @given(raw=st.binary(max_size=200))
 def test_fuzz_bytes_never_crash(raw: bytes) -> None:
     validate_feed(raw)
+
+
+def _whole_walk(doc: object, profile: str) -> list[tuple]:
+    _, detailed = schema_check._validators(profile)
+    return sorted((tuple(map(str, e.absolute_path)), e.validator, e.message)
+                  for e in detailed.iter_errors(doc))
+
+
+def _split_walk(doc: object, profile: str) -> list[tuple]:
+    return sorted((tuple(map(str, e.absolute_path)), e.validator, e.message)
+                  for e in schema_check.schema_errors(doc, profile))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated=items, profile=st.sampled_from(["base", "strict"]), top=json_values)
+def test_fuzz_item_wise_report_equals_whole_document_report(mutated: list, profile: str,
+                                                            top: object) -> None:
+    doc = copy.deepcopy(STRICT)
+    doc["items"] = [*mutated, *STRICT["items"]]
+    doc["provider"] = top if isinstance(top, dict) else doc["provider"]
+    assert _split_walk(doc, profile) == _whole_walk(doc, profile)
