@@ -88,7 +88,8 @@ def observation_iri(key: str, value: int) -> str:
 
 
 def temporal_datatype(text: str) -> str:
-    return XSD_DATE if len(text) == 10 else XSD_DATETIME
+    """xsd:gYear, xsd:gYearMonth, xsd:date or xsd:dateTime, by the shape the feed used."""
+    return {4: XSD + "gYear", 7: XSD + "gYearMonth", 10: XSD_DATE}.get(len(text), XSD_DATETIME)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,7 +229,7 @@ def feed_statements(doc: Mapping[str, Any], ctx: IngestContext,
                 yield work, DCTERMS + "issued", _lit(item["issued"],
                                                      temporal_datatype(item["issued"]))
             for same in item.get("sameAs", ()):
-                yield work, OWL_SAMEAS, _iri(same)
+                yield work, OWL_SAMEAS, _iri(subject_iri(same))
 
     for work in sorted(works):
         yield work, RDF_TYPE, _iri(alm("Work"))

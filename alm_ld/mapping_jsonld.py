@@ -116,6 +116,8 @@ def _statements(raw: Graph, ctx: IngestContext, summary: MappedFeed) -> Iterator
             for prop in (DCTERMS + "title", DCTERMS + "issued",
                          "http://www.w3.org/2002/07/owl#sameAs"):
                 for value_node in raw.objects(item, URIRef(prop)):
+                    if prop.endswith("sameAs"):
+                        value_node = URIRef(subject_iri(str(value_node)))
                     if prop.endswith("issued"):
                         value_node = Literal(str(value_node), datatype=URIRef(
                             temporal_datatype(str(value_node))))

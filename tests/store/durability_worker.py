@@ -1,0 +1,20 @@
+"""Run by test_durability.py: ingest synthetic feeds into an oxigraph: store, printing the id of
+each acknowledged feed; the test SIGKILLs this process at a random moment."""
+
+from __future__ import annotations
+
+import sys
+
+from alm_ld.config import Settings
+from alm_ld.pipeline import ingest_feed
+from alm_ld.store import open_store
+from tests.store.feedgen import synthetic_feed
+
+if __name__ == "__main__":
+    path, first, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    store = open_store(f"oxigraph:{path}")
+    for n in range(first, first + count):
+        feed = synthetic_feed(size, seed=7, feed_no=n, work_offset=n * size)
+        result = ingest_feed(store, feed, settings=Settings(), profile="base")
+        print(result.feed_id, flush=True)
+    store.close()
