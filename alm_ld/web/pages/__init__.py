@@ -84,11 +84,12 @@ def render_work(work_iri: str) -> str:
     return render_template("work.html", page=_work_page(work_iri), work_iri=work_iri)
 
 
-def render_sources(rows: Any = None) -> str:
-    """The provider dashboard; ``rows`` are the analytics layer's per-source records when the
-    caller has them, else the page reads its own overview from the store."""
+def render_sources(providers: list[dict[str, Any]] | None = None) -> str:
+    """The provider dashboard. ``providers`` are the analytics layer's records
+    (``alm_ld.analytics.source_dashboard``, as the ``/sources`` view passes them); the page adds
+    its own per-source overview (works covered, last seen) from the store."""
     overview = source_overview(store(), timeout=settings().query_timeout)
-    return render_template("sources.html", overview=overview, analytics=_plain(rows))
+    return render_template("sources.html", overview=overview, providers=providers or [])
 
 
 def render_sparql_editor(query: str | None = None) -> str:
@@ -99,15 +100,6 @@ def render_sparql_editor(query: str | None = None) -> str:
               "examples": [vars(e) for e in examples(sample)]}
     return render_template("sparql.html", examples=examples(sample),
                            config_json=json.dumps(config).replace("<", "\\u003c"))
-
-
-def _plain(rows: Any) -> list[dict[str, Any]] | None:
-    if rows is None:
-        return None
-    if isinstance(rows, dict):
-        rows = rows.get("sources") or rows.get("items") or []
-    return [r if isinstance(r, dict) else getattr(r, "to_dict", lambda r=r: vars(r))()
-            for r in rows]
 
 
 def _any_work() -> str | None:

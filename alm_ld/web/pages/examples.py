@@ -14,6 +14,7 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX cito: <http://purl.org/spar/cito/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 
 # Any work serves as the placeholder of the per-work examples until the page knows a real one.
@@ -72,17 +73,19 @@ LIMIT 20
 """
 
 ALERTS = PREFIXES + """
-# Possible alerts: a cumulative count that went down between two feeds (same key, later revision).
-SELECT ?work ?metric ?source ?before ?after ?feed WHERE {
-  GRAPH ?feed {
-    ?obs prov:wasRevisionOf ?old ;
-         alm:work ?work ; alm:metric ?metric ; alm:value ?after ;
-         alm:aggregation alm:cumulative .
-    OPTIONAL { ?obs alm:source ?source }
-  }
-  ?old alm:value ?before .
-  FILTER (?after < ?before)
+# Data-quality alerts (counts that went down, implausible jumps, disagreeing or stale sources).
+SELECT ?detected ?type ?work ?metric ?source ?value ?previousValue ?message WHERE {
+  ?alert a alm:Alert ;
+         alm:alertType ?type ;
+         prov:generatedAtTime ?detected ;
+         rdfs:comment ?message .
+  OPTIONAL { ?alert alm:work ?work }
+  OPTIONAL { ?alert alm:metric ?metric }
+  OPTIONAL { ?alert alm:source ?source }
+  OPTIONAL { ?alert alm:value ?value }
+  OPTIONAL { ?alert alm:previousValue ?previousValue }
 }
+ORDER BY DESC(?detected)
 LIMIT 50
 """
 
@@ -102,6 +105,6 @@ def examples(work_iri: str = DEFAULT_WORK) -> list[Example]:
         Example("top-cited", "Top cited works", TOP_CITED),
         Example("work-series", "A work's time series", work_series_query(work_iri)),
         Example("co-cited", "Co-cited works", CO_CITED),
-        Example("alerts", "Alerts: counts that went down", ALERTS),
+        Example("alerts", "Data-quality alerts", ALERTS),
         Example("sources", "Observations per source", SOURCES),
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from alm_ld.analytics import Related, related_works
 from alm_ld.store.base import Store
 from alm_ld.vocab import CATEGORIES, CATEGORIES_NS, category_of, concept_label
 from alm_ld.web.pages.charts import Point, legend_entries, line_chart_svg
@@ -23,7 +24,6 @@ from alm_ld.web.pages.queries import (
     series_by_metric,
     work_data,
 )
-from alm_ld.web.pages.related import Related, related_works
 from alm_ld.web.pages.schema_org import metric_label, scholarly_article, script_json
 
 OTHER = "other"
