@@ -128,6 +128,14 @@ def run(args: argparse.Namespace) -> int:
 
                 result = ingest_feed(store, feed, settings=settings)
                 sys.stderr.write(f"{name}: ingested feed {result.feed_id} ({result.status})\n")
+                # analytics: the last run's outcome feeds the HarvestFailed alert and the
+                # failure rate on /sources (a clean run clears the alert).
+                from alm_ld.analytics import record_harvest
+
+                record_harvest(store, feed["provider"]["id"], failed=len(report.failed),
+                               attempted=report.done + len(report.failed),
+                               detail="; ".join(r for _, r in report.failed[:3]),
+                               feed=result.feed_id)
     finally:
         if store is not None and hasattr(store, "close"):
             store.close()
