@@ -105,5 +105,7 @@ def build_work_page(store: Store, work_iri: str, *, base_url: str,
         formats=[("JSON-LD", "application/ld+json", path + "?format=jsonld"),
                  ("Turtle", "text/turtle", path + "?format=ttl"),
                  ("N-Triples", "application/n-triples", path + "?format=nt"),
-                 ("RDF/XML", "application/rdf+xml", path + "?format=rdf")],
+                 ("RDF/XML", "application/rdf+xml", path + "?format=rdf"),
+                 ("Time series", "application/ld+json", path + "/metrics"),
+                 ("Related works", "application/ld+json", path + "/related")],
     )
