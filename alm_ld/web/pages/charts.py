@@ -106,11 +106,10 @@ def line_chart_svg(chart_id: str, title: str, series: Mapping[str, Sequence[Poin
         parts.append(f'<text x="{MARGIN_LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">'
                      f'{tick:,}</text>')
     base_y = MARGIN_TOP + plot_h
-    for day, anchor in ((first, "start"), (last, "end")):
-        if day == last and first == last:
-            continue
-        parts.append(f'<text x="{x_of(day):.1f}" y="{base_y + 24}" text-anchor="'
-                     f'{"middle" if first == last else anchor}">{day.isoformat()}</text>')
+    labels = [(first, "middle")] if first == last else [(first, "start"), (last, "end")]
+    for day, anchor in labels:
+        parts.append(f'<text x="{x_of(day):.1f}" y="{base_y + 24}" text-anchor="{anchor}">'
+                     f'{day.isoformat()}</text>')
     parts.append(f'<line x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{base_y}" '
                  f'y2="{base_y}" class="axis"/>')
     parts.append("</g>")
