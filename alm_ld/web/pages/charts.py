@@ -4,8 +4,9 @@ A chart is drawn on the server so the work page works with scripts off, in a tex
 ``<title>``/``<desc>`` and the data table next to it say the same thing), and with no network.
 Each source is one ``<g class="series">`` holding a polyline and one circle per point; the
 ``data-`` attributes let tests (and curious readers) count series and points without parsing
-geometry. Colours follow the Okabe–Ito palette (distinguishable with colour-vision deficiency) and
-every series also gets its own marker shape and dash pattern, so colour is never the only cue.
+geometry. Colours follow the Okabe–Ito palette (distinguishable with colour-vision deficiency; its
+yellow and sky blue darkened so every line has ≥ 3:1 contrast on white, WCAG 1.4.11), and every
+series also gets its own marker shape and dash pattern, so colour is never the only cue.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from html import escape
 
 WIDTH, HEIGHT = 640, 260
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 16, 16, 40
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#A66F00", "#6A3D9A", "#000000")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "4 4", "1 2", "10 4")
 MARKERS = ("circle", "square", "diamond", "triangle")
 
