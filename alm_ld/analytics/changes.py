@@ -124,7 +124,11 @@ def watermark(store: Any, now: datetime | None = None) -> int:
 
 
 def cursor_since(store: Any, since: datetime) -> Cursor:
-    """The position before the first feed ingested at or after ``since``."""
+    """The position before the first feed ingested at or after ``since``.
+
+    The maximum sequence is read *before* looking for the first feed: a feed committed between
+    the two reads then lies after the returned position instead of being skipped."""
+    latest = max_sequence(store)
     rows = select(store, f"""
 SELECT (MIN(?seq) AS ?first) WHERE {{
   ?feed alm:sequence ?seq ; alm:ingestedAt ?at .
@@ -132,7 +136,7 @@ SELECT (MIN(?seq) AS ?first) WHERE {{
 }}""")
     if rows and rows[0].get("first") is not None:
         return Cursor(int(rows[0]["first"]) - 1, END)
-    return Cursor(max_sequence(store), END)
+    return Cursor(latest, END)
 
 
 def _items_query(feed: FeedInfo, after_item: str, limit: int) -> str:

@@ -40,7 +40,10 @@ def parse_date(value: str, name: str) -> date:
 
 
 def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC with ``Z``; sub-second digits kept when there are any (a ``since`` cut between two
+    ingests in the same second must stay between them)."""
+    text = moment.astimezone(UTC).isoformat()
+    return text.replace("+00:00", "Z")
 
 
 def day_of(lexical: str) -> date:
