@@ -5,10 +5,13 @@ Examples::
     alm-ld harvest crossref --ids 10.1371/journal.pone.0033693 --output crossref.json
     alm-ld harvest crossref openalex --ids works.txt --output feeds/ --state .harvest-state
     alm-ld harvest europepmc --ids pmid:17183658 --ingest --store oxigraph:./var/store
+    alm-ld harvest crossref-events --since 2023-01-01 --until 2023-01-02 --event-source wikipedia
 
-Exit codes: 0 every work harvested or skipped as unknown to the provider; 3 some works failed
-upstream (the feeds still hold the others); 2 usage errors (unknown provider, bad identifier,
-missing file). A per-provider summary is printed on stderr; a progress bar only on a terminal.
+Exit codes: 0 every work (or the window) harvested or skipped as unknown to the provider; 3 some
+works failed upstream (the feeds still hold the others; in window mode, the pages read before the
+failure); 2 usage errors (unknown provider, bad identifier or date, missing file, a window for a
+provider without window mode). A per-provider summary is printed on stderr; a progress bar only
+on a terminal.
 """
 
 from __future__ import annotations
@@ -17,13 +20,21 @@ import argparse
 import json
 import os
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from alm_ld.config import Settings
 from alm_ld.errors import EXIT_OK, EXIT_PARTIAL, UsageError
+from alm_ld.harvest.providers.crossref_events import DEFAULT_ROWS, EventWindow
 from alm_ld.harvest.registry import PROVIDERS, provider_class
-from alm_ld.harvest.run import ProviderReport, RunState, harvest_provider, parse_ids
+from alm_ld.harvest.run import (
+    ProviderReport,
+    RunState,
+    harvest_provider,
+    harvest_window,
+    parse_ids,
+)
 from alm_ld.identifiers import WorkId
 
 
@@ -34,8 +45,9 @@ def register(subparsers: Any) -> None:
         epilog="Providers: " + ", ".join(sorted(PROVIDERS)) + ". Exit codes: 0 ok, "
                "2 usage error, 3 some works failed upstream.")
     parser.add_argument("providers", nargs="+", metavar="PROVIDER")
-    parser.add_argument("--ids", nargs="+", required=True, metavar="FILE|ID",
-                        help="work identifiers, or files with one identifier per line")
+    parser.add_argument("--ids", nargs="+", metavar="FILE|ID",
+                        help="work identifiers, or files with one identifier per line "
+                             "(required unless --since is given)")
     parser.add_argument("--output", "-o", metavar="FILE|DIR",
                         help="feed file (one provider) or directory (<provider>.json each); "
                              "default: standard output for one provider")
@@ -47,7 +59,45 @@ def register(subparsers: Any) -> None:
                              "last 24 h are not fetched again) and holding the HTTP cache")
     parser.add_argument("--max-pages", type=int, default=20, metavar="N",
                         help="at most N pages of events per work (default 20)")
+    window = parser.add_argument_group(
+        "window mode (crossref-events)",
+        "Harvest every event collected in a date window instead of looking works up one by one; "
+        "with --ids, keep only the events naming those works.")
+    window.add_argument("--since", metavar="YYYY-MM-DD", help="first collection day")
+    window.add_argument("--until", metavar="YYYY-MM-DD",
+                        help="last collection day, inclusive (default: today, UTC)")
+    window.add_argument("--event-source", metavar="ID",
+                        help="only events from this Event Data source (crossref, datacite, "
+                             "wikipedia, reddit, twitter, …)")
+    window.add_argument("--scholix", action="store_true",
+                        help="only DOI-to-DOI links (Event Data scholix=true)")
+    window.add_argument("--page-size", type=int, default=DEFAULT_ROWS, metavar="N",
+                        help=f"events per page (default {DEFAULT_ROWS}, at most 10000)")
     parser.set_defaults(func=run)
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"{option}: {value!r} is not a date (YYYY-MM-DD).", value=value) from None
+
+
+def _window(args: argparse.Namespace) -> EventWindow | None:
+    """The date window asked for, or None; window options without --since are a usage error."""
+    if args.since is None:
+        extra = [name for name, given in (("--until", args.until is not None),
+                                          ("--event-source", args.event_source is not None),
+                                          ("--scholix", args.scholix),
+                                          ("--page-size", args.page_size != DEFAULT_ROWS))
+                 if given]
+        if extra:
+            raise UsageError(f"{', '.join(extra)} only apply with --since (window mode).")
+        return None
+    since = _day(args.since, "--since")
+    until = _day(args.until, "--until") if args.until else datetime.now(UTC).date()
+    return EventWindow(since, until, source=args.event_source, scholix=args.scholix,
+                       rows=args.page_size)
 
 
 def _read_ids(values: list[str]) -> list[WorkId]:
@@ -102,7 +152,15 @@ def run(args: argparse.Namespace) -> int:
     providers = list(dict.fromkeys(provider_class(p).name for p in args.providers))
     if args.max_pages < 1:
         raise UsageError("--max-pages must be at least 1.")
-    works = _read_ids(args.ids)
+    window = _window(args)
+    if window is not None:
+        plain = [name for name in providers if not hasattr(provider_class(name), "harvest_window")]
+        if plain:
+            raise UsageError(f"--since/--until: {', '.join(plain)} cannot harvest by date window; "
+                             "harvest it with --ids alone (window mode: crossref-events).")
+    elif not args.ids:
+        raise UsageError("Give --ids (work identifiers) or --since (a date window).")
+    works = _read_ids(args.ids) if args.ids else []
     targets = _targets(providers, args.output, args.ingest)
     settings = Settings.from_env(store=args.store)
     state = RunState(Path(args.state)) if args.state else None
@@ -114,12 +172,16 @@ def run(args: argparse.Namespace) -> int:
     reports: list[ProviderReport] = []
     try:
         for name in providers:
-            bar = _progress(len(works), name)
-            feed, report = harvest_provider(
-                name, works, settings, state=state, max_pages=args.max_pages,
-                on_work=(lambda _work, bar=bar: bar.update(1)) if bar else None)
-            if bar:
-                bar.close()
+            if window is not None:
+                feed, report = harvest_window(name, window, settings, works=works or None,
+                                              state=state, max_pages=args.max_pages)
+            else:
+                bar = _progress(len(works), name)
+                feed, report = harvest_provider(
+                    name, works, settings, state=state, max_pages=args.max_pages,
+                    on_work=(lambda _work, bar=bar: bar.update(1)) if bar else None)
+                if bar:
+                    bar.close()
             reports.append(report)
             if args.output is not None or not args.ingest:
                 _write(feed, targets[name])

@@ -52,6 +52,21 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def utc_instant(value: object) -> str | None:
+    """An upstream date-time (``…T16:43:31.000Z``, ``+00:00``, microseconds) as :func:`rfc3339`.
+
+    None for anything that is not a real instant with a zone (``2018-02-30``, a date without a
+    time, no offset): callers decide whether that is a format change or a record to leave out.
+    """
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return rfc3339(moment) if moment.tzinfo is not None else None
+
+
 def minted_event_id(provider: str, *parts: str) -> str:
     """A stable event IRI for upstreams that give none: same parts, same id."""
     digest = hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
@@ -73,6 +88,9 @@ class Harvester(ABC):
         self.client = client
         self.max_pages = max(1, max_pages)
         self.clock = clock or client.clock
+        self.notes: list[str] = []
+        """Things the user should know that are neither skips nor failures (a page cap hit,
+        records left out); the run loop prints them in the summary."""
 
     # -- contract ---------------------------------------------------------------------------
     @abstractmethod
@@ -81,6 +99,9 @@ class Harvester(ABC):
 
     def check_accepts(self, work: WorkId) -> bool:
         return work.scheme in self.accepts
+
+    def finish(self) -> None:  # noqa: B027 - optional hook, most providers need nothing
+        """Called once after the last work: add summary :attr:`notes` (default: nothing)."""
 
     # -- helpers for subclasses ---------------------------------------------------------------
     def changed(self, fetched: Fetched | None, field: str, why: str) -> UpstreamFormatChanged:

@@ -59,6 +59,7 @@ DEFAULT_RATES: dict[str, tuple[float, int]] = {
     "datacite": (10.0, 5),
     "wikipedia": (5.0, 1),          # be gentle with a volunteer-run API
     "plos": (10.0 / 60.0, 1),       # PLOS search: 10 requests per minute
+    "crossref-events": (5.0, 1),    # Event Data Query API: Crossref's public-pool etiquette
 }
 FALLBACK_RATE = (2.0, 1)
 
@@ -127,10 +128,18 @@ class TokenBucket:
             return wait
 
 
+def _setting(values: Mapping[str, Any], provider: str) -> Any:
+    """A per-provider setting; ``crossref-events`` is configured as ``ALM_LD_CROSSREF_EVENTS_*``
+    because environment variable names cannot hold a hyphen."""
+    value = values.get(provider)
+    return value if value is not None else values.get(provider.replace("-", "_"))
+
+
 def rate_for(provider: str, settings: Settings) -> tuple[float, int]:
     """The (requests per second, burst) a provider gets under these settings."""
-    if provider in settings.provider_rate:
-        rate = float(settings.provider_rate[provider])
+    configured = _setting(settings.provider_rate, provider)
+    if configured is not None:
+        rate = float(configured)
         return (rate if rate > 0 else FALLBACK_RATE[0]), max(1, int(rate) or 1)
     if provider == "crossref" and settings.mailto:
         return DEFAULT_RATES["crossref-polite"]
@@ -253,7 +262,8 @@ class ProviderClient:
     ) -> None:
         self.provider = provider
         self.settings = settings
-        self.base_url = (settings.provider_api.get(provider) or default_base_url).rstrip("/")
+        self.base_url = (_setting(settings.provider_api, provider)
+                         or default_base_url).rstrip("/")
         self.clock = clock or Clock()
         rate, burst = rate_for(provider, settings)
         self.bucket = TokenBucket(rate, burst, self.clock)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from alm_ld.errors import UsageError
 from alm_ld.harvest.base import Harvester
 from alm_ld.harvest.providers.crossref import CrossrefHarvester
+from alm_ld.harvest.providers.crossref_events import CrossrefEventsHarvester
 from alm_ld.harvest.providers.datacite import DataCiteHarvester
 from alm_ld.harvest.providers.europepmc import EuropePmcHarvester
 from alm_ld.harvest.providers.openalex import OpenAlexHarvester
@@ -19,7 +20,8 @@ from alm_ld.harvest.providers.wikipedia import WikipediaHarvester
 PROVIDERS: dict[str, type[Harvester]] = {
     cls.name: cls
     for cls in (CrossrefHarvester, OpenAlexHarvester, EuropePmcHarvester,
-                OpenCitationsHarvester, DataCiteHarvester, WikipediaHarvester, PlosHarvester)
+                OpenCitationsHarvester, DataCiteHarvester, WikipediaHarvester, PlosHarvester,
+                CrossrefEventsHarvester)
 }
 
 

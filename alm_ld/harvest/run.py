@@ -15,19 +15,21 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from alm_ld.config import Settings
-from alm_ld.errors import HarvestError, InvalidIdentifier
+from alm_ld.errors import HarvestError, InvalidIdentifier, UsageError
 from alm_ld.harvest.base import Harvester, WorkNotFound, rfc3339
 from alm_ld.harvest.http import Clock, ProviderClient
+from alm_ld.harvest.providers.crossref_events import EventWindow
 from alm_ld.harvest.registry import provider_class
 from alm_ld.identifiers import WorkId, parse_work_id
 
 CONTEXT_URL = "https://w3id.org/alm-ld/context/v1.jsonld"
 RUN_WINDOW = timedelta(hours=24)
+CLOCK_SKEW = timedelta(minutes=5)  # what the validator allows past 'generated'
 
 
 @dataclass
@@ -41,6 +43,7 @@ class ProviderReport:
     requests: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -52,6 +55,7 @@ class ProviderReport:
             "resumed": self.resumed, "requests": self.requests,
             "skipped": [{"work": w, "reason": r} for w, r in self.skipped],
             "failed": [{"work": w, "reason": r} for w, r in self.failed],
+            "notes": list(self.notes),
         }
 
     def lines(self) -> list[str]:
@@ -60,6 +64,7 @@ class ProviderReport:
         out = [head]
         out += [f"  skipped {work}: {reason}" for work, reason in self.skipped]
         out += [f"  FAILED {work}: {reason}" for work, reason in self.failed]
+        out += [f"  note: {note}" for note in self.notes]
         return out
 
 
@@ -125,6 +130,37 @@ def _item_key(item: dict[str, Any]) -> tuple[Any, ...]:
             item.get("aggregation"), item.get("periodStart"), item.get("periodEnd"))
 
 
+def usable_events(items: list[dict[str, Any]], now: datetime
+                  ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Leave out events whose date is impossible or after ``now``, with a note saying so.
+
+    Upstream dates can be impossible (COCI ``2018-02-30``) or in the future (a citing work's
+    print date, months ahead); either would make the validator reject the *whole* feed, so such
+    an event is dropped (its count, if any, is unaffected) and the summary says how many.
+    """
+    kept: list[dict[str, Any]] = []
+    dropped: dict[str, list[str]] = {"an impossible date": [], "a date after the harvest": []}
+    limit = now.astimezone(UTC) + CLOCK_SKEW if now.tzinfo else now.replace(tzinfo=UTC)
+    for item in items:
+        if item.get("type") == "Event":
+            try:
+                when = datetime.fromisoformat(str(item.get("occurred")).replace("Z", "+00:00"))
+            except ValueError:
+                dropped["an impossible date"].append(str(item.get("occurred")))
+                continue
+            if when.tzinfo is None:
+                dropped["an impossible date"].append(str(item.get("occurred")))
+                continue
+            if when > limit:
+                dropped["a date after the harvest"].append(str(item.get("occurred")))
+                continue
+        kept.append(item)
+    notes = [f"{len(values)} event{'' if len(values) == 1 else 's'} left out with {why} "
+             f"(e.g. {values[0]})"
+             for why, values in dropped.items() if values]
+    return kept, notes
+
+
 def build_feed(harvester: type[Harvester], items: list[dict[str, Any]], generated: datetime,
                feed_id: str | None = None) -> dict[str, Any]:
     """One alm-ld feed (DESIGN.md §1) from a provider's items; duplicates keep the first."""
@@ -174,8 +210,69 @@ def harvest_provider(
     finally:
         report.requests = client.requests_sent
         client.close()
+    return _finish(cls, harvester, items, report, clock, feed_id)
+
+
+def _finish(cls: type[Harvester], harvester: Harvester, items: list[dict[str, Any]],
+            report: ProviderReport, clock: Clock, feed_id: str | None
+            ) -> tuple[dict[str, Any], ProviderReport]:
+    harvester.finish()
+    now = clock.now()
+    items, dropped = usable_events(items, now)
+    report.notes.extend(harvester.notes + dropped)
     report.items = len(items)
-    return build_feed(cls, items, clock.now(), feed_id), report
+    return build_feed(cls, items, now, feed_id), report
+
+
+def harvest_window(
+    name: str,
+    window: EventWindow,
+    settings: Settings,
+    *,
+    works: Sequence[WorkId] | None = None,
+    clock: Clock | None = None,
+    state: RunState | None = None,
+    max_pages: int = 20,
+    feed_id: str | None = None,
+    rng: Callable[[], float] | None = None,
+) -> tuple[dict[str, Any], ProviderReport]:
+    """Harvest every event collected in ``window`` (about ``works`` only, when given).
+
+    Only providers with a window mode (``harvest_window``; today ``crossref-events``) take
+    this; others are a usage error. A failure while paging keeps the pages read before it and
+    is reported as failed (exit 3). With ``state``, a finished window is not fetched again
+    within :data:`RUN_WINDOW`.
+    """
+    cls = provider_class(name)
+    if not hasattr(cls, "harvest_window"):
+        raise UsageError(f"--since/--until: {cls.name} has no window mode; harvest it with "
+                         "--ids alone (window mode: crossref-events).", provider=cls.name)
+    clock = clock or Clock()
+    client = ProviderClient(cls.name, cls.default_base_url, settings, clock=clock,
+                            cache_dir=state.cache_dir if state else None, rng=rng)
+    harvester = cls(client, max_pages=max_pages, clock=clock)
+    report = ProviderReport(cls.name)
+    key = window.label + ("" if not works else " for " + " ".join(sorted(w.iri for w in works)))
+    items: list[dict[str, Any]] = []
+    previous = state.load(cls.name).get(key) if state else None
+    try:
+        if previous is not None:
+            report.resumed = report.done = 1
+            items.extend(previous["items"])
+        else:
+            total = harvester.harvest_window(window, list(works or ()),  # type: ignore[attr-defined]
+                                             sink=items.extend)
+            report.done = 1
+            if total == 0:
+                report.notes.append(f"{window.label}: no events collected")
+            if state:
+                state.record(cls.name, key, "done", items)
+    except HarvestError as error:
+        report.failed.append((window.label, error.detail))
+    finally:
+        report.requests = client.requests_sent
+        client.close()
+    return _finish(cls, harvester, items, report, clock, feed_id)
 
 
 def _harvest_one(harvester: Harvester, work: WorkId, earlier: dict[str, dict[str, Any]],

@@ -30,8 +30,8 @@ def replay(replay_server: ReplayHTTPServer) -> Iterator[ReplayHTTPServer]:
 
 def replay_settings(server: ReplayHTTPServer, **changes: object) -> Settings:
     """Settings whose provider base URLs all point at the replay server (as env vars would)."""
-    env = {f"ALM_LD_{name.upper()}_API": server.url + urlsplit(cls.default_base_url).path
-           for name, cls in PROVIDERS.items()}
+    env = {f"ALM_LD_{name.upper().replace('-', '_')}_API":  # as a shell can spell it
+           server.url + urlsplit(cls.default_base_url).path for name, cls in PROVIDERS.items()}
     env["ALM_LD_HTTP_RETRIES"] = "2"
     return Settings.from_env(env, **changes)
 

@@ -17,7 +17,7 @@ from alm_ld.validate import validate_feed
 @pytest.fixture()
 def env(replay: ReplayHTTPServer, monkeypatch: pytest.MonkeyPatch) -> ReplayHTTPServer:
     for name, cls in PROVIDERS.items():
-        monkeypatch.setenv(f"ALM_LD_{name.upper()}_API",
+        monkeypatch.setenv(f"ALM_LD_{name.upper().replace('-', '_')}_API",
                            replay.url + urlsplit(cls.default_base_url).path)
     monkeypatch.setenv("ALM_LD_HTTP_RETRIES", "0")
     return replay

@@ -166,7 +166,7 @@ def test_plos_counter_total(settings: Settings, replay: ReplayHTTPServer) -> Non
 
 
 def test_unknown_work_is_skipped_everywhere(settings: Settings) -> None:
-    for name in ("crossref", "openalex", "opencitations", "datacite", "plos"):
+    for name in ("crossref", "openalex", "opencitations", "datacite", "plos", "crossref-events"):
         feed, report = harvest(name, ["10.9999/never-recorded"], settings)
         assert feed["items"] == [] and report.ok
         assert report.skipped[0][1] == f"not found at {name}"
@@ -179,7 +179,7 @@ def test_identifier_kinds_a_provider_cannot_use_are_skipped(settings: Settings) 
 
 
 @pytest.mark.parametrize("name", ["crossref", "openalex", "europepmc", "opencitations",
-                                  "datacite", "wikipedia", "plos"])
+                                  "datacite", "wikipedia", "plos", "crossref-events"])
 def test_disclosure_is_complete(name: str, settings: Settings) -> None:
     from alm_ld.harvest.base import DISCLOSURE_KEYS
     from alm_ld.harvest.registry import provider_class
@@ -187,3 +187,19 @@ def test_disclosure_is_complete(name: str, settings: Settings) -> None:
     disclosure = provider_class(name).disclosure
     assert set(disclosure) == set(DISCLOSURE_KEYS)
     assert all(isinstance(v, str) and len(v) > 20 for v in disclosure.values())
+
+
+def test_events_with_impossible_or_future_dates_are_left_out_not_the_feed(
+        settings: Settings, replay: ReplayHTTPServer) -> None:
+    """A COCI ``creation`` in the future (print dates run ahead) or impossible used to make the
+    validator reject the whole feed; now only those events are left out, with a note."""
+    from alm_ld.harvest.replay import Fault
+
+    for old, new in (("2019-08-19", "2099-08-19"), ("2019-04-30", "2019-02-30")):
+        replay.add_fault(Fault("rename", path="/citations/10.1371", old=old, new=new))
+    feed, report = harvest("opencitations", ["10.1371/journal.pgen.1005937"], settings)
+    assert counts(feed) == {("https://doi.org/10.1371/journal.pgen.1005937", "citations"): 18}
+    assert len(events(feed)) == 16 and report.ok
+    assert report.notes == [
+        "1 event left out with an impossible date (e.g. 2019-02-30T00:00:00Z)",
+        "1 event left out with a date after the harvest (e.g. 2099-08-19T00:00:00Z)"]
