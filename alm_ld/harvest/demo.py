@@ -2,7 +2,8 @@
 
 ``python -m alm_ld.harvest.demo [FIXTURES_DIR] [OUTPUT_DIR]`` starts the replay server on
 127.0.0.1 with the recordings in ``tests/fixtures/providers``, points every provider at it,
-harvests :data:`DEMO_WORKS` and writes one feed per provider to ``alm_ld/data/demo/``. The
+harvests :data:`DEMO_WORKS` (and the Event Data window :data:`DEMO_WINDOWS`) and writes one
+feed per provider to ``alm_ld/data/demo/``. The
 numbers are the ones the providers really returned; evidence URLs are rewritten from the replay
 server back to the provider's public API. The run is deterministic: a fixed clock
 (:data:`DEMO_TIME`) and feed ids derived from the content, so rebuilding gives identical files.
@@ -13,16 +14,17 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from alm_ld.config import Settings
 from alm_ld.harvest.http import FakeClock
+from alm_ld.harvest.providers.crossref_events import EventWindow
 from alm_ld.harvest.registry import PROVIDERS
 from alm_ld.harvest.replay import ReplayHTTPServer, load_index
-from alm_ld.harvest.run import harvest_provider, parse_ids
+from alm_ld.harvest.run import harvest_provider, harvest_window, parse_ids
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_FIXTURES = REPO / "tests" / "fixtures" / "providers"
@@ -44,6 +46,13 @@ DEMO_WORKS: dict[str, list[str]] = {
     "plos": ["10.1371/journal.pone.0002154"],
 }
 
+# Event Data's recordings are a collected-date window, not per-work lookups: its first page
+# (25 of 355 data-citation events collected on 1-2 January 2023).
+DEMO_WINDOWS: dict[str, EventWindow] = {
+    "crossref-events": EventWindow(date(2023, 1, 1), date(2023, 1, 2), source="crossref",
+                                   scholix=True, rows=25),
+}
+
 
 def build(fixtures: Path = DEFAULT_FIXTURES, output: Path = DEFAULT_OUTPUT,
           max_pages: int = 1) -> dict[str, dict[str, Any]]:
@@ -53,10 +62,17 @@ def build(fixtures: Path = DEFAULT_FIXTURES, output: Path = DEFAULT_OUTPUT,
         api = {name: server.url + urlsplit(cls.default_base_url).path
                for name, cls in PROVIDERS.items()}
         settings = Settings(provider_api=api, http_retries=0)
-        for name, ids in DEMO_WORKS.items():
-            feed, report = harvest_provider(name, parse_ids(ids), settings,
-                                            clock=FakeClock(DEMO_TIME), max_pages=max_pages,
-                                            rng=lambda: 0.0)
+        runs = [(name, ids, None) for name, ids in DEMO_WORKS.items()]
+        runs += [(name, [], window) for name, window in DEMO_WINDOWS.items()]
+        for name, ids, window in runs:
+            if window is None:
+                feed, report = harvest_provider(name, parse_ids(ids), settings,
+                                                clock=FakeClock(DEMO_TIME),
+                                                max_pages=max_pages, rng=lambda: 0.0)
+            else:
+                feed, report = harvest_window(name, window, settings,
+                                              clock=FakeClock(DEMO_TIME), max_pages=max_pages,
+                                              rng=lambda: 0.0)
             if not report.ok:
                 raise SystemExit("demo build failed:\n" + "\n".join(report.lines()))
             public = PROVIDERS[name].default_base_url

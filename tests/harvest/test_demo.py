@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from alm_ld.harvest.demo import DEFAULT_OUTPUT, DEMO_WORKS, build
+from alm_ld.harvest.demo import DEFAULT_OUTPUT, DEMO_WINDOWS, DEMO_WORKS, build
 from alm_ld.validate import validate_feed
 
 from .conftest import FIXTURES
@@ -13,8 +13,8 @@ from .conftest import FIXTURES
 
 def test_rebuilding_the_demo_gives_the_shipped_feeds(tmp_path: Path) -> None:
     feeds = build(FIXTURES, tmp_path)
-    assert set(feeds) == set(DEMO_WORKS)
-    for name in DEMO_WORKS:
+    assert set(feeds) == set(DEMO_WORKS) | set(DEMO_WINDOWS)
+    for name in feeds:
         shipped = json.loads((DEFAULT_OUTPUT / f"{name}.json").read_text(encoding="utf-8"))
         rebuilt = json.loads((tmp_path / f"{name}.json").read_text(encoding="utf-8"))
         assert rebuilt == shipped, f"alm_ld/data/demo/{name}.json is stale: rerun " \
@@ -28,3 +28,11 @@ def test_demo_holds_real_numbers() -> None:
     values = {i["work"]: i["value"] for i in crossref["items"] if i["type"] == "Count"}
     assert values["https://doi.org/10.1371/journal.pone.0033693"] == 72
     assert [i for i in crossref["items"] if i["type"] == "Count"][0]["evidence"].startswith("https://api.crossref.org/works/")
+
+
+def test_demo_holds_event_data_events() -> None:
+    feed = json.loads((DEFAULT_OUTPUT / "crossref-events.json").read_text(encoding="utf-8"))
+    assert len(feed["items"]) == 25
+    assert {i["relation"] for i in feed["items"]} == {"references"}
+    assert all(i["evidence"].startswith("https://evidence.eventdata.crossref.org/")
+               for i in feed["items"])
