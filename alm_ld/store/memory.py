@@ -106,14 +106,19 @@ class MemoryStore(Store):
             if result.type == "SELECT":
                 names = [str(v) for v in result.vars or []]
                 emit(("SELECT", names))
-                for row in result:
-                    emit([row[n] if n in row.labels else None for n in names])
+                batch: list[Any] = []
+                for row in result:  # batched: one queue hand-off per row costs more than a row
+                    batch.append({n: row[n] for n in names
+                                  if n in row.labels and row[n] is not None})
+                    if len(batch) >= 256:
+                        emit(batch)
+                        batch = []
+                emit(batch)
             elif result.type == "ASK":
                 emit(("ASK", bool(result.askAnswer)))
             else:
                 emit(("CONSTRUCT", None))
-                for triple in result.graph or Graph():
-                    emit(triple)
+                emit(list(result.graph or Graph()))
 
         return query.algebra.name, produce
 
@@ -123,15 +128,15 @@ class MemoryStore(Store):
         items = iter(run_streaming(produce, timeout, interrupt=True))
         form, head = next(items)
         if form == "SELECT":
-            rows = [dict((k, v) for k, v in zip(head, row, strict=True) if v is not None)
-                    for row in items]
+            rows = [row for batch in items for row in batch]
             return QueryResult("SELECT", variables=head, rows=rows)
         if form == "ASK":
             list(items)
             return QueryResult("ASK", boolean=head)
         graph = Graph()
-        for triple in items:
-            graph.add(triple)
+        for batch in items:
+            for triple in batch:
+                graph.add(triple)
         return QueryResult(form, graph=graph)
 
     def query_serialized(self, sparql: str, media_type: str, *, default_graphs: Sequence[str] = (),
