@@ -161,3 +161,19 @@ def test_pages_fit_a_phone_screen(pages_server, browser):
     finally:
         browser.set_window_size(1280, 1600)
     _assert_local(browser)
+
+
+def test_keyboard_focus_can_leave_the_sparql_editor(pages_server, browser):
+    by = _by()
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(pages_server.url + "/sparql")
+    _wait(browser, lambda d: d.execute_script("return !!window.almYasgui"))
+    browser.find_element(by.CSS_SELECTOR, ".CodeMirror").click()
+    editor_input = browser.switch_to.active_element
+    assert editor_input.tag_name == "textarea"  # CodeMirror's hidden input has the focus
+    before = browser.execute_script("return window.almYasgui.getTab().getQuery()")
+    editor_input.send_keys(Keys.TAB)
+    assert browser.switch_to.active_element != editor_input
+    assert browser.execute_script("return window.almYasgui.getTab().getQuery()") == before
+    _assert_local(browser)

@@ -32,6 +32,19 @@
   var tab = yasgui.getTab();
   tab.setEndpoint(endpoint);
   tab.setQuery(initial);
+
+  // Keyboard users must be able to leave the editor: Tab/Shift-Tab move the focus instead of
+  // inserting a tab (no keyboard trap, WCAG 2.1.2); indenting is still Ctrl-] / Ctrl-[.
+  function releaseTab(t) {
+    var yasqe = t && t.getYasqe && t.getYasqe();
+    if (yasqe && !yasqe.almTabReleased) {
+      yasqe.addKeyMap({ "Tab": false, "Shift-Tab": false });
+      yasqe.almTabReleased = true;
+    }
+  }
+  releaseTab(tab);
+  yasgui.on("tabSelect", function (instance, tabId) { setTimeout(function () { releaseTab(instance.getTab(tabId)); }, 0); });
+  yasgui.on("tabAdd", function (instance, tabId) { setTimeout(function () { releaseTab(instance.getTab(tabId)); }, 0); });
   window.almYasgui = yasgui;
 
   document.querySelectorAll("button.example").forEach(function (button) {
