@@ -88,6 +88,8 @@ def test_work_page_is_the_same_resource_negotiated_as_html(pages_server):
     assert page.find("html", lang="en")
     assert page.find("main", id="main") and page.find("nav") and page.find("header")
     assert len(page.find("h1")) == 1
+    assert "A known work for the alm-ld page tests</h1>" in body
+    assert "https://pubmed.ncbi.nlm.nih.gov/99999901" in body  # owl:sameAs
     for slug in ("viewed", "saved", "discussed", "cited", "recommended"):
         assert f'category-{slug}"' in body
     charts = [a for t, a in page.tags if t == "svg" and "chart" in a.get("class", "")]
@@ -146,7 +148,8 @@ def test_static_assets_and_vendored_editor_are_served_with_their_licence(pages_s
 
 def test_search_redirects_any_spelling_to_the_canonical_work(pages_server):
     for spelling in ("10.1371/JOURNAL.PONE.0000001", "doi:10.1371/journal.pone.0000001",
-                     "https://doi.org/10.1371/Journal.Pone.0000001"):
+                     "https://doi.org/10.1371/Journal.Pone.0000001",
+                     "pmid:99999901"):  # an alternate identifier (owl:sameAs) of the work
         status, headers, _ = fetch(pages_server.url + "/search?id=" + quote(spelling),
                                    follow=False)
         assert status == 303, spelling

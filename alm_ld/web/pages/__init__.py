@@ -35,6 +35,7 @@ from alm_ld.web.pages.queries import (
 from alm_ld.web.pages.schema_org import metric_label
 from alm_ld.web.pages.work_view import build_work_page
 from alm_ld.web.state import settings, store
+from alm_ld.web.work_document import same_as
 
 blueprint = Blueprint("pages", __name__)
 
@@ -137,6 +138,9 @@ def search() -> Response:
     except InvalidIdentifier as error:
         return _html(_render_home(error.detail, text), 400)
     if not work_exists(work.iri):
+        canonical = same_as(store(), work.iri, timeout=settings().query_timeout)
+        if canonical:  # an alternate identifier (a PMID of a DOI-keyed work, say)
+            return redirect(work_path(canonical), code=303)  # type: ignore[return-value]
         return _html(_render_home(
             f"No metrics are stored for {work.curie} ({work.iri}) yet. Check the identifier, "
             "or send a feed about it to POST /feeds.", text), 404)
