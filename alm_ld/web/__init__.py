@@ -14,6 +14,7 @@ from flask import Flask
 
 from alm_ld.config import Settings
 from alm_ld.store.base import Store
+from alm_ld.web.cors import register_cors
 from alm_ld.web.problems import register_error_handlers
 from alm_ld.web.state import AppState
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["alm_ld"] = AppState(settings=settings, store=store)
     register_error_handlers(app)
+    register_cors(app)
     for name in BLUEPRINT_MODULES:
         try:
             module = importlib.import_module(f"alm_ld.web.{name}")
@@ -36,7 +38,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             if exc.name == f"alm_ld.web.{name}":
                 continue
             raise
-        app.register_blueprint(module.blueprint)
+        blueprint = getattr(module, "blueprint", None)
+        if blueprint is not None:  # a package still being built has none yet
+            app.register_blueprint(blueprint)
     return app
 
 

@@ -13,7 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:  # tests: keep output readable
+        pass
 
 
 class ThreadedServer:
@@ -22,9 +27,11 @@ class ThreadedServer:
     Use as a context manager, or call :meth:`start` / :meth:`stop`.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True) -> None:
         self._app: Callable[..., Any] | None = None
-        self._server: BaseWSGIServer = make_server(host, port, self._dispatch, threaded=True)
+        self._server: BaseWSGIServer = make_server(
+            host, port, self._dispatch, threaded=True,
+            request_handler=_QuietHandler if quiet else None)
         self._thread: threading.Thread | None = None
         self.host = host
         self.port = self._server.server_port
@@ -44,10 +51,10 @@ class ThreadedServer:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
+        if self._thread is not None:  # shutdown() waits for serve_forever, so only if started
+            self._server.shutdown()
             self._thread.join(timeout=5)
+        self._server.server_close()
 
     def __enter__(self) -> ThreadedServer:
         return self

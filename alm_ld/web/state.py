@@ -7,6 +7,7 @@ The store is opened lazily on first use when the factory was not given one, so b
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -19,6 +20,8 @@ from alm_ld.store.base import Store
 class AppState:
     settings: Settings
     store: Store | None = None
+    html_hooks: dict[str, Callable[..., str]] = field(default_factory=dict)
+    """HTML renderers the pages area registers (``"sparql"``, …); see the views using them."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def get_store(self) -> Store:

@@ -1,0 +1,64 @@
+"""Serialising an RDF graph in each media type the service offers."""
+
+from __future__ import annotations
+
+import json
+
+from rdflib import Graph
+from rdflib.term import Node
+
+from alm_ld.vocab import (
+    ALM_NS,
+    CITO,
+    DCTERMS,
+    ID_NS,
+    METRICS_NS,
+    OWL,
+    PROV,
+    QB,
+    RELATIONS_NS,
+    SCHEMA,
+    SKOS,
+    SOURCES_NS,
+    XSD,
+)
+from alm_ld.web.jsonld_out import graph_to_jsonld
+
+JSONLD = "application/ld+json"
+TURTLE = "text/turtle"
+NTRIPLES = "application/n-triples"
+RDFXML = "application/rdf+xml"
+HTML = "text/html"
+
+RDF_MEDIA_TYPES = (JSONLD, TURTLE, NTRIPLES, RDFXML)
+_RDFLIB_FORMATS = {TURTLE: "turtle", NTRIPLES: "nt", RDFXML: "xml"}
+
+PREFIXES = {
+    "alm": ALM_NS, "almm": METRICS_NS, "almr": RELATIONS_NS, "almsrc": SOURCES_NS, "almid": ID_NS,
+    "prov": str(PROV), "qb": str(QB), "cito": str(CITO), "dcterms": str(DCTERMS),
+    "schema": str(SCHEMA), "owl": str(OWL), "skos": str(SKOS), "xsd": str(XSD),
+}
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+
+def serialize(graph: Graph, media_type: str, *, context_url: str,
+              first: Node | None = None) -> bytes:
+    """``graph`` as bytes of ``media_type`` (one of :data:`RDF_MEDIA_TYPES` or JSON)."""
+    if media_type in (JSONLD, "application/json"):
+        doc = graph_to_jsonld(graph, context_url, first)
+        return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+    fmt = _RDFLIB_FORMATS[media_type]
+    if fmt == "turtle":
+        bind_prefixes(graph)
+    return graph.serialize(format=fmt, encoding="utf-8")
+
+
+def content_type(media_type: str) -> str:
+    if media_type in (TURTLE, HTML) or media_type.startswith("text/"):
+        return f"{media_type}; charset=utf-8"
+    return media_type

@@ -1,0 +1,90 @@
+"""``/sparql``: the SPARQL 1.1 Protocol, read-only and safe to expose.
+
+The view is glue: :mod:`sparql_protocol` reads the request, :mod:`sparql_check` decides what the
+query is and whether it may run, :mod:`conneg` picks the result format, and the store evaluates
+under ``settings.query_timeout`` (raising ``QueryTimeout``, answered as 503 problem+json) with at
+most ``settings.result_limit`` rows. Results are materialised before the response starts, so a
+timeout or store error is always a clean problem document, never a truncated 200.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from alm_ld.web.conneg import negotiate
+from alm_ld.web.rdf_out import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, content_type
+from alm_ld.web.respond import finish, rdf_response
+from alm_ld.web.service_description import service_description
+from alm_ld.web.sparql_check import analyse_query, check_dataset
+from alm_ld.web.sparql_protocol import parse_protocol_request
+from alm_ld.web.state import settings, state, store
+
+blueprint = Blueprint("sparql", __name__)
+
+SRJ = "application/sparql-results+json"
+SRX = "application/sparql-results+xml"
+CSV = "text/csv"
+TSV = "text/tab-separated-values"
+
+SELECT_OFFERS = (SRJ, SRX, CSV, TSV)
+ASK_OFFERS = (SRJ, SRX)
+GRAPH_OFFERS = (TURTLE, NTRIPLES, RDFXML, JSONLD)
+# Generic types some clients send, served as the matching SPARQL format.
+TABLE_ALIASES = {"application/json": SRJ, "application/xml": SRX, "text/xml": SRX}
+GRAPH_ALIASES = {"application/json": JSONLD, "text/plain": NTRIPLES, "application/xml": RDFXML}
+
+# Hook for the pages area: state().html_hooks["sparql"](query: str | None) -> str renders the
+# HTML query editor; without it, HTML requests get the service description in Turtle.
+HTML_HOOK = "sparql"
+
+
+def offers_for(form: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    if form == "SELECT":
+        return SELECT_OFFERS, TABLE_ALIASES
+    if form == "ASK":
+        return ASK_OFFERS, TABLE_ALIASES
+    return GRAPH_OFFERS, GRAPH_ALIASES
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    body = request.get_data(cache=False) if request.method == "POST" else b""
+    protocol = parse_protocol_request(request.method, request.args, request.content_type, body)
+    html_hook = state().html_hooks.get(HTML_HOOK)
+    if protocol.query is None:
+        return _describe_service(html_hook)
+    info = analyse_query(protocol.query)
+    if html_hook is not None and request.method == "GET" and _prefers_html(info.form):
+        return finish(Response(html_hook(protocol.query), content_type=content_type(HTML)))
+    offers, aliases = offers_for(info.form)
+    media = negotiate(request.headers.get("Accept"), offers, aliases=aliases)
+    if info.from_graphs or info.from_named_graphs or protocol.has_protocol_dataset:
+        existing = {str(g) for g in store().graph_names()}
+        check_dataset(info, existing)
+    if protocol.has_protocol_dataset:  # the protocol's dataset wins over FROM (§2.1.4)
+        default_graphs, named_graphs = protocol.default_graphs, protocol.named_graphs
+    else:
+        default_graphs, named_graphs = info.from_graphs, info.from_named_graphs
+    media_type, chunks = store().query_serialized(
+        protocol.query, media, default_graphs=default_graphs, named_graphs=named_graphs,
+        timeout=settings().query_timeout, limit=settings().result_limit)
+    payload = b"".join(chunks)
+    response = Response(payload, content_type=content_type(media_type))
+    response.vary.add("Accept")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _prefers_html(form: str) -> bool:
+    offers, aliases = offers_for(form)
+    try:
+        return negotiate(request.headers.get("Accept"), (*offers, HTML), aliases=aliases) == HTML
+    except Exception:  # noqa: BLE001 - not acceptable is decided later, for the real offers
+        return False
+
+
+def _describe_service(html_hook: object) -> Response:
+    graph = service_description(settings(), [str(g) for g in store().graph_names()])
+    html = (lambda: html_hook(None)) if callable(html_hook) else None
+    return rdf_response(graph, path="/sparql", offers=(TURTLE, JSONLD, NTRIPLES, RDFXML, HTML),
+                        html=html)

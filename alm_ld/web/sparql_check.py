@@ -1,0 +1,138 @@
+"""What a SPARQL request asks for, and whether this endpoint will run it — pure functions.
+
+The text is parsed with rdflib's SPARQL grammar (not regular expressions), so ``SERVICE`` inside
+a string literal or a comment is not mistaken for a federated query, and an update disguised with
+comments is still recognised. pyparsing is not thread-safe, so parsing is serialised by a lock;
+it is fast (milliseconds) next to evaluation.
+
+The public endpoint is read-only and never reaches out of the store:
+
+* updates (INSERT/DELETE/LOAD/CLEAR/…) are refused — ingest goes through ``POST /feeds``;
+* ``SERVICE`` is refused — a federated query would make this server fetch arbitrary URLs;
+* ``FROM`` / ``FROM NAMED`` may only name graphs that exist in the store (they are passed to the
+  store as an explicit dataset and never dereferenced); anything else is refused.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyparsing import ParseBaseException
+from rdflib.plugins.sparql.algebra import translatePrologue
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from alm_ld.errors import MalformedQuery, QueryRefused
+
+try:  # one lock for every pyparsing use in the process, shared with the memory: backend
+    from alm_ld.store.memory import PARSE_LOCK as _PARSER_LOCK
+except ImportError:  # pragma: no cover - backend not installed
+    _PARSER_LOCK = threading.Lock()
+
+_FORMS = {
+    "SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """The facts about a query that the protocol layer needs."""
+
+    form: str
+    from_graphs: tuple[str, ...] = ()
+    from_named_graphs: tuple[str, ...] = ()
+    uses_service: bool = False
+    names: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def returns_graph(self) -> bool:
+        return self.form in ("CONSTRUCT", "DESCRIBE")
+
+
+def _walk(node: Any) -> Iterator[CompValue]:
+    if isinstance(node, CompValue):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, (list, tuple)) or hasattr(node, "asList"):
+        for value in node:
+            yield from _walk(value)
+
+
+def _syntax_error(error: ParseBaseException, text: str) -> MalformedQuery:
+    line = getattr(error, "lineno", None)
+    column = getattr(error, "col", None)
+    return MalformedQuery(
+        f"The query is not valid SPARQL 1.1: {error.msg} (line {line}, column {column}).",
+        line=line, column=column)
+
+
+def _is_update(text: str) -> bool:
+    try:
+        with _PARSER_LOCK:
+            parseUpdate(text)
+    except Exception:  # noqa: BLE001 - any failure just means "not an update either"
+        return False
+    return True
+
+
+def analyse_query(text: str) -> QueryInfo:
+    """Parse ``text``; raise :class:`MalformedQuery` or :class:`QueryRefused`, else describe it."""
+    if not text.strip():
+        raise MalformedQuery("The query is empty.")
+    try:
+        with _PARSER_LOCK:
+            parsed = parseQuery(text)
+    except ParseBaseException as error:
+        if _is_update(text):
+            raise refuse_update()
+        raise _syntax_error(error, text)
+    except Exception as error:  # rdflib raises plain Exception for some grammar checks
+        raise MalformedQuery(f"The query is not valid SPARQL 1.1: {error}.")
+    prologue_node, query = parsed[0], parsed[1]
+    form = _FORMS.get(query.name)
+    if form is None:
+        raise MalformedQuery(f"Unsupported query form {query.name}.")
+    names = frozenset(node.name for node in _walk(parsed))
+    uses_service = "ServiceGraphPattern" in names
+    if uses_service:
+        raise QueryRefused(
+            "SERVICE (federated query) is not allowed on this endpoint: it would make the "
+            "server fetch other endpoints. Query the other service yourself and join locally.",
+            feature="SERVICE")
+    from_graphs: list[str] = []
+    from_named: list[str] = []
+    clauses = query.get("datasetClause") if "datasetClause" in query else None
+    if clauses:
+        try:
+            prologue = translatePrologue(prologue_node, None)
+            for clause in clauses:
+                if "default" in clause:
+                    from_graphs.append(str(prologue.absolutize(clause["default"])))
+                else:
+                    from_named.append(str(prologue.absolutize(clause["named"])))
+        except Exception as error:
+            raise MalformedQuery(f"The query's FROM clause is not valid: {error}.")
+    return QueryInfo(form, tuple(from_graphs), tuple(from_named), uses_service, names)
+
+
+def refuse_update() -> QueryRefused:
+    return QueryRefused(
+        "SPARQL Update (INSERT, DELETE, LOAD, CLEAR, CREATE, DROP, COPY, MOVE, ADD) is not "
+        "accepted: this endpoint is read-only. Send data as a feed to POST /feeds instead.",
+        feature="update")
+
+
+def check_dataset(info: QueryInfo, existing: set[str]) -> None:
+    """Refuse FROM / FROM NAMED naming a graph that is not in the store (never fetched)."""
+    missing = [g for g in info.from_graphs + info.from_named_graphs if g not in existing]
+    if missing:
+        raise QueryRefused(
+            f"FROM / FROM NAMED may only name graphs held by this store; {', '.join(missing)} "
+            "is not one (this endpoint never fetches graphs from the web or reads files). "
+            "List graphs with SELECT DISTINCT ?g WHERE { GRAPH ?g {} }.",
+            feature="FROM", graphs=missing)

@@ -1,0 +1,55 @@
+"""VoID description of the dataset (https://www.w3.org/TR/void/) with live statistics."""
+
+from __future__ import annotations
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, XSD
+
+from alm_ld.config import Settings
+from alm_ld.store.base import Store
+from alm_ld.vocab import ALM_NS
+
+VOID = Namespace("http://rdfs.org/ns/void#")
+
+_CLASSES = {"works": "Work", "observations": "Observation", "events": "Event", "feeds": "Feed"}
+
+
+def statistics(store: Store, timeout: float | None = None) -> dict[str, int]:
+    """Triples and entity counts per class, one aggregate query each (clear and cheap)."""
+    stats = {"triples": store.quads_count()}
+    for key, cls in _CLASSES.items():
+        result = store.query(
+            f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <{ALM_NS}{cls}> }}",
+            timeout=timeout)
+        stats[key] = int(result.rows[0]["n"]) if result.rows else 0
+    return stats
+
+
+def void_graph(store: Store, settings: Settings) -> Graph:
+    base = settings.base_url
+    stats = statistics(store, settings.query_timeout)
+    graph = Graph()
+    graph.bind("void", VOID)
+    graph.bind("dcterms", DCTERMS)
+    graph.bind("alm", ALM_NS)
+    dataset = URIRef(base + "/.well-known/void#dataset")
+    graph.add((dataset, RDF.type, VOID.Dataset))
+    graph.add((dataset, DCTERMS.title, Literal("alm-ld article-level metrics")))
+    graph.add((dataset, DCTERMS.description, Literal(
+        "Article-level metrics (views, saves, discussions, citations, recommendations) from "
+        "many providers, as observations and events with provenance.")))
+    graph.add((dataset, VOID.sparqlEndpoint, URIRef(base + "/sparql")))
+    graph.add((dataset, VOID.uriLookupEndpoint, URIRef(base + "/works/")))
+    graph.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/JSON-LD")))
+    graph.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle")))
+    for vocabulary in (ALM_NS, "http://www.w3.org/ns/prov#", "http://purl.org/linked-data/cube#",
+                       "http://purl.org/spar/cito/"):
+        graph.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
+    graph.add((dataset, VOID.triples, Literal(stats["triples"], datatype=XSD.integer)))
+    graph.add((dataset, VOID.entities, Literal(stats["works"], datatype=XSD.integer)))
+    for key, cls in _CLASSES.items():
+        partition = BNode(f"partition-{key}")
+        graph.add((dataset, VOID.classPartition, partition))
+        graph.add((partition, VOID["class"], URIRef(ALM_NS + cls)))
+        graph.add((partition, VOID.entities, Literal(stats[key], datatype=XSD.integer)))
+    return graph
