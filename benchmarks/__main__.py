@@ -1,0 +1,7 @@
+"""``python -m benchmarks``: run the benchmark harness."""
+
+import sys
+
+from benchmarks.runner import main
+
+sys.exit(main())

@@ -1,0 +1,108 @@
+"""Aggregate SPARQL on the alm-ld store (Oxigraph on disk) vs rdflib Memory with the same data.
+
+The rdflib side is alm-ld's own ``memory:`` backend (an rdflib Memory ``Dataset`` with the union
+default graph) loaded from alm-ld's dump, so both run the very same query strings. Related works
+(:func:`alm_ld.analytics.related.related_works`: co-citation and co-mention, two queries plus
+one per 500 candidates) runs on both stores too.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.datagen import work
+from benchmarks.report import Report, Row
+from benchmarks.timing import repeat_timed, summary
+
+PREFIXES = """PREFIX alm: <https://w3id.org/alm-ld/vocab#>
+PREFIX almm: <https://w3id.org/alm-ld/metrics/>
+PREFIX cito: <http://purl.org/spar/cito/>
+"""
+
+SUM_PER_SOURCE = PREFIXES + """SELECT ?source (SUM(?v) AS ?total) (COUNT(?o) AS ?n) WHERE {
+  ?o a alm:Observation ; alm:source ?source ; alm:value ?v .
+} GROUP BY ?source ORDER BY ?source"""
+
+TOP10_CITED = PREFIXES + """SELECT ?work (MAX(?v) AS ?citations) WHERE {
+  ?o alm:metric almm:citations ; alm:work ?work ; alm:value ?v .
+} GROUP BY ?work ORDER BY DESC(?citations) ?work LIMIT 10"""
+
+
+def co_citation(target: str) -> str:
+    return PREFIXES + f"""SELECT ?other (COUNT(DISTINCT ?s) AS ?shared) WHERE {{
+  ?s cito:cites <{target}> .
+  ?s cito:cites ?other .
+  FILTER(?other != <{target}>)
+}} GROUP BY ?other ORDER BY DESC(?shared) ?other LIMIT 10"""
+
+
+def probe_work(works: int) -> str:
+    """A moderately popular work (the generator skews citations towards low numbers)."""
+    return work(min(works - 1, 3))
+
+
+def queries(works: int) -> list[tuple[str, str]]:
+    return [("aggregate: sum of values per source", SUM_PER_SOURCE),
+            ("aggregate: top-10 cited works", TOP10_CITED),
+            ("co-citation of one work (one SPARQL query)", co_citation(probe_work(works)))]
+
+
+def _run_query(store: Any, sparql: str) -> int:
+    return len(store.query(sparql).rows)
+
+
+def _related(store: Any, target: str) -> int:
+    from alm_ld.analytics.related import related_works
+
+    return len(related_works(store, target))
+
+
+def run(report: Report, works: int, store_spec: str, dump: Path | None, repeat: int,
+        baseline: bool, baseline_reason: str = "") -> None:
+    """Time each query on ``store_spec`` and (if ``baseline``) on rdflib Memory from ``dump``."""
+    from alm_ld.store import open_store
+
+    size = f"{works} works"
+    ours: dict[str, dict[str, float]] = {}
+    with open_store(store_spec, load_vocabulary=False) as store:
+        for name, sparql in queries(works):
+            _run_query(store, sparql)
+            ours[name] = summary(repeat_timed(lambda s=sparql: _run_query(store, s), repeat))
+        ours["related"] = summary(repeat_timed(lambda: _related(store, probe_work(works)),
+                                               repeat))
+    theirs: dict[str, dict[str, float]] = {}
+    load_note = ""
+    if baseline and dump is not None:
+        from alm_ld.store.memory import MemoryStore
+
+        memory = MemoryStore()
+        start = time.perf_counter()
+        with dump.open("rb") as data:
+            memory.load_dump(data, "nquads")
+        load_note = f"rdflib Memory load of the dump: {time.perf_counter() - start:.1f} s"
+        base_repeat = max(1, repeat // 2)
+        for name, sparql in queries(works):
+            theirs[name] = summary(repeat_timed(lambda s=sparql: _run_query(memory, s),
+                                                base_repeat))
+        theirs["related"] = summary(repeat_timed(lambda: _related(memory, probe_work(works)),
+                                                 base_repeat))
+        del memory
+    names = [n for n, _ in queries(works)] + ["related"]
+    for name in names:
+        label = "related works of one work (analytics.related_works)" if name == "related" \
+            else name
+        mine, base = ours[name], theirs.get(name)
+        target = "≥ 20× at 100k works" if name.startswith("aggregate") else \
+            "well under 1 s at 100k events" if name == "related" else None
+        if base:
+            report.add(Row("aggregates", label, size, mine["min"], mine["median"],
+                           runs=mine["n"], baseline="rdflib Memory", baseline_min=base["min"],
+                           baseline_median=base["median"], target=target,
+                           note=f"baseline runs: {base['n']}; {load_note}"))
+        else:
+            report.add(Row("aggregates", label, size, mine["min"], mine["median"],
+                           runs=mine["n"], target=target,
+                           note=f"rdflib Memory baseline skipped: {baseline_reason}"
+                           if baseline_reason else ""))

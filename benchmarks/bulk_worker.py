@@ -1,0 +1,61 @@
+"""Bulk ingest in a child process, so its peak RSS is its own: generate, ingest, report JSON.
+
+    python -m benchmarks.bulk_worker --works 100000 --dates 1 --store oxigraph:/tmp/s
+
+Prints one JSON object: items, feeds, seconds (ingest only: generation is timed apart and
+subtracted), items_per_s, quads, peak_rss_mb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from benchmarks.datagen import Dataset, feeds
+from benchmarks.timing import peak_rss_mb
+
+
+def run(works: int, dates: int, store_spec: str, feed_size: int) -> dict[str, object]:
+    from alm_ld.config import Settings
+    from alm_ld.pipeline import ingest_feed
+    from alm_ld.store import open_store
+
+    settings = Settings(store=store_spec)
+    data = Dataset(works=works, dates=dates, feed_size=feed_size)
+    store = open_store(store_spec)
+    ingest_s = generate_s = 0.0
+    items = n_feeds = 0
+    try:
+        source = feeds(data)
+        while True:
+            start = time.perf_counter()
+            feed = next(source, None)
+            generate_s += time.perf_counter() - start
+            if feed is None:
+                break
+            start = time.perf_counter()
+            result = ingest_feed(store, feed, settings=settings)
+            ingest_s += time.perf_counter() - start
+            items += result.items
+            n_feeds += 1
+        quads = store.quads_count()
+    finally:
+        store.close()
+    return {"items": items, "feeds": n_feeds, "seconds": ingest_s,
+            "generate_seconds": generate_s, "items_per_s": items / ingest_s if ingest_s else 0,
+            "quads": quads, "peak_rss_mb": peak_rss_mb()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--works", type=int, required=True)
+    parser.add_argument("--dates", type=int, default=1)
+    parser.add_argument("--feed-size", type=int, default=10_000)
+    parser.add_argument("--store", required=True)
+    options = parser.parse_args()
+    print(json.dumps(run(options.works, options.dates, options.store, options.feed_size)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""HTTP latency and throughput: alm-ld (gunicorn, Flask dev server) vs bare ``oxigraph serve``.
+
+Everything runs on 127.0.0.1 with bounded loops: a *latency* phase (one client, sequential
+requests: p50/p99) and a *throughput* phase (N client threads with keep-alive connections, a
+fixed number of requests each: requests/s). The clients are Python threads in the harness
+process, identical for every server, so they cost the same CPU on the shared 2 cores in every
+measurement — the ratios are fair, the absolute req/s are lower bounds.
+
+Compared pairs (same data: bare Oxigraph holds ``oxigraph load`` of ``alm-ld dump``):
+
+* ``GET /works/{id}`` (JSON-LD) vs Oxigraph answering the same CONSTRUCT (N-Triples);
+* a point SELECT (the counts of one work) on ``/sparql`` vs Oxigraph's ``/query``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from benchmarks.datagen import work
+from benchmarks.report import Report, Row
+from benchmarks.timing import percentile
+
+POINT_QUERY = """PREFIX alm: <https://w3id.org/alm-ld/vocab#>
+SELECT ?metric ?source ?value WHERE {{
+  ?o alm:work <{work}> ; alm:metric ?metric ; alm:source ?source ; alm:value ?value .
+}}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_up(port: int, process: subprocess.Popen, path: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server on port {port} did not come up in {timeout:.0f} s")
+
+
+@contextmanager
+def running(args: list[str], port: int, probe: str) -> Iterator[int]:
+    """Run a server process (started here, stopped here by its own pid) until the block ends."""
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_up(port, process, probe)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def alm_ld_server(store_spec: str, kind: str) -> tuple[list[str], int, str]:
+    port = free_port()
+    return ([sys.executable, "-m", "benchmarks.serve_app", "--store", store_spec,
+             "--server", kind, "--port", str(port)], port, "/healthz")
+
+
+def oxigraph_server(binary: str, location: Path) -> tuple[list[str], int, str]:
+    port = free_port()
+    return ([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+             "--union-default-graph"], port, "/query?query=" + quote("ASK {}"))
+
+
+def _client(port: int, paths: list[str], accept: str, count: int, start: int,
+            latencies: list[float], errors: list[str]) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Accept": accept}
+    for k in range(count):
+        path = paths[(start + k) % len(paths)]
+        t0 = time.perf_counter()
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                errors.append(f"{response.status} {path}")
+        except (OSError, http.client.HTTPException) as error:
+            errors.append(f"{error!r} {path}")
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            continue
+        latencies.append(time.perf_counter() - t0)
+    conn.close()
+
+
+def load(port: int, paths: list[str], accept: str, *, clients: int,
+         per_client: int) -> dict[str, float]:
+    """Bounded load: ``clients`` threads × ``per_client`` requests; latency and throughput."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    threads = [threading.Thread(target=_client, args=(port, paths, accept, per_client,
+                                                     i * 7, latencies, errors))
+               for i in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - start
+    if errors:
+        raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[:3]}")
+    return {"p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
+            "rps": len(latencies) / wall, "requests": len(latencies)}
+
+
+def probe_works(works: int, count: int = 64) -> list[str]:
+    return [work((k * 7919 + 1) % works) for k in range(count)]
+
+
+def work_paths(works: int) -> list[str]:
+    return ["/works/" + quote(w.removeprefix("https://doi.org/"), safe="/:;()._-")
+            for w in probe_works(works)]
+
+
+def construct_paths(works: int) -> list[str]:
+    from alm_ld.web.work_document import _WORK_QUERY, _bind
+
+    return ["/query?" + urlencode({"query": _bind(_WORK_QUERY, "work", w)})
+            for w in probe_works(works)]
+
+
+def sparql_paths(works: int, endpoint: str) -> list[str]:
+    return [f"{endpoint}?" + urlencode({"query": POINT_QUERY.format(work=w)})
+            for w in probe_works(works)]
+
+
+def measure(port: int, paths: list[str], accept: str, latency_requests: int, clients: int,
+            per_client: int, repeat: int) -> dict[str, float]:
+    """Warm up, then best-of-``repeat`` for each phase (min of p50/p99, max of req/s)."""
+    load(port, paths, accept, clients=1, per_client=min(len(paths), latency_requests))
+    runs_latency = [load(port, paths, accept, clients=1, per_client=latency_requests)
+                    for _ in range(repeat)]
+    runs_rps = [load(port, paths, accept, clients=clients, per_client=per_client)
+                for _ in range(repeat)]
+    p50s = sorted(r["p50_ms"] for r in runs_latency)
+    rps = sorted(r["rps"] for r in runs_rps)
+    return {"p50_min": p50s[0], "p50_median": p50s[len(p50s) // 2],
+            "p99_min": min(r["p99_ms"] for r in runs_latency),
+            "rps_max": rps[-1], "rps_median": rps[len(rps) // 2], "runs": repeat,
+            "clients": clients}
+
+
+def run(report: Report, works: int, store_dir: Path, dump: Path, oxigraph_bin: str | None,
+        work_dir: Path, *, repeat: int, latency_requests: int, clients: int,
+        per_client: int, changes_items: int = 0) -> None:
+    size = f"{works} works"
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for kind in ("gunicorn", "flask"):
+        args, port, probe = alm_ld_server(f"oxigraph:{store_dir}", kind)
+        with running(args, port, probe):
+            results[kind] = {
+                "work": measure(port, work_paths(works), "application/ld+json",
+                                latency_requests, clients, per_client, repeat),
+                "sparql": measure(port, sparql_paths(works, "/sparql"),
+                                  "application/sparql-results+json", latency_requests,
+                                  clients, per_client, repeat)}
+            if kind == "gunicorn" and changes_items:
+                from benchmarks.tools import changes_paging
+
+                changes_paging(report, works, port, changes_items)
+    bare: dict[str, dict[str, float]] | None = None
+    if oxigraph_bin:
+        location = work_dir / f"bare-oxigraph-{works}"
+        shutil.rmtree(location, ignore_errors=True)
+        subprocess.run([oxigraph_bin, "load", "--location", str(location), "--file", str(dump)],
+                       check=True, capture_output=True)
+        args, port, probe = oxigraph_server(oxigraph_bin, location)
+        with running(args, port, probe):
+            bare = {"work": measure(port, construct_paths(works), "application/n-triples",
+                                    latency_requests, clients, per_client, repeat),
+                    "sparql": measure(port, sparql_paths(works, "/query"),
+                                      "application/sparql-results+json", latency_requests,
+                                      clients, per_client, repeat)}
+        shutil.rmtree(location, ignore_errors=True)
+    labels = {"work": ("GET /works/{id} (JSON-LD)", "bare Oxigraph CONSTRUCT (N-Triples)"),
+              "sparql": ("point SELECT on /sparql", "bare Oxigraph /query")}
+    for what, (name, base_name) in labels.items():
+        for kind in ("gunicorn", "flask"):
+            mine = results[kind][what]
+            other = bare[what] if bare else None
+            note = (f"p99 {mine['p99_min']:.1f} ms"
+                    + (f" (bare {other['p99_min']:.1f} ms)" if other else ""))
+            report.add(Row("http", f"{name} p50 latency, {kind}", size, mine["p50_min"],
+                           mine["p50_median"], unit="ms", runs=repeat,
+                           baseline=base_name if other else None,
+                           baseline_min=other["p50_min"] if other else None,
+                           baseline_median=other["p50_median"] if other else None,
+                           target="≤ 2× bare (ratio ≥ 0.5)" if what == "work" and
+                           kind == "gunicorn" else None, note=note, extra=mine))
+            report.add(Row("http", f"{name} throughput, {kind}, {clients} clients", size,
+                           mine["rps_max"], mine["rps_median"], unit="req/s", runs=repeat,
+                           baseline=base_name if other else None,
+                           baseline_min=other["rps_max"] if other else None,
+                           baseline_median=other["rps_median"] if other else None,
+                           target="≥ 0.5× bare" if what == "sparql" and kind == "gunicorn"
+                           else None,
+                           note="min column = best run"))

@@ -1,0 +1,135 @@
+"""Ingest of one feed (validate + map + store) against the naive path, and bulk throughput.
+
+alm-ld: :func:`alm_ld.pipeline.ingest_feed` into a fresh on-disk ``oxigraph:`` store (the
+default backend). Naive: what the design card's libraries give without care — a fresh
+``jsonschema.validate`` per feed, pyld ``to_rdf`` of the whole feed, rdflib Memory ``add`` per
+triple. Bulk: every feed of a generated dataset through ``ingest_feed`` into one on-disk store,
+in a child process (:mod:`benchmarks.bulk_worker`) so its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from benchmarks.datagen import single_feed
+from benchmarks.report import Report, Row
+from benchmarks.timing import repeat_timed, summary
+
+
+def alm_ld_ingest(doc: dict[str, Any], folder: Path) -> int:
+    from alm_ld.config import Settings
+    from alm_ld.pipeline import ingest_feed
+    from alm_ld.store import open_store
+
+    shutil.rmtree(folder, ignore_errors=True)
+    store = open_store(f"oxigraph:{folder}")
+    try:
+        return ingest_feed(store, doc, settings=Settings(store=f"oxigraph:{folder}")).items
+    finally:
+        store.close()
+
+
+def naive_ingest(doc: dict[str, Any]) -> int:
+    """jsonschema.validate (rebuilds the validator) + pyld to_rdf + rdflib Memory, one add per
+    triple — the stack DESIGN.md names, used the obvious way."""
+    import jsonschema
+    from pyld import jsonld
+    from rdflib import Dataset
+
+    from alm_ld.jsonld import document_loader
+    from alm_ld.resources import load_json, schema_path
+
+    schema = load_json(schema_path("feed-base.schema.json"))
+    jsonschema.validate(doc, schema, format_checker=jsonschema.FormatChecker())
+    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads",
+                                 "documentLoader": document_loader})
+    parsed = Dataset()
+    parsed.parse(data=nquads, format="nquads")
+    dataset = Dataset(store="Memory")
+    graph = dataset.graph(doc["id"])
+    for triple in parsed.default_graph:
+        graph.add(triple)
+    return len(graph)
+
+
+def compare_ingest(report: Report, items: int, repeat: int, naive_repeat: int,
+                   work_dir: Path) -> None:
+    doc = single_feed(items)
+    alm_ld_ingest(single_feed(20, tag="warm"), work_dir / "warm")  # imports, caches
+    naive_ingest(single_feed(20, tag="warm"))
+    ours = summary(repeat_timed(lambda: alm_ld_ingest(doc, work_dir / "ingest"), repeat))
+    if naive_repeat <= 0:
+        report.add(Row("ingest", "ingest one feed (validate+map+store, oxigraph on disk)",
+                       f"{items} items", ours["min"], ours["median"], runs=ours["n"],
+                       note="naive path not measured at this size (takes minutes)"))
+        return
+    naive = summary(repeat_timed(lambda: naive_ingest(doc), naive_repeat))
+    report.add(Row("ingest", "ingest one feed (validate+map+store, oxigraph on disk)",
+                   f"{items} items", ours["min"], ours["median"], runs=ours["n"],
+                   baseline="naive jsonschema+pyld+rdflib Memory",
+                   baseline_min=naive["min"], baseline_median=naive["median"],
+                   target="≥ 30×", note=f"naive runs: {naive['n']}"))
+
+
+def compare_mapping(report: Report, items: int, repeat: int) -> None:
+    """The two mapping routes alone (direct N-Triples vs pyld + post-processing)."""
+    from alm_ld.mapping import IngestContext, map_feed_ntriples
+    from alm_ld.mapping_jsonld import map_feed_via_jsonld
+
+    ctx = IngestContext(sequence=1, ingested_at="2026-06-30T12:00:01Z", content_hash="x",
+                        ingest_iri="https://w3id.org/alm-ld/id/ingest/bench")
+    doc = single_feed(items)
+    direct = summary(repeat_timed(lambda: map_feed_ntriples(doc, ctx), repeat))
+    pyld = summary(repeat_timed(lambda: map_feed_via_jsonld(doc, ctx), max(1, repeat // 2)))
+    report.add(Row("ingest", "mapping only: direct N-Triples", f"{items} items",
+                   direct["min"], direct["median"], runs=direct["n"],
+                   baseline="pyld to_rdf + post-processing", baseline_min=pyld["min"],
+                   baseline_median=pyld["median"]))
+
+
+def bulk_ingest(report: Report, works: int, store_dir: Path, dates: int = 1,
+                feed_size: int = 10_000) -> dict[str, Any]:
+    """Ingest the whole dataset into ``store_dir`` in a child process; returns its numbers."""
+    shutil.rmtree(store_dir, ignore_errors=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bulk_worker", "--works", str(works),
+         "--dates", str(dates), "--feed-size", str(feed_size), "--store", f"oxigraph:{store_dir}"],
+        capture_output=True, text=True, check=True)
+    numbers = json.loads(out.stdout.strip().splitlines()[-1])
+    report.add(Row("bulk", "bulk ingest throughput (ingest_feed per feed, on disk)",
+                   f"{works} works", numbers["items_per_s"], numbers["items_per_s"],
+                   unit="items/s", target="≥ 20,000 items/s at 100k works",
+                   note=f"{numbers['items']} items in {numbers['feeds']} feeds, "
+                        f"{numbers['seconds']:.1f} s, {numbers['quads']} quads",
+                   extra=numbers))
+    report.add(Row("bulk", "peak RSS of the bulk ingest process", f"{works} works",
+                   numbers["peak_rss_mb"], numbers["peak_rss_mb"], unit="MB"))
+    return numbers
+
+
+def oxigraph_bulk_load(report: Report, works: int, dump: Path, oxigraph_bin: str,
+                       target_dir: Path, numbers: dict[str, Any]) -> float | None:
+    """Oxigraph's own loader on alm-ld's dump (reference rate for the store underneath)."""
+    import time
+
+    shutil.rmtree(target_dir, ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run([oxigraph_bin, "load", "--location", str(target_dir), "--file", str(dump)],
+                   check=True, capture_output=True)
+    seconds = time.perf_counter() - start
+    quads = numbers.get("quads") or 0
+    report.add(Row("bulk", "bare `oxigraph load` of alm-ld's dump (reference)", f"{works} works",
+                   quads / seconds, quads / seconds, unit="quads/s",
+                   note=f"{quads} quads in {seconds:.1f} s; alm-ld ingest: "
+                        f"{quads / numbers['seconds']:,.0f} quads/s"))
+    return seconds
+
+
+def temp_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="alm-ld-bench-"))

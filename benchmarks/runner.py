@@ -1,0 +1,137 @@
+"""One command for every measurement: ``python -m benchmarks [--quick] [--sizes ...]``.
+
+For each size (number of works) it generates the dataset deterministically, bulk-ingests it into
+an on-disk store (child process: throughput and peak RSS), dumps it with ``alm-ld dump``, runs
+the aggregates against alm-ld's store and (where it fits in a few minutes) rdflib Memory, and
+serves it with gunicorn, the Flask dev server and bare ``oxigraph serve`` for the HTTP
+comparison. Size-independent measurements (one-feed ingest vs the naive stack, mapping,
+``alm-ld validate``) run once. Results: a console line per measurement, then
+``--out``/``<stamp>.json`` and ``.md`` (and ``latest.*``).
+
+Quick mode (``--quick``, the CI smoke run) uses tiny sizes and 2 repeats; its numbers mean
+nothing, it only proves every measurement still runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import aggregates, http_bench, ingest, tools
+from benchmarks.report import Report, machine, write
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "results"
+RDFLIB_MAX_WORKS = 10_000
+"""rdflib Memory loads ~30k triples/s and needs ~1.3 KB per triple: above 10k works (~650k
+quads) loading alone takes minutes and 100k works would need ~8 GB, so the baseline is skipped."""
+
+
+@dataclass
+class Plan:
+    sizes: list[int]
+    repeat: int
+    ingest_items: list[int]
+    naive_max_items: int
+    naive_repeat: int
+    validate_items: int
+    latency_requests: int
+    clients: int
+    per_client: int
+    changes_items: int
+    feed_size: int
+
+
+def plan(options: argparse.Namespace) -> Plan:
+    if options.quick:
+        return Plan(sizes=options.sizes or [200], repeat=options.repeat or 2,
+                    ingest_items=[500], naive_max_items=500, naive_repeat=1,
+                    validate_items=500, latency_requests=20, clients=2, per_client=10,
+                    changes_items=1000, feed_size=500)
+    return Plan(sizes=options.sizes or [1000, 10_000, 100_000], repeat=options.repeat or 5,
+                ingest_items=[1000, 10_000], naive_max_items=10_000, naive_repeat=1,
+                validate_items=10_000, latency_requests=300, clients=4, per_client=150,
+                changes_items=100_000, feed_size=10_000)
+
+
+def find_oxigraph() -> str | None:
+    import sys
+
+    exe = Path(sys.executable).with_name("oxigraph")
+    return str(exe) if exe.exists() else shutil.which("oxigraph")
+
+
+def run(options: argparse.Namespace) -> Report:
+    steps = plan(options)
+    out_dir = Path(options.out) if options.out else DEFAULT_OUT
+    report = Report(meta={"machine": machine(), "options": {
+        "quick": options.quick, "sizes": steps.sizes, "repeat": steps.repeat}})
+    work_dir = ingest.temp_dir()
+    started = time.perf_counter()
+    oxigraph_bin = find_oxigraph()
+    only = set(options.only.split(",")) if options.only else None
+
+    def wanted(name: str) -> bool:
+        return only is None or name in only
+
+    try:
+        if wanted("ingest"):
+            for items in steps.ingest_items:
+                naive_repeat = steps.naive_repeat if items <= steps.naive_max_items else 0
+                ingest.compare_ingest(report, items, steps.repeat, naive_repeat, work_dir)
+            ingest.compare_mapping(report, steps.ingest_items[-1], steps.repeat)
+        if wanted("validate"):
+            tools.validate_cli(report, steps.validate_items, steps.repeat, work_dir)
+        for works in steps.sizes:
+            store_dir = work_dir / f"store-{works}"
+            dump = work_dir / f"dump-{works}.nq"
+            numbers = ingest.bulk_ingest(report, works, store_dir, feed_size=steps.feed_size)
+            tools.dump_cli(report, works, store_dir, dump, max(1, min(steps.repeat, 3)))
+            if oxigraph_bin:
+                ingest.oxigraph_bulk_load(report, works, dump, oxigraph_bin,
+                                          work_dir / f"ref-load-{works}", numbers)
+                tools.remove(work_dir / f"ref-load-{works}")
+            if wanted("aggregates"):
+                reason = (f"rdflib Memory would need minutes to load and ~{works * 80 // 1000}"
+                          " MB+ at this size" if works > RDFLIB_MAX_WORKS else "")
+                aggregates.run(report, works, f"oxigraph:{store_dir}", dump, steps.repeat,
+                               baseline=works <= RDFLIB_MAX_WORKS, baseline_reason=reason)
+            if wanted("http"):
+                http_bench.run(report, works, store_dir, dump, oxigraph_bin, work_dir,
+                               repeat=max(1, min(steps.repeat, 3)),
+                               latency_requests=steps.latency_requests,
+                               clients=steps.clients, per_client=steps.per_client,
+                               changes_items=min(steps.changes_items, numbers["items"]))
+            tools.remove(store_dir)
+            tools.remove(dump)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    report.meta["elapsed_s"] = round(time.perf_counter() - started, 1)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + ("-quick" if options.quick else "")
+    json_path, md_path = write(report, out_dir, stamp)
+    print(f"\nfinished in {report.meta['elapsed_s']} s; wrote {json_path} and {md_path}")
+    return report
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description="alm-ld benchmarks (see docs/performance.md)")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes, 2 repeats: a smoke run (~1-2 minutes)")
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",") if x],
+                        default=None, help="numbers of works, e.g. 1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="repetitions per measurement (default 5, quick 2)")
+    parser.add_argument("--out", default=None, help=f"result folder (default {DEFAULT_OUT})")
+    parser.add_argument("--only", default=None,
+                        help="comma-separated subset: ingest,validate,aggregates,http "
+                             "(bulk ingest and dump always run for each size)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    run(parse_args(argv))
+    return 0

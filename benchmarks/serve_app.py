@@ -1,0 +1,40 @@
+"""Serve alm-ld for the HTTP benchmarks, in a child process the harness starts and stops.
+
+    python -m benchmarks.serve_app --store oxigraph:DIR --server gunicorn|flask --port PORT
+
+``gunicorn`` is the production setup of :func:`alm_ld.web.server.run_gunicorn` (one gthread
+worker, 8 threads, sharing the one embedded store); ``flask`` is werkzeug's threaded dev server.
+Access logs go wherever the harness sends stdout/stderr (it discards them).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", required=True)
+    parser.add_argument("--server", choices=("gunicorn", "flask"), default="gunicorn")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--threads", type=int, default=8)
+    options = parser.parse_args()
+
+    from alm_ld.config import Settings
+    from alm_ld.store import open_store
+    from alm_ld.web import create_app
+
+    base_url = f"http://127.0.0.1:{options.port}"
+    settings = Settings(store=options.store, base_url=base_url)
+    app = create_app(settings, open_store(options.store))
+    if options.server == "gunicorn":
+        from alm_ld.web.server import run_gunicorn
+
+        run_gunicorn(app, host="127.0.0.1", port=options.port, threads=options.threads)
+    else:
+        app.run(host="127.0.0.1", port=options.port, threaded=True, debug=False,
+                use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

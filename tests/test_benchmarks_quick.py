@@ -1,0 +1,34 @@
+"""The benchmark harness still runs end to end (``python -m benchmarks --quick``).
+
+No timing assertions: speed is reported by the benchmarks, never enforced by tests. This only
+checks that every measurement ran and that the JSON and Markdown tables were written.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_benchmark_writes_its_tables(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--repeat", "1", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    doc = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
+    groups = {row["group"] for row in doc["rows"]}
+    assert groups >= {"ingest", "bulk", "aggregates", "http", "tools"}
+    names = " ".join(row["name"] for row in doc["rows"])
+    for expected in ("ingest one feed", "bulk ingest throughput", "peak RSS", "top-10 cited",
+                     "related works", "GET /works", "point SELECT", "alm-ld validate",
+                     "/changes paging", "alm-ld dump"):
+        assert expected in names
+    ratios = [row for row in doc["rows"] if row["baseline"] and row["median"] is not None]
+    assert ratios and all(row["ratio"] is not None for row in ratios)
+    table = (tmp_path / "latest.md").read_text(encoding="utf-8")
+    assert table.count("\n|") >= len(doc["rows"]) + 1
+    assert "| ratio |" in table
