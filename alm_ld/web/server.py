@@ -92,3 +92,10 @@ def run_gunicorn(app: Flask, *, host: str, port: int, workers: int = 1, threads:
             return app
 
     _Embedded().run()
+
+
+def run_dev_server(app: Flask, *, host: str, port: int) -> None:
+    """werkzeug's threaded development server (blocks; Ctrl-C stops it)."""
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True)

@@ -1,0 +1,119 @@
+"""``alm-ld serve [--host H] [--port P] [--store SPEC] [--workers N] [--threads T] [--demo]
+[--server gunicorn|dev]``.
+
+Production serving is gunicorn (gthread workers) embedded through its Python API; ``--server
+dev`` runs werkzeug's threaded development server instead (for comparisons and debugging).
+
+An embedded store (``oxigraph:PATH`` or ``memory:``) lives inside one process: Oxigraph opens its
+directory read-write for one process only, and ``memory:`` would give every worker its own,
+diverging copy. So with an embedded store the service runs ONE worker process with
+``--threads`` threads (queries release the GIL inside Oxigraph, so threads do scale), and
+``--workers`` above 1 is refused. To run several worker processes or machines, point
+``--store sparql:…`` at a SPARQL server (e.g. ``oxigraph serve``) that all workers share.
+
+``--demo`` first ingests the packaged demo feeds; feeds already present are left unchanged, so
+running it again is harmless. Exit codes: 0 stopped normally, 2 usage error (e.g. ``--workers
+2`` with an embedded store), 4 store unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from alm_ld.config import Settings
+from alm_ld.errors import EXIT_OK, AlmLdError, UsageError
+from alm_ld.resources import demo_dir
+from alm_ld.store import open_store
+
+EMBEDDED_SCHEMES = ("oxigraph", "memory")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="serve the web API (works, SPARQL, feeds, validation)",
+        description="Serve the alm-ld web API. With an embedded store (oxigraph:, memory:) one "
+        "worker process with several threads serves; use a sparql: store for --workers > 1.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to bind (8080)")
+    parser.add_argument("--store", metavar="SPEC", default=None,
+                        help="oxigraph:PATH, memory: or sparql:QUERY_URL[;UPDATE_URL] "
+                        "(default: ALM_LD_STORE, else oxigraph:./var/store)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes (1; >1 needs a sparql: store)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker (8)")
+    parser.add_argument("--demo", action="store_true",
+                        help="ingest the packaged demo feeds first (idempotent)")
+    parser.add_argument("--server", choices=("gunicorn", "dev"), default="gunicorn",
+                        help="gunicorn (default) or werkzeug's development server")
+    parser.add_argument("--base-url", default=None,
+                        help="public base URL (default ALM_LD_BASE_URL, else http://HOST:PORT)")
+    parser.set_defaults(func=run)
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env(store=args.store)
+    if args.base_url:
+        return settings.with_(base_url=args.base_url.rstrip("/"))
+    if settings.base_url == Settings.base_url:  # not configured: the address we listen on
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+        return settings.with_(base_url=f"http://{host}:{args.port}")
+    return settings
+
+
+def check_workers(store_spec: str, workers: int) -> None:
+    if workers < 1:
+        raise UsageError("--workers must be at least 1.")
+    scheme = store_spec.split(":", 1)[0]
+    if workers > 1 and scheme in EMBEDDED_SCHEMES:
+        raise UsageError(
+            f"--workers {workers} cannot share the embedded store {store_spec!r}: it belongs to "
+            "one process. Use --workers 1 with --threads N, or serve the data from a SPARQL "
+            "server and pass --store sparql:QUERY_URL[;UPDATE_URL].")
+
+
+def ingest_demo(settings: Settings) -> list[dict[str, object]]:
+    """Ingest every packaged demo feed; already-ingested feeds come back 'unchanged'."""
+    from alm_ld.pipeline import ingest_feed
+
+    files = sorted(demo_dir().glob("*.json"))
+    results: list[dict[str, object]] = []
+    with open_store(settings.store) as store:
+        for path in files:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            try:
+                result = ingest_feed(store, doc, settings=settings)
+            except (AlmLdError, SyntaxError, ValueError) as error:
+                # One bad demo feed must not keep the service from starting; say which.
+                detail = getattr(error, "detail", None) or str(error)
+                results.append({"file": path.name, "status": "skipped", "detail": detail})
+                continue
+            results.append({"file": path.name, **result.to_dict()})
+    return results
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    check_workers(settings.store, args.workers)
+    if args.threads < 1:
+        raise UsageError("--threads must be at least 1.")
+    if args.demo:
+        for line in ingest_demo(settings):
+            sys.stderr.write(f"demo: {json.dumps(line)}\n")
+    from alm_ld.web import create_app
+
+    sys.stderr.write(f"alm-ld: serving {settings.base_url} (store {settings.store}, "
+                     f"{args.server}, {args.workers} worker(s) x {args.threads} threads)\n")
+    if args.server == "dev":
+        from alm_ld.web.server import run_dev_server
+
+        run_dev_server(create_app(settings), host=args.host, port=args.port)
+        return EXIT_OK
+    from alm_ld.web.server import run_gunicorn
+
+    # The app opens its store lazily, i.e. inside the worker after the fork: an embedded
+    # store must never be opened before forking (RocksDB's threads do not survive a fork).
+    run_gunicorn(create_app(settings), host=args.host, port=args.port, workers=args.workers,
+                 threads=args.threads, timeout=settings.query_timeout + 30)
+    return EXIT_OK
