@@ -131,8 +131,17 @@ def external_requests(urls: list[str]) -> list[str]:
     return leaks
 
 
-def screenshot(driver: Any, name: str) -> Path:
+def screenshot(driver: Any, name: str, *, full_page: bool = False) -> Path:
+    """Save a PNG under artifacts/screenshots/ (the whole page when ``full_page``)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    driver.save_screenshot(str(path))
+    size = driver.get_window_size()
+    if full_page:
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(size["width"], min(int(height) + 120, 6000))
+    try:
+        driver.save_screenshot(str(path))
+    finally:
+        if full_page:
+            driver.set_window_size(size["width"], size["height"])
     return path

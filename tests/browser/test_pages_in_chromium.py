@@ -68,12 +68,13 @@ def test_work_page_draws_one_line_per_source_with_every_point(pages_server, brow
     cited = browser.find_element(by.CSS_SELECTOR, "section.category-cited")
     row = cited.find_element(by.CSS_SELECTOR, 'tr[data-source="crossref"]')
     assert "16" in row.find_element(by.CSS_SELECTOR, "td.num").text
+    screenshot(browser, "work-page", full_page=True)
     # Provenance is one click away.
     details = row.find_element(by.CSS_SELECTOR, "details.provenance")
     assert not details.find_element(by.CSS_SELECTOR, "dl").is_displayed()
     details.find_element(by.TAG_NAME, "summary").click()
     assert "urn:uuid:7d4f3c1e-0000-4000-8000-000000000002" in details.text
-    screenshot(browser, "work-page")
+    screenshot(browser, "work-page-provenance")
     _assert_local(browser)
 
 

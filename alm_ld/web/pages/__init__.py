@@ -15,6 +15,7 @@ Templates live in ``alm_ld/web/templates``, CSS/JS and the vendored YASGUI in
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request
@@ -59,6 +60,19 @@ def _work_page(work_iri: str) -> Any:
 @blueprint.app_context_processor
 def _inject() -> dict[str, Any]:
     return _template_globals()
+
+
+@blueprint.app_template_filter("when")
+def _when(value: Any) -> str:
+    """Dates as ``2026-03-01``, times as ``2026-03-01 06:00 UTC`` (the store keeps full ISO)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            return value.strftime("%Y-%m-%d %H:%M UTC")
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
 
 
 @blueprint.record_once
