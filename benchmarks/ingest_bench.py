@@ -82,7 +82,7 @@ def naive_path(doc: dict[str, Any]) -> int:
 
 
 def mapping_direct(doc: dict[str, Any]) -> int:
-    from alm_ld.mapping import IngestContext, map_feed_ntriples
+    from alm_ld.mapping import map_feed_ntriples
 
     data, _ = map_feed_ntriples(doc, _ctx())
     return len(data)

@@ -51,9 +51,13 @@ def test_sigkill_leaves_feeds_whole_or_absent(tmp_path: Path) -> None:
             [sys.executable, "-m", "tests.store.durability_worker", str(path),
              str(run * PER_RUN), str(PER_RUN), str(SIZE)],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.8, 2.5))
+        # Wait for the first acknowledged feed (start-up time varies with machine load), then
+        # kill at a random moment during the following ingests.
+        first = process.stdout.readline() if process.stdout else b""
+        acknowledged.update(first.decode().split())
+        time.sleep(rng.uniform(0.0, 1.5))
         process.send_signal(signal.SIGKILL)
-        out, _ = process.communicate(timeout=30)
+        out, _ = process.communicate(timeout=60)
         acknowledged.update(out.decode().split())
         counts = _triples_per_feed(path)
         for run_before in range(run + 1):
