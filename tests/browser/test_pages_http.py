@@ -214,3 +214,18 @@ def test_sources_page_lists_every_source(pages_server):
     assert status == 200
     for source in ("crossref", "opencitations", "pmc", "mendeley", "wikipedia"):
         assert f'data-source="{source}"' in body, source
+
+
+def test_a_work_known_only_from_events_still_has_a_page(pages_server):
+    status, _, body = fetch(pages_server.url + "/works/10.5555/citing.0001")
+    assert status == 200
+    assert "No counts are stored for this work yet." in body
+    assert 'class="chart"' not in body
+
+
+def test_unknown_work_is_not_found_and_markup_in_ids_is_never_echoed_as_html(pages_server):
+    status, headers, body = fetch(pages_server.url + "/works/10.9999/" + quote("<b>x</b>",
+                                                                               safe=""))
+    assert status in (400, 404)
+    assert headers["Content-Type"].startswith("application/problem+json") or (
+        "<b>x</b>" not in body)
