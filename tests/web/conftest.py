@@ -8,13 +8,17 @@ context URL resolve to this server), and returns a :class:`Live` with ``url``, `
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from alm_ld.config import Settings
+from alm_ld.pipeline import ingest_feed
+from alm_ld.store import open_store
 from alm_ld.web import create_app
 from alm_ld.web.server import ThreadedServer
 
@@ -36,6 +40,7 @@ def live_server() -> Iterator[Callable[..., Live]]:
         servers.append(server)
         base = settings or Settings(store="memory:")
         base = base.with_(base_url=server.url, **changes)
+        store = store if store is not None else open_store(base.store)
         app = create_app(base, store)
         server.start(app)
         return Live(server.url, app, store, base)
@@ -43,3 +48,21 @@ def live_server() -> Iterator[Callable[..., Live]]:
     yield start
     for server in servers:
         server.stop()
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "web"
+WORK = "https://doi.org/10.1371/journal.pone.0000001"
+FEED_ID = "urn:uuid:0b0f7c3e-3d3a-4a39-9a4e-8d5d7f0f3a11"
+
+
+def feed_doc(name: str = "feed-small.json") -> dict[str, Any]:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def loaded(live_server) -> Live:
+    """A live server over a memory: store holding the small feed, ingest token 'secret'."""
+    store = open_store("memory:")
+    settings = Settings(store="memory:", tokens=("secret",))
+    ingest_feed(store, feed_doc(), settings=settings)
+    return live_server(settings, store)
