@@ -50,8 +50,9 @@ _PMC_URL = re.compile(
     r"(PMC\d+)/?$", re.I)
 _ARXIV_URL = re.compile(r"^https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/(.+?)(?:\.pdf)?/?$", re.I)
 
-# Characters a DOI may contain that an IRI may not (RFC 3987 excludes them).
-_IRI_UNSAFE = '<>"{}|\\^` '
+# Characters a DOI may contain that an IRI path may not (RFC 3987 excludes them; square
+# brackets are gen-delims allowed only in a host, and Oxigraph rejects them in a path).
+_IRI_UNSAFE = '<>"{}|\\^` []'
 
 
 @dataclass(frozen=True, order=True)

@@ -82,3 +82,12 @@ def test_never_crashes(text: str) -> None:
     except InvalidIdentifier:
         return
     assert is_absolute_iri(iri)
+
+
+def test_doi_with_square_brackets_gives_an_iri_oxigraph_accepts() -> None:
+    """SICI-style DOIs (Ecology's 10.1890/…87[2832:TIOPMA]2.0.CO;2) carry brackets."""
+    import pyoxigraph
+
+    iri = work_iri("10.1890/0012-9658(2006)87[2832:TIOPMA]2.0.CO;2")
+    assert iri == "https://doi.org/10.1890/0012-9658(2006)87%5B2832:tiopma%5D2.0.co;2"
+    pyoxigraph.NamedNode(iri)  # raises on an invalid IRI
