@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from alm_ld.errors import QueryRefused
 from alm_ld.web.conneg import negotiate
 from alm_ld.web.rdf_out import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, content_type
 from alm_ld.web.respond import finish, rdf_response
@@ -60,8 +61,14 @@ def sparql() -> Response:
     media = negotiate(request.headers.get("Accept"), offers, aliases=aliases)
     if info.from_graphs or info.from_named_graphs or protocol.has_protocol_dataset:
         existing = {str(g) for g in store().graph_names()}
-        check_dataset(info, existing)
-    if protocol.has_protocol_dataset:  # the protocol's dataset wins over FROM (§2.1.4)
+        check_dataset(info, existing, protocol.default_graphs + protocol.named_graphs)
+    if protocol.has_protocol_dataset and (info.from_graphs or info.from_named_graphs):
+        # The protocol says its dataset wins, but backends evaluate the FROM left in the text;
+        # rather than answer from the wrong graphs, refuse the ambiguous request.
+        raise QueryRefused(
+            "The dataset is given twice: FROM/FROM NAMED in the query and default-graph-uri/"
+            "named-graph-uri in the request. Give it in one place.", feature="dataset")
+    if protocol.has_protocol_dataset:
         default_graphs, named_graphs = protocol.default_graphs, protocol.named_graphs
     else:
         default_graphs, named_graphs = info.from_graphs, info.from_named_graphs

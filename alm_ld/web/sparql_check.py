@@ -127,9 +127,12 @@ def refuse_update() -> QueryRefused:
         feature="update")
 
 
-def check_dataset(info: QueryInfo, existing: set[str]) -> None:
-    """Refuse FROM / FROM NAMED naming a graph that is not in the store (never fetched)."""
-    missing = [g for g in info.from_graphs + info.from_named_graphs if g not in existing]
+def check_dataset(info: QueryInfo, existing: set[str], protocol_graphs: tuple[str, ...] = ()
+                  ) -> None:
+    """Refuse FROM / FROM NAMED (or default-graph-uri / named-graph-uri) naming a graph that
+    is not in the store: graphs are never fetched from the web or read from files."""
+    named = info.from_graphs + info.from_named_graphs + protocol_graphs
+    missing = [g for g in dict.fromkeys(named) if g not in existing]
     if missing:
         raise QueryRefused(
             f"FROM / FROM NAMED may only name graphs held by this store; {', '.join(missing)} "

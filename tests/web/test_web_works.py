@@ -156,10 +156,11 @@ def test_cors_on_public_get(loaded):
 
 
 def test_jsonld_builder_matches_turtle_on_oxigraph(live_server, tmp_path):
+    from conftest import feed_doc
+
     from alm_ld.config import Settings
     from alm_ld.pipeline import ingest_feed
     from alm_ld.store import open_store
-    from conftest import feed_doc
 
     store = open_store(f"oxigraph:{tmp_path / 'store'}")
     settings = Settings(store=f"oxigraph:{tmp_path / 'store'}")
