@@ -11,14 +11,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import jsonschema_rs
 
 from alm_ld.resources import load_json, schema_path
 from alm_ld.validation.problems import Problem, excerpt, jsonpath
 from alm_ld.vocab import CORE_METRICS, CORE_RELATIONS
+
+if TYPE_CHECKING:  # imported lazily: see _detailed
+    import jsonschema
 
 PROFILES = ("base", "strict")
 SCHEMA_FILES = {"base": "feed-base.schema.json", "strict": "feed-strict.schema.json"}
@@ -37,31 +39,50 @@ def schema_document(profile: str) -> dict[str, Any]:
     return load_json(schema_path(SCHEMA_FILES[profile]))
 
 
-def _compile(schema: dict[str, Any]) -> tuple[Any, jsonschema.Draft202012Validator]:
-    fast = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
-    detailed = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    return fast, detailed
+class _Pair:
+    """The fast validator, and the detailed one built on first need.
+
+    ``import jsonschema`` costs ~2.3 s (its IRI format checker builds a Lark grammar at
+    import), which every ``alm-ld`` command and worker start paid; valid feeds never need it.
+    """
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        self.fast = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+        self._detailed: jsonschema.Draft202012Validator | None = None
+
+    @property
+    def detailed(self) -> jsonschema.Draft202012Validator:
+        if self._detailed is None:
+            import jsonschema
+
+            self._detailed = jsonschema.Draft202012Validator(
+                self.schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        return self._detailed
+
+    def __iter__(self) -> Iterator[Any]:
+        """``fast, detailed = pair`` (as the validators were handed out before)."""
+        return iter((self.fast, self.detailed))
 
 
 @cache
-def _validators(profile: str) -> tuple[Any, jsonschema.Draft202012Validator]:
-    return _compile(schema_document(profile))
+def _validators(profile: str) -> _Pair:
+    return _Pair(schema_document(profile))
 
 
 @cache
-def _item_validators(profile: str) -> tuple[Any, jsonschema.Draft202012Validator]:
+def _item_validators(profile: str) -> _Pair:
     """Validators for one item: the profile's own ``$defs`` entered at ``#/$defs/item``."""
     schema = schema_document(profile)
-    return _compile({"$schema": schema["$schema"], "$defs": schema["$defs"],
-                     "$ref": "#/$defs/item"})
+    return _Pair({"$schema": schema["$schema"], "$defs": schema["$defs"],
+                  "$ref": "#/$defs/item"})
 
 
 def warm_up() -> None:
     """Compile both profiles now (servers call this at start-up)."""
     for profile in PROFILES:
-        _validators(profile)
-        _item_validators(profile)
+        _validators(profile).detailed  # noqa: B018 - builds it
+        _item_validators(profile).detailed  # noqa: B018
 
 
 def _quickly_valid(fast: Any, doc: object) -> bool:
@@ -77,18 +98,18 @@ def schema_errors(doc: object, profile: str) -> list[jsonschema.ValidationError]
     An invalid feed is usually a large valid one with a few bad items, so the detailed engine
     walks only the feed without its items plus the items the fast engine rejects; the errors
     are the same as a whole-document walk (the test suite checks that)."""
-    fast, detailed = _validators(profile)
-    if _quickly_valid(fast, doc):
+    whole = _validators(profile)
+    if _quickly_valid(whole.fast, doc):
         return []
     items = doc.get("items") if isinstance(doc, dict) else None
     if not isinstance(items, list):
-        return list(detailed.iter_errors(doc))
-    errors = list(detailed.iter_errors(dict(doc, items=[])))
-    item_fast, item_detailed = _item_validators(profile)
-    for index, item in enumerate(items):
-        if _quickly_valid(item_fast, item):
+        return list(whole.detailed.iter_errors(doc))
+    errors = list(whole.detailed.iter_errors(dict(doc, items=[])))
+    item = _item_validators(profile)
+    for index, entry in enumerate(items):
+        if _quickly_valid(item.fast, entry):
             continue
-        for error in item_detailed.iter_errors(item):
+        for error in item.detailed.iter_errors(entry):
             error.path.extendleft([index, "items"])  # extendleft reverses: items, index
             errors.append(error)
     return errors
