@@ -283,8 +283,24 @@ _LIT_TABLE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
 def safe_iri(value: str) -> str:
-    """Percent-encode the few characters an IRI may not hold (validated input has none)."""
-    return value.translate(_IRI_TABLE)
+    """Percent-encode the few characters an IRI may not hold, as browsers do.
+
+    Valid JSON still brings some: Wikipedia titles and SICI DOIs carry ``[`` and ``]``, which an
+    IRI allows only around an IPv6 host; Oxigraph refuses them anywhere else."""
+    value = value.translate(_IRI_TABLE)
+    if "[" in value or "]" in value:
+        scheme, sep, rest = value.partition("://")
+        if sep:
+            slash = rest.find("/")
+            if slash >= 0:
+                return scheme + sep + rest[:slash] + _brackets(rest[slash:])
+            return value
+        return _brackets(value)
+    return value
+
+
+def _brackets(text: str) -> str:
+    return text.replace("[", "%5B").replace("]", "%5D")
 
 
 def _nt_subject(value: str) -> str:
