@@ -66,3 +66,17 @@ def loaded(live_server) -> Live:
     settings = Settings(store="memory:", tokens=("secret",))
     ingest_feed(store, feed_doc(), settings=settings)
     return live_server(settings, store)
+
+
+@pytest.fixture(scope="module")
+def fuzz_server() -> Iterator[Live]:
+    """One server per module for property-based tests (hypothesis reuses it across examples)."""
+    store = open_store("memory:")
+    settings = Settings(store="memory:", tokens=("secret",), query_timeout=2.0)
+    ingest_feed(store, feed_doc(), settings=settings)
+    server = ThreadedServer()
+    settings = settings.with_(base_url=server.url)
+    app = create_app(settings, store)
+    server.start(app)
+    yield Live(server.url, app, store, settings)
+    server.stop()

@@ -1,0 +1,116 @@
+"""Discovery resources and API-wide guarantees (problem+json, no 500) over real HTTP."""
+
+from __future__ import annotations
+
+import requests
+from conftest import FEED_ID
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+VOID = "http://rdfs.org/ns/void#"
+
+
+def test_context_served_as_jsonld_with_cors_and_cache(loaded):
+    response = requests.get(loaded.url + "/contexts/v1.jsonld", timeout=10)
+    assert response.headers["Content-Type"] == "application/ld+json"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "max-age=" in response.headers["Cache-Control"]
+    assert "@context" in response.json()
+    assert requests.get(loaded.url + "/contexts/..%2Fpyproject.toml",
+                        timeout=10).status_code == 404
+
+
+def test_schemas(loaded):
+    listing = requests.get(loaded.url + "/schemas", timeout=10).json()["schemas"]
+    assert listing
+    response = requests.get(listing[0], timeout=10)
+    assert response.headers["Content-Type"] == "application/schema+json"
+    assert "$schema" in response.json()
+    assert requests.get(loaded.url + "/schemas/nope.json", timeout=10).status_code == 404
+
+
+def test_vocab_conneg(loaded):
+    ttl = requests.get(loaded.url + "/vocab", headers={"Accept": "text/turtle"}, timeout=10)
+    assert ttl.headers["Content-Type"].startswith("text/turtle")
+    assert len(Graph().parse(data=ttl.text, format="turtle")) > 50
+    ld = requests.get(loaded.url + "/vocab", headers={"Accept": "application/ld+json"},
+                      timeout=10)
+    assert ld.headers["Content-Type"] == "application/ld+json"
+    html = requests.get(loaded.url + "/vocab", headers={"Accept": "text/html"}, timeout=10)
+    assert html.headers["Content-Type"].startswith("text/html")
+
+
+def test_void_statistics(loaded):
+    response = requests.get(loaded.url + "/.well-known/void", headers={"Accept": "text/turtle"},
+                            timeout=10)
+    graph = Graph().parse(data=response.text, format="turtle")
+    dataset = URIRef(loaded.url + "/.well-known/void#dataset")
+    assert (dataset, URIRef(VOID + "sparqlEndpoint"), URIRef(loaded.url + "/sparql")) in graph
+    assert int(graph.value(dataset, URIRef(VOID + "triples"))) > 50
+    feeds = [p for p in graph.objects(dataset, URIRef(VOID + "classPartition"))
+             if graph.value(p, URIRef(VOID + "class")) ==
+             URIRef("https://w3id.org/alm-ld/vocab#Feed")]
+    assert graph.value(feeds[0], URIRef(VOID + "entities")) == Literal(1, datatype=XSD.integer)
+
+
+def test_healthz(loaded):
+    response = requests.get(loaded.url + "/healthz", timeout=10)
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+
+
+def test_openapi_describes_every_route(loaded):
+    doc = requests.get(loaded.url + "/openapi.json", timeout=10).json()
+    assert doc["openapi"].startswith("3.1")
+    described = set(doc["paths"])
+    for rule in loaded.app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.rule.rstrip("/") == "/schemas" and \
+                "/schemas" in described:
+            continue
+        path = rule.rule.replace("<path:identifier>", "{id}").replace("<path:feed_id>", "{id}")
+        path = path.replace("<name>", "{name}")
+        if rule.endpoint.split(".")[0] in ("discovery", "works", "sparql", "feeds"):
+            assert path in described, path
+
+
+def test_options_preflight(loaded):
+    response = requests.options(loaded.url + "/sparql", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "POST"}, timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+
+
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(path=st.sampled_from(["/works/", "/feeds/", "/contexts/", "/schemas/", "/sparql?query=",
+                             "/works/doi:", "/vocab?format=", "/.well-known/void?format="]),
+       tail=_text, accept=st.sampled_from(["", "*/*", "text/html", "x/y;q=abc", ",,,",
+                                           "application/ld+json;q=0"]))
+def test_fuzz_get_never_500(fuzz_server, path, tail, accept):
+    response = requests.get(fuzz_server.url + path + requests.utils.quote(tail, safe=""),
+                            headers={"Accept": accept} if accept else {}, timeout=10)
+    assert response.status_code < 500 or response.status_code == 503
+    if response.status_code >= 400:
+        assert response.headers["Content-Type"] == "application/problem+json"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=st.binary(max_size=200) | _text.map(str.encode),
+       content_type=st.sampled_from(["application/ld+json", "application/json",
+                                     "application/sparql-query",
+                                     "application/x-www-form-urlencoded", "text/plain", ""]),
+       path=st.sampled_from(["/validate", "/sparql", "/feeds", "/validate?profile=strict"]))
+def test_fuzz_post_never_500(fuzz_server, body, content_type, path):
+    headers = {"Content-Type": content_type, "Authorization": "Bearer secret"}
+    response = requests.post(fuzz_server.url + path, data=body, headers=headers, timeout=10)
+    assert response.status_code < 500 or response.status_code == 503, response.text
+    if response.status_code >= 400:
+        assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_feed_listed_in_service_description(loaded):
+    assert FEED_ID in requests.get(loaded.url + "/sparql", timeout=10).text
