@@ -2,6 +2,9 @@
 
     python -m benchmarks.bulk_worker --works 100000 --dates 1 --store oxigraph:/tmp/s
 
+``--skip-alerts`` replaces the pipeline's post-ingest hook (data-quality alerts) with a no-op in
+this child only, to show what the core path (validate + map + store) sustains on its own.
+
 Prints one JSON object: items, feeds, seconds (ingest only: generation is timed apart and
 subtracted), items_per_s, quads, peak_rss_mb.
 """
@@ -16,10 +19,17 @@ from benchmarks.datagen import Dataset, feeds
 from benchmarks.timing import peak_rss_mb
 
 
-def run(works: int, dates: int, store_spec: str, feed_size: int) -> dict[str, object]:
+def run(works: int, dates: int, store_spec: str, feed_size: int,
+        skip_alerts: bool = False) -> dict[str, object]:
+    from alm_ld import pipeline
     from alm_ld.config import Settings
     from alm_ld.pipeline import ingest_feed
     from alm_ld.store import open_store
+
+    if skip_alerts:
+        # Benchmark-only switch (this child process only): measure validate + map + store
+        # without the analytics hook, to show what the data-quality alerts cost.
+        pipeline._after_ingest = lambda *args: None  # type: ignore[assignment]
 
     settings = Settings(store=store_spec)
     data = Dataset(works=works, dates=dates, feed_size=feed_size)
@@ -53,8 +63,11 @@ def main() -> None:
     parser.add_argument("--dates", type=int, default=1)
     parser.add_argument("--feed-size", type=int, default=10_000)
     parser.add_argument("--store", required=True)
+    parser.add_argument("--skip-alerts", action="store_true",
+                        help="leave out the post-ingest analytics hook (alerts)")
     options = parser.parse_args()
-    print(json.dumps(run(options.works, options.dates, options.store, options.feed_size)))
+    print(json.dumps(run(options.works, options.dates, options.store, options.feed_size,
+                         options.skip_alerts)))
 
 
 if __name__ == "__main__":

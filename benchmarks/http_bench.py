@@ -185,10 +185,10 @@ def run(report: Report, works: int, store_dir: Path, dump: Path, oxigraph_bin: s
                 changes_paging(report, works, port, changes_items)
     bare: dict[str, dict[str, float]] | None = None
     if oxigraph_bin:
-        location = work_dir / f"bare-oxigraph-{works}"
-        shutil.rmtree(location, ignore_errors=True)
-        subprocess.run([oxigraph_bin, "load", "--location", str(location), "--file", str(dump)],
-                       check=True, capture_output=True)
+        location = work_dir / f"ref-load-{works}"  # loaded by ingest.oxigraph_bulk_load
+        if not location.exists():
+            subprocess.run([oxigraph_bin, "load", "--location", str(location), "--file",
+                            str(dump)], check=True, capture_output=True)
         args, port, probe = oxigraph_server(oxigraph_bin, location)
         with running(args, port, probe):
             bare = {"work": measure(port, construct_paths(works), "application/n-triples",

@@ -53,7 +53,7 @@ def plan(options: argparse.Namespace) -> Plan:
                     changes_items=1000, feed_size=500)
     return Plan(sizes=options.sizes or [1000, 10_000, 100_000], repeat=options.repeat or 5,
                 ingest_items=[1000, 10_000], naive_max_items=10_000, naive_repeat=1,
-                validate_items=10_000, latency_requests=300, clients=4, per_client=150,
+                validate_items=10_000, latency_requests=200, clients=4, per_client=100,
                 changes_items=100_000, feed_size=10_000)
 
 
@@ -93,7 +93,6 @@ def run(options: argparse.Namespace) -> Report:
             if oxigraph_bin:
                 ingest.oxigraph_bulk_load(report, works, dump, oxigraph_bin,
                                           work_dir / f"ref-load-{works}", numbers)
-                tools.remove(work_dir / f"ref-load-{works}")
             if wanted("aggregates"):
                 reason = (f"rdflib Memory would need minutes to load and ~{works * 80 // 1000}"
                           " MB+ at this size" if works > RDFLIB_MAX_WORKS else "")
@@ -101,12 +100,13 @@ def run(options: argparse.Namespace) -> Report:
                                baseline=works <= RDFLIB_MAX_WORKS, baseline_reason=reason)
             if wanted("http"):
                 http_bench.run(report, works, store_dir, dump, oxigraph_bin, work_dir,
-                               repeat=max(1, min(steps.repeat, 3)),
+                               repeat=max(1, min(steps.repeat, 2)),
                                latency_requests=steps.latency_requests,
                                clients=steps.clients, per_client=steps.per_client,
                                changes_items=min(steps.changes_items, numbers["items"]))
             tools.remove(store_dir)
             tools.remove(dump)
+            tools.remove(work_dir / f"ref-load-{works}")
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     report.meta["elapsed_s"] = round(time.perf_counter() - started, 1)
