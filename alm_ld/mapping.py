@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -279,6 +280,7 @@ def provenance_statements(feed: str, provider: Mapping[str, Any], generated: str
 _IRI_ESCAPES = {c: f"%{ord(c):02X}" for c in '<>"{}|^`\\ '} | {
     chr(c): f"%{c:02X}" for c in range(0x21)}
 _IRI_TABLE = str.maketrans(_IRI_ESCAPES)
+_NEEDS_ESCAPE = re.compile("[" + re.escape("".join(_IRI_ESCAPES) + "[]") + "]")
 _LIT_TABLE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
@@ -287,6 +289,8 @@ def safe_iri(value: str) -> str:
 
     Valid JSON still brings some: Wikipedia titles and SICI DOIs carry ``[`` and ``]``, which an
     IRI allows only around an IPv6 host; Oxigraph refuses them anywhere else."""
+    if _NEEDS_ESCAPE.search(value) is None:
+        return value  # the usual case; str.translate cost ~1 s per 25k items (profiled)
     value = value.translate(_IRI_TABLE)
     if "[" in value or "]" in value:
         scheme, sep, rest = value.partition("://")
