@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from alm_ld.errors import QueryRefused
+from alm_ld.errors import MalformedQuery, QueryRefused
 from alm_ld.web.conneg import negotiate
 from alm_ld.web.rdf_out import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, content_type
 from alm_ld.web.respond import finish, rdf_response
@@ -72,9 +72,13 @@ def sparql() -> Response:
         default_graphs, named_graphs = protocol.default_graphs, protocol.named_graphs
     else:
         default_graphs, named_graphs = info.from_graphs, info.from_named_graphs
-    media_type, chunks = store().query_serialized(
-        protocol.query, media, default_graphs=default_graphs, named_graphs=named_graphs,
-        timeout=settings().query_timeout, limit=settings().result_limit)
+    try:
+        media_type, chunks = store().query_serialized(
+            protocol.query, media, default_graphs=default_graphs, named_graphs=named_graphs,
+            timeout=settings().query_timeout, limit=settings().result_limit)
+    except MalformedQuery:
+        analyse_query(protocol.query, full=True)  # the detailed problem (line, column) if any
+        raise
     payload = b"".join(chunks)
     response = Response(payload, content_type=content_type(media_type))
     response.vary.add("Accept")
