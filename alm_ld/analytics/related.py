@@ -25,11 +25,21 @@ from alm_ld.vocab import RELATIONS_NS
 CITES = RELATIONS_NS + "cites"
 MAX_EVIDENCE = 20
 
-_SUBJECTS = """
-  {{ ?s cito:cites {work} . BIND(almr:cites AS ?rel) }}
+
+
+def _subjects(work: str, n: str = "", *, from_subject: bool = False) -> str:
+    """Pattern binding ?s to each subject of ``work``.
+
+    Written for Oxigraph's planner, which keeps the written order inside a group: the bound
+    variable comes first (``from_subject`` when ?s is already bound, else the work), and no
+    BIND inside the UNION (it blocks reordering). Measured on 20k events: 16 s → 0.05 s."""
+    first, second = ("alm:subject ?s", f"alm:object {work}") if from_subject else (
+        f"alm:object {work}", "alm:subject ?s")
+    return f"""
+  {{ ?s cito:cites {work} }}
   UNION
-  {{ ?e alm:object {work} ; alm:subject ?s ; alm:relation ?rel . FILTER(?rel != almr:cites) }}
-"""
+  {{ ?e{n} {first} ; {second} ; alm:relation ?rel{n} .
+     FILTER(?rel{n} != almr:cites) }}"""
 
 
 @dataclass
@@ -71,51 +81,91 @@ def related_works(store: Any, work: str, *, limit: int = 10,
 
 def related_report(store: Any, work: str, *, limit: int = 10,
                    timeout: float | None = None) -> tuple[int, list[Related]]:
-    """``(|S(work)|, top ``limit`` related works)`` — see the module docstring."""
+    """``(|S(work)|, top ``limit`` related works)`` — see the module docstring.
+
+    Three steps keep a hub work (thousands of subjects) interactive: (1) one aggregate query
+    counts the shared subjects per candidate; (2) candidates are visited by decreasing shared
+    count and their own subject counts fetched in batches, stopping once the bound
+    J <= shared / |S(work)| says no later candidate can enter the top ``limit``; (3) the
+    evidence is fetched for the winners only.
+    """
     target = iri(work)
-    rows = select(store, f"""
-SELECT DISTINCT ?other ?s ?rel ?rel2 WHERE {{
-  {_SUBJECTS.format(work=target)}
-  {{ ?s cito:cites ?other . BIND(almr:cites AS ?rel2) }}
-  UNION
-  {{ ?e2 alm:subject ?s ; alm:object ?other ; alm:relation ?rel2 .
-     FILTER(?rel2 != almr:cites) }}
-  FILTER(?other != {target})
-}}""", timeout=timeout)
     own = select(store, f"""
-SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_SUBJECTS.format(work=target)} }}""",
+SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_subjects(target)} }}""",
                  timeout=timeout)
     own_size = int(own[0]["n"]) if own else 0
-    shared: dict[str, dict[str, set[str]]] = {}
-    for row in rows:
-        relations = shared.setdefault(row["other"], {}).setdefault(row["s"], set())
-        relations.add(row["rel"])
-        relations.add(row["rel2"])
-    if not shared:
-        return own_size, []
-    sizes = _subject_counts(store, sorted(shared), timeout)
+    if not own_size:
+        return 0, []
+    rows = select(store, f"""
+SELECT ?other (COUNT(DISTINCT ?s) AS ?shared) WHERE {{
+  {_subjects(target)}
+  {_subjects("?other", "2", from_subject=True)}
+  FILTER(?other != {target})
+}} GROUP BY ?other""", timeout=timeout)
+    candidates = sorted(((int(r["shared"]), r["other"]) for r in rows),
+                        key=lambda pair: (-pair[0], pair[1]))
+    scored: list[tuple[float, int, str]] = []
+    for start in range(0, len(candidates), _BATCH):
+        batch = candidates[start:start + _BATCH]
+        if len(scored) >= limit and batch[0][0] / own_size < _kth(scored, limit):
+            break
+        sizes = _subject_counts(store, [other for _, other in batch], timeout)
+        for shared, other in batch:
+            score = round(jaccard(shared, own_size, sizes.get(other, shared)), 6)
+            scored.append((score, shared, other))
+    scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
+    top = scored[:limit]
+    evidence = _evidence(store, target, [other for _, _, other in top], timeout)
     ranked = []
-    for other, subjects in shared.items():
+    for score, shared, other in top:
+        subjects = dict(sorted(evidence.get(other, {}).items()))
         cited = sum(1 for rels in subjects.values() if CITES in rels)
         mentioned = sum(1 for rels in subjects.values() if rels - {CITES})
-        score = round(jaccard(len(subjects), own_size, sizes.get(other, len(subjects))), 6)
-        evidence = [{"subject": s, "relation": sorted(short(r, RELATIONS_NS) for r in rels)}
-                    for s, rels in sorted(subjects.items())[:MAX_EVIDENCE]]
-        ranked.append(Related(other, score, len(subjects), cited, mentioned, evidence))
-    ranked.sort(key=lambda r: (-r.score, -r.shared, r.work))
-    return own_size, ranked[:limit]
+        shown = [{"subject": s, "relation": sorted(short(r, RELATIONS_NS) for r in rels)}
+                 for s, rels in list(subjects.items())[:MAX_EVIDENCE]]
+        ranked.append(Related(other, score, shared, cited, mentioned, shown))
+    return own_size, ranked
+
+
+_BATCH = 200
+
+
+def _kth(scored: list[tuple[float, int, str]], k: int) -> float:
+    return sorted((t[0] for t in scored), reverse=True)[k - 1]
+
+
+def _relations_of(store: Any, work: str, timeout: float | None) -> dict[str, set[str]]:
+    """subject → relations to ``work``; ``cito:cites`` without an event counts as ``cites``."""
+    rows = select(store, f"""
+SELECT DISTINCT ?s ?rel WHERE {{
+  {{ ?s cito:cites {work} }} UNION {{ ?e alm:object {work} ; alm:subject ?s ; alm:relation ?rel }}
+}}""", timeout=timeout)
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        found.setdefault(row["s"], set()).add(row.get("rel") or CITES)
+    return found
+
+
+def _evidence(store: Any, target: str, others: list[str],
+              timeout: float | None) -> dict[str, dict[str, set[str]]]:
+    """related work → shared subject → relations (to either work).
+
+    Plain lookups per work joined in Python: joining two UNIONs (or a VALUES list) in one
+    query makes Oxigraph loop (seconds on a hub work), while each lookup is an index scan."""
+    if not others:
+        return {}
+    mine = _relations_of(store, target, timeout)
+    found = {}
+    for other in others:
+        theirs = _relations_of(store, iri(other), timeout)
+        found[other] = {s: mine[s] | theirs[s] for s in set(mine) & set(theirs)}
+    return found
 
 
 def _subject_counts(store: Any, works: list[str], timeout: float | None) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for start in range(0, len(works), 500):
-        chunk = works[start:start + 500]
-        rows = select(store, f"""
+    rows = select(store, f"""
 SELECT ?w (COUNT(DISTINCT ?s) AS ?n) WHERE {{
-  {values_clause("w", chunk)}
-  {{ ?s cito:cites ?w }}
-  UNION
-  {{ ?e alm:object ?w ; alm:subject ?s ; alm:relation ?rel . FILTER(?rel != almr:cites) }}
+  {values_clause("w", works)}
+  {_subjects("?w")}
 }} GROUP BY ?w""", timeout=timeout)
-        counts.update({row["w"]: int(row["n"]) for row in rows})
-    return counts
+    return {row["w"]: int(row["n"]) for row in rows}
