@@ -20,12 +20,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.timing import repeat_timed, summary  # noqa: E402
-
 from alm_ld.analytics import related_works  # noqa: E402
 from alm_ld.config import Settings  # noqa: E402
 from alm_ld.pipeline import ingest_feed  # noqa: E402
 from alm_ld.store import open_store  # noqa: E402
+from benchmarks.timing import repeat_timed, summary  # noqa: E402
 
 CONTEXT = "https://w3id.org/alm-ld/context/v1.jsonld"
 

@@ -418,21 +418,23 @@ def record_harvest(store: Any, provider: str, *, failed: int, attempted: int, de
 
 def query_alerts(store: Any, *, work: str | None = None, source: str | None = None,
                  alert_type: str | None = None, limit: int = 1000) -> list[Alert]:
-    """Stored alerts, newest first, filtered by work, source (either side) and type."""
+    """Stored alerts, newest first, filtered by work, source and type. ``source`` matches
+    either side of a disagreement, and a provider IRI matches the alerts about its feeds."""
     filters = []
     if work:
         filters.append(f"?a alm:work {iri(work)} .")
     if source:
         filters.append(f"{{ ?a alm:source {iri(source)} }} UNION "
                        f"{{ ?a alm:otherSource {iri(source)} }} UNION "
-                       f"{{ ?a alm:provider {iri(source)} }}")
+                       f"{{ ?a alm:provider {iri(source)} }} UNION "
+                       f"{{ ?a alm:feed ?byFeed . ?byFeed alm:provider {iri(source)} }}")
     if alert_type:
         filters.append(f"?a alm:alertType {iri(ALM_NS + alert_type)} .")
     rows = select(store, f"""
 SELECT ?a ?g ?type ?detected ?message ?work ?metric ?source ?other ?value ?prev ?obs ?pobs
        ?provider ?feed ?pfeed WHERE {{
   {{ SELECT DISTINCT ?a ?g WHERE {{
-      GRAPH ?g {{ ?a a alm:Alert . {" ".join(filters)} }}
+      GRAPH ?g {{ ?a a alm:Alert }} {" ".join(filters)}
   }} }}
   GRAPH ?g {{
     ?a alm:alertType ?type ; prov:generatedAtTime ?detected ; rdfs:comment ?message .

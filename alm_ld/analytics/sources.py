@@ -22,18 +22,25 @@ DISCLOSURE_KEYS = (
 
 
 def _providers(store: Any) -> dict[str, dict[str, Any]]:
+    # The union default graph repeats a triple once per graph holding it (a provider's name is
+    # in each of its feeds), so the per-feed numbers are summed in a subquery that only touches
+    # the feed nodes, each of which lives in one graph.
     rows = select(store, """
-SELECT ?provider (SAMPLE(?n) AS ?name) (COUNT(DISTINCT ?feed) AS ?feeds)
-       (MAX(?at) AS ?last) (MAX(?gen) AS ?lastGen) (SUM(?oc) AS ?obs) (SUM(?ec) AS ?ev)
+SELECT ?provider (COUNT(?feed) AS ?feeds) (MAX(?at) AS ?last) (MAX(?gen) AS ?lastGen)
+       (SUM(?oc) AS ?obs) (SUM(?ec) AS ?ev)
 WHERE {
-  ?feed alm:sequence ?seq ; alm:provider ?provider ; alm:ingestedAt ?at .
-  OPTIONAL { ?feed prov:generatedAtTime ?gen }
-  OPTIONAL { ?feed alm:observationCount ?oc }
-  OPTIONAL { ?feed alm:eventCount ?ec }
-  OPTIONAL { ?provider schema:name ?n }
+  { SELECT DISTINCT ?feed ?provider ?at ?gen ?oc ?ec WHERE {
+      ?feed alm:sequence ?seq ; alm:provider ?provider ; alm:ingestedAt ?at .
+      OPTIONAL { ?feed prov:generatedAtTime ?gen }
+      OPTIONAL { ?feed alm:observationCount ?oc }
+      OPTIONAL { ?feed alm:eventCount ?ec } } }
 } GROUP BY ?provider ORDER BY ?provider""")
+    names = {row["provider"]: row["name"] for row in select(store, """
+SELECT ?provider (SAMPLE(?n) AS ?name) WHERE {
+  ?feed alm:sequence ?seq ; alm:provider ?provider . ?provider schema:name ?n .
+} GROUP BY ?provider""")}
     return {row["provider"]: {
-        "id": row["provider"], "type": "prov:Agent", "name": row.get("name"),
+        "id": row["provider"], "type": "prov:Agent", "name": names.get(row["provider"]),
         "feeds": int(row["feeds"]), "observationCount": int(row.get("obs") or 0),
         "eventCount": int(row.get("ev") or 0), "lastIngested": row.get("last"),
         "lastGenerated": row.get("lastGen"),
