@@ -22,6 +22,7 @@ import ctypes
 import queue
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -92,6 +93,9 @@ def run_streaming(produce: Producer, timeout: float | None, *, interrupt: bool =
         except Cancelled:
             pass
         except BaseException as error:  # noqa: BLE001 - handed to the caller
+            # The traceback's frames hold the engine's result iterators; Oxigraph's may only be
+            # dropped on the thread that made them, so release them here, not in the caller.
+            traceback.clear_frames(error.__traceback__)
             with contextlib.suppress(Cancelled):
                 emit(_Failed(error))
 
