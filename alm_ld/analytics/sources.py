@@ -96,8 +96,9 @@ SELECT ?provider (COUNT(DISTINCT ?a) AS ?n) WHERE {
         by_provider[row["provider"]] = int(row["n"])
     by_source: dict[str, int] = {}
     for row in select(store, """
-SELECT ?source (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a alm:Alert ; alm:source ?source }
-GROUP BY ?source"""):
+SELECT ?source (COUNT(DISTINCT ?a) AS ?n) WHERE {
+  ?a a alm:Alert . { ?a alm:source ?source } UNION { ?a alm:otherSource ?source }
+} GROUP BY ?source"""):
         by_source[row["source"]] = int(row["n"])
     return by_provider, by_source
 
