@@ -125,9 +125,14 @@ def run_streaming(produce: Producer, timeout: float | None, *, interrupt: bool =
     finally:
         if not finished:
             cancelled.set()
-            if interrupt:
-                _interrupt(thread)
-            thread.join(0.2)
+            # An injected exception can land where Python swallows it (a gc callback, a
+            # __del__), so keep injecting for a short while until the worker has unwound.
+            for _ in range(10 if interrupt else 1):
+                if interrupt:
+                    _interrupt(thread)
+                thread.join(0.02 if interrupt else 0.2)
+                if not thread.is_alive():
+                    break
             if thread.is_alive():
                 with _abandoned_lock:
                     _abandoned.add(thread)
