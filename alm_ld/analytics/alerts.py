@@ -42,7 +42,6 @@ STALE_GRAPH = ID_NS + "alerts/stale"
 STALE_FACTOR = 1.5
 JUMP_CATEGORIES = ("discussed",)
 XSD = "http://www.w3.org/2001/XMLSchema#"
-_CHUNK = 150
 
 
 @dataclass
@@ -156,48 +155,36 @@ class _Obs:
     revision_of: str | None
 
 
-def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def _series_in_feed(store: Any, feed: str) -> list[tuple[str, str, str]]:
+def _observations(store: Any, feed: str, variables: str) -> list[_Obs]:
+    """Every stored observation sharing ``variables`` (e.g. ``work metric source``) with an
+    observation of ``feed``. The keys come from a subquery over the feed's graph rather than
+    a VALUES list: Oxigraph joins a long VALUES list by looping (seconds per feed)."""
+    names = " ".join("?" + n for n in variables.split())
+    pattern = " ; ".join(f"alm:{n} ?{n}" for n in variables.split())
     rows = select(store, f"""
-SELECT DISTINCT ?work ?metric ?source WHERE {{
-  GRAPH {iri(feed)} {{ ?o a alm:Observation ; alm:work ?work ; alm:metric ?metric ;
-                           alm:source ?source }} }}""")
-    return sorted((r["work"], r["metric"], r["source"]) for r in rows)
-
-
-def _observations(store: Any, keys: list[tuple[str, ...]], variables: str,
-                  extra: str = "") -> list[_Obs]:
-    found: dict[str, _Obs] = {}
-    names = variables.split()
-    for chunk in _chunks(keys):
-        values = " ".join("(" + " ".join(iri(v) for v in key) + ")" for key in chunk)
-        rows = select(store, f"""
 SELECT ?obs ?work ?metric ?source ?agg ?value ?start ?end ?feed ?seq ?rev WHERE {{
-  VALUES ({" ".join("?" + n for n in names)}) {{ {values} }}
+  {{ SELECT DISTINCT {names} WHERE {{
+      GRAPH {iri(feed)} {{ ?o a alm:Observation ; {pattern} }} }} }}
   GRAPH ?feed {{
     ?obs alm:work ?work ; alm:metric ?metric ; alm:source ?source ; alm:aggregation ?agg ;
          alm:value ?value ; alm:periodEnd ?end .
     OPTIONAL {{ ?obs alm:periodStart ?start }}
     OPTIONAL {{ ?obs prov:wasRevisionOf ?rev }}
-    {extra}
   }}
   ?feed alm:sequence ?seq .
 }}""")
-        for row in rows:
-            obs = found.get(row["obs"])
-            if obs is None:
-                obs = found[row["obs"]] = _Obs(
-                    row["obs"], row["work"], row["metric"], row["source"], row["agg"],
-                    int(row["value"]), row.get("start"), row["end"], int(row["seq"]), [],
-                    row.get("rev"))
-            obs.sequence = max(obs.sequence, int(row["seq"]))
-            if row["feed"] not in obs.feeds:
-                obs.feeds.append(row["feed"])
-            obs.revision_of = obs.revision_of or row.get("rev")
+    found: dict[str, _Obs] = {}
+    for row in rows:
+        obs = found.get(row["obs"])
+        if obs is None:
+            obs = found[row["obs"]] = _Obs(
+                row["obs"], row["work"], row["metric"], row["source"], row["agg"],
+                int(row["value"]), row.get("start"), row["end"], int(row["seq"]), [],
+                row.get("rev"))
+        obs.sequence = max(obs.sequence, int(row["seq"]))
+        if row["feed"] not in obs.feeds:
+            obs.feeds.append(row["feed"])
+        obs.revision_of = obs.revision_of or row.get("rev")
     return list(found.values())
 
 
@@ -327,14 +314,13 @@ def feed_alerts(store: Any, feed: str, settings: Settings,
                 now: datetime | None = None) -> list[Alert]:
     """Every series and disagreement alert caused by feed ``feed`` (already in the store)."""
     detected = rfc3339(now or datetime.now(UTC))
-    keys = _series_in_feed(store, feed)
-    if not keys:
+    # One read serves both checks: every observation of the (work, metric) pairs in the feed.
+    wide = _observations(store, feed, "work metric")
+    if not wide:
         return []
-    observations = _observations(store, keys, "work metric source")
+    in_feed = {(o.work, o.metric, o.source) for o in wide if feed in o.feeds}
+    observations = [o for o in wide if (o.work, o.metric, o.source) in in_feed]
     alerts = series_alerts(observations, feed, settings, detected)
-    pairs = sorted({(w, m) for w, m, _ in keys})
-    cumulative = f"FILTER(?agg = {iri(ALM_NS + 'cumulative')})"
-    wide = _observations(store, pairs, "work metric", cumulative)
     alerts += disagreement_alerts(wide, feed, settings, detected)
     return alerts
 
