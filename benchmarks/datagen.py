@@ -3,8 +3,8 @@
 The same ``(works, dates, seed)`` always gives byte-identical feeds, so two runs (or two
 machines) measure the same thing. Shape, per work and date: one cumulative Count for each
 :data:`SERIES` pair (4 observations); per work one Event on average: half are ``cites`` from
-another work of the set (popularity skewed, so a few works are co-cited a lot, as in real
-citation graphs), half ``mentions`` from one of ``works / 10`` Wikipedia pages.
+another work of the set (4 per citing work; popularity skewed, so a few works are co-cited a
+lot, as in real citation graphs), half ``mentions`` from one of ``works / 10`` Wikipedia pages.
 
 Feeds hold at most ``feed_size`` items; Counts of one (date, source) go to the source's
 provider, Events to their own provider. :func:`feeds` is a generator, so 100k works never sit in
@@ -87,8 +87,8 @@ def event_items(data: Dataset) -> Iterator[dict[str, Any]]:
     pages = max(1, n // 10)
     for k in range(n):
         target = int(n * rng.random() ** 3)  # skewed: low numbers are popular
-        if k % 2 == 0:
-            subject, relation = work((k * 7919 + 13) % n), "cites"
+        if k % 2 == 0:  # each citing work cites 4 works, so co-citation exists
+            subject, relation = work(((k // 8) * 7919 + 13) % n), "cites"
             if subject == work(target):
                 target = (target + 1) % n
         else:

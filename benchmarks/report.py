@@ -117,7 +117,7 @@ def machine() -> dict[str, Any]:
 def write(report: Report, out_dir: Path, stem: str) -> tuple[Path, Path]:
     """``<stem>.json`` and ``<stem>.md`` in ``out_dir`` (also copied to ``latest.*``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    report.meta.setdefault("finished", datetime.now(UTC).isoformat(timespec="seconds"))
+    report.meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     doc = {"meta": report.meta, "rows": [asdict(r) for r in report.rows]}
     text = json.dumps(doc, indent=1, default=str)
     md = (f"Run {report.meta.get('finished')} on {report.meta.get('machine', {}).get('cpu', '?')}"

@@ -71,6 +71,7 @@ def run(options: argparse.Namespace) -> Report:
         "quick": options.quick, "sizes": steps.sizes, "repeat": steps.repeat}})
     work_dir = ingest.temp_dir()
     started = time.perf_counter()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + ("-quick" if options.quick else "")
     oxigraph_bin = find_oxigraph()
     only = set(options.only.split(",")) if options.only else None
 
@@ -82,14 +83,15 @@ def run(options: argparse.Namespace) -> Report:
             for items in steps.ingest_items:
                 naive_repeat = steps.naive_repeat if items <= steps.naive_max_items else 0
                 ingest.compare_ingest(report, items, steps.repeat, naive_repeat, work_dir)
-            ingest.compare_mapping(report, steps.ingest_items[-1], steps.repeat)
+            ingest.compare_mapping(report, steps.ingest_items[0], steps.repeat)
         if wanted("validate"):
             tools.validate_cli(report, steps.validate_items, steps.repeat, work_dir)
         for works in steps.sizes:
             store_dir = work_dir / f"store-{works}"
             dump = work_dir / f"dump-{works}.nq"
             numbers = ingest.bulk_ingest(report, works, store_dir, feed_size=steps.feed_size)
-            tools.dump_cli(report, works, store_dir, dump, max(1, min(steps.repeat, 3)))
+            tools.dump_cli(report, works, store_dir, dump,
+                           1 if works >= 100_000 else max(1, min(steps.repeat, 3)))
             if oxigraph_bin:
                 ingest.oxigraph_bulk_load(report, works, dump, oxigraph_bin,
                                           work_dir / f"ref-load-{works}", numbers)
@@ -107,11 +109,13 @@ def run(options: argparse.Namespace) -> Report:
             tools.remove(store_dir)
             tools.remove(dump)
             tools.remove(work_dir / f"ref-load-{works}")
+            write(report, out_dir, stamp + "-partial")  # a killed run keeps what it measured
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     report.meta["elapsed_s"] = round(time.perf_counter() - started, 1)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + ("-quick" if options.quick else "")
     json_path, md_path = write(report, out_dir, stamp)
+    for partial in out_dir.glob(f"{stamp}-partial.*"):
+        partial.unlink()
     print(f"\nfinished in {report.meta['elapsed_s']} s; wrote {json_path} and {md_path}")
     return report
 
