@@ -19,13 +19,16 @@ running it again is harmless. Exit codes: 0 stopped normally, 2 usage error (e.g
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import multiprocessing
 import sys
 
 from alm_ld.config import Settings
 from alm_ld.errors import EXIT_OK, AlmLdError, UsageError
 from alm_ld.resources import demo_dir
 from alm_ld.store import open_store
+from alm_ld.store.base import Store
 
 EMBEDDED_SCHEMES = ("oxigraph", "memory")
 
@@ -73,13 +76,15 @@ def check_workers(store_spec: str, workers: int) -> None:
             "server and pass --store sparql:QUERY_URL[;UPDATE_URL].")
 
 
-def ingest_demo(settings: Settings) -> list[dict[str, object]]:
+def ingest_demo(settings: Settings, store: Store | None = None) -> list[dict[str, object]]:
     """Ingest every packaged demo feed; already-ingested feeds come back 'unchanged'."""
     from alm_ld.pipeline import ingest_feed
 
     files = sorted(demo_dir().glob("*.json"))
     results: list[dict[str, object]] = []
-    with open_store(settings.store) as store:
+    with contextlib.ExitStack() as stack:
+        if store is None:
+            store = stack.enter_context(open_store(settings.store))
         for path in files:
             doc = json.loads(path.read_text(encoding="utf-8"))
             try:
@@ -93,14 +98,44 @@ def ingest_demo(settings: Settings) -> list[dict[str, object]]:
     return results
 
 
+def ingest_demo_in_child(settings: Settings) -> list[dict[str, object]]:
+    """Run :func:`ingest_demo` in a fresh (spawned) process.
+
+    gunicorn forks its worker from this process. An on-disk Oxigraph store opened and written
+    here leaves RocksDB background threads and locks that a forked child inherits in an
+    undefined state: the worker's first write then hangs for ever. Ingesting in a separate
+    process keeps the master free of any store."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(ingest_demo, (settings,))
+
+
+def prepare_demo(settings: Settings) -> Store | None:
+    """Ingest the demo feeds the way the store allows; return a store the app must reuse.
+
+    ``memory:`` lives in this process only, so the app is handed the very store that holds the
+    demo (gunicorn's fork copies it); ``oxigraph:`` is filled from a child process (see
+    :func:`ingest_demo_in_child`); ``sparql:`` is a remote server and safe to write from here."""
+    scheme = settings.store.split(":", 1)[0]
+    store = None
+    if scheme == "oxigraph":
+        lines = ingest_demo_in_child(settings)
+    elif scheme == "memory":
+        store = open_store(settings.store)
+        lines = ingest_demo(settings, store)
+    else:
+        lines = ingest_demo(settings)
+    for line in lines:
+        sys.stderr.write(f"demo: {json.dumps(line)}\n")
+    return store
+
+
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     check_workers(settings.store, args.workers)
     if args.threads < 1:
         raise UsageError("--threads must be at least 1.")
-    if args.demo:
-        for line in ingest_demo(settings):
-            sys.stderr.write(f"demo: {json.dumps(line)}\n")
+    store = prepare_demo(settings) if args.demo else None
     from alm_ld.web import create_app
 
     sys.stderr.write(f"alm-ld: serving {settings.base_url} (store {settings.store}, "
@@ -108,12 +143,12 @@ def run(args: argparse.Namespace) -> int:
     if args.server == "dev":
         from alm_ld.web.server import run_dev_server
 
-        run_dev_server(create_app(settings), host=args.host, port=args.port)
+        run_dev_server(create_app(settings, store), host=args.host, port=args.port)
         return EXIT_OK
     from alm_ld.web.server import run_gunicorn
 
     # The app opens its store lazily, i.e. inside the worker after the fork: an embedded
     # store must never be opened before forking (RocksDB's threads do not survive a fork).
-    run_gunicorn(create_app(settings), host=args.host, port=args.port, workers=args.workers,
+    run_gunicorn(create_app(settings, store), host=args.host, port=args.port, workers=args.workers,
                  threads=args.threads, timeout=settings.query_timeout + 30)
     return EXIT_OK

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -10,6 +12,7 @@ import time
 import requests
 
 from alm_ld.cli import main
+from alm_ld.resources import examples_dir
 
 
 def test_workers_with_embedded_store_refused(capsys, tmp_path):
@@ -24,12 +27,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_gunicorn_serves_demo_data(tmp_path):
+def test_gunicorn_serves_demo_data_and_accepts_new_feeds(tmp_path):
+    """--demo writes the store before gunicorn forks its worker; the worker must still be able
+    to write (RocksDB's threads do not survive a fork, so the demo ingest must not leave the
+    store open in the master)."""
     port = _free_port()
+    env = {**os.environ, "ALM_LD_TOKENS": "demo-token"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "alm_ld", "serve", "--demo", "--port", str(port),
          "--store", f"oxigraph:{tmp_path}/store", "--threads", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -40,6 +47,13 @@ def test_gunicorn_serves_demo_data(tmp_path):
                 time.sleep(0.2)
         void = requests.get(url + "/.well-known/void", timeout=10)
         assert void.status_code == 200 and "void:triples" in void.text
+        feed = json.loads((examples_dir() / "valid-strict.json").read_text(encoding="utf-8"))
+        created = requests.post(url + "/feeds", json=feed, timeout=30,
+                                headers={"Authorization": "Bearer demo-token"})
+        assert created.status_code == 201, created.text
+        again = requests.post(url + "/feeds", json=feed, timeout=30,
+                              headers={"Authorization": "Bearer demo-token"})
+        assert again.status_code == 200
     finally:
         proc.terminate()
         proc.wait(timeout=20)
