@@ -24,7 +24,7 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 
 from alm_ld.identifiers import InvalidIdentifier, is_absolute_iri, work_iri
-from alm_ld.vocab import ALM_NS, ID_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
+from alm_ld.vocab import ALM_NS, DISCLOSURE_KEYS, ID_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -35,13 +35,6 @@ CITO_CITES = "http://purl.org/spar/cito/cites"
 DCTERMS = "http://purl.org/dc/terms/"
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
 SCHEMA_NAME = "http://schema.org/name"
-
-DISCLOSURE_KEYS = (
-    "dataSources", "metricDefinitions", "collectionMethod", "limitations", "changeLog",
-    "aggregationMethod", "updateFrequency", "accessMethod", "consistencyAcrossClients",
-    "consistencyAcrossMethods", "qualityMonitoring", "independentVerification",
-    "correctionProcess",
-)
 
 
 def alm(term: str) -> str:

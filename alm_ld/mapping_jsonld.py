@@ -21,7 +21,6 @@ from alm_ld.identifiers import work_iri
 from alm_ld.mapping import (
     CITO_CITES,
     DCTERMS,
-    DISCLOSURE_KEYS,
     PROV,
     QB_OBSERVATION,
     RDF_TYPE,
@@ -40,6 +39,7 @@ from alm_ld.mapping import (
     subject_iri,
     temporal_datatype,
 )
+from alm_ld.vocab import DISCLOSURE_KEYS
 
 _TYPE = URIRef(RDF_TYPE)
 

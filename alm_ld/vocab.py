@@ -43,6 +43,16 @@ CORE_RELATIONS = (
 )
 CATEGORIES = ("viewed", "saved", "discussed", "cited", "recommended")
 
+# The 13 NISO RP-25-2016 reporting items, in the standard's order, as feed keys and alm: terms.
+# Defined once here because the feed format (schemas), the validator, the mapping and the
+# provider dashboard must agree on them: a key one of them misses is silently dropped.
+DISCLOSURE_KEYS = (
+    "dataSources", "metricDefinitions", "collectionMethod", "limitations", "changeLog",
+    "aggregationMethod", "updateFrequency", "accessMethod", "consistencyAcrossClients",
+    "consistencyAcrossMethods", "qualityMonitoring", "independentVerification",
+    "correctionProcess",
+)
+
 
 @cache
 def vocab_graph() -> Graph:
@@ -133,7 +143,7 @@ def relation_iri(value: str) -> URIRef | None:
 
 __all__ = [
     "ALM", "ALM_NS", "CATEGORIES", "CATEGORIES_NS", "CATEGORY", "CITO", "CORE_METRICS",
-    "CORE_RELATIONS", "DCTERMS",
+    "CORE_RELATIONS", "DCTERMS", "DISCLOSURE_KEYS",
     "DefinedNamespace", "ID_NS", "METRICS", "METRICS_NS", "OWL", "PROV", "QB", "RDF", "RDFS",
     "RELATIONS", "RELATIONS_NS", "SCHEMA", "SKOS", "SOURCES", "SOURCES_NS", "VOCAB_GRAPH", "XSD",
     "category_of", "concept_label", "metric_concepts", "metric_iri", "relation_concepts",

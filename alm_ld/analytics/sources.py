@@ -11,14 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from alm_ld.analytics.sparql import select, short
-from alm_ld.vocab import ALM_NS, SOURCES_NS
-
-DISCLOSURE_KEYS = (
-    "dataSources", "metricDefinitions", "collectionMethod", "limitations", "changeLog",
-    "aggregationMethod", "updateFrequency", "accessMethod", "consistencyAcrossClients",
-    "consistencyAcrossMethods", "qualityMonitoring", "independentVerification",
-    "correctionProcess",
-)
+from alm_ld.vocab import ALM_NS, DISCLOSURE_KEYS, SOURCES_NS
 
 
 def _providers(store: Any) -> dict[str, dict[str, Any]]:

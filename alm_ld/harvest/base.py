@@ -29,13 +29,6 @@ CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
 CC_BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 
-DISCLOSURE_KEYS = (
-    "dataSources", "metricDefinitions", "collectionMethod", "limitations", "changeLog",
-    "aggregationMethod", "updateFrequency", "accessMethod", "consistencyAcrossClients",
-    "consistencyAcrossMethods", "qualityMonitoring", "independentVerification",
-    "correctionProcess",
-)
-
 
 class WorkNotFound(Exception):
     """The provider has nothing about this work (404, empty result, ``hitCount: 0``)."""

@@ -17,19 +17,13 @@ import jsonschema_rs
 
 from alm_ld.resources import load_json, schema_path
 from alm_ld.validation.problems import Problem, excerpt, jsonpath
-from alm_ld.vocab import CORE_METRICS, CORE_RELATIONS
+from alm_ld.vocab import CORE_METRICS, CORE_RELATIONS, DISCLOSURE_KEYS
 
 if TYPE_CHECKING:  # imported lazily: see _detailed
     import jsonschema
 
 PROFILES = ("base", "strict")
 SCHEMA_FILES = {"base": "feed-base.schema.json", "strict": "feed-strict.schema.json"}
-DISCLOSURE_KEYS = (
-    "dataSources", "metricDefinitions", "collectionMethod", "limitations", "changeLog",
-    "aggregationMethod", "updateFrequency", "accessMethod", "consistencyAcrossClients",
-    "consistencyAcrossMethods", "qualityMonitoring", "independentVerification",
-    "correctionProcess",
-)
 
 _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
                int: "an integer", float: "a number", type(None): "null"}

@@ -15,8 +15,7 @@ from typing import Any
 from alm_ld.errors import InvalidIdentifier
 from alm_ld.identifiers import work_iri
 from alm_ld.validation.problems import Problem, excerpt, jsonpath
-from alm_ld.validation.schema_check import DISCLOSURE_KEYS
-from alm_ld.vocab import METRICS_NS, SOURCES_NS
+from alm_ld.vocab import DISCLOSURE_KEYS, METRICS_NS, SOURCES_NS
 
 CLOCK_SKEW = timedelta(minutes=5)
 # A date (no time) is "after generated" only if no time zone on earth had reached it yet.

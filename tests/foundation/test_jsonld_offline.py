@@ -11,7 +11,8 @@ from rdflib.compare import isomorphic
 
 from alm_ld import jsonld
 from alm_ld.resources import CONTEXT_URL, context_document, examples_dir
-from alm_ld.validation.schema_check import DISCLOSURE_KEYS, schema_document
+from alm_ld.validation.schema_check import schema_document
+from alm_ld.vocab import DISCLOSURE_KEYS
 
 INDEX = json.loads((examples_dir() / "index.json").read_text(encoding="utf-8"))
 VALID = sorted(name for name, entry in INDEX.items() if entry["valid"])

@@ -107,3 +107,17 @@ def test_model_terms_have_labels_and_comments() -> None:
 def test_closed_namespace_rejects_typos() -> None:
     with pytest.raises(AttributeError):
         ALM.vaule  # noqa: B018
+
+
+def test_disclosure_keys_agree_across_vocabulary_and_schema() -> None:
+    """One list of NISO keys (``vocab.DISCLOSURE_KEYS``): the Turtle defines each as a property
+    of ``alm:Disclosure``, and both schemas describe exactly these keys."""
+    from alm_ld.validation.schema_check import schema_document
+
+    graph = vocab.vocab_graph()
+    defined = {str(term)[len(vocab.ALM_NS):]
+               for term in graph.subjects(RDFS.domain, ALM.Disclosure)}
+    assert defined == set(vocab.DISCLOSURE_KEYS)
+    for profile in ("base", "strict"):
+        properties = schema_document(profile)["properties"]["disclosure"]["properties"]
+        assert list(properties) == list(vocab.DISCLOSURE_KEYS), profile

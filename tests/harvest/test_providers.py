@@ -181,8 +181,8 @@ def test_identifier_kinds_a_provider_cannot_use_are_skipped(settings: Settings) 
 @pytest.mark.parametrize("name", ["crossref", "openalex", "europepmc", "opencitations",
                                   "datacite", "wikipedia", "plos", "crossref-events"])
 def test_disclosure_is_complete(name: str, settings: Settings) -> None:
-    from alm_ld.harvest.base import DISCLOSURE_KEYS
     from alm_ld.harvest.registry import provider_class
+    from alm_ld.vocab import DISCLOSURE_KEYS
 
     disclosure = provider_class(name).disclosure
     assert set(disclosure) == set(DISCLOSURE_KEYS)
