@@ -295,17 +295,131 @@ def _model_terms(g: Graph) -> None:
         label = re.sub(r"(?<!^)([A-Z])", r" \1", name).lower()
         props[name] = (dat, label, f"NISO RP-25-2016 reporting item {number}: {comment} "
                        "Text or a URL.", ALM.Disclosure, None)
-    for name, (kind, label, comment, domain, rng) in props.items():
-        term = ALM[name]
-        g.add((term, RDF.type, RDF.Property))
-        g.add((term, RDF.type, kind))
-        g.add((term, RDFS.label, _en(label)))
-        g.add((term, RDFS.comment, _en(comment)))
-        g.add((term, RDFS.isDefinedBy, ONTOLOGY))
-        if domain is not None:
-            g.add((term, RDFS.domain, domain))
-        if rng is not None:
-            g.add((term, RDFS.range, rng))
+    for name, spec in props.items():
+        _add_property(g, name, spec)
+
+
+def _add_property(g: Graph, name: str, spec: tuple) -> None:
+    kind, label, comment, domain, rng = spec
+    term = ALM[name]
+    g.add((term, RDF.type, RDF.Property))
+    g.add((term, RDF.type, kind))
+    g.add((term, RDFS.label, _en(label)))
+    g.add((term, RDFS.comment, _en(comment)))
+    g.add((term, RDFS.isDefinedBy, ONTOLOGY))
+    if domain is not None:
+        g.add((term, RDFS.domain, domain))
+    if rng is not None:
+        g.add((term, RDFS.range, rng))
+
+
+# Alert types: (label, comment). The analytics area computes them (docs/analytics.md §3).
+ALERT_TYPES = {
+    "CountDecreased": ("count decreased", "A cumulative count is lower than the count before it "
+                       "in time for the same work, metric and source, or a revision lowered it."),
+    "ImplausibleJump": ("implausible jump", "A count of the discussed category grew faster "
+                        "per day than the configured threshold."),
+    "SourcesDisagree": ("sources disagree", "Two sources' latest cumulative values for the same "
+                        "work and metric differ by more than the configured factor."),
+    "StaleSource": ("stale source", "A source has not updated a work for 1.5 times the update "
+                    "frequency its provider discloses."),
+    "HarvestFailed": ("harvest failed", "The provider's last recorded harvest run failed for "
+                      "some works."),
+}
+
+
+def _analytics_terms(g: Graph) -> None:
+    """Terms of the analytics area: alerts (stored as RDF) and the terms of the JSON-LD answers
+    of /works/{id}/metrics, /works/{id}/related and /sources (docs/analytics.md)."""
+    for name, (label, comment, supers) in {
+        "Alert": ("Alert", "A data-quality finding about stored counts or a provider's "
+                  "harvests, computed after ingest and stored in an alert graph.",
+                  [PROV.Entity]),
+        "AlertType": ("Alert type", "The kind of an alert: alm:CountDecreased, "
+                      "alm:ImplausibleJump, alm:SourcesDisagree, alm:StaleSource or "
+                      "alm:HarvestFailed.", []),
+    }.items():
+        g.add((ALM[name], RDF.type, RDFS.Class))
+        g.add((ALM[name], RDF.type, OWL.Class))
+        g.add((ALM[name], RDFS.label, _en(label)))
+        g.add((ALM[name], RDFS.comment, _en(comment)))
+        g.add((ALM[name], RDFS.isDefinedBy, ONTOLOGY))
+        for sup in supers:
+            g.add((ALM[name], RDFS.subClassOf, sup))
+    for name, (label, comment) in ALERT_TYPES.items():
+        g.add((ALM[name], RDF.type, ALM.AlertType))
+        g.add((ALM[name], RDF.type, OWL.NamedIndividual))
+        g.add((ALM[name], RDFS.label, _en(label)))
+        g.add((ALM[name], RDFS.comment, _en(comment)))
+        g.add((ALM[name], RDFS.isDefinedBy, ONTOLOGY))
+
+    obj, dat = OWL.ObjectProperty, OWL.DatatypeProperty
+    props = {
+        # Alerts (stored). An alert also uses alm:work, alm:metric, alm:source, alm:value,
+        # alm:feed and alm:provider with their model meaning.
+        "alertType": (obj, "alert type", "What kind of finding the alert is.", ALM.Alert,
+                      ALM.AlertType),
+        "previousValue": (dat, "previous value", "The number an alert compares alm:value "
+                          "with: the earlier count (CountDecreased, ImplausibleJump), the other "
+                          "source's count (SourcesDisagree) or the works attempted "
+                          "(HarvestFailed).", ALM.Alert, XSD.integer),
+        "otherSource": (obj, "other source", "The second source of a SourcesDisagree alert.",
+                        ALM.Alert, ALM.Source),
+        "observation": (obj, "observation", "The (newer) stored observation an alert is "
+                        "about.", ALM.Alert, ALM.Observation),
+        "previousObservation": (obj, "previous observation", "The stored observation an "
+                                "alert compares with.", ALM.Alert, ALM.Observation),
+        "previousFeed": (obj, "previous feed", "A feed that carried the previous "
+                         "observation.", ALM.Alert, ALM.Feed),
+        "alertTypes": (dat, "alert types", "The alert type names an alert list can contain "
+                       "(in /alerts answers).", None, None),
+        # Time series answers (qb:DataSet of a work's counts).
+        "granularity": (dat, "granularity", "Bucket size of a time series: day, month or "
+                        "year.", QB.DataSet, XSD.string),
+        "increments": (dat, "increments", "Whether the points of a time series carry "
+                       "alm:increment.", QB.DataSet, XSD.boolean),
+        "increment": (dat, "increment", "A point's change from the previous bucket "
+                      "(cumulative series; negative when the count fell) or the bucket's sum "
+                      "(interval series).", None, XSD.integer),
+        "currentValue": (dat, "current value", "The latest cumulative value of a series, or "
+                         "the sum of all its intervals.", None, XSD.integer),
+        "currentObservation": (obj, "current observation", "The stored observation that "
+                               "holds a series' current value.", None, ALM.Observation),
+        "comparison": (obj, "comparison", "The current values of several sources for one "
+                       "metric side by side (sources are never summed).", QB.DataSet, None),
+        "sourceValue": (obj, "source value", "One source's current value in a comparison.",
+                        None, None),
+        "ratio": (dat, "ratio", "Largest over smallest of the compared values.", None,
+                  XSD.double),
+        # Related-works answers.
+        "score": (dat, "score", "Similarity of a related work: the Jaccard index of the two "
+                  "works' subjects (citing works, mentioning pages).", None, XSD.double),
+        "coCitationCount": (dat, "co-citation count", "Number of works citing both works.",
+                            None, XSD.integer),
+        "coMentionCount": (dat, "co-mention count", "Number of non-citation subjects (pages, "
+                           "posts, libraries) referencing both works.", None, XSD.integer),
+        "sharedSubject": (obj, "shared subject", "A subject of both works, with its relations: "
+                          "the evidence for a related-work recommendation.", None, None),
+        "subjectCount": (dat, "subject count", "Number of subjects (citing works, mentioning "
+                         "pages) of a work.", None, XSD.integer),
+        "scoringMethod": (dat, "scoring method", "How a related-works score is computed, in "
+                          "words.", None, XSD.string),
+        "reason": (dat, "reason", "Why a work is recommended as related, in words.", None,
+                   XSD.string),
+        # Provider dashboard answers (/sources).
+        "feedCount": (dat, "feed count", "Number of feeds a provider has sent.", PROV.Agent,
+                      XSD.integer),
+        "lastIngestedAt": (dat, "last ingested at", "When the provider's latest feed was "
+                           "stored.", PROV.Agent, XSD.dateTime),
+        "lastGeneratedAt": (dat, "last generated at", "The latest generation time of the "
+                            "provider's feeds (its last harvest).", PROV.Agent, XSD.dateTime),
+        "failureRate": (dat, "failure rate", "Failed over attempted works in the provider's "
+                        "last recorded harvest run.", PROV.Agent, XSD.double),
+        "openAlertCount": (dat, "open alert count", "Number of current alerts about a provider "
+                           "or source.", None, XSD.integer),
+    }
+    for name, spec in props.items():
+        _add_property(g, name, spec)
 
 
 def _schemes(g: Graph) -> None:
@@ -419,6 +533,7 @@ def build() -> Graph:
                        ("c4o", C4O), ("cito", CITO), ("xsd", XSD)):
         g.bind(prefix, ns, override=True)
     _model_terms(g)
+    _analytics_terms(g)
     _schemes(g)
     with CSV_PATH.open(encoding="utf-8", newline="") as fh:
         rows = [row for row in csv.DictReader(fh) if row["concept_id"] not in DROPPED]

@@ -33,10 +33,17 @@ from rdflib import URIRef
 from alm_ld.analytics.sparql import iri, literal, select, short
 from alm_ld.analytics.timeutil import day_of, moment_of, parse_frequency, rfc3339
 from alm_ld.config import Settings
-from alm_ld.vocab import ALM_NS, ID_NS, METRICS_NS, SOURCES_NS, category_of
+from alm_ld.vocab import ALM, ALM_NS, ID_NS, METRICS_NS, SOURCES_NS, category_of
 
 ALERT_TYPES = ("CountDecreased", "ImplausibleJump", "SourcesDisagree", "StaleSource",
                "HarvestFailed")
+# Looked up in the closed namespace once, so a type or property missing from vocab.ttl fails
+# at import instead of writing an undefined IRI into every alert.
+_TYPE_IRIS = {name: str(ALM[name]) for name in ALERT_TYPES}
+_P = {name: str(ALM[name]) for name in (
+    "alertType", "work", "metric", "source", "otherSource", "observation",
+    "previousObservation", "provider", "value", "previousValue", "feed", "previousFeed")}
+_ALERT_CLASS = str(ALM.Alert)
 ALERT_GRAPH_PREFIX = ID_NS + "alerts/"
 STALE_GRAPH = ID_NS + "alerts/stale"
 STALE_FACTOR = 1.5
@@ -99,22 +106,22 @@ class Alert:
 
 def _triples(alert: Alert) -> Iterator[str]:
     node = iri(alert.iri)
-    yield f"{node} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{ALM_NS}Alert> ."
-    yield f"{node} <{ALM_NS}alertType> <{ALM_NS}{alert.type}> ."
+    yield f"{node} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{_ALERT_CLASS}> ."
+    yield f"{node} <{_P['alertType']}> <{_TYPE_IRIS[alert.type]}> ."
     for prop, value in (("work", alert.work), ("metric", alert.metric),
                         ("source", alert.source), ("otherSource", alert.other_source),
                         ("observation", alert.observation),
                         ("previousObservation", alert.previous_observation),
                         ("provider", alert.provider)):
         if value:
-            yield f"{node} <{ALM_NS}{prop}> {iri(value)} ."
+            yield f"{node} <{_P[prop]}> {iri(value)} ."
     for prop, value in (("value", alert.value), ("previousValue", alert.previous_value)):
         if value is not None:
-            yield f'{node} <{ALM_NS}{prop}> "{int(value)}"^^<{XSD}integer> .'
+            yield f'{node} <{_P[prop]}> "{int(value)}"^^<{XSD}integer> .'
     for feed in alert.feeds:
-        yield f"{node} <{ALM_NS}feed> {iri(feed)} ."
+        yield f"{node} <{_P['feed']}> {iri(feed)} ."
     for feed in alert.previous_feeds:
-        yield f"{node} <{ALM_NS}previousFeed> {iri(feed)} ."
+        yield f"{node} <{_P['previousFeed']}> {iri(feed)} ."
     yield (f"{node} <http://www.w3.org/ns/prov#generatedAtTime> "
            f"{literal(alert.detected, XSD + 'dateTime')} .")
     yield f"{node} <http://www.w3.org/2000/01/rdf-schema#comment> {literal(alert.message)} ."
