@@ -9,7 +9,9 @@ Context URLs served (all map to files in ``contexts/``):
 
 * ``https://w3id.org/alm-ld/context/v1.jsonld`` — the permanent URL;
 * ``http(s)://<any host>/contexts/<name>`` for a packaged ``<name>`` — the same file as an
-  alm-ld instance serves it under its own base URL (``<base_url>/contexts/v1.jsonld``).
+  alm-ld instance serves it under its own base URL (``<base_url>/contexts/v1.jsonld``);
+* ``https://www.w3.org/ns/activitystreams`` (also ``http:`` and ``.jsonld``) — the packaged copy
+  of the Activity Streams 2.0 context (``activitystreams.jsonld``) that ``/changes`` pages use.
 """
 
 from __future__ import annotations
@@ -21,10 +23,16 @@ from typing import Any
 from pyld import jsonld
 
 from alm_ld.errors import EXIT_INVALID, AlmLdError, InvalidFeed, NotFound
-from alm_ld.resources import CONTEXT_URL, context_document
+from alm_ld.resources import AS2_CONTEXT_URL, CONTEXT_URL, context_document
 
 _W3ID_CONTEXTS = "https://w3id.org/alm-ld/context/"
 _INSTANCE_CONTEXT = re.compile(r"^https?://[^/\s]+(?:/[^\s]*)?/contexts/([A-Za-z0-9._-]+)$")
+# Third-party contexts alm-ld documents use, served from packaged verbatim copies.
+_THIRD_PARTY_CONTEXTS = {
+    AS2_CONTEXT_URL: "activitystreams.jsonld",
+    "http://www.w3.org/ns/activitystreams": "activitystreams.jsonld",
+    AS2_CONTEXT_URL + ".jsonld": "activitystreams.jsonld",
+}
 
 
 class ContextRefused(AlmLdError):
@@ -35,7 +43,9 @@ class ContextRefused(AlmLdError):
 
 def packaged_context_name(url: str) -> str | None:
     """The packaged file a context URL stands for, or None if alm-ld does not ship it."""
-    if url.startswith(_W3ID_CONTEXTS):
+    if url in _THIRD_PARTY_CONTEXTS:
+        name = _THIRD_PARTY_CONTEXTS[url]
+    elif url.startswith(_W3ID_CONTEXTS):
         name = url[len(_W3ID_CONTEXTS):]
     else:
         match = _INSTANCE_CONTEXT.match(url)

@@ -18,6 +18,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
 
 CONTEXT_URL = "https://w3id.org/alm-ld/context/v1.jsonld"
+# Activity Streams 2.0, the context of the change feed; a verbatim copy is packaged as
+# contexts/activitystreams.jsonld (provenance: data/licenses/activitystreams-context.md).
+AS2_CONTEXT_URL = "https://www.w3.org/ns/activitystreams"
 SCHEMA_BASE_URL = "https://w3id.org/alm-ld/schemas/"
 
 

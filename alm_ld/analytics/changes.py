@@ -27,6 +27,7 @@ from typing import Any
 from alm_ld.analytics.sparql import iri, literal, select, short
 from alm_ld.analytics.timeutil import moment_of, rfc3339
 from alm_ld.errors import UsageError
+from alm_ld.resources import AS2_CONTEXT_URL, CONTEXT_URL
 from alm_ld.vocab import ALM_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
 
 GAP_GRACE_SECONDS = 60.0
@@ -172,8 +173,6 @@ WHERE {{
 def activity(row: dict[str, Any], feed: FeedInfo) -> dict[str, Any]:
     """One AS2 activity for a changed item; the item itself is described with the alm-ld
     context (embedded, so AS2's ``object``/``source`` terms do not clash with alm-ld's)."""
-    from alm_ld.resources import CONTEXT_URL
-
     if row["kind"] == ALM_NS + "Observation":
         obj: dict[str, Any] = {
             "@context": CONTEXT_URL, "id": row["item"], "type": "alm:Observation",
@@ -242,8 +241,6 @@ def read_page(store: Any, start: Cursor, size: int = DEFAULT_PAGE_SIZE, *,
 def page_document(page: Page, *, base_url: str, size: int, page_url: str) -> dict[str, Any]:
     """The AS2 ``OrderedCollectionPage``; ``next`` is always present (see docs/analytics.md):
     an empty ``orderedItems`` means the consumer has caught up and should poll ``next`` later."""
-    from alm_ld.analytics.contexts import AS2_CONTEXT_URL
-
     collection = base_url.rstrip("/") + "/changes"
     return {
         "@context": AS2_CONTEXT_URL,

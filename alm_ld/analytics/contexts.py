@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from alm_ld.resources import CONTEXT_URL
 
-AS2_CONTEXT_URL = "https://www.w3.org/ns/activitystreams"
 QB = "http://purl.org/linked-data/cube#"
 
 ANALYTICS_TERMS = {

@@ -190,3 +190,47 @@ def test_a_fresh_gap_in_sequences_holds_the_feed_back(store):
     assert [f.sequence for f in visible_feeds(store, 0, now=now)] == [1]
     later = now + timedelta(minutes=5)  # 2 never came: the gap is skipped
     assert [f.sequence for f in visible_feeds(store, 0, now=later)] == [1, 3]
+
+
+def test_changes_page_is_activity_streams_rdf_offline(live_server, store, ingest):
+    """A JSON-LD processor reads a /changes page as AS2 triples, with the embedded objects in
+    alm-ld terms; alm_ld.jsonld serves both contexts from the package (nothing is fetched)."""
+    from rdflib import Dataset, Literal, URIRef
+    from rdflib.namespace import RDF, XSD
+
+    from alm_ld.jsonld import to_rdf_nquads
+
+    AS = "https://www.w3.org/ns/activitystreams#"
+    ALM = "https://w3id.org/alm-ld/vocab#"
+    one = feed([count(WORK, 7, "2026-01-01"),
+                event("https://en.wikipedia.org/wiki/A", "references", WORK)])
+    ingest(one)
+    live = live_server(store=store)
+    doc = _page(f"{live.url}/changes", since="2000-01-01T00:00:00Z")
+    graph = Dataset()
+    graph.parse(data=to_rdf_nquads(doc), format="nquads")
+
+    page = URIRef(doc["id"])
+    assert (page, RDF.type, URIRef(AS + "OrderedCollectionPage")) in graph
+    assert (page, URIRef(AS + "partOf"), URIRef(f"{live.url}/changes")) in graph
+    assert (page, URIRef(AS + "next"), URIRef(doc["next"])) in graph
+    items = graph.collection(graph.value(page, URIRef(AS + "items")))
+    assert len(items) == 2
+    objects = {}
+    for item in items:
+        assert (item, RDF.type, URIRef(AS + "Create")) in graph
+        assert (item, URIRef(AS + "actor"), URIRef("https://ror.org/02twcfp32")) in graph
+        assert (item, URIRef(AS + "context"), URIRef(one["id"])) in graph
+        published = graph.value(item, URIRef(AS + "published"))
+        assert isinstance(published, Literal) and published.datatype == XSD.dateTime
+        target = graph.value(item, URIRef(AS + "object"))
+        objects[graph.value(target, RDF.type)] = target
+    observation = objects[URIRef(ALM + "Observation")]
+    assert graph.value(observation, URIRef(ALM + "value")).toPython() == 7
+    assert (observation, URIRef(ALM + "work"), URIRef(WORK)) in graph
+    assert (observation, URIRef(ALM + "source"),
+            URIRef("https://w3id.org/alm-ld/sources/crossref")) in graph
+    happened = objects[URIRef(ALM + "Event")]
+    assert (happened, URIRef(ALM + "relation"),
+            URIRef("https://w3id.org/alm-ld/relations/references")) in graph
+    assert not list(graph.triples((None, URIRef(AS + "source"), None)))

@@ -3,6 +3,7 @@ ever fetched from the network, and the context maps every feed key."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -10,7 +11,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from alm_ld import jsonld
-from alm_ld.resources import CONTEXT_URL, context_document, examples_dir
+from alm_ld.resources import CONTEXT_URL, context_document, context_path, examples_dir
 from alm_ld.validation.schema_check import schema_document
 from alm_ld.vocab import DISCLOSURE_KEYS
 
@@ -57,6 +58,24 @@ def test_other_contexts_are_refused_without_fetching(url: str) -> None:
     with pytest.raises(Exception) as direct:
         jsonld.document_loader(url, {})
     assert "does not fetch" in str(direct.value)
+
+
+AS2_COPY_SHA256 = "a27b78b82f4980963127140d0cb74f0e8f21c0e2b8efd0368232bf9823edff5a"
+
+
+@pytest.mark.parametrize("url", ["https://www.w3.org/ns/activitystreams",
+                                 "http://www.w3.org/ns/activitystreams",
+                                 "https://www.w3.org/ns/activitystreams.jsonld"])
+def test_activity_streams_context_is_the_packaged_verbatim_copy(url: str) -> None:
+    """The change feed's context is served offline from an unmodified copy of the W3C file
+    (provenance and licence: alm_ld/data/licenses/activitystreams-context.md)."""
+    assert hashlib.sha256(context_path("activitystreams.jsonld").read_bytes()).hexdigest() == \
+        AS2_COPY_SHA256
+    loaded = jsonld.document_loader(url, {})
+    assert loaded["document"] == context_document("activitystreams.jsonld")
+    assert jsonld.expand({"@context": url, "type": "Create", "actor": "https://example.org/a"}) \
+        == [{"@type": ["https://www.w3.org/ns/activitystreams#Create"],
+             "https://www.w3.org/ns/activitystreams#actor": [{"@id": "https://example.org/a"}]}]
 
 
 def test_compact_round_trip() -> None:
