@@ -17,6 +17,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from niso_items import NISO_ITEMS  # noqa: E402  (tools/, on sys.path as the script's folder)
+
 from alm_ld.resources import CONTEXT_URL, SCHEMA_BASE_URL  # noqa: E402
 from alm_ld.vocab import (  # noqa: E402
     METRICS_NS,
@@ -26,25 +28,9 @@ from alm_ld.vocab import (  # noqa: E402
 )
 
 # Disclosure keys (DESIGN.md §1) -> (NISO RP-25-2016 item number, description).
-DISCLOSURE = {
-    "dataSources": (1, "All data and metrics available; for aggregators, the providers the "
-                    "data come from."),
-    "metricDefinitions": (2, "A clear definition of each metric."),
-    "collectionMethod": (3, "How data are generated or collected, and maintained over time."),
-    "limitations": (4, "All known limitations of the data."),
-    "changeLog": (5, "Audit trail of changes to generation/collection methods and their "
-                  "effects."),
-    "aggregationMethod": (6, "How data are aggregated."),
-    "updateFrequency": (7, "How often data are updated (text or ISO 8601 duration)."),
-    "accessMethod": (8, "How the data can be accessed."),
-    "consistencyAcrossClients": (9, "Whether different users at the same time get identical "
-                                 "data."),
-    "consistencyAcrossMethods": (10, "Whether all retrieval methods lead to the same data."),
-    "qualityMonitoring": (11, "The data-quality monitoring process."),
-    "independentVerification": (12, "How data can be independently verified (aggregators "
-                                "only; optional in every profile)."),
-    "correctionProcess": (13, "How suspected errors are reported and corrected."),
-}
+DISCLOSURE = dict(NISO_ITEMS)
+DISCLOSURE["independentVerification"] = (12, NISO_ITEMS["independentVerification"][1]
+                                         + " Optional in every profile.")
 STRICT_DISCLOSURE = [key for key in DISCLOSURE if key != "independentVerification"]
 
 ABSOLUTE_IRI = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$"

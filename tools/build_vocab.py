@@ -14,6 +14,7 @@ import csv
 import re
 from pathlib import Path
 
+from niso_items import NISO_ITEMS  # tools/ is on sys.path when run as a script
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
@@ -182,6 +183,26 @@ def _split(cell: str) -> list[str]:
     return [part.strip() for part in re.split(r"[;/]", cell or "") if part.strip()]
 
 
+def _describe(g: Graph, term: URIRef, label: str, comment: str) -> None:
+    g.add((term, RDFS.label, _en(label)))
+    g.add((term, RDFS.comment, _en(comment)))
+    g.add((term, RDFS.isDefinedBy, ONTOLOGY))
+
+
+def _add_class(g: Graph, name: str, label: str, comment: str, supers: list[URIRef]) -> None:
+    g.add((ALM[name], RDF.type, RDFS.Class))
+    g.add((ALM[name], RDF.type, OWL.Class))
+    _describe(g, ALM[name], label, comment)
+    for sup in supers:
+        g.add((ALM[name], RDFS.subClassOf, sup))
+
+
+def _add_individual(g: Graph, name: str, cls: URIRef, label: str, comment: str) -> None:
+    g.add((ALM[name], RDF.type, cls))
+    g.add((ALM[name], RDF.type, OWL.NamedIndividual))
+    _describe(g, ALM[name], label, comment)
+
+
 def _model_terms(g: Graph) -> None:
     g.add((ONTOLOGY, RDF.type, OWL.Ontology))
     g.add((ONTOLOGY, RDFS.label, _en("alm-ld vocabulary")))
@@ -210,22 +231,12 @@ def _model_terms(g: Graph) -> None:
         "Disclosure": ("Disclosure", "A provider's answers to the NISO RP-25-2016 Altmetrics "
                        "Data Quality Code of Conduct reporting items.", []),
     }
-    for name, (label, comment, supers) in classes.items():
-        g.add((ALM[name], RDF.type, RDFS.Class))
-        g.add((ALM[name], RDF.type, OWL.Class))
-        g.add((ALM[name], RDFS.label, _en(label)))
-        g.add((ALM[name], RDFS.comment, _en(comment)))
-        g.add((ALM[name], RDFS.isDefinedBy, ONTOLOGY))
-        for sup in supers:
-            g.add((ALM[name], RDFS.subClassOf, sup))
+    for name, spec in classes.items():
+        _add_class(g, name, *spec)
     for name, comment in (("cumulative", "The value counts everything up to periodEnd."),
                           ("interval", "The value counts what happened between periodStart "
                            "and periodEnd.")):
-        g.add((ALM[name], RDF.type, ALM.Aggregation))
-        g.add((ALM[name], RDF.type, OWL.NamedIndividual))
-        g.add((ALM[name], RDFS.label, _en(name)))
-        g.add((ALM[name], RDFS.comment, _en(comment)))
-        g.add((ALM[name], RDFS.isDefinedBy, ONTOLOGY))
+        _add_individual(g, name, ALM.Aggregation, name, comment)
 
     obj, dat = OWL.ObjectProperty, OWL.DatatypeProperty
     props = {
@@ -270,28 +281,7 @@ def _model_terms(g: Graph) -> None:
         "eventCount": (dat, "event count", "Number of events in the feed.", ALM.Feed,
                        XSD.integer),
     }
-    disclosure_items = {
-        "dataSources": (1, "All data and metrics available; for aggregators, the providers "
-                        "the data come from."),
-        "metricDefinitions": (2, "A clear definition of each metric."),
-        "collectionMethod": (3, "How data are generated or collected, and maintained over "
-                             "time."),
-        "limitations": (4, "All known limitations of the data."),
-        "changeLog": (5, "Audit trail of changes to generation/collection methods and their "
-                      "effects."),
-        "aggregationMethod": (6, "How data are aggregated."),
-        "updateFrequency": (7, "How often data are updated (text or ISO 8601 duration)."),
-        "accessMethod": (8, "How the data can be accessed."),
-        "consistencyAcrossClients": (9, "Whether different users at the same time get "
-                                     "identical data."),
-        "consistencyAcrossMethods": (10, "Whether all retrieval methods lead to the same "
-                                     "data."),
-        "qualityMonitoring": (11, "The data-quality monitoring process."),
-        "independentVerification": (12, "How data can be independently verified "
-                                    "(aggregators)."),
-        "correctionProcess": (13, "How suspected errors are reported and corrected."),
-    }
-    for name, (number, comment) in disclosure_items.items():
+    for name, (number, comment) in NISO_ITEMS.items():
         label = re.sub(r"(?<!^)([A-Z])", r" \1", name).lower()
         props[name] = (dat, label, f"NISO RP-25-2016 reporting item {number}: {comment} "
                        "Text or a URL.", ALM.Disclosure, None)
@@ -304,9 +294,7 @@ def _add_property(g: Graph, name: str, spec: tuple) -> None:
     term = ALM[name]
     g.add((term, RDF.type, RDF.Property))
     g.add((term, RDF.type, kind))
-    g.add((term, RDFS.label, _en(label)))
-    g.add((term, RDFS.comment, _en(comment)))
-    g.add((term, RDFS.isDefinedBy, ONTOLOGY))
+    _describe(g, term, label, comment)
     if domain is not None:
         g.add((term, RDFS.domain, domain))
     if rng is not None:
@@ -339,19 +327,9 @@ def _analytics_terms(g: Graph) -> None:
                       "alm:ImplausibleJump, alm:SourcesDisagree, alm:StaleSource or "
                       "alm:HarvestFailed.", []),
     }.items():
-        g.add((ALM[name], RDF.type, RDFS.Class))
-        g.add((ALM[name], RDF.type, OWL.Class))
-        g.add((ALM[name], RDFS.label, _en(label)))
-        g.add((ALM[name], RDFS.comment, _en(comment)))
-        g.add((ALM[name], RDFS.isDefinedBy, ONTOLOGY))
-        for sup in supers:
-            g.add((ALM[name], RDFS.subClassOf, sup))
+        _add_class(g, name, label, comment, supers)
     for name, (label, comment) in ALERT_TYPES.items():
-        g.add((ALM[name], RDF.type, ALM.AlertType))
-        g.add((ALM[name], RDF.type, OWL.NamedIndividual))
-        g.add((ALM[name], RDFS.label, _en(label)))
-        g.add((ALM[name], RDFS.comment, _en(comment)))
-        g.add((ALM[name], RDFS.isDefinedBy, ONTOLOGY))
+        _add_individual(g, name, ALM.AlertType, label, comment)
 
     obj, dat = OWL.ObjectProperty, OWL.DatatypeProperty
     props = {
