@@ -1,4 +1,8 @@
-"""Serialising an RDF graph in each media type the service offers."""
+"""Serialising an RDF graph in each media type the service offers.
+
+The media-type names and their rdflib formats are the store's (:mod:`alm_ld.store.results`), so
+the CLI, the store and the web answer with one table.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import json
 from rdflib import Graph
 from rdflib.term import Node
 
+from alm_ld.store.results import JSONLD, NTRIPLES, RDFLIB_FORMATS, RDFXML, TURTLE
 from alm_ld.vocab import (
     ALM_NS,
     CITO,
@@ -24,14 +29,9 @@ from alm_ld.vocab import (
 )
 from alm_ld.web.jsonld_out import graph_to_jsonld
 
-JSONLD = "application/ld+json"
-TURTLE = "text/turtle"
-NTRIPLES = "application/n-triples"
-RDFXML = "application/rdf+xml"
 HTML = "text/html"
 
 RDF_MEDIA_TYPES = (JSONLD, TURTLE, NTRIPLES, RDFXML)
-_RDFLIB_FORMATS = {TURTLE: "turtle", NTRIPLES: "nt", RDFXML: "xml"}
 
 PREFIXES = {
     "alm": ALM_NS, "almm": METRICS_NS, "almr": RELATIONS_NS, "almsrc": SOURCES_NS, "almid": ID_NS,
@@ -52,7 +52,7 @@ def serialize(graph: Graph, media_type: str, *, context_url: str,
     if media_type in (JSONLD, "application/json"):
         doc = graph_to_jsonld(graph, context_url, first)
         return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
-    fmt = _RDFLIB_FORMATS[media_type]
+    fmt = RDFLIB_FORMATS[media_type]
     if fmt == "turtle":
         bind_prefixes(graph)
     return graph.serialize(format=fmt, encoding="utf-8")

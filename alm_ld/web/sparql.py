@@ -12,6 +12,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from alm_ld.errors import MalformedQuery, QueryRefused
+from alm_ld.store.results import GRAPH_TYPES, RESULT_TYPES
+from alm_ld.store.results import JSON as SRJ
+from alm_ld.store.results import XML as SRX
 from alm_ld.web.conneg import negotiate
 from alm_ld.web.rdf_out import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, content_type
 from alm_ld.web.respond import finish, rdf_response
@@ -22,14 +25,9 @@ from alm_ld.web.state import settings, state, store
 
 blueprint = Blueprint("sparql", __name__)
 
-SRJ = "application/sparql-results+json"
-SRX = "application/sparql-results+xml"
-CSV = "text/csv"
-TSV = "text/tab-separated-values"
-
-SELECT_OFFERS = (SRJ, SRX, CSV, TSV)
+SELECT_OFFERS = RESULT_TYPES  # SPARQL JSON first: the default when Accept allows anything
 ASK_OFFERS = (SRJ, SRX)
-GRAPH_OFFERS = (TURTLE, NTRIPLES, RDFXML, JSONLD)
+GRAPH_OFFERS = GRAPH_TYPES  # Turtle first
 # Generic types some clients send, served as the matching SPARQL format.
 TABLE_ALIASES = {"application/json": SRJ, "application/xml": SRX, "text/xml": SRX}
 GRAPH_ALIASES = {"application/json": JSONLD, "text/plain": NTRIPLES, "application/xml": RDFXML}
