@@ -122,24 +122,22 @@ def concept_label(concept_iri: str) -> str | None:
     return None if label is None else str(label)
 
 
-def metric_iri(value: str) -> URIRef | None:
-    """IRI of a metric named by id or by full IRI; ``None`` if not in the vocabulary."""
-    concepts = metric_concepts()
+def _concept_iri(value: str, concepts: dict[str, URIRef], namespace: str) -> URIRef | None:
     if value in concepts:
         return concepts[value]
-    if value.startswith(METRICS_NS) and value[len(METRICS_NS):] in concepts:
+    if value.startswith(namespace) and value[len(namespace):] in concepts:
         return URIRef(value)
     return None
+
+
+def metric_iri(value: str) -> URIRef | None:
+    """IRI of a metric named by id or by full IRI; ``None`` if not in the vocabulary."""
+    return _concept_iri(value, metric_concepts(), METRICS_NS)
 
 
 def relation_iri(value: str) -> URIRef | None:
     """IRI of a relation named by id or by full IRI; ``None`` if not in the vocabulary."""
-    concepts = relation_concepts()
-    if value in concepts:
-        return concepts[value]
-    if value.startswith(RELATIONS_NS) and value[len(RELATIONS_NS):] in concepts:
-        return URIRef(value)
-    return None
+    return _concept_iri(value, relation_concepts(), RELATIONS_NS)
 
 __all__ = [
     "ALM", "ALM_NS", "CATEGORIES", "CATEGORIES_NS", "CATEGORY", "CITO", "CORE_METRICS",
