@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,24 +49,34 @@ class PagesServer:
     settings: Settings
 
 
+def ingest_files(store: Any, settings: Settings, paths: Iterable[Path]) -> None:
+    for path in paths:
+        ingest_feed(store, json.loads(path.read_text(encoding="utf-8")), settings=settings)
+
+
 def ingest_fixtures(store: Any, settings: Settings) -> None:
-    for name in ("feed-1.json", "feed-2.json"):
-        ingest_feed(store, json.loads((FIXTURES / name).read_text(encoding="utf-8")),
-                    settings=settings)
+    ingest_files(store, settings, [FIXTURES / "feed-1.json", FIXTURES / "feed-2.json"])
 
 
-@pytest.fixture(scope="module")
-def pages_server() -> Iterator[PagesServer]:
+@contextmanager
+def serving_pages(fill: Callable[[Any, Settings], None]) -> Iterator[PagesServer]:
+    """A live server over a fresh ``memory:`` store that ``fill(store, settings)`` loads."""
     server = ThreadedServer()
     settings = Settings(store="memory:", base_url=server.url)
     store = open_store("memory:")
-    ingest_fixtures(store, settings)
+    fill(store, settings)
     server.start(create_app(settings, store))
     try:
         yield PagesServer(server.url, store, settings)
     finally:
         server.stop()
         store.close()
+
+
+@pytest.fixture(scope="module")
+def pages_server() -> Iterator[PagesServer]:
+    with serving_pages(ingest_fixtures) as served:
+        yield served
 
 
 def _first_existing(paths: tuple[str, ...], name: str) -> str | None:

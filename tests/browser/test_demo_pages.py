@@ -3,36 +3,32 @@ one chart per metric, and the busiest one renders offline in Chromium (screensho
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from alm_ld.config import Settings
-from alm_ld.pipeline import ingest_feed
 from alm_ld.resources import demo_dir
-from alm_ld.store import open_store
-from alm_ld.web import create_app
 from alm_ld.web.pages.links import work_path
-from alm_ld.web.server import ThreadedServer
-from tests.browser.conftest import PagesServer, external_requests, requested_urls, screenshot
+from tests.browser.conftest import (
+    PagesServer,
+    external_requests,
+    ingest_files,
+    requested_urls,
+    screenshot,
+    serving_pages,
+)
 from tests.browser.test_pages_http import fetch, outline
 
 
 @pytest.fixture(scope="module")
 def demo_server() -> Iterator[PagesServer]:
-    server = ThreadedServer()
-    settings = Settings(store="memory:", base_url=server.url)
-    store = open_store("memory:")
-    for path in sorted(demo_dir().glob("*.json")):
-        ingest_feed(store, json.loads(path.read_text(encoding="utf-8")), settings=settings)
-    server.start(create_app(settings, store))
-    try:
-        yield PagesServer(server.url, store, settings)
-    finally:
-        server.stop()
-        store.close()
+    def fill(store: Any, settings: Settings) -> None:
+        ingest_files(store, settings, sorted(demo_dir().glob("*.json")))
+
+    with serving_pages(fill) as served:
+        yield served
 
 
 def _works_by_metrics(store: Any) -> list[tuple[str, int]]:
