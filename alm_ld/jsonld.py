@@ -7,9 +7,11 @@ fetch arbitrary URLs, and results would depend on a third party being up).
 
 Context URLs served (all map to files in ``contexts/``):
 
-* ``https://w3id.org/alm-ld/context/v1.jsonld`` — the permanent URL;
+* ``https://w3id.org/alm-ld/context/<name>`` — the permanent URLs (``v1.jsonld``, and
+  ``analytics-v1.jsonld``, the extra terms of the analytics documents);
 * ``http(s)://<any host>/contexts/<name>`` for a packaged ``<name>`` — the same file as an
-  alm-ld instance serves it under its own base URL (``<base_url>/contexts/v1.jsonld``);
+  alm-ld instance serves it under its own base URL (``<base_url>/contexts/v1.jsonld``,
+  ``<base_url>/contexts/analytics-v1.jsonld``);
 * ``https://www.w3.org/ns/activitystreams`` (also ``http:`` and ``.jsonld``) — the packaged copy
   of the Activity Streams 2.0 context (``activitystreams.jsonld``) that ``/changes`` pages use.
 """
@@ -120,13 +122,25 @@ def compact(doc: Any, context_url: str = CONTEXT_URL) -> dict[str, Any]:
 
 
 def with_inline_context(doc: Any) -> Any:
-    """A copy of ``doc`` whose packaged context URL is replaced by the context itself, for
-    processors that cannot take a document loader (rdflib would fetch the URL)."""
-    if not isinstance(doc, dict) or not isinstance(doc.get("@context"), str):
+    """A copy of ``doc`` whose packaged context URLs (one, or several in an array) are replaced
+    by the contexts themselves, for processors that cannot take a document loader (rdflib would
+    fetch the URLs)."""
+    if not isinstance(doc, dict):
         return doc
-    name = packaged_context_name(doc["@context"])
-    if name is None:
+    context = doc.get("@context")
+    if isinstance(context, str):
+        inlined_context = _inline(context)
+    elif isinstance(context, list):
+        inlined_context = [_inline(item) if isinstance(item, str) else item for item in context]
+    else:
         return doc
     inlined = dict(doc)
-    inlined["@context"] = copy.deepcopy(context_document(name)["@context"])
+    inlined["@context"] = inlined_context
     return inlined
+
+
+def _inline(url: str) -> Any:
+    name = packaged_context_name(url)
+    if name is None:
+        return url
+    return copy.deepcopy(context_document(name)["@context"])

@@ -25,8 +25,13 @@ assert str(schemas_dir()).startswith(sys.argv[1]) and str(contexts_dir()).starts
 strict = validate_feed((examples_dir() / "valid-strict.json").read_bytes(), "strict")
 bad = validate_feed((examples_dir() / "invalid-period-order.json").read_bytes())
 nquads = alm_ld.jsonld.to_rdf_nquads(json.loads((examples_dir() / "valid-base.json").read_text()))
+alert = {"@context": ["http://h.example/contexts/v1.jsonld",
+                      "http://h.example/contexts/analytics-v1.jsonld"],
+         "id": "urn:x:1", "type": "Alert", "value": 3}
+analytics = alm_ld.jsonld.to_rdf_nquads(alert)
 print(json.dumps({"strict": strict.valid, "bad": [p.rule for p in bad.problems],
-                  "metrics": len(metric_concepts()), "triples": len(nquads.splitlines())}))
+                  "metrics": len(metric_concepts()), "triples": len(nquads.splitlines()),
+                  "analytics": analytics.splitlines()}))
 """
 
 
@@ -39,7 +44,8 @@ def test_wheel_contains_data_and_validates_on_its_own(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("alm_ld/_data/schemas/feed-base.schema.json",
                      "alm_ld/_data/schemas/feed-strict.schema.json",
-                     "alm_ld/_data/contexts/v1.jsonld", "alm_ld/data/vocab.ttl",
+                     "alm_ld/_data/contexts/v1.jsonld", "alm_ld/_data/contexts/analytics-v1.jsonld",
+                     "alm_ld/data/vocab.ttl",
                      "alm_ld/data/examples/index.json", "alm_ld/data/examples/valid-base.json"):
         assert required in names, required
     site = tmp_path / "site"
@@ -55,3 +61,8 @@ def test_wheel_contains_data_and_validates_on_its_own(tmp_path: Path) -> None:
     assert outcome["strict"] is True
     assert outcome["bad"] == ["period-order"]
     assert outcome["metrics"] > 50 and outcome["triples"] > 10
+    assert sorted(outcome["analytics"]) == [
+        '<urn:x:1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> '
+        '<https://w3id.org/alm-ld/vocab#Alert> .',
+        '<urn:x:1> <https://w3id.org/alm-ld/vocab#value> '
+        '"3"^^<http://www.w3.org/2001/XMLSchema#integer> .']

@@ -12,7 +12,7 @@ import csv
 import io
 from typing import Any
 
-from alm_ld.analytics.contexts import ANALYTICS_CONTEXT
+from alm_ld.analytics.contexts import analytics_context
 from alm_ld.analytics.series import Count, Point, Series, SeriesRequest, comparison
 from alm_ld.analytics.sparql import short
 from alm_ld.vocab import ALM_NS, METRICS_NS, SOURCES_NS
@@ -54,7 +54,9 @@ def _current_doc(count: Count | None) -> dict[str, Any]:
     return doc
 
 
-def dataset_document(series: list[Series], request: SeriesRequest, url: str) -> dict[str, Any]:
+def dataset_document(series: list[Series], request: SeriesRequest, url: str, *,
+                     base_url: str | None = None) -> dict[str, Any]:
+    """The Data Cube dataset; its context URLs are served under ``base_url`` when given."""
     slices = []
     for one in series:
         slice_doc: dict[str, Any] = {
@@ -68,7 +70,7 @@ def dataset_document(series: list[Series], request: SeriesRequest, url: str) -> 
         slice_doc["observation"] = [_point_doc(p, request, one.aggregation) for p in one.points]
         slices.append(slice_doc)
     doc: dict[str, Any] = {
-        "@context": ANALYTICS_CONTEXT,
+        "@context": analytics_context(base_url),
         "id": url,
         "type": "DataSet",
         "work": request.work,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Response, request
 
 from alm_ld.analytics.alerts import ALERT_TYPES, query_alerts
-from alm_ld.analytics.contexts import ANALYTICS_CONTEXT
+from alm_ld.analytics.contexts import analytics_context
 from alm_ld.errors import UsageError
 from alm_ld.identifiers import parse_work_id
 from alm_ld.vocab import SOURCES_NS
 from alm_ld.web.analytics import blueprint
 from alm_ld.web.analytics.common import concept, int_param, json_response, request_url
-from alm_ld.web.state import store
+from alm_ld.web.state import settings, store
 
 
 @blueprint.get("/alerts")
@@ -26,7 +26,7 @@ def alerts() -> Response:
     limit = int_param("limit", 1000, 1, 10000)
     found = query_alerts(store(), work=work, source=source, alert_type=alert_type, limit=limit)
     doc = {
-        "@context": ANALYTICS_CONTEXT,
+        "@context": analytics_context(settings().base_url),
         "id": request_url(),
         "alertTypes": list(ALERT_TYPES),
         "alerts": [a.to_json() for a in found],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from alm_ld.analytics.contexts import ANALYTICS_CONTEXT
+from alm_ld.analytics.contexts import analytics_context
 from alm_ld.analytics.related import related_report
 from alm_ld.web.analytics import blueprint
 from alm_ld.web.analytics.common import int_param, json_response, known_work, request_url
@@ -21,7 +21,7 @@ def work_related(identifier: str) -> Response:
     subjects, related = related_report(store(), work, limit=limit,
                                        timeout=settings().query_timeout)
     doc = {
-        "@context": ANALYTICS_CONTEXT,
+        "@context": analytics_context(settings().base_url),
         "id": request_url(),
         "work": work,
         "subjectCount": subjects,

@@ -19,7 +19,7 @@ from alm_ld.web.analytics.common import (
     request_url,
 )
 from alm_ld.web.respond import finish, negotiated_media
-from alm_ld.web.state import store
+from alm_ld.web.state import settings, store
 
 CSV = "text/csv"
 OFFERS = (JSONLD, JSON, CSV)
@@ -44,4 +44,5 @@ def work_metrics(identifier: str) -> Response:
                             content_type="text/csv; charset=utf-8; header=present")
         response.headers["Cache-Control"] = "no-cache"
         return finish(response, cache_seconds=None)
-    return json_response(dataset_document(series, series_request, request_url()), OFFERS, media)
+    doc = dataset_document(series, series_request, request_url(), base_url=settings().base_url)
+    return json_response(doc, OFFERS, media)

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from flask import Response
 
-from alm_ld.analytics.contexts import ANALYTICS_CONTEXT
+from alm_ld.analytics.contexts import analytics_context
 from alm_ld.analytics.sources import source_dashboard
 from alm_ld.web.analytics import blueprint
 from alm_ld.web.analytics.common import JSON, JSONLD, json_response, request_url
@@ -29,5 +29,5 @@ def sources() -> Response:
         response = Response(hook(rows), content_type="text/html; charset=utf-8")
         response.headers["Cache-Control"] = "no-cache"
         return finish(response, cache_seconds=None)
-    doc = {"@context": ANALYTICS_CONTEXT, "id": request_url(), "sources": rows}
+    doc = {"@context": analytics_context(settings().base_url), "id": request_url(), "sources": rows}
     return json_response(doc, offers, media)
