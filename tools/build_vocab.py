@@ -203,6 +203,14 @@ def _add_individual(g: Graph, name: str, cls: URIRef, label: str, comment: str) 
     _describe(g, ALM[name], label, comment)
 
 
+# Classes whose nodes carry a counted number about a work: stored observations, feed counts
+# (before ingest) and alerts.
+COUNTED = (ALM.Observation, ALM.Count, ALM.Alert)
+# Classes with a counted period: observations, feed counts, Data Cube points and datasets (the
+# window of a /works/{id}/metrics answer).
+PERIODIC = (ALM.Observation, ALM.Count, QB.Observation, QB.DataSet)
+
+
 def _model_terms(g: Graph) -> None:
     g.add((ONTOLOGY, RDF.type, OWL.Ontology))
     g.add((ONTOLOGY, RDFS.label, _en("alm-ld vocabulary")))
@@ -240,35 +248,40 @@ def _model_terms(g: Graph) -> None:
 
     obj, dat = OWL.ObjectProperty, OWL.DatatypeProperty
     props = {
-        "provider": (obj, "provider", "The agent (organisation) that sent the feed.",
-                     ALM.Feed, PROV.Agent),
+        "provider": (obj, "provider", "The agent (organisation) that sent the feed, or whose "
+                     "harvests an alert is about.", (ALM.Feed, ALM.Alert), PROV.Agent),
         "item": (obj, "item", "A count or event carried by the feed.", ALM.Feed, None),
-        "feed": (obj, "feed", "The feed an observation or event came in.", None, ALM.Feed),
+        "feed": (obj, "feed", "The feed an observation or event came in.",
+                 (ALM.Alert, QB.Observation), ALM.Feed),
         "disclosure": (obj, "disclosure", "The provider's NISO data-quality disclosure.",
-                       ALM.Feed, ALM.Disclosure),
-        "work": (obj, "work", "The work the number is about.", ALM.Observation, ALM.Work),
+                       (ALM.Feed, PROV.Agent), ALM.Disclosure),
+        "work": (obj, "work", "The work the number is about.", COUNTED + (QB.DataSet,),
+                 ALM.Work),
         "metric": (obj, "metric", "What is counted: a concept of the alm-ld metric scheme or "
-                   "an extension concept.", ALM.Observation, SKOS.Concept),
-        "value": (dat, "value", "The count, a non-negative integer.", ALM.Observation,
-                  XSD.nonNegativeInteger),
+                   "an extension concept.", COUNTED + (QB.Slice,), SKOS.Concept),
+        "value": (dat, "value", "The count, a non-negative integer.",
+                  COUNTED + (QB.Observation,), XSD.nonNegativeInteger),
         "aggregation": (obj, "aggregation", "alm:cumulative or alm:interval.",
-                        ALM.Observation, ALM.Aggregation),
+                        (ALM.Observation, ALM.Count, QB.Slice), ALM.Aggregation),
         "periodStart": (dat, "period start", "Start of the counted period (date or "
-                        "date-time); required for interval counts.", ALM.Observation, None),
+                        "date-time); required for interval counts.", PERIODIC, None),
         "periodEnd": (dat, "period end", "End of the counted period (date or date-time).",
-                      ALM.Observation, None),
+                      PERIODIC + (QB.Slice,), None),
         "source": (obj, "source", "The upstream system the number or event comes from.",
-                   None, ALM.Source),
+                   COUNTED + (ALM.Event, QB.Slice), ALM.Source),
         "retrieved": (dat, "retrieved", "When the provider read the number from its source.",
                       None, XSD.dateTime),
-        "subject": (obj, "subject", "What relates to the work (a tweet, citing work, page).",
-                    ALM.Event, None),
+        "subject": (obj, "subject", "What relates to the work (a tweet, citing work, page); "
+                    "also a shared subject in a related-works answer.", (ALM.Event,), None),
         "relation": (obj, "relation", "How the subject relates to the object: a concept of "
-                     "the alm-ld relation scheme.", ALM.Event, SKOS.Concept),
+                     "the alm-ld relation scheme (in an event, or a shared subject's relations "
+                     "in a related-works answer).", (ALM.Event,), SKOS.Concept),
         "object": (obj, "object", "The work the event is about.", ALM.Event, ALM.Work),
         "occurred": (dat, "occurred", "When the event happened.", ALM.Event, XSD.dateTime),
         "contentHash": (dat, "content hash", "SHA-256 of the feed's canonical JSON; the same "
-                        "feed id with another hash is a conflict.", ALM.Feed, XSD.string),
+                        "feed id with another hash is a conflict. A store also records the "
+                        "hash of the vocabulary file it loaded on the vocabulary.",
+                        (ALM.Feed, OWL.Ontology), XSD.string),
         "sequence": (dat, "sequence", "Ingest order of the feed (1, 2, …); the current value "
                      "of a count is the one from the feed with the highest sequence.",
                      ALM.Feed, XSD.integer),
@@ -276,10 +289,10 @@ def _model_terms(g: Graph) -> None:
                        XSD.dateTime),
         "itemCount": (dat, "item count", "Number of items in the feed.", ALM.Feed,
                       XSD.integer),
-        "observationCount": (dat, "observation count", "Number of counts in the feed.",
-                             ALM.Feed, XSD.integer),
-        "eventCount": (dat, "event count", "Number of events in the feed.", ALM.Feed,
-                       XSD.integer),
+        "observationCount": (dat, "observation count", "Number of counts in the feed (or "
+                             "sent by a provider).", (ALM.Feed, PROV.Agent), XSD.integer),
+        "eventCount": (dat, "event count", "Number of events in the feed (or sent by a "
+                       "provider).", (ALM.Feed, PROV.Agent), XSD.integer),
     }
     for name, (number, comment) in NISO_ITEMS.items():
         label = re.sub(r"(?<!^)([A-Z])", r" \1", name).lower()
@@ -290,12 +303,19 @@ def _model_terms(g: Graph) -> None:
 
 
 def _add_property(g: Graph, name: str, spec: tuple) -> None:
+    """Add one property. Its domain is one class (``rdfs:domain``: every subject *is* one, as an
+    RDFS reasoner infers) only when nothing else uses the property; a property that several
+    classes share gets a tuple, written as ``schema:domainIncludes`` (documentation, no
+    inference), so that e.g. an alert's ``alm:value`` does not make the alert an Observation."""
     kind, label, comment, domain, rng = spec
     term = ALM[name]
     g.add((term, RDF.type, RDF.Property))
     g.add((term, RDF.type, kind))
     _describe(g, term, label, comment)
-    if domain is not None:
+    if isinstance(domain, tuple):
+        for cls in domain:
+            g.add((term, SCHEMA.domainIncludes, cls))
+    elif domain is not None:
         g.add((term, RDFS.domain, domain))
     if rng is not None:
         g.add((term, RDFS.range, rng))
@@ -334,7 +354,7 @@ def _analytics_terms(g: Graph) -> None:
     obj, dat = OWL.ObjectProperty, OWL.DatatypeProperty
     props = {
         # Alerts (stored). An alert also uses alm:work, alm:metric, alm:source, alm:value,
-        # alm:feed and alm:provider with their model meaning.
+        # alm:feed and alm:provider with their model meaning (hence their domainIncludes).
         "alertType": (obj, "alert type", "What kind of finding the alert is.", ALM.Alert,
                       ALM.AlertType),
         "previousValue": (dat, "previous value", "The number an alert compares alm:value "
