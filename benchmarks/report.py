@@ -72,7 +72,9 @@ def _num(value: float | None, unit: str) -> str:
 
 
 def _ratio(row: Row) -> str:
-    return "—" if row.ratio is None else f"{row.ratio:.1f}×"
+    if row.ratio is None:
+        return "—"
+    return f"{row.ratio:.2f}×" if row.ratio < 1 else f"{row.ratio:.1f}×"
 
 
 def format_row(row: Row) -> str:
