@@ -14,17 +14,26 @@ already read past 7 cannot miss 6. A gap older than :data:`GAP_GRACE_SECONDS` (m
 An item that was already present in an earlier feed (the same observation — same key and value —
 or the same event id, sent again) is not a change and is not listed. A new value for a stored key
 is an ``Update`` (it carries ``prov:wasRevisionOf``); everything else is a ``Create``.
+
+Cost: a page is proportional to its size. Each feed's changed items are listed once per process
+(:func:`new_items`, kept because a visible feed never changes), a cursor is a bisection in that
+list, and only the page's own items are read (:func:`item_rows`). Ordering or grouping the feed
+graph in SPARQL for every page made paging quadratic (0.9 s a page of 1,000 in 10k-item feeds).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import threading
+from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from alm_ld.analytics.sparql import iri, literal, select, short
+from alm_ld.analytics.sparql import PROV_NS, iri, literal, select, short, values_clause
 from alm_ld.analytics.timeutil import moment_of, rfc3339
 from alm_ld.errors import UsageError
 from alm_ld.resources import AS2_CONTEXT_URL, CONTEXT_URL
@@ -140,34 +149,99 @@ SELECT (MIN(?seq) AS ?first) WHERE {{
     return Cursor(latest, END)
 
 
-def _items_query(feed: FeedInfo, after_item: str, limit: int) -> str:
-    after = f'FILTER(STR(?item) > {literal(after_item)})' if after_item else ""
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_FIELDS = {
+    ALM_NS + "work": "work", ALM_NS + "metric": "metric", ALM_NS + "source": "source",
+    ALM_NS + "value": "value", ALM_NS + "aggregation": "aggregation",
+    ALM_NS + "periodStart": "periodStart", ALM_NS + "periodEnd": "periodEnd",
+    PROV_NS + "wasDerivedFrom": "evidence", PROV_NS + "wasRevisionOf": "revisionOf",
+    ALM_NS + "subject": "subject", ALM_NS + "relation": "relation", ALM_NS + "object": "object",
+    ALM_NS + "occurred": "occurred", "http://purl.org/dc/terms/license": "license",
+}
+_KINDS = (ALM_NS + "Observation", ALM_NS + "Event")
+_OBSERVATION_ONLY = ("work", "metric", "value", "aggregation", "periodStart", "periodEnd",
+                     "revisionOf")
+_EVENT_ONLY = ("subject", "relation", "object", "occurred", "license")
+_CACHED_FEEDS = 8
+_item_lists: WeakKeyDictionary[Any, OrderedDict[tuple[str, int], list[str]]] = WeakKeyDictionary()
+_item_lists_lock = threading.Lock()
+
+
+def _new_items_query(feed: FeedInfo) -> str:
+    """Every item of the feed that no earlier feed holds: unordered (Oxigraph's ORDER BY costs
+    ~40 µs a row, 0.4 s for a 10k-item feed; Python sorts the same list in milliseconds)."""
     return f"""
-SELECT ?item ?kind (SAMPLE(?w) AS ?work) (SAMPLE(?m) AS ?metric) (SAMPLE(?s) AS ?source)
-       (SAMPLE(?v) AS ?value) (SAMPLE(?a) AS ?aggregation) (SAMPLE(?ps) AS ?periodStart)
-       (SAMPLE(?pe) AS ?periodEnd) (SAMPLE(?ev) AS ?evidence) (SAMPLE(?rev) AS ?revisionOf)
-       (SAMPLE(?sub) AS ?subject) (SAMPLE(?rel) AS ?relation) (SAMPLE(?obj) AS ?object)
-       (SAMPLE(?occ) AS ?occurred) (SAMPLE(?lic) AS ?license)
-WHERE {{
-  GRAPH {iri(feed.iri)} {{
-    ?item a ?kind . VALUES ?kind {{ alm:Observation alm:Event }}
-    {after}
-    OPTIONAL {{ ?item alm:source ?s }}
-    OPTIONAL {{ ?item prov:wasDerivedFrom ?ev }}
-    OPTIONAL {{ ?item alm:work ?w ; alm:metric ?m ; alm:value ?v ; alm:aggregation ?a ;
-                      alm:periodEnd ?pe .
-                OPTIONAL {{ ?item alm:periodStart ?ps }}
-                OPTIONAL {{ ?item prov:wasRevisionOf ?rev }} }}
-    OPTIONAL {{ ?item alm:subject ?sub ; alm:relation ?rel ; alm:object ?obj ;
-                      alm:occurred ?occ .
-                OPTIONAL {{ ?item dcterms:license ?lic }} }}
-  }}
+SELECT ?item WHERE {{
+  GRAPH {iri(feed.iri)} {{ ?item a ?kind . VALUES ?kind {{ alm:Observation alm:Event }} }}
   FILTER NOT EXISTS {{
     GRAPH ?earlier {{ ?item a ?kind }}
     ?earlier alm:sequence ?eseq .
     FILTER(?eseq < {literal(feed.sequence)})
   }}
-}} GROUP BY ?item ?kind ORDER BY STR(?item) LIMIT {int(limit)}"""
+}}"""
+
+
+def new_items(store: Any, feed: FeedInfo) -> list[str]:
+    """The IRIs of the feed's changes in page order (``STR`` order, as a cursor compares them).
+
+    A visible feed never changes (see the module doc), so the list is kept per store for the
+    last few feeds read: paging through a feed scans it once, not once per page."""
+    try:
+        lists = _item_lists.get(store)
+    except TypeError:  # a store that cannot be weakly referenced is simply not cached
+        lists = None
+    if lists is not None:
+        with _item_lists_lock:
+            if (key := (feed.iri, feed.sequence)) in lists:
+                lists.move_to_end(key)
+                return lists[key]
+    items = sorted({row["item"] for row in select(store, _new_items_query(feed))})
+    try:
+        with _item_lists_lock:
+            lists = _item_lists.setdefault(store, OrderedDict())
+            lists[(feed.iri, feed.sequence)] = items
+            while len(lists) > _CACHED_FEEDS:
+                lists.popitem(last=False)
+    except TypeError:
+        pass
+    return items
+
+
+def item_rows(store: Any, feed: FeedInfo, items: list[str]) -> list[dict[str, Any]]:
+    """One row per item (as :func:`activity` reads it), in the order of ``items``.
+
+    Reads the items' triples in the feed graph by subject (an index lookup per item) and
+    assembles the fields here: the same shape as OPTIONAL patterns grouped per item, which
+    Oxigraph evaluated over the whole feed graph for every page."""
+    if not items:
+        return []
+    found: dict[str, dict[str, Any]] = {item: {"item": item} for item in items}
+    kinds: dict[str, set[str]] = {item: set() for item in items}
+    rows = select(store, f"""
+SELECT ?item ?p ?o WHERE {{
+  GRAPH {iri(feed.iri)} {{ {values_clause("item", items)} ?item ?p ?o }}
+}}""")
+    for row in rows:
+        item, predicate = row["item"], row["p"]
+        if predicate == _RDF_TYPE:
+            kinds[item].add(row["o"])
+        elif (field := _FIELDS.get(predicate)) is not None:
+            found[item].setdefault(field, row["o"])
+    result = []
+    for item in items:
+        kind = next((k for k in _KINDS if k in kinds[item]), None)
+        if kind is None:
+            continue
+        row = found[item]
+        row["kind"] = kind
+        if kind == _KINDS[0] and not all(row.get(f) is not None for f in (
+                "work", "metric", "value", "aggregation", "periodEnd")):
+            row = {k: v for k, v in row.items() if k not in _OBSERVATION_ONLY}
+        if kind == _KINDS[1] and not all(row.get(f) is not None for f in (
+                "subject", "relation", "object", "occurred")):
+            row = {k: v for k, v in row.items() if k not in _EVENT_ONLY}
+        result.append(row)
+    return result
 
 
 def activity(row: dict[str, Any], feed: FeedInfo) -> dict[str, Any]:
@@ -228,9 +302,11 @@ def read_page(store: Any, start: Cursor, size: int = DEFAULT_PAGE_SIZE, *,
         if not feeds:
             return Page(items, position, start)
         for feed in feeds:
-            after_item = position.item if feed.sequence == position.sequence else ""
-            rows = select(store, _items_query(feed, after_item, size - len(items)))
-            for row in rows:
+            listed = new_items(store, feed)
+            begin = (bisect_right(listed, position.item)
+                     if feed.sequence == position.sequence and position.item != END else 0)
+            chosen = listed[begin:begin + size - len(items)]
+            for row in item_rows(store, feed, chosen):
                 items.append(activity(row, feed))
                 position = Cursor(feed.sequence, row["item"])
             if len(items) >= size:
