@@ -23,14 +23,17 @@ import contextlib
 import json
 import multiprocessing
 import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 from alm_ld.config import Settings
 from alm_ld.errors import EXIT_OK, AlmLdError, UsageError
 from alm_ld.resources import demo_dir
-from alm_ld.store import open_store
+from alm_ld.store import check_spec, open_store
 from alm_ld.store.base import Store
 
 EMBEDDED_SCHEMES = ("oxigraph", "memory")
+T = TypeVar("T")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -98,16 +101,25 @@ def ingest_demo(settings: Settings, store: Store | None = None) -> list[dict[str
     return results
 
 
-def ingest_demo_in_child(settings: Settings) -> list[dict[str, object]]:
-    """Run :func:`ingest_demo` in a fresh (spawned) process.
+def in_child(function: Callable[[Settings], T], settings: Settings) -> T:
+    """Run ``function(settings)`` in a fresh (spawned) process and return its result.
 
     gunicorn forks its worker from this process. An on-disk Oxigraph store opened and written
     here leaves RocksDB background threads and locks that a forked child inherits in an
-    undefined state: the worker's first write then hangs for ever. Ingesting in a separate
-    process keeps the master free of any store."""
+    undefined state: the worker's first write then hangs for ever. Touching the store from a
+    separate process keeps the master free of it."""
     context = multiprocessing.get_context("spawn")
     with context.Pool(1) as pool:
-        return pool.apply(ingest_demo, (settings,))
+        return pool.apply(function, (settings,))
+
+
+def probe_store(settings: Settings) -> None:
+    """Open and close the store once, so a locked or unreadable one fails at start-up."""
+    open_store(settings.store).close()
+
+
+def ingest_demo_in_child(settings: Settings) -> list[dict[str, object]]:
+    return in_child(ingest_demo, settings)
 
 
 def prepare_demo(settings: Settings) -> Store | None:
@@ -135,7 +147,13 @@ def run(args: argparse.Namespace) -> int:
     check_workers(settings.store, args.workers)
     if args.threads < 1:
         raise UsageError("--threads must be at least 1.")
-    store = prepare_demo(settings) if args.demo else None
+    check_spec(settings.store)
+    if args.demo:
+        store = prepare_demo(settings)
+    else:
+        store = None
+        if settings.store.startswith("oxigraph:"):
+            in_child(probe_store, settings)  # locked or unreadable store: exit 4 now
     from alm_ld.web import create_app
 
     sys.stderr.write(f"alm-ld: serving {settings.base_url} (store {settings.store}, "

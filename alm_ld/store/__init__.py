@@ -54,17 +54,32 @@ BACKENDS: dict[str, Callable[[str], Store]] = {
 }
 
 
+def check_spec(spec: str) -> None:
+    """Raise ConfigError for a spec no backend accepts, without opening anything.
+
+    Servers call this before forking workers, which open the store themselves: a typo in
+    ``--store`` is then a usage error at start-up instead of a 500 on the first request."""
+    scheme, sep, rest = spec.partition(":")
+    if not sep or scheme not in BACKENDS:
+        raise ConfigError(
+            f"Unknown store {spec!r}; use oxigraph:PATH, memory: or "
+            "sparql:QUERY_URL[;UPDATE_URL] (setting ALM_LD_STORE or option --store).")
+    if scheme == "memory" and rest:
+        raise ConfigError(f"memory: takes no argument (got {rest!r}); use 'memory:'.")
+    if scheme == "sparql" and not rest.partition(";")[0].startswith(("http://", "https://")):
+        raise ConfigError(
+            f"sparql:{rest} needs an http(s) query URL, e.g. "
+            "sparql:http://127.0.0.1:7878/query;http://127.0.0.1:7878/update")
+
+
 def open_store(spec: str, *, load_vocabulary: bool = True) -> Store:
     """Open the store named by ``spec`` (see the module docstring).
 
     The vocabulary graph is (re)loaded when it is missing or differs from the packaged one,
     unless ``load_vocabulary`` is false (read-only stores).
     """
-    scheme, sep, rest = spec.partition(":")
-    if not sep or scheme not in BACKENDS:
-        raise ConfigError(
-            f"Unknown store {spec!r}; use oxigraph:PATH, memory: or "
-            "sparql:QUERY_URL[;UPDATE_URL] (setting ALM_LD_STORE or option --store).")
+    check_spec(spec)
+    scheme, _, rest = spec.partition(":")
     store = BACKENDS[scheme](rest)
     if load_vocabulary:
         try:
@@ -75,4 +90,4 @@ def open_store(spec: str, *, load_vocabulary: bool = True) -> Store:
     return store
 
 
-__all__ = ["BACKENDS", "QueryResult", "Store", "open_store"]
+__all__ = ["BACKENDS", "QueryResult", "Store", "check_spec", "open_store"]

@@ -57,3 +57,30 @@ def test_gunicorn_serves_demo_data_and_accepts_new_feeds(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_unknown_store_spec_is_a_usage_error_before_serving(capsys):
+    assert main(["serve", "--store", "bogus:x", "--port", str(_free_port())]) == 2
+    assert "Unknown store 'bogus:x'" in capsys.readouterr().err
+
+
+def test_store_locked_by_another_process_fails_at_start_up(tmp_path):
+    """An on-disk store held by another process is reported at start-up (exit 4), not as a
+    500 on the first request after the workers have forked."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\n"
+         "from alm_ld.store import open_store\n"
+         f"store = open_store('oxigraph:{tmp_path}/store')\n"
+         "print('open', flush=True)\n"
+         "time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        serve = subprocess.run(
+            [sys.executable, "-m", "alm_ld", "serve", "--store", f"oxigraph:{tmp_path}/store",
+             "--port", str(_free_port())], capture_output=True, text=True, timeout=60)
+        assert serve.returncode == 4
+        assert "one process at a time" in serve.stderr
+    finally:
+        holder.kill()
+        holder.wait()
