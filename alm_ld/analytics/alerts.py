@@ -137,9 +137,12 @@ def feed_alert_graph(feed: str) -> str:
 
 def write_alerts(store: Any, graph: str, alerts: list[Alert]) -> None:
     """Replace named graph ``graph`` with ``alerts`` in one transaction (empty: drop it)."""
+    exists = store.has_graph(URIRef(graph))
     if alerts:
-        store.add_graph(URIRef(graph), alerts_ntriples(alerts), replace=True)
-    elif store.has_graph(URIRef(graph)):
+        # A new graph (the usual case: a feed's first alerts) goes through the store's loader,
+        # several times faster than parsing the same triples as one SPARQL INSERT DATA.
+        store.add_graph(URIRef(graph), alerts_ntriples(alerts), replace=exists)
+    elif exists:
         store.update(f"DROP SILENT GRAPH {iri(graph)}")
 
 
@@ -162,36 +165,49 @@ class _Obs:
     revision_of: str | None
 
 
-def _observations(store: Any, feed: str, variables: str) -> list[_Obs]:
-    """Every stored observation sharing ``variables`` (e.g. ``work metric source``) with an
-    observation of ``feed``. The keys come from a subquery over the feed's graph rather than
-    a VALUES list: Oxigraph joins a long VALUES list by looping (seconds per feed)."""
-    names = " ".join("?" + n for n in variables.split())
-    pattern = " ; ".join(f"alm:{n} ?{n}" for n in variables.split())
+_SEP = " "  # stored IRIs, dates and integers never contain a space (iri() escapes it)
+
+
+def _observations(store: Any, feed: str) -> list[_Obs]:
+    """Every stored observation of the (work, metric) pairs that ``feed`` has observations of.
+
+    Shaped for speed (profiled on generated feeds, docs/performance.md): the keys come from a
+    subquery over the feed's graph (a long VALUES list is joined by looping in Oxigraph), each
+    row comes back as ONE packed string (converting nine terms per row cost more than running
+    the query), feed sequences are read once for all feeds instead of joined per row, and
+    revisions are read from the feed's own graph (only the feed's revisions are checked)."""
     rows = select(store, f"""
-SELECT ?obs ?work ?metric ?source ?agg ?value ?start ?end ?feed ?seq ?rev WHERE {{
-  {{ SELECT DISTINCT {names} WHERE {{
-      GRAPH {iri(feed)} {{ ?o a alm:Observation ; {pattern} }} }} }}
+SELECT ?row WHERE {{
+  {{ SELECT DISTINCT ?work ?metric WHERE {{
+      GRAPH {iri(feed)} {{ ?o alm:work ?work ; alm:metric ?metric }} }} }}
   GRAPH ?feed {{
     ?obs alm:work ?work ; alm:metric ?metric ; alm:source ?source ; alm:aggregation ?agg ;
          alm:value ?value ; alm:periodEnd ?end .
     OPTIONAL {{ ?obs alm:periodStart ?start }}
-    OPTIONAL {{ ?obs prov:wasRevisionOf ?rev }}
   }}
-  ?feed alm:sequence ?seq .
+  BIND(CONCAT(STR(?obs), "{_SEP}", STR(?feed), "{_SEP}", STR(?work), "{_SEP}", STR(?metric),
+              "{_SEP}", STR(?source), "{_SEP}", STR(?agg), "{_SEP}", STR(?value), "{_SEP}",
+              STR(?end), "{_SEP}", COALESCE(STR(?start), "")) AS ?row)
 }}""")
+    if not rows:
+        return []
+    sequences = {r["g"]: int(r["seq"]) for r in select(
+        store, "SELECT ?g ?seq WHERE { GRAPH ?g { ?g alm:sequence ?seq } }")}
+    revisions = {r["obs"]: r["rev"] for r in select(store, f"""
+SELECT ?obs ?rev WHERE {{ GRAPH {iri(feed)} {{ ?obs prov:wasRevisionOf ?rev }} }}""")}
     found: dict[str, _Obs] = {}
     for row in rows:
-        obs = found.get(row["obs"])
+        obs_iri, in_feed, work, metric, source, agg, value, end, start = row["row"].split(_SEP)
+        seq = sequences.get(in_feed)
+        if seq is None:  # a graph without a sequence is not a feed (the original join)
+            continue
+        obs = found.get(obs_iri)
         if obs is None:
-            obs = found[row["obs"]] = _Obs(
-                row["obs"], row["work"], row["metric"], row["source"], row["agg"],
-                int(row["value"]), row.get("start"), row["end"], int(row["seq"]), [],
-                row.get("rev"))
-        obs.sequence = max(obs.sequence, int(row["seq"]))
-        if row["feed"] not in obs.feeds:
-            obs.feeds.append(row["feed"])
-        obs.revision_of = obs.revision_of or row.get("rev")
+            obs = found[obs_iri] = _Obs(obs_iri, work, metric, source, agg, int(value),
+                                        start or None, end, seq, [], revisions.get(obs_iri))
+        obs.sequence = max(obs.sequence, seq)
+        if in_feed not in obs.feeds:
+            obs.feeds.append(in_feed)
     return list(found.values())
 
 
@@ -322,7 +338,7 @@ def feed_alerts(store: Any, feed: str, settings: Settings,
     """Every series and disagreement alert caused by feed ``feed`` (already in the store)."""
     detected = rfc3339(now or datetime.now(UTC))
     # One read serves both checks: every observation of the (work, metric) pairs in the feed.
-    wide = _observations(store, feed, "work metric")
+    wide = _observations(store, feed)
     if not wide:
         return []
     in_feed = {(o.work, o.metric, o.source) for o in wide if feed in o.feeds}

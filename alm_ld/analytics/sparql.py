@@ -38,6 +38,8 @@ _LITERAL_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "
 
 def iri(value: str) -> str:
     """``<value>`` with the characters an IRI may not contain percent-encoded."""
+    if _IRI_FORBIDDEN.isdisjoint(value):  # the usual case, checked in C (alerts write many)
+        return f"<{value}>"
     return "<" + "".join(f"%{ord(c):02X}" if c in _IRI_FORBIDDEN else c for c in value) + ">"
 
 
