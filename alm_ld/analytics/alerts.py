@@ -368,6 +368,10 @@ SELECT ?provider ?seq ?freq WHERE {
             frequencies[row["provider"]] = (int(row["seq"]), row["freq"])
     spans = {p: parse_frequency(f) for p, (_, f) in frequencies.items()}
     spans = {p: s for p, s in spans.items() if s}
+    # A (work, source) pair can only be stale if some feed of its provider is older than the
+    # provider's threshold, so providers whose feeds are all recent (e.g. during a bulk
+    # ingest) are dropped before the aggregate, which scans every observation of its providers.
+    spans = _with_old_feeds(store, spans, now)
     if not spans:
         return []
     detected = rfc3339(now)
@@ -390,6 +394,22 @@ SELECT ?work ?source ?provider (MAX(CONCAT(STR(?at), " ", STR(?feed))) AS ?last)
                 work=row["work"], source=row["source"], provider=row["provider"],
                 feeds=[last_feed], detected=detected))
     return sorted(alerts, key=lambda a: a.iri)
+
+
+def _with_old_feeds(store: Any, spans: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """``spans`` restricted to providers with a feed ingested more than ``STALE_FACTOR`` ×
+    their span before ``now`` (one small query over the feed nodes)."""
+    if not spans:
+        return spans
+    old: set[str] = set()
+    for row in select(store, f"""
+SELECT ?provider ?at WHERE {{
+  VALUES ?provider {{ {" ".join(iri(p) for p in sorted(spans))} }}
+  ?feed alm:provider ?provider ; alm:ingestedAt ?at .
+}}"""):
+        if now - moment_of(row["at"]) > spans[row["provider"]] * STALE_FACTOR:
+            old.add(row["provider"])
+    return {p: s for p, s in spans.items() if p in old}
 
 
 def refresh_stale_alerts(store: Any, now: datetime | None = None) -> list[Alert]:
