@@ -8,10 +8,8 @@ context URL resolve to this server), and returns a :class:`Live` with ``url``, `
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,13 +48,7 @@ def live_server() -> Iterator[Callable[..., Live]]:
         server.stop()
 
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "web"
-WORK = "https://doi.org/10.1371/journal.pone.0000001"
-FEED_ID = "urn:uuid:0b0f7c3e-3d3a-4a39-9a4e-8d5d7f0f3a11"
-
-
-def feed_doc(name: str = "feed-small.json") -> dict[str, Any]:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+from webdata import FEED_ID, FIXTURES, WORK, feed_doc  # noqa: E402,F401 - re-exported
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import requests
-from conftest import FEED_ID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
+from webdata import FEED_ID
 
 VOID = "http://rdfs.org/ns/void#"
 

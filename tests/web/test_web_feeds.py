@@ -6,8 +6,8 @@ import json
 
 import pytest
 import requests
-from conftest import FEED_ID, feed_doc
 from rdflib import Graph, URIRef
+from webdata import FEED_ID, feed_doc
 
 LD = {"Content-Type": "application/ld+json"}
 

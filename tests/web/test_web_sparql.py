@@ -10,9 +10,9 @@ import time
 
 import pytest
 import requests
-from conftest import FEED_ID, WORK
 from rdflib import Graph, URIRef
 from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
+from webdata import FEED_ID, WORK
 
 ASK = "ASK {}"
 PROBLEM = "application/problem+json"
@@ -260,7 +260,7 @@ SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k 
 
 @pytest.mark.parametrize("spec", ["memory:", "oxigraph:"])
 def test_long_query_is_stopped_and_next_request_served(loaded, live_server, spec):
-    from conftest import feed_doc
+    from webdata import feed_doc
 
     from alm_ld.config import Settings
     from alm_ld.pipeline import ingest_feed

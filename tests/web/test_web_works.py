@@ -6,10 +6,10 @@ import json
 
 import pytest
 import requests
-from conftest import WORK
 from pyld import jsonld
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
+from webdata import WORK
 
 ACCEPTS = {
     "application/ld+json": "json-ld",
@@ -156,7 +156,7 @@ def test_cors_on_public_get(loaded):
 
 
 def test_jsonld_builder_matches_turtle_on_oxigraph(live_server, tmp_path):
-    from conftest import feed_doc
+    from webdata import feed_doc
 
     from alm_ld.config import Settings
     from alm_ld.pipeline import ingest_feed
