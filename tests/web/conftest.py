@@ -48,7 +48,7 @@ def live_server() -> Iterator[Callable[..., Live]]:
         server.stop()
 
 
-from webdata import FEED_ID, FIXTURES, WORK, feed_doc  # noqa: E402,F401 - re-exported
+from tests.web.webdata import FEED_ID, FIXTURES, WORK, feed_doc  # noqa: E402,F401 - re-exported
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
-from webdata import FEED_ID
+
+from tests.web.webdata import FEED_ID
 
 VOID = "http://rdfs.org/ns/void#"
 

@@ -7,7 +7,8 @@ import json
 import pytest
 import requests
 from rdflib import Graph, URIRef
-from webdata import FEED_ID, feed_doc
+
+from tests.web.webdata import FEED_ID, feed_doc
 
 LD = {"Content-Type": "application/ld+json"}
 

@@ -12,7 +12,8 @@ import pytest
 import requests
 from rdflib import Graph, URIRef
 from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
-from webdata import FEED_ID, WORK
+
+from tests.web.webdata import FEED_ID, WORK
 
 ASK = "ASK {}"
 PROBLEM = "application/problem+json"
@@ -260,11 +261,10 @@ SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k 
 
 @pytest.mark.parametrize("spec", ["memory:", "oxigraph:"])
 def test_long_query_is_stopped_and_next_request_served(loaded, live_server, spec):
-    from webdata import feed_doc
-
     from alm_ld.config import Settings
     from alm_ld.pipeline import ingest_feed
     from alm_ld.store import open_store
+    from tests.web.webdata import feed_doc
 
     store = open_store(spec)
     settings = Settings(store=spec, query_timeout=1.0)

@@ -9,7 +9,8 @@ import requests
 from pyld import jsonld
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from webdata import WORK
+
+from tests.web.webdata import WORK
 
 ACCEPTS = {
     "application/ld+json": "json-ld",
@@ -156,11 +157,10 @@ def test_cors_on_public_get(loaded):
 
 
 def test_jsonld_builder_matches_turtle_on_oxigraph(live_server, tmp_path):
-    from webdata import feed_doc
-
     from alm_ld.config import Settings
     from alm_ld.pipeline import ingest_feed
     from alm_ld.store import open_store
+    from tests.web.webdata import feed_doc
 
     store = open_store(f"oxigraph:{tmp_path / 'store'}")
     settings = Settings(store=f"oxigraph:{tmp_path / 'store'}")
