@@ -15,6 +15,7 @@ or reader processes use the ``sparql:`` backend in front of ``oxigraph serve``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 import pyoxigraph as ox
@@ -95,11 +96,16 @@ class OxigraphStore(Store):
         self.spec = f"oxigraph:{path}"
         self.path = path or None
         try:
+            if path:
+                # Oxigraph creates the store's own folder but not its parents (./var on a
+                # fresh clone).
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
             self._ox = ox.Store(path) if path else ox.Store()
         except OSError as error:
-            raise StoreUnavailable(
-                f"Cannot open the Oxigraph store at {path!r}: {error}. An on-disk store is "
-                "used by one process at a time; stop the other process or use a sparql: store.")
+            hint = ("An on-disk store is used by one process at a time; stop the other process "
+                    "or use a sparql: store." if "lock" in str(error).lower() else
+                    "Check that the folder can be created and written.")
+            raise StoreUnavailable(f"Cannot open the Oxigraph store at {path!r}: {error}. {hint}")
         self._dataset: Dataset | None = None
 
     @property

@@ -30,3 +30,11 @@ def test_event_subject_with_brackets_ingests_into_oxigraph(tmp_path) -> None:
         rows = store.query(
             "ASK { ?event ?p <https://en.wikipedia.org/wiki/Example_%5Bdisambiguation%5D> }")
         assert rows.boolean is True
+
+
+def test_oxigraph_store_in_a_folder_that_does_not_exist_yet(tmp_path) -> None:
+    """`make run` on a fresh clone points at ./var/store, whose parent ./var is not there yet."""
+    spec = f"oxigraph:{tmp_path / 'var' / 'nested' / 'store'}"
+    with open_store(spec) as store:
+        assert store.query("ASK { GRAPH ?g { ?s ?p ?o } }").boolean is True  # vocabulary loaded
+    assert (tmp_path / "var" / "nested" / "store").is_dir()
