@@ -24,7 +24,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
 from rdflib import Graph, URIRef
 from rdflib.term import Node
@@ -41,6 +41,24 @@ class QueryResult:
     rows: list[dict[str, Node]] = field(default_factory=list)
     boolean: bool | None = None
     graph: Graph | None = None
+
+
+def collect_result(items: Iterator[Any]) -> QueryResult:
+    """Gather a streamed result: a ``(form, head)`` pair first, then batches of rows/triples.
+
+    Both embedded backends stream this shape out of their query worker thread."""
+    form, head = next(items)
+    if form == "SELECT":
+        return QueryResult("SELECT", variables=head, rows=[row for batch in items for row in batch])
+    if form == "ASK":
+        for _ in items:
+            pass
+        return QueryResult("ASK", boolean=head)
+    graph = Graph()
+    for batch in items:
+        for triple in batch:
+            graph.add(triple)
+    return QueryResult(form, graph=graph)
 
 
 class Store(ABC):

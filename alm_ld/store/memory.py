@@ -19,7 +19,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.sparql import Query
 
 from alm_ld.errors import MalformedQuery, QueryRefused
-from alm_ld.store.base import QueryResult, Store
+from alm_ld.store.base import QueryResult, Store, collect_result
 from alm_ld.store.results import (
     RDFLIB_FORMATS,
     check_media_for_form,
@@ -126,18 +126,7 @@ class MemoryStore(Store):
               named_graphs: Sequence[str] = (), timeout: float | None = None) -> QueryResult:
         _, produce = self._produce(sparql, default_graphs, named_graphs)
         items = iter(run_streaming(produce, timeout, interrupt=True))
-        form, head = next(items)
-        if form == "SELECT":
-            rows = [row for batch in items for row in batch]
-            return QueryResult("SELECT", variables=head, rows=rows)
-        if form == "ASK":
-            list(items)
-            return QueryResult("ASK", boolean=head)
-        graph = Graph()
-        for batch in items:
-            for triple in batch:
-                graph.add(triple)
-        return QueryResult(form, graph=graph)
+        return collect_result(items)
 
     def query_serialized(self, sparql: str, media_type: str, *, default_graphs: Sequence[str] = (),
                          named_graphs: Sequence[str] = (), timeout: float | None = None,

@@ -25,7 +25,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
 from alm_ld.errors import MalformedQuery, StoreUnavailable
-from alm_ld.store.base import QueryResult, Store
+from alm_ld.store.base import QueryResult, Store, collect_result
 from alm_ld.store.results import (
     CSV,
     JSON,
@@ -199,18 +199,7 @@ class OxigraphStore(Store):
                 emit(batch)
 
         items = iter(run_streaming(produce, timeout))
-        form, head = next(items)
-        if form == "SELECT":
-            rows = [row for batch in items for row in batch]
-            return QueryResult("SELECT", variables=head, rows=rows)
-        if form == "ASK":
-            list(items)
-            return QueryResult("ASK", boolean=head)
-        graph = Graph()
-        for batch in items:
-            for triple in batch:
-                graph.add(triple)
-        return QueryResult("CONSTRUCT", graph=graph)
+        return collect_result(items)
 
     def query_serialized(self, sparql: str, media_type: str, *, default_graphs: Sequence[str] = (),
                          named_graphs: Sequence[str] = (), timeout: float | None = None,
