@@ -18,15 +18,17 @@ Rules (documented in docs/analytics.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from alm_ld.analytics.sparql import iri, select, short
 from alm_ld.analytics.timeutil import GRANULARITIES, period_label
 from alm_ld.errors import UsageError
 from alm_ld.vocab import ALM_NS, METRICS_NS, SOURCES_NS
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -119,14 +121,21 @@ SELECT ?obs ?metric ?source ?agg ?value ?start ?end ?feed ?seq ?evidence WHERE {
     return list(by_iri.values())
 
 
+def newest_per_key(items: Iterable[T], key: Callable[[T], Any],
+                   rank: Callable[[T], Any]) -> list[T]:
+    """The one rule of "current" (docs/MODEL.md): per observation key, the revision whose feed
+    has the highest ``alm:sequence``; ``rank`` is that sequence plus a stable tie-breaker."""
+    best: dict[Any, T] = {}
+    for item in items:
+        seen = best.get(key(item))
+        if seen is None or rank(item) > rank(seen):
+            best[key(item)] = item
+    return list(best.values())
+
+
 def current_revisions(counts: Iterable[Count]) -> list[Count]:
     """Per key the revision from the latest feed (highest ``alm:sequence``)."""
-    best: dict[tuple[Any, ...], Count] = {}
-    for count in counts:
-        seen = best.get(count.key)
-        if seen is None or (count.sequence, count.iri) > (seen.sequence, seen.iri):
-            best[count.key] = count
-    return list(best.values())
+    return newest_per_key(counts, key=lambda c: c.key, rank=lambda c: (c.sequence, c.iri))
 
 
 def build_series(counts: Iterable[Count], request: SeriesRequest) -> list[Series]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from rdflib import Literal
 
+from alm_ld.analytics.series import newest_per_key
 from alm_ld.errors import InvalidIdentifier
 from alm_ld.store.base import Store
 from alm_ld.vocab import SOURCES_NS
@@ -183,12 +184,9 @@ def _observations(store: Store, work: str, timeout: float | None) -> list[Observ
 
 def _current(observations: list[Observation]) -> list[Observation]:
     """One observation per key: the revision from the feed with the highest sequence."""
-    best: dict[tuple[str, ...], Observation] = {}
-    for obs in observations:
-        known = best.get(obs.key)
-        if known is None or (obs.sequence, obs.feed) > (known.sequence, known.feed):
-            best[obs.key] = obs
-    return sorted(best.values(), key=lambda o: (o.metric, o.source, str(o.period_end)))
+    current = newest_per_key(observations, key=lambda o: o.key,
+                             rank=lambda o: (o.sequence, o.feed))
+    return sorted(current, key=lambda o: (o.metric, o.source, str(o.period_end)))
 
 
 def series_by_metric(observations: list[Observation]) -> dict[str, dict[str, list[Observation]]]:
