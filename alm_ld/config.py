@@ -18,6 +18,15 @@ ALM_LD_HTTP_TIMEOUT            harvest connect/read timeout in seconds       ``1
 ALM_LD_HTTP_RETRIES            harvest retries on 429/5xx/connection errors  ``4``
 ALM_LD_JUMP_THRESHOLD          alert: max increase per day (discussion)      ``500``
 ALM_LD_DISAGREE_FACTOR         alert: sources disagreeing beyond this factor ``2.0``
+ALM_LD_QUERY_MAX_BYTES         largest SPARQL query text (UTF-8 bytes)       ``100000``
+ALM_LD_QUERY_MAX_DEPTH         deepest nesting of ``{ ( [`` in a query        ``64``
+ALM_LD_QUERY_MAX_PATTERNS      most triple patterns in a query               ``2000``
+ALM_LD_QUERY_WORKERS           query worker processes (embedded store)       ``2``
+ALM_LD_SSE_MAX                 open ``/changes/stream`` listeners in total   ``16``
+ALM_LD_SSE_PER_CLIENT          open listeners per client address             ``2``
+ALM_LD_SSE_HEARTBEAT           seconds between SSE heartbeat comments        ``15``
+ALM_LD_BODY_TIMEOUT            seconds a client may take to send a request   ``30``
+ALM_LD_MAX_CONNECTIONS         open client connections the server accepts    ``1000``
 ALM_LD_<PROVIDER>_API          base URL override of a provider's API         provider's own
 ALM_LD_<PROVIDER>_RATE         requests per second for a provider            provider's own
 =============================  ============================================  =====================
@@ -63,6 +72,15 @@ class Settings:
     http_retries: int = 4
     jump_threshold: int = 500
     disagree_factor: float = 2.0
+    query_max_bytes: int = 100_000
+    query_max_depth: int = 64
+    query_max_patterns: int = 2000
+    query_workers: int = 2
+    sse_max: int = 16
+    sse_per_client: int = 2
+    sse_heartbeat: float = 15.0
+    body_timeout: float = 30.0
+    max_connections: int = 1000
     provider_api: Mapping[str, str] = field(default_factory=dict)
     provider_rate: Mapping[str, float] = field(default_factory=dict)
 
@@ -92,6 +110,15 @@ class Settings:
             http_retries=_number(env, "ALM_LD_HTTP_RETRIES", 4, int),
             jump_threshold=_number(env, "ALM_LD_JUMP_THRESHOLD", 500, int),
             disagree_factor=_number(env, "ALM_LD_DISAGREE_FACTOR", 2.0),
+            query_max_bytes=_number(env, "ALM_LD_QUERY_MAX_BYTES", 100_000, int),
+            query_max_depth=_number(env, "ALM_LD_QUERY_MAX_DEPTH", 64, int),
+            query_max_patterns=_number(env, "ALM_LD_QUERY_MAX_PATTERNS", 2000, int),
+            query_workers=_number(env, "ALM_LD_QUERY_WORKERS", 2, int),
+            sse_max=_number(env, "ALM_LD_SSE_MAX", 16, int),
+            sse_per_client=_number(env, "ALM_LD_SSE_PER_CLIENT", 2, int),
+            sse_heartbeat=_number(env, "ALM_LD_SSE_HEARTBEAT", 15.0),
+            body_timeout=_number(env, "ALM_LD_BODY_TIMEOUT", 30.0),
+            max_connections=_number(env, "ALM_LD_MAX_CONNECTIONS", 1000, int),
             provider_api=provider_api,
             provider_rate=provider_rate,
         )
