@@ -33,9 +33,11 @@ DISCLOSURE["independentVerification"] = (12, NISO_ITEMS["independentVerification
                                          + " Optional in every profile.")
 STRICT_DISCLOSURE = [key for key in DISCLOSURE if key != "independentVerification"]
 
-ABSOLUTE_IRI = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$"
-CONCEPT_ID_OR_IRI = r"^(?:[a-z0-9][a-z0-9-]*|[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+)$"
-SOURCE_ID_OR_IRI = r"^(?:[a-z0-9][a-z0-9_.-]*|[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+)$"
+# ECMA-262 (Unicode mode) patterns, as JSON Schema 2020-12 requires: no identity escapes such
+# as \" inside a class (Ajv and check-jsonschema refuse them; Python's re accepts them).
+ABSOLUTE_IRI = r'^[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f-\x9f<>"{}|\\^`]+$'
+CONCEPT_ID_OR_IRI = r'^(?:[a-z0-9][a-z0-9-]*|[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f-\x9f<>"{}|\\^`]+)$'
+SOURCE_ID_OR_IRI = r'^(?:[a-z0-9][a-z0-9_.-]*|[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f-\x9f<>"{}|\\^`]+)$'
 DATE_OR_DATETIME_HINT = "a date (2026-11-24) or an RFC 3339 date-time with offset " \
     "(2026-11-24T10:00:00Z)"
 
