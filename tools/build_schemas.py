@@ -225,6 +225,9 @@ def strict_schema() -> dict[str, Any]:
     disclosure["required"] = STRICT_DISCLOSURE
     for key in STRICT_DISCLOSURE:
         disclosure["properties"][key]["pattern"] = r"\S"
+    # Unknown keys are an error in strict (they catch typos), a warning in base: the strict
+    # schema closes the object so that schema-only validators agree with `alm-ld validate`.
+    disclosure["additionalProperties"] = False
     defs = schema["$defs"]
     metrics = metric_concepts()
     relations = relation_concepts()
