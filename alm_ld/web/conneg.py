@@ -48,7 +48,7 @@ def negotiate(accept: str | None, offers: Sequence[str], *, format_param: str | 
             available=list(offers))
     if not accept or not accept.strip():
         return offers[0]
-    parsed = parse_accept_header(accept, MIMEAccept)
+    parsed = _without_parameters(parse_accept_header(accept, MIMEAccept))
     candidates = list(offers) + [alias for alias, target in aliases.items() if target in offers]
     best = parsed.best_match(candidates)
     if best is None:
@@ -56,6 +56,17 @@ def negotiate(accept: str | None, offers: Sequence[str], *, format_param: str | 
             f"None of the requested media types ({accept}) is available; this resource is "
             f"served as {', '.join(offers)}.", available=list(offers))
     return aliases.get(best, best)
+
+
+def _without_parameters(accept: MIMEAccept) -> MIMEAccept:
+    """The same preferences with media-type parameters (other than q) dropped.
+
+    werkzeug matches ``application/ld+json; profile="…"`` only against an offer with the same
+    parameters, so ActivityPub clients (``profile=…activitystreams``), JSON-LD clients asking
+    for a compacted form, and ``text/turtle;charset=utf-8`` got 406. Every offer here is
+    served in UTF-8 and JSON-LD is served compacted against a named context, so these
+    parameters never change which representation is chosen."""
+    return MIMEAccept([(value.split(";", 1)[0].strip(), quality) for value, quality in accept])
 
 
 def _short_names(offers: Sequence[str]) -> list[str]:
