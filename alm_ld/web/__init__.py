@@ -16,6 +16,7 @@ from alm_ld.config import Settings
 from alm_ld.store.base import Store
 from alm_ld.web.cors import register_cors
 from alm_ld.web.problems import register_error_handlers
+from alm_ld.web.security_headers import register_security_headers
 from alm_ld.web.state import AppState
 
 # Blueprint modules under alm_ld.web, registered in this order; absent ones are skipped.
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.extensions["alm_ld"] = AppState(settings=settings, store=store)
     register_error_handlers(app)
     register_cors(app)
+    register_security_headers(app)
     for name in BLUEPRINT_MODULES:
         try:
             module = importlib.import_module(f"alm_ld.web.{name}")

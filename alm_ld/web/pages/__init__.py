@@ -14,7 +14,6 @@ Templates live in ``alm_ld/web/templates``, CSS/JS and the vendored YASGUI in
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,7 +24,7 @@ from alm_ld.errors import InvalidIdentifier
 from alm_ld.identifiers import ACCEPTED_FORMS, parse_work_id
 from alm_ld.vocab import CATEGORIES, concept_label
 from alm_ld.web.pages.examples import DEFAULT_WORK, examples
-from alm_ld.web.pages.links import editor_link, short_id, work_path
+from alm_ld.web.pages.links import editor_link, safe_href, short_id, work_path
 from alm_ld.web.pages.queries import (
     dataset_stats,
     iri_ref,
@@ -33,7 +32,7 @@ from alm_ld.web.pages.queries import (
     source_label,
     source_overview,
 )
-from alm_ld.web.pages.schema_org import metric_label
+from alm_ld.web.pages.schema_org import metric_label, script_json
 from alm_ld.web.pages.work_view import build_work_page
 from alm_ld.web.state import settings, store
 from alm_ld.web.work_document import same_as
@@ -48,6 +47,7 @@ def _template_globals() -> dict[str, Any]:
         "work_path": work_path, "short_id": short_id, "metric_label": metric_label,
         "concept_label": concept_label, "source_label": source_label,
         "editor_link": editor_link, "categories": CATEGORIES, "work_page": _work_page,
+        "safe_href": safe_href,
     }
 
 
@@ -78,6 +78,12 @@ def _when(value: Any) -> str:
 @blueprint.record_once
 def _register_hooks(setup: BlueprintSetupState) -> None:
     """Give the views that negotiate HTML their renderers (see AppState.html_hooks)."""
+    # Escape every template, whatever its name (Flask's default escapes only .html/.xml/…):
+    # stored values from provider feeds reach every page. Markup that must not be escaped is
+    # marked |safe in the template with the reason next to it.
+    setup.app.jinja_env.autoescape = True
+    # Macros imported by templates (_macros.html) see only environment globals.
+    setup.app.jinja_env.globals["safe_href"] = safe_href
     hooks = setup.app.extensions["alm_ld"].html_hooks
     hooks.setdefault("sparql", render_sparql_editor)
     hooks.setdefault("work", render_work)
@@ -114,7 +120,7 @@ def render_sparql_editor(query: str | None = None) -> str:
     config = {"endpoint": "/sparql", "query": query,
               "examples": [vars(e) for e in examples(sample)]}
     return render_template("sparql.html", examples=examples(sample),
-                           config_json=json.dumps(config).replace("<", "\\u003c"))
+                           config_json=script_json(config, indent=None))
 
 
 def _any_work() -> str | None:

@@ -17,6 +17,7 @@ from rdflib import URIRef
 from rdflib.namespace import SKOS
 
 from alm_ld.vocab import SCHEMA, concept_label, vocab_graph
+from alm_ld.web.pages.links import safe_href
 from alm_ld.web.pages.queries import CurrentValue
 
 
@@ -63,13 +64,20 @@ def scholarly_article(work_iri: str, page_url: str, titles: list[str], same_as: 
     }
     if titles:
         doc["name"] = titles[0]
-    if same_as:
-        doc["sameAs"] = same_as
+    links = [href for href in map(safe_href, same_as) if href]
+    if links:  # only http(s) IRIs: a crawler follows sameAs like a link
+        doc["sameAs"] = links
     doc["interactionStatistic"] = counters
     return doc
 
 
-def script_json(doc: dict[str, Any]) -> str:
-    """JSON safe inside ``<script>``: ``<``, ``>`` and ``&`` escaped so no text closes the tag."""
-    text = json.dumps(doc, ensure_ascii=False, indent=1)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+def script_json(doc: dict[str, Any], *, indent: int | None = 1) -> str:
+    """JSON safe inside a ``<script>`` data block: nothing in it can end the element.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``/``\\u003e``/``\\u0026`` (so neither
+    ``</script>`` nor ``<!--`` can appear), and U+2028/U+2029 are escaped too (line terminators
+    to older JavaScript parsers). The result is still the same JSON value.
+    """
+    text = json.dumps(doc, ensure_ascii=False, indent=indent)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

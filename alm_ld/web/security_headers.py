@@ -1,0 +1,63 @@
+"""Security headers on every response: what a browser may do with what this service sends.
+
+The pages show values that come from provider feeds, so even with every value escaped and every
+link checked (``alm_ld.web.pages.links.safe_href``) the browser gets a second line of defence:
+
+* ``Content-Security-Policy`` on HTML — scripts, styles, images, fonts and connections only from
+  this origin; no inline script, no ``eval``, no plugins, no ``<base>``, forms post only here,
+  and no other site may frame the page (clickjacking). Inline ``<script type="application/json">``
+  / ``application/ld+json`` data blocks are not scripts and need no exception.
+* ``Content-Security-Policy: default-src 'none'; frame-ancestors 'none'`` on everything else
+  (JSON, RDF, CSV, problem+json, static files). A client that fetches an answer ignores it; a
+  browser that is *navigated* to an answer (a Turtle literal holding ``<script>``, opened as a
+  document) can then run, load and frame nothing.
+* ``X-Content-Type-Options: nosniff`` — an answer is only ever what its ``Content-Type`` says,
+  so a CSV or Turtle body holding markup is never sniffed into HTML or script.
+* ``Referrer-Policy: strict-origin-when-cross-origin`` — links to evidence and licences on other
+  sites tell them only this service's origin, never which work was being read; same-origin
+  requests keep the full referrer (useful in the service's own logs). ``no-referrer`` would
+  hide even the origin but also make the browser send ``Origin: null`` on the SPARQL editor's
+  own POSTs, for no gain: the origin of a public service is no secret.
+* ``X-Frame-Options: DENY`` — ``frame-ancestors`` for browsers that predate CSP level 2.
+
+Headers a view set itself are kept (``setdefault``); CORS stays in :mod:`alm_ld.web.cors`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+HTML_CSP = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+))
+OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def security_headers(response: Response) -> Response:
+    """Add the headers above to ``response`` (those it already has are kept)."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    html = response.mimetype in HTML_TYPES
+    headers.setdefault("Content-Security-Policy", HTML_CSP if html else OTHER_CSP)
+    return response
+
+
+def register_security_headers(app: Flask) -> None:
+    """Send the headers on every response ``app`` makes, error answers included."""
+    app.after_request(security_headers)
+
+
+__all__ = ["HTML_CSP", "OTHER_CSP", "REFERRER_POLICY", "register_security_headers",
+           "security_headers"]
