@@ -23,11 +23,13 @@ COMMAND_MODULES = (
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with our usage code and a one-line hint."""
+    """argparse that exits with our usage code and one line, like every other CLI error.
+
+    argparse's own two-line "usage: …" block differs from the ``alm-ld: <title>: <detail>``
+    shape that scripts parse; the usage stays one ``--help`` away and is named in the line."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.stderr.write(f"alm-ld: Usage error: {message} (see '{self.prog} --help')\n")
         raise SystemExit(EXIT_USAGE)
 
 
