@@ -40,14 +40,15 @@ from alm_ld.mapping import (
     map_feed_ntriples,
     observation_key,
 )
+from alm_ld.sparql_text import bind_iri, prefixes, values
 from alm_ld.store.base import Store
 from alm_ld.validate import parse_feed_bytes, validate_feed
-from alm_ld.vocab import ALM_NS, ID_NS
+from alm_ld.vocab import ID_NS
 
 INGEST_LOCK = threading.Lock()
 """One ingest at a time per process (see the module docstring)."""
 
-PREFIXES = f"PREFIX alm: <{ALM_NS}>\nPREFIX prov: <http://www.w3.org/ns/prov#>\n"
+PREFIXES = prefixes("alm", "prov")
 _VALUES_CHUNK = 400
 
 
@@ -94,9 +95,9 @@ def checked_feed(doc: object, *, settings: Settings, profile: str = "base") -> d
 
 
 def stored_hash(store: Store, feed_id: str) -> str | None:
-    result = store.query(
-        f"{PREFIXES}SELECT ?hash WHERE {{ GRAPH <{feed_id}> "
-        f"{{ <{feed_id}> alm:contentHash ?hash }} }}")
+    result = store.query(bind_iri(
+        f"{PREFIXES}SELECT ?hash WHERE {{ GRAPH ?feed {{ ?feed alm:contentHash ?hash }} }}",
+        "feed", feed_id))
     return str(result.rows[0]["hash"]) if result.rows else None
 
 
@@ -113,10 +114,10 @@ def current_observations(store: Store, works: Iterable[str]) -> dict[str, str]:
     best: dict[str, tuple[int, str]] = {}
     works = sorted(set(works))
     for start in range(0, len(works), _VALUES_CHUNK):
-        values = " ".join(f"<{w}>" for w in works[start:start + _VALUES_CHUNK])
+        chunk = values("work", works[start:start + _VALUES_CHUNK])
         result = store.query(f"""{PREFIXES}
 SELECT ?obs ?work ?metric ?source ?agg ?start ?end ?seq WHERE {{
-  VALUES ?work {{ {values} }}
+  {chunk}
   GRAPH ?g {{ ?obs alm:work ?work ; alm:metric ?metric ; alm:source ?source ;
                  alm:aggregation ?agg ; alm:periodEnd ?end .
              OPTIONAL {{ ?obs alm:periodStart ?start }} }}
@@ -215,9 +216,9 @@ ORDER BY ?metric ?source ?periodEnd ?sequence
 
 def _bind(query: str, **terms: str | None) -> str:
     """Fix variables to IRIs with VALUES (plain strings: see store/base.py on prepared queries)."""
-    values = "".join(f"  VALUES ?{name} {{ <{iri}> }}\n" for name, iri in terms.items() if iri)
+    fixed = "".join(f"  {values(name, [iri])}\n" for name, iri in terms.items() if iri)
     head, _, body = query.partition("WHERE {\n")
-    return f"{head}WHERE {{\n{values}{body}"
+    return f"{head}WHERE {{\n{fixed}{body}"
 
 
 def _plain(term: Any) -> Any:

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "alm_ld"
 LAYERS = {
     "__init__": 0, "errors": 0, "config": 0, "vocab": 0, "resources": 0,
     "identifiers": 1, "validate": 1, "validation": 1, "mapping": 1, "jsonld": 1, "problems": 1,
-    "timeutil": 1, "mapping_jsonld": 1,
+    "timeutil": 1, "mapping_jsonld": 1, "sparql_text": 1,
     "harvest": 2, "store": 2,
     "pipeline": 3, "ingest": 3, "analytics": 3, "demo": 3,
     "web": 4, "cli": 4, "__main__": 4,

@@ -33,6 +33,7 @@ from rdflib import URIRef
 from alm_ld.analytics.sparql import iri, literal, select, short
 from alm_ld.analytics.timeutil import day_of, moment_of, parse_frequency, rfc3339
 from alm_ld.config import Settings
+from alm_ld.sparql_text import PROV_NS, RDF_NS, RDFS_NS, XSD_NS
 from alm_ld.vocab import ALM, ALM_NS, ID_NS, METRICS_NS, SOURCES_NS, category_of
 
 ALERT_TYPES = ("CountDecreased", "ImplausibleJump", "SourcesDisagree", "StaleSource",
@@ -48,7 +49,7 @@ ALERT_GRAPH_PREFIX = ID_NS + "alerts/"
 STALE_GRAPH = ID_NS + "alerts/stale"
 STALE_FACTOR = 1.5
 JUMP_CATEGORIES = ("discussed",)
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = XSD_NS
 
 
 @dataclass
@@ -106,7 +107,7 @@ class Alert:
 
 def _triples(alert: Alert) -> Iterator[str]:
     node = iri(alert.iri)
-    yield f"{node} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{_ALERT_CLASS}> ."
+    yield f"{node} <{RDF_NS}type> <{_ALERT_CLASS}> ."
     yield f"{node} <{_P['alertType']}> <{_TYPE_IRIS[alert.type]}> ."
     for prop, value in (("work", alert.work), ("metric", alert.metric),
                         ("source", alert.source), ("otherSource", alert.other_source),
@@ -117,14 +118,14 @@ def _triples(alert: Alert) -> Iterator[str]:
             yield f"{node} <{_P[prop]}> {iri(value)} ."
     for prop, value in (("value", alert.value), ("previousValue", alert.previous_value)):
         if value is not None:
-            yield f'{node} <{_P[prop]}> "{int(value)}"^^<{XSD}integer> .'
+            yield f"{node} <{_P[prop]}> {literal(int(value), XSD + 'integer')} ."
     for feed in alert.feeds:
         yield f"{node} <{_P['feed']}> {iri(feed)} ."
     for feed in alert.previous_feeds:
         yield f"{node} <{_P['previousFeed']}> {iri(feed)} ."
-    yield (f"{node} <http://www.w3.org/ns/prov#generatedAtTime> "
+    yield (f"{node} <{PROV_NS}generatedAtTime> "
            f"{literal(alert.detected, XSD + 'dateTime')} .")
-    yield f"{node} <http://www.w3.org/2000/01/rdf-schema#comment> {literal(alert.message)} ."
+    yield f"{node} <{RDFS_NS}comment> {literal(alert.message)} ."
 
 
 def alerts_ntriples(alerts: Iterable[Alert]) -> bytes:
@@ -165,7 +166,7 @@ class _Obs:
     revision_of: str | None
 
 
-_SEP = " "  # stored IRIs, dates and integers never contain a space (iri() escapes it)
+_SEP = " "  # stored IRIs, dates and integers never contain a space (iri() refuses it)
 
 
 def _observations(store: Any, feed: str) -> list[_Obs]:

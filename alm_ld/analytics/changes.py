@@ -37,6 +37,7 @@ from alm_ld.analytics.sparql import PROV_NS, iri, literal, select, short, values
 from alm_ld.analytics.timeutil import moment_of, rfc3339
 from alm_ld.errors import UsageError
 from alm_ld.resources import AS2_CONTEXT_URL, CONTEXT_URL
+from alm_ld.sparql_text import RDF_NS, XSD_NS
 from alm_ld.vocab import ALM_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
 
 GAP_GRACE_SECONDS = 60.0
@@ -142,14 +143,14 @@ def cursor_since(store: Any, since: datetime) -> Cursor:
     rows = select(store, f"""
 SELECT (MIN(?seq) AS ?first) WHERE {{
   ?feed alm:sequence ?seq ; alm:ingestedAt ?at .
-  FILTER(?at >= {literal(rfc3339(since), "http://www.w3.org/2001/XMLSchema#dateTime")})
+  FILTER(?at >= {literal(rfc3339(since), XSD_NS + "dateTime")})
 }}""")
     if rows and rows[0].get("first") is not None:
         return Cursor(int(rows[0]["first"]) - 1, END)
     return Cursor(latest, END)
 
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_RDF_TYPE = RDF_NS + "type"
 _FIELDS = {
     ALM_NS + "work": "work", ALM_NS + "metric": "metric", ALM_NS + "source": "source",
     ALM_NS + "value": "value", ALM_NS + "aggregation": "aggregation",

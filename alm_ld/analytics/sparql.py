@@ -1,9 +1,8 @@
-"""SPARQL text shared by the analytics queries, and turning result rows into plain Python.
+"""Running the analytics queries and turning result rows into plain Python.
 
-Every analytics query is a plain string (oxrdflib runs strings inside Oxigraph but sends prepared
-queries to rdflib's slow engine — see PITFALLS.md), so values from requests are written into the
-text here, through :func:`iri` and :func:`literal`, which escape them so a crafted identifier can
-never change the query.
+The SPARQL text itself — prefixes, :func:`iri`, :func:`literal`, VALUES — comes from
+:mod:`alm_ld.sparql_text`, the one module that writes values into queries (re-exported here for
+the analytics modules).
 """
 
 from __future__ import annotations
@@ -14,45 +13,15 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from alm_ld.vocab import ALM_NS, ID_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
+from alm_ld.sparql_text import PREFIXES, PROV_NS, XSD_NS, iri, literal, values
 
-PROV_NS = "http://www.w3.org/ns/prov#"
-XSD_NS = "http://www.w3.org/2001/XMLSchema#"
-
-PREFIXES = f"""PREFIX alm: <{ALM_NS}>
-PREFIX almm: <{METRICS_NS}>
-PREFIX almr: <{RELATIONS_NS}>
-PREFIX almsrc: <{SOURCES_NS}>
-PREFIX almid: <{ID_NS}>
-PREFIX prov: <{PROV_NS}>
-PREFIX xsd: <{XSD_NS}>
-PREFIX cito: <http://purl.org/spar/cito/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX schema: <http://schema.org/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
-
-_IRI_FORBIDDEN = set('<>"{}|^`\\ ') | {chr(c) for c in range(0x21)}
-_LITERAL_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-
-
-def iri(value: str) -> str:
-    """``<value>`` with the characters an IRI may not contain percent-encoded."""
-    if _IRI_FORBIDDEN.isdisjoint(value):  # the usual case, checked in C (alerts write many)
-        return f"<{value}>"
-    return "<" + "".join(f"%{ord(c):02X}" if c in _IRI_FORBIDDEN else c for c in value) + ">"
-
-
-def literal(value: str | int, datatype: str | None = None) -> str:
-    """A SPARQL literal; integers are written bare."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    text = '"' + str(value).translate(_LITERAL_ESCAPES) + '"'
-    return f"{text}^^<{datatype}>" if datatype else text
+__all__ = ["PREFIXES", "PROV_NS", "XSD_NS", "iri", "literal", "plain", "select", "short",
+           "values_clause"]
 
 
 def values_clause(var: str, iris: Iterable[str]) -> str:
-    return f"VALUES ?{var} {{ " + " ".join(iri(v) for v in iris) + " }"
+    """``VALUES ?var { … }`` (see :func:`alm_ld.sparql_text.values`)."""
+    return values(var, iris)
 
 
 def plain(node: Node | None) -> Any:

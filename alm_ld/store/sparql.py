@@ -28,6 +28,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from alm_ld.errors import MalformedQuery, QueryTimeout, StoreUnavailable
+from alm_ld.sparql_text import iri
 from alm_ld.store.base import QueryResult, Store
 from alm_ld.store.results import (
     JSON,
@@ -97,11 +98,12 @@ class SparqlStore(Store):
     def add_graph(self, name: URIRef, graph: Graph | bytes, *, replace: bool = False) -> None:
         data = graph if isinstance(graph, bytes) else graph.serialize(format="nt",
                                                                        encoding="utf-8")
-        drop = f"DROP SILENT GRAPH <{name}> ;\n" if replace else ""
-        self.update(f"{drop}INSERT DATA {{ GRAPH <{name}> {{\n{data.decode('utf-8')}\n}} }}")
+        graph_iri = iri(str(name))
+        drop = f"DROP SILENT GRAPH {graph_iri} ;\n" if replace else ""
+        self.update(f"{drop}INSERT DATA {{ GRAPH {graph_iri} {{\n{data.decode('utf-8')}\n}} }}")
 
     def has_graph(self, name: URIRef) -> bool:
-        return bool(self.query(f"ASK {{ GRAPH <{name}> {{ ?s ?p ?o }} }}").boolean)
+        return bool(self.query(f"ASK {{ GRAPH {iri(str(name))} {{ ?s ?p ?o }} }}").boolean)
 
     def graph_names(self) -> list[URIRef]:
         result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")

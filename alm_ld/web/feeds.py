@@ -14,8 +14,9 @@ from urllib.parse import quote
 from flask import Blueprint, Response, jsonify, request
 from rdflib import URIRef
 
-from alm_ld.errors import Forbidden, NotFound, Unauthorized, UnsupportedMediaType, UsageError
-from alm_ld.identifiers import is_absolute_iri
+from alm_ld.errors import Forbidden, NotFound, Unauthorized, UnsupportedMediaType
+from alm_ld.identifiers import checked_iri
+from alm_ld.sparql_text import bind_iri, prefixes
 from alm_ld.web.respond import rdf_response
 from alm_ld.web.state import settings, store
 
@@ -23,14 +24,13 @@ blueprint = Blueprint("feeds", __name__)
 
 JSON_TYPES = ("application/ld+json", "application/json")
 
-_FEED_QUERY = """PREFIX alm: <https://w3id.org/alm-ld/vocab#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-CONSTRUCT { <FEED> ?p ?o . ?act ?ap ?ao . ?agent ?gp ?go . ?d ?dp ?do . }
-WHERE { GRAPH <FEED> {
-  { <FEED> ?p ?o }
-  UNION { <FEED> prov:wasGeneratedBy ?act . ?act ?ap ?ao }
-  UNION { <FEED> alm:provider ?agent . ?agent ?gp ?go }
-  UNION { <FEED> alm:disclosure ?d . ?d ?dp ?do }
+_FEED_QUERY = prefixes("alm", "prov") + """
+CONSTRUCT { ?feed ?p ?o . ?act ?ap ?ao . ?agent ?gp ?go . ?d ?dp ?do . }
+WHERE { GRAPH ?feed {
+  { ?feed ?p ?o }
+  UNION { ?feed prov:wasGeneratedBy ?act . ?act ?ap ?ao }
+  UNION { ?feed alm:provider ?agent . ?agent ?gp ?go }
+  UNION { ?feed alm:disclosure ?d . ?d ?dp ?do }
 } }"""
 
 
@@ -90,10 +90,8 @@ def post_feed() -> Response:
 
 @blueprint.get("/feeds/<path:feed_id>")
 def get_feed(feed_id: str) -> Response:
-    if not is_absolute_iri(feed_id):
-        raise UsageError(f"{feed_id!r} is not a feed id (an absolute IRI such as "
-                         "urn:uuid:…).")
-    query = _FEED_QUERY.replace("<FEED>", f"<{feed_id}>")
+    checked_iri(feed_id, "feed id (an absolute IRI such as urn:uuid:…)")
+    query = bind_iri(_FEED_QUERY, "feed", feed_id)
     graph = store().query(query, timeout=settings().query_timeout).graph
     if graph is None or len(graph) == 0:
         raise NotFound(f"No feed {feed_id} has been ingested here.")

@@ -13,15 +13,11 @@ from urllib.parse import quote
 from rdflib import Graph, URIRef
 
 from alm_ld.identifiers import WorkId, parse_work_id
+from alm_ld.sparql_text import bind_iri, prefixes
 from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
 
-_PREFIXES = """PREFIX alm: <https://w3id.org/alm-ld/vocab#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX cito: <http://purl.org/spar/cito/>
-PREFIX schema: <http://schema.org/>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-"""
+_PREFIXES = prefixes("alm", "prov", "cito", "schema", "owl")
 
 _WORK_QUERY = _PREFIXES + """CONSTRUCT {
   ?work ?wp ?wo .
@@ -46,19 +42,14 @@ _WORK_QUERY = _PREFIXES + """CONSTRUCT {
 _SAME_AS_QUERY = _PREFIXES + "SELECT ?work WHERE { ?work owl:sameAs ?alias } ORDER BY ?work LIMIT 1"
 
 
-def _bind(query: str, variable: str, iri: str) -> str:
-    """Substitute one IRI for a variable (IRIs come from identifiers.py and are IRI-safe)."""
-    return query.replace(f"?{variable}", f"<{iri}>")
-
-
 def work_graph(store: Store, iri: str, *, timeout: float | None = None) -> Graph:
-    result = store.query(_bind(_WORK_QUERY, "work", iri), timeout=timeout)
+    result = store.query(bind_iri(_WORK_QUERY, "work", iri), timeout=timeout)
     return result.graph if result.graph is not None else Graph()
 
 
 def same_as(store: Store, iri: str, *, timeout: float | None = None) -> str | None:
     """The work an alias IRI (a PMID for a DOI-keyed work, say) is ``owl:sameAs`` of."""
-    result = store.query(_bind(_SAME_AS_QUERY, "alias", iri), timeout=timeout)
+    result = store.query(bind_iri(_SAME_AS_QUERY, "alias", iri), timeout=timeout)
     return str(result.rows[0]["work"]) if result.rows else None
 
 

@@ -9,6 +9,7 @@ from flask import Response, request
 
 from alm_ld.errors import NotFound, UsageError
 from alm_ld.identifiers import ACCEPTED_FORMS, is_absolute_iri, parse_work_id
+from alm_ld.sparql_text import bind_iri, prefixes
 from alm_ld.web.respond import finish, negotiated_media
 from alm_ld.web.state import settings, store
 
@@ -52,13 +53,14 @@ def bool_param(name: str) -> bool:
     raise UsageError(f"{name}={raw!r} must be true or false.")
 
 
+_KNOWN_WORK = prefixes("alm") + (
+    "ASK { { ?o alm:work ?work } UNION { ?e alm:object ?work } UNION { ?work a alm:Work } }")
+
+
 def known_work(identifier: str) -> str:
     """The canonical IRI of ``identifier``; :class:`NotFound` when nothing is stored about it."""
     work = parse_work_id(identifier).iri
-    ask = store().query(
-        "PREFIX alm: <https://w3id.org/alm-ld/vocab#>\nPREFIX cito: <http://purl.org/spar/cito/>\n"
-        f"ASK {{ {{ ?o alm:work <{work}> }} UNION {{ ?e alm:object <{work}> }} UNION "
-        f"{{ <{work}> a alm:Work }} }}", timeout=settings().query_timeout)
+    ask = store().query(bind_iri(_KNOWN_WORK, "work", work), timeout=settings().query_timeout)
     if not ask.boolean:
         raise NotFound(f"No work {work} is known to this service (asked as {identifier!r}).",
                        acceptedForms=ACCEPTED_FORMS)

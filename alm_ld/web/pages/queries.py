@@ -16,17 +16,11 @@ from typing import Any
 from rdflib import Literal
 
 from alm_ld.analytics.series import newest_per_key
-from alm_ld.errors import InvalidIdentifier
+from alm_ld.sparql_text import iri, prefixes
 from alm_ld.store.base import Store
 from alm_ld.vocab import SOURCES_NS
 
-PREFIXES = """PREFIX alm: <https://w3id.org/alm-ld/vocab#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX schema: <http://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
+PREFIXES = prefixes("alm", "prov", "dcterms", "owl", "schema", "skos")
 
 
 def _py(node: Any) -> Any:
@@ -39,11 +33,9 @@ def _py(node: Any) -> Any:
 
 
 def iri_ref(text: str) -> str:
-    """``<iri>`` for embedding in a query; the IRI was normalised by the identifier parser, but
-    refuse anything that could break out of the brackets anyway."""
-    if any(ch in text for ch in '<>"{}|\\^` \n\t'):
-        raise InvalidIdentifier(f"{text!r} is not an IRI that can be looked up.", value=text)
-    return f"<{text}>"
+    """``<iri>`` for embedding in a query: :func:`alm_ld.sparql_text.iri`, which refuses
+    (:class:`~alm_ld.errors.InvalidIdentifier`) anything that is not a valid IRI."""
+    return iri(text)
 
 
 def source_label(source_iri: str | None) -> str:
