@@ -5,8 +5,10 @@ link checked (``alm_ld.web.pages.links.safe_href``) the browser gets a second li
 
 * ``Content-Security-Policy`` on HTML — scripts, styles, images, fonts and connections only from
   this origin; no inline script, no ``eval``, no plugins, no ``<base>``, forms post only here,
-  and no other site may frame the page (clickjacking). Inline ``<script type="application/json">``
-  / ``application/ld+json`` data blocks are not scripts and need no exception.
+  and no other site may frame the page (clickjacking). The one exception: two fixed stylesheets
+  YASGUI injects, allowed by their hashes (below), not by ``'unsafe-inline'``. Inline
+  ``<script type="application/json">`` / ``application/ld+json`` data blocks are not scripts
+  and need no exception.
 * ``Content-Security-Policy: default-src 'none'; frame-ancestors 'none'`` on everything else
   (JSON, RDF, CSV, problem+json, static files). A client that fetches an answer ignores it; a
   browser that is *navigated* to an answer (a Turtle literal holding ``<script>``, opened as a
@@ -27,10 +29,20 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
+# The two <style> elements YASGUI's results table (its bundled column-resizer) adds to <head>:
+# fixed text, allowed by hash so that nothing else inline is, and the SPARQL editor needs no
+# 'unsafe-inline' (Chromium shows no other inline style: CodeMirror and YASGUI set styles
+# through element.style, which CSP allows). tests/security/test_headers.py recomputes both from
+# the vendored yasgui.min.js, so refreshing YASGUI cannot silently break the page.
+YASGUI_STYLE_HASHES = (
+    "'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='",  # " .grip-resizable{…}" table rules
+    "'sha256-c0O6TmFAkgpNbHxKAa1BrveWHHopjEtC47i0PzMudxg='",  # "*{cursor:col-resize!important}"
+)
+
 HTML_CSP = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self'",
+    "style-src 'self' " + " ".join(YASGUI_STYLE_HASHES),
     "img-src 'self' data:",
     "connect-src 'self'",
     "object-src 'none'",
@@ -59,5 +71,5 @@ def register_security_headers(app: Flask) -> None:
     app.after_request(security_headers)
 
 
-__all__ = ["HTML_CSP", "OTHER_CSP", "REFERRER_POLICY", "register_security_headers",
-           "security_headers"]
+__all__ = ["HTML_CSP", "OTHER_CSP", "REFERRER_POLICY", "YASGUI_STYLE_HASHES",
+           "register_security_headers", "security_headers"]

@@ -39,7 +39,10 @@ RELATED_WORK_PATH = "/works/10.1371/journal.pone.0000002"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMEDRIVER_CANDIDATES = ("/usr/bin/chromedriver",)
 LOCAL_HOSTS = {"127.0.0.1"}
-LOCAL_SCHEMES = {"data", "about", "blob", "chrome", "chrome-extension", "devtools"}
+# Browser-internal schemes (never the network); chrome-untrusted://new-tab-page is what newer
+# Chromium opens as its first tab.
+LOCAL_SCHEMES = {"data", "about", "blob", "chrome", "chrome-extension", "chrome-untrusted",
+                 "devtools"}
 
 
 @dataclass
