@@ -89,8 +89,8 @@ class WorkId:
 
 def _invalid(text: object, why: str) -> InvalidIdentifier:
     return InvalidIdentifier(
-        f"{text!r} is not a work identifier ({why}). Accepted forms: {ACCEPTED_FORMS}.",
-        value=str(text), acceptedForms=ACCEPTED_FORMS)
+        f"{_shown(text)} is not a work identifier ({why}). Accepted forms: {ACCEPTED_FORMS}.",
+        value=str(text)[:500], acceptedForms=ACCEPTED_FORMS)
 
 
 def _doi(raw: str, original: str) -> WorkId:
@@ -167,7 +167,10 @@ def _https_url(value: str, original: str) -> str:
     problem = iri_problem(value)
     if problem is not None:
         raise _invalid(original, f"an https URL must be a valid IRI, but {problem}")
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as error:  # e.g. a host that NFKC-normalises to '/' or '@'
+        raise _invalid(original, f"the URL cannot be split into host and path ({error})")
     if "." not in (parts.hostname or ""):
         raise _invalid(original, "an https URL needs a host name with a dot, e.g. example.org")
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/",

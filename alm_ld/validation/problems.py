@@ -26,16 +26,28 @@ def jsonpath(parts: Iterable[str | int]) -> str:
         elif _PLAIN_KEY.match(part):
             out += "." + part
         else:
-            out += "[" + json.dumps(part, ensure_ascii=False).replace('"', "'") + "]"
+            quoted = _escape_unsafe(json.dumps(part, ensure_ascii=False))
+            out += "[" + quoted.replace('"', "'") + "]"
     return out
 
 
+# Characters JSON leaves raw with ensure_ascii=False that would break a one-line-per-problem
+# report or a UTF-8 terminal: C1 controls (U+0085 is a line break to some tools), line and
+# paragraph separators, unpaired surrogates (not encodable at all).
+_UNSAFE_IN_MESSAGES = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escape_unsafe(text: str) -> str:
+    return _UNSAFE_IN_MESSAGES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def excerpt(value: Any, limit: int = 60) -> str:
-    """A short JSON rendering of a value for messages."""
+    """A short JSON rendering of a value for messages (always one printable line)."""
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
+    text = _escape_unsafe(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -8,12 +8,14 @@ wrong type are left to the schema check and skipped here.
 from __future__ import annotations
 
 import difflib
+import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from alm_ld.errors import InvalidIdentifier
-from alm_ld.identifiers import work_iri
+from alm_ld.identifiers import IRI_RULE, iri_problem, normalise_iri, work_iri
 from alm_ld.validation.problems import Problem, excerpt, jsonpath
 from alm_ld.vocab import DISCLOSURE_KEYS, METRICS_NS, SOURCES_NS
 
@@ -57,6 +59,25 @@ def _work(text: str) -> str | InvalidIdentifier:
         return error
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@lru_cache(maxsize=65536)
+def _iri_problem(text: str) -> str | None:
+    """Why the IRI mapping would write for ``text`` (see ``mapping.safe_iri``: the same
+    normalisation, then the same check) is refused, or None."""
+    return iri_problem(normalise_iri(text))
+
+
+@lru_cache(maxsize=65536)
+def _subject_problem(text: str) -> str | None:
+    """Event subjects and sameAs values: a work id is normalised (``mapping.subject_iri``),
+    anything else must be an IRI."""
+    if isinstance(_work(text), str):
+        return None
+    return _iri_problem(text)
+
+
 def _strip(value: object, namespace: str) -> object:
     if isinstance(value, str) and value.startswith(namespace) and len(value) > len(namespace):
         return value[len(namespace):]
@@ -91,6 +112,51 @@ class _Checker:
             return None
         return result
 
+    def iri(self, parts: list[str | int], value: object, what: str, *,
+            concept: bool = False, subject: bool = False) -> None:
+        """An IRI-valued field must give an IRI the store accepts (rule ``iri``). Values of the
+        wrong type are the schema's to report; ``concept`` values without ':' are ids of our
+        schemes, made IRIs by prefixing a namespace (the schema checks their form)."""
+        if not isinstance(value, str) or not value or (concept and ":" not in value):
+            return
+        problem = _subject_problem(value) if subject else _iri_problem(value)
+        if problem is not None:
+            self.add(parts, "iri",
+                     f"The {what} {excerpt(value, 120)} is not an IRI that can be stored: "
+                     f"{problem}. Give {IRI_RULE}.")
+
+    def text(self) -> None:
+        """Strings holding an unpaired UTF-16 surrogate (``"\\ud800"`` in JSON) are not
+        Unicode text; nothing can store them. Found with one C-speed scan, then located."""
+        try:
+            json.dumps(self.doc, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            return
+        stack: list[tuple[list[str | int], object]] = [([], self.doc)]
+        while stack:
+            parts, node = stack.pop()
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if isinstance(key, str) and _SURROGATE.search(key):
+                        self.add(parts, "text", "An object key holds an unpaired UTF-16 "
+                                 "surrogate (a lone \\ud800–\\udfff escape), which is not "
+                                 "text. Encode the character correctly (a surrogate pair).")
+                    stack.append(([*parts, key], value))
+            elif isinstance(node, list):
+                stack.extend(([*parts, i], value) for i, value in enumerate(node))
+            elif isinstance(node, str) and _SURROGATE.search(node):
+                self.add(parts, "text", "This string holds an unpaired UTF-16 surrogate (a "
+                         "lone \\ud800–\\udfff escape), which is not text. Encode the "
+                         "character correctly (a surrogate pair) or remove it.")
+
+    def feed(self) -> None:
+        self.iri(["id"], self.doc.get("id"), "feed id")
+        provider = self.doc.get("provider")
+        if isinstance(provider, dict):
+            self.iri(["provider", "id"], provider.get("id"), "provider id")
+
     def when(self, parts: list[str | int], value: object) -> When | None:
         parsed = parse_when(value)
         if parsed is None or self.limit is None:
@@ -107,6 +173,9 @@ class _Checker:
     def count(self, i: int, item: dict[str, Any]) -> None:
         base: list[str | int] = ["items", i]
         work = self.identifier([*base, "work"], item.get("work"))
+        self.iri([*base, "metric"], item.get("metric"), "metric", concept=True)
+        self.iri([*base, "source"], item.get("source"), "source", concept=True)
+        self.iri([*base, "evidence"], item.get("evidence"), "evidence URL")
         start = self.when([*base, "periodStart"], item.get("periodStart"))
         end = self.when([*base, "periodEnd"], item.get("periodEnd"))
         self.when([*base, "retrieved"], item.get("retrieved"))
@@ -134,6 +203,12 @@ class _Checker:
     def event(self, i: int, item: dict[str, Any]) -> None:
         base: list[str | int] = ["items", i]
         self.identifier([*base, "object"], item.get("object"))
+        self.iri([*base, "id"], item.get("id"), "event id")
+        self.iri([*base, "subject"], item.get("subject"), "event subject", subject=True)
+        self.iri([*base, "relation"], item.get("relation"), "relation", concept=True)
+        self.iri([*base, "source"], item.get("source"), "source", concept=True)
+        self.iri([*base, "license"], item.get("license"), "licence")
+        self.iri([*base, "evidence"], item.get("evidence"), "evidence URL")
         self.when([*base, "occurred"], item.get("occurred"))
         event_id = item.get("id")
         if isinstance(event_id, str):
@@ -166,6 +241,8 @@ class _Checker:
                      f"{', '.join(DISCLOSURE_KEYS)}.", severity)
 
     def run(self) -> list[Problem]:
+        self.text()
+        self.feed()
         self.disclosure()
         items = self.doc.get("items")
         if isinstance(items, list):
