@@ -1,4 +1,4 @@
-"""HTTP latency and throughput: alm-ld (gunicorn, Flask dev server) vs bare ``oxigraph serve``.
+"""HTTP latency and throughput: alm-ld (waitress, Flask dev server) vs bare ``oxigraph serve``.
 
 Everything runs on 127.0.0.1 with bounded loops: a *latency* phase (one client, sequential
 requests: p50/p99) and a *throughput* phase (N client threads with keep-alive connections, a
@@ -170,7 +170,7 @@ def run(report: Report, works: int, store_dir: Path, dump: Path, oxigraph_bin: s
         per_client: int, changes_items: int = 0) -> None:
     size = f"{works} works"
     results: dict[str, dict[str, dict[str, float]]] = {}
-    for kind in ("gunicorn", "flask"):
+    for kind in ("waitress", "flask"):
         args, port, probe = alm_ld_server(f"oxigraph:{store_dir}", kind)
         with running(args, port, probe):
             results[kind] = {
@@ -179,7 +179,7 @@ def run(report: Report, works: int, store_dir: Path, dump: Path, oxigraph_bin: s
                 "sparql": measure(port, sparql_paths(works, "/sparql"),
                                   "application/sparql-results+json", latency_requests,
                                   clients, per_client, repeat)}
-            if kind == "gunicorn" and changes_items:
+            if kind == "waitress" and changes_items:
                 from benchmarks.tools import changes_paging
 
                 changes_paging(report, works, port, changes_items)
@@ -200,7 +200,7 @@ def run(report: Report, works: int, store_dir: Path, dump: Path, oxigraph_bin: s
     labels = {"work": ("GET /works/{id} (JSON-LD)", "bare Oxigraph CONSTRUCT (N-Triples)"),
               "sparql": ("point SELECT on /sparql", "bare Oxigraph /query")}
     for what, (name, base_name) in labels.items():
-        for kind in ("gunicorn", "flask"):
+        for kind in ("waitress", "flask"):
             mine = results[kind][what]
             other = bare[what] if bare else None
             note = (f"p99 {mine['p99_min']:.1f} ms"
@@ -211,12 +211,12 @@ def run(report: Report, works: int, store_dir: Path, dump: Path, oxigraph_bin: s
                            baseline_min=other["p50_min"] if other else None,
                            baseline_median=other["p50_median"] if other else None,
                            target="≤ 2× bare (ratio ≥ 0.5)" if what == "work" and
-                           kind == "gunicorn" else None, note=note, extra=mine))
+                           kind == "waitress" else None, note=note, extra=mine))
             report.add(Row("http", f"{name} throughput, {kind}, {clients} clients", size,
                            mine["rps_max"], mine["rps_median"], unit="req/s", runs=repeat,
                            baseline=base_name if other else None,
                            baseline_min=other["rps_max"] if other else None,
                            baseline_median=other["rps_median"] if other else None,
-                           target="≥ 0.5× bare" if what == "sparql" and kind == "gunicorn"
+                           target="≥ 0.5× bare" if what == "sparql" and kind == "waitress"
                            else None,
                            note="min column = best run"))

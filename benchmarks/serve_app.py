@@ -1,9 +1,10 @@
 """Serve alm-ld for the HTTP benchmarks, in a child process the harness starts and stops.
 
-    python -m benchmarks.serve_app --store oxigraph:DIR --server gunicorn|flask --port PORT
+    python -m benchmarks.serve_app --store oxigraph:DIR --server waitress|flask --port PORT
 
-``gunicorn`` is the production setup of :func:`alm_ld.web.server.run_gunicorn` (one gthread
-worker, 8 threads, sharing the one embedded store); ``flask`` is werkzeug's threaded dev server.
+``waitress`` is the production setup of ``alm-ld serve`` (:func:`alm_ld.web.production.serve`:
+one process, its I/O thread plus a pool of ``max(--threads, ALM_LD_SSE_MAX + 8)`` threads
+sharing the one embedded store); ``flask`` is werkzeug's threaded dev server.
 Access logs go wherever the harness sends stdout/stderr (it discards them).
 """
 
@@ -15,7 +16,7 @@ import argparse
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", required=True)
-    parser.add_argument("--server", choices=("gunicorn", "flask"), default="gunicorn")
+    parser.add_argument("--server", choices=("waitress", "flask"), default="waitress")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=8)
     options = parser.parse_args()
@@ -27,10 +28,11 @@ def main() -> None:
     base_url = f"http://127.0.0.1:{options.port}"
     settings = Settings(store=options.store, base_url=base_url)
     app = create_app(settings, open_store(options.store))
-    if options.server == "gunicorn":
-        from alm_ld.web.server import run_gunicorn
+    if options.server == "waitress":
+        from alm_ld.web.production import Limits, serve
 
-        run_gunicorn(app, host="127.0.0.1", port=options.port, threads=options.threads)
+        serve(app, host="127.0.0.1", port=options.port,
+              limits=Limits.from_settings(settings, options.threads))
     else:
         app.run(host="127.0.0.1", port=options.port, threaded=True, debug=False,
                 use_reloader=False)

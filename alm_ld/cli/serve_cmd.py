@@ -1,21 +1,26 @@
 """``alm-ld serve [--host H] [--port P] [--store SPEC] [--workers N] [--threads T] [--demo]
-[--server gunicorn|dev]``.
+[--server waitress|dev] [--base-url URL]``.
 
-Production serving is gunicorn (gthread workers) embedded through its Python API; ``--server
-dev`` runs werkzeug's threaded development server instead (for comparisons and debugging).
+Production serving is waitress (:mod:`alm_ld.web.production`): one I/O thread reads every
+request whole — headers and body — before a worker thread runs the app, and buffers responses,
+so slow or idle clients cost no thread (docs/security.md, "Connections and slow clients").
+The thread pool is at least ``ALM_LD_SSE_MAX + 8`` whatever ``--threads`` says, so change-stream
+listeners can never take every thread. ``--server dev`` runs werkzeug's threaded development
+server instead (for comparisons and debugging; not for exposure: it gives each connection a
+thread).
 
 An embedded store (``oxigraph:PATH`` or ``memory:``) lives inside one process: Oxigraph opens its
 directory read-write for one process only, and ``memory:`` would give every worker its own,
-diverging copy. So with an embedded store the service runs ONE worker process with
-``--threads`` threads (queries release the GIL inside Oxigraph, so threads do scale), and
-``--workers`` above 1 is refused. To run several worker processes or machines, point
-``--store sparql:…`` at a SPARQL server (e.g. ``oxigraph serve``) that all workers share.
+diverging copy. So with an embedded store ONE process serves with several threads (queries
+release the GIL inside Oxigraph, so threads do scale), and ``--workers`` above 1 is refused.
+With ``--store sparql:…`` (e.g. ``oxigraph serve``), ``--workers N`` forks N serving processes
+after binding the port; they share the one listening socket.
 
-``--demo`` first ingests the packaged demo feeds; feeds already present are left unchanged, so
-running it again is harmless. Exit codes: 0 stopped normally, 2 usage error (e.g. ``--workers
-2`` with an embedded store), 4 store unavailable.
+``--demo`` first ingests the packaged demo feeds (in a spawned child for ``oxigraph:``, see
+:func:`in_child`); feeds already present are left unchanged, so running it again is harmless.
+Exit codes: 0 stopped normally, 2 usage error (e.g. ``--workers 2`` with an embedded store),
+4 store unavailable.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -48,11 +53,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "(default: ALM_LD_STORE, else oxigraph:./var/store)")
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes (1; >1 needs a sparql: store)")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker (8)")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="threads per worker (8; at least ALM_LD_SSE_MAX + 8 are started)")
     parser.add_argument("--demo", action="store_true",
                         help="ingest the packaged demo feeds first (idempotent)")
-    parser.add_argument("--server", choices=("gunicorn", "dev"), default="gunicorn",
-                        help="gunicorn (default) or werkzeug's development server")
+    parser.add_argument("--server", choices=("waitress", "dev"), default="waitress",
+                        help="waitress (default) or werkzeug's development server")
     parser.add_argument("--base-url", default=None,
                         help="public base URL (default ALM_LD_BASE_URL, else http://HOST:PORT)")
     parser.set_defaults(func=run)
@@ -104,10 +110,11 @@ def ingest_demo(settings: Settings, store: Store | None = None) -> list[dict[str
 def in_child(function: Callable[[Settings], T], settings: Settings) -> T:
     """Run ``function(settings)`` in a fresh (spawned) process and return its result.
 
-    gunicorn forks its worker from this process. An on-disk Oxigraph store opened and written
-    here leaves RocksDB background threads and locks that a forked child inherits in an
-    undefined state: the worker's first write then hangs for ever. Touching the store from a
-    separate process keeps the master free of it."""
+    An on-disk Oxigraph store opened and written here would leave RocksDB background threads
+    and locks in the serving process before it serves (and, with a fork, in a state a child
+    inherits undefined: its first write then hung for ever under gunicorn). Touching the store
+    from a separate process keeps the serving process free of it until the app opens the store
+    lazily, in the process that serves."""
     context = multiprocessing.get_context("spawn")
     with context.Pool(1) as pool:
         return pool.apply(function, (settings,))
@@ -126,7 +133,7 @@ def prepare_demo(settings: Settings) -> Store | None:
     """Ingest the demo feeds the way the store allows; return a store the app must reuse.
 
     ``memory:`` lives in this process only, so the app is handed the very store that holds the
-    demo (gunicorn's fork copies it); ``oxigraph:`` is filled from a child process (see
+    demo; ``oxigraph:`` is filled from a child process (see
     :func:`ingest_demo_in_child`); ``sparql:`` is a remote server and safe to write from here."""
     scheme = settings.store.split(":", 1)[0]
     store = None
@@ -155,18 +162,21 @@ def run(args: argparse.Namespace) -> int:
         if settings.store.startswith("oxigraph:"):
             in_child(probe_store, settings)  # locked or unreadable store: exit 4 now
     from alm_ld.web import create_app
+    from alm_ld.web.production import Limits
 
+    limits = Limits.from_settings(settings, args.threads)
+    threads = args.threads if args.server == "dev" else limits.threads
     sys.stderr.write(f"alm-ld: serving {settings.base_url} (store {settings.store}, "
-                     f"{args.server}, {args.workers} worker(s) x {args.threads} threads)\n")
+                     f"{args.server}, {args.workers} worker(s) x {threads} threads)\n")
     if args.server == "dev":
         from alm_ld.web.server import run_dev_server
 
         run_dev_server(create_app(settings, store), host=args.host, port=args.port)
         return EXIT_OK
-    from alm_ld.web.server import run_gunicorn
+    from alm_ld.web.production import serve
 
-    # The app opens its store lazily, i.e. inside the worker after the fork: an embedded
-    # store must never be opened before forking (RocksDB's threads do not survive a fork).
-    run_gunicorn(create_app(settings, store), host=args.host, port=args.port, workers=args.workers,
-                 threads=args.threads, timeout=settings.query_timeout + 30)
+    # The app opens its store (and anything else, e.g. a query-process pool) lazily, i.e. in
+    # the process that serves, after any fork.
+    serve(create_app(settings, store), host=args.host, port=args.port, limits=limits,
+          workers=args.workers)
     return EXIT_OK

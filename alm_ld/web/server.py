@@ -1,9 +1,9 @@
-"""Running the app: a thread-hosted werkzeug server (tests, the dev server) and gunicorn.
+"""Running the app in tests and for development: a thread-hosted werkzeug server.
 
 ``ThreadedServer`` binds a free 127.0.0.1 port *before* the app is built, so the app's
 ``base_url`` can be the real URL the server answers on (pyld then fetches the served context
-from it). ``run_gunicorn`` embeds gunicorn through its ``BaseApplication`` API so
-``alm-ld serve`` needs no config file and shares the store object opened by the CLI.
+from it). Production serving (``alm-ld serve``) is waitress, in :mod:`alm_ld.web.production`:
+werkzeug gives each connection a thread, which a slow client can hold for ever.
 """
 
 from __future__ import annotations
@@ -61,37 +61,6 @@ class ThreadedServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def run_gunicorn(app: Flask, *, host: str, port: int, workers: int = 1, threads: int = 8,
-                 timeout: float = 60.0) -> None:
-    """Serve ``app`` with gunicorn in this process (blocks until stopped by a signal).
-
-    gthread workers: threads share the one store object; a query timeout is enforced by the
-    store itself, gunicorn's ``timeout`` only guards against a hung worker.
-    """
-    from gunicorn.app.base import BaseApplication
-
-    options = {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
-        "timeout": int(max(timeout, 30)),
-        "accesslog": "-",
-        "errorlog": "-",
-        "preload_app": True,
-    }
-
-    class _Embedded(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Flask:
-            return app
-
-    _Embedded().run()
 
 
 def run_dev_server(app: Flask, *, host: str, port: int) -> None:

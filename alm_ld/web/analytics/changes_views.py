@@ -1,13 +1,20 @@
-"""``GET /changes`` (AS2 pages behind a stable cursor) and ``GET /changes/stream`` (SSE)."""
+"""``GET /changes`` (AS2 pages behind a stable cursor) and ``GET /changes/stream`` (SSE).
+
+A stream holds a serving thread while it is open, so streams are capped in total and per client
+address (:mod:`.stream_slots`; 503/429 problem+json with ``Retry-After`` over the caps), send a
+heartbeat comment every ``settings.sse_heartbeat`` seconds (proxies and clients see a live
+connection, and a write to a vanished client fails), and end within about a second of the
+client hanging up (waitress's ``waitress.client_disconnected``), which frees the slot.
+"""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from alm_ld.analytics.changes import (
     DEFAULT_PAGE_SIZE,
@@ -26,12 +33,14 @@ from alm_ld.analytics.timeutil import parse_datetime
 from alm_ld.errors import UsageError
 from alm_ld.web.analytics import blueprint
 from alm_ld.web.analytics.common import JSON, JSONLD, int_param, json_response, request_url
+from alm_ld.web.analytics.stream_slots import Slot, SlotRefused, StreamSlots
+from alm_ld.web.problems import problem_document, problem_response
 from alm_ld.web.state import settings, store
 
 ACTIVITY_JSON = "application/activity+json"
 OFFERS = (JSONLD, ACTIVITY_JSON, JSON)
 POLL_SECONDS = 1.0
-KEEPALIVE_SECONDS = 15.0
+RETRY_AFTER_SECONDS = 30
 
 
 def _start_cursor() -> Cursor:
@@ -61,19 +70,42 @@ def _event(feed: FeedInfo, base_url: str) -> str:
     return f"id: {feed.sequence}\nevent: ingest\ndata: {json.dumps(data)}\n\n"
 
 
-def _stream(the_store: Any, position: int, base_url: str) -> Iterator[str]:
-    yield f"retry: {int(POLL_SECONDS * 2000)}\n: alm-ld change stream after {position}\n\n"
-    last_sent = time.monotonic()
-    generation = NOTIFIER.generation
-    while True:
-        for feed in visible_feeds(the_store, position):
-            yield _event(feed, base_url)
-            position = feed.sequence
-            last_sent = time.monotonic()
-        if time.monotonic() - last_sent >= KEEPALIVE_SECONDS:
-            yield ": keep-alive\n\n"
-            last_sent = time.monotonic()
-        generation = NOTIFIER.wait(generation, POLL_SECONDS)
+def _stream(the_store: Any, position: int, base_url: str, heartbeat: float, slot: Slot,
+            gone: Callable[[], bool]) -> Iterator[str]:
+    try:
+        yield f"retry: {int(POLL_SECONDS * 2000)}\n: alm-ld change stream after {position}\n\n"
+        last_sent = time.monotonic()
+        generation = NOTIFIER.generation
+        while not gone():
+            for feed in visible_feeds(the_store, position):
+                yield _event(feed, base_url)
+                position = feed.sequence
+                last_sent = time.monotonic()
+            if time.monotonic() - last_sent >= heartbeat:
+                yield ": keep-alive\n\n"
+                last_sent = time.monotonic()
+            wait = min(POLL_SECONDS, max(0.05, heartbeat - (time.monotonic() - last_sent)))
+            generation = NOTIFIER.wait(generation, wait)
+    finally:
+        slot.release()
+
+
+def _slots() -> StreamSlots:
+    """The app's slot counter, made on first use (dict.setdefault is atomic: one wins)."""
+    slots = current_app.extensions.get("alm_ld_stream_slots")
+    if slots is None:
+        current = settings()
+        slots = current_app.extensions.setdefault(
+            "alm_ld_stream_slots", StreamSlots(current.sse_max, current.sse_per_client))
+    return slots
+
+
+def _refused(error: SlotRefused) -> Response:
+    title = {503: "Too many change streams",
+             429: "Too many change streams from this address"}[error.status]
+    doc = problem_document(error.status, title, error.detail,
+                           instance=request.full_path.rstrip("?"))
+    return problem_response(doc, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 @blueprint.get("/changes/stream")
@@ -92,8 +124,16 @@ def changes_stream() -> Response:
         position = cursor_since(the_store, parse_datetime(request.args["since"], "since")).sequence
     else:
         position = watermark(the_store)
-    response = Response(_stream(the_store, position, settings().base_url),
+    try:
+        slot = _slots().acquire(request.remote_addr or "unknown")
+    except SlotRefused as error:
+        return _refused(error)
+    # waitress tells whether the client hung up; other servers only fail the next write.
+    gone = request.environ.get("waitress.client_disconnected") or (lambda: False)
+    response = Response(_stream(the_store, position, settings().base_url,
+                                settings().sse_heartbeat, slot, gone),
                         content_type="text/event-stream; charset=utf-8")
+    response.call_on_close(slot.release)  # also when the stream never started
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
     return response
