@@ -14,6 +14,7 @@ from flask import Flask
 
 from alm_ld.config import Settings
 from alm_ld.store.base import Store
+from alm_ld.web.compression import register_compression
 from alm_ld.web.cors import register_cors
 from alm_ld.web.problems import register_error_handlers
 from alm_ld.web.security_headers import register_security_headers
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     register_error_handlers(app)
     register_cors(app)
     register_security_headers(app)
+    register_compression(app)
     for name in BLUEPRINT_MODULES:
         try:
             module = importlib.import_module(f"alm_ld.web.{name}")
