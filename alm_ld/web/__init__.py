@@ -14,6 +14,7 @@ from flask import Flask
 
 from alm_ld.config import Settings
 from alm_ld.store.base import Store
+from alm_ld.web.body_limit import register_body_limit
 from alm_ld.web.compression import register_compression
 from alm_ld.web.cors import register_cors
 from alm_ld.web.problems import register_error_handlers
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or Settings()
     app = Flask("alm_ld.web")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    register_body_limit(app, settings.max_body)  # chunked bodies too: 413, never cut
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["alm_ld"] = AppState(settings=settings, store=store)
     register_error_handlers(app)

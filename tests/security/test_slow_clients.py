@@ -306,3 +306,26 @@ def test_stalled_request_is_dropped_after_body_timeout(limited: Served, phase: s
     assert closed_after is not None, "the stalled request was never dropped"
     assert BODY_TIMEOUT - 1 <= closed_after <= BODY_TIMEOUT + 10, closed_after
     assert limited.get("/healthz", timeout=5).status_code == 200
+
+
+def test_chunked_body_over_max_is_refused_under_werkzeug_too() -> None:
+    """``--server dev`` and the test server are werkzeug: it hands the app a dechunked stream
+    that just stops at MAX_CONTENT_LENGTH; the app must still answer 413, not read a cut body."""
+    from alm_ld.config import Settings
+    from alm_ld.store import open_store
+    from alm_ld.web import create_app
+    from alm_ld.web.server import ThreadedServer
+
+    with ThreadedServer() as server:
+        server.start(create_app(Settings(store="memory:", base_url=server.url, max_body=1000),
+                                open_store("memory:")))
+        for size, expected in ((900, 200), (1001, 413), (50_000, 413)):
+            body = b'{"a": "' + b"x" * (size - 9) + b'"}'
+            response = requests.post(server.url + "/validate", timeout=30,
+                                     data=(body[i:i + 256] for i in range(0, len(body), 256)),
+                                     headers={"Content-Type": "application/ld+json"})
+            assert response.status_code == expected, (size, response.text[:300])
+            if expected == 413:
+                assert response.headers["Content-Type"].startswith("application/problem+json")
+            else:
+                assert "json-parse" not in response.text, response.text[:300]
