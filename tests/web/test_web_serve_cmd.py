@@ -1,14 +1,17 @@
-"""alm-ld serve: refusing shared embedded stores, and a real gunicorn run with --demo."""
+"""alm-ld serve: refusing shared embedded stores, a real waitress run with --demo, and several
+worker processes sharing one listening socket on a ``sparql:`` store."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 from alm_ld.cli import main
@@ -27,16 +30,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_gunicorn_serves_demo_data_and_accepts_new_feeds(tmp_path):
-    """--demo writes the store before gunicorn forks its worker; the worker must still be able
-    to write (RocksDB's threads do not survive a fork, so the demo ingest must not leave the
-    store open in the master)."""
+def test_waitress_serves_demo_data_and_accepts_new_feeds(tmp_path):
+    """--demo writes the store from a spawned child before serving; the serving process must
+    still be able to write (the demo ingest must not leave the store open in it). The thread
+    pool is raised to ALM_LD_SSE_MAX + 8 whatever --threads says."""
     port = _free_port()
-    env = {**os.environ, "ALM_LD_TOKENS": "demo-token"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "alm_ld", "serve", "--demo", "--port", str(port),
-         "--store", f"oxigraph:{tmp_path}/store", "--threads", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    env = {**os.environ, "ALM_LD_TOKENS": "demo-token", "ALM_LD_SSE_MAX": "16"}
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "alm_ld", "serve", "--demo", "--port", str(port),
+             "--store", f"oxigraph:{tmp_path}/store", "--threads", "2"],
+            stdout=subprocess.DEVNULL, stderr=out, env=env)
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -54,6 +59,7 @@ def test_gunicorn_serves_demo_data_and_accepts_new_feeds(tmp_path):
         again = requests.post(url + "/feeds", json=feed, timeout=30,
                               headers={"Authorization": "Bearer demo-token"})
         assert again.status_code == 200
+        assert "waitress, 1 worker(s) x 24 threads" in log.read_text(errors="replace")
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -84,3 +90,66 @@ def test_store_locked_by_another_process_fails_at_start_up(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def _children(pid: int) -> set[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    with open(path, encoding="ascii") as file:
+        return {int(child) for child in file.read().split()}
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "alm-ld serve exited"
+        try:
+            if requests.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer /healthz within {seconds} s")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_share_one_socket_on_a_sparql_store(sparql_store_spec):
+    """--workers 2 forks two serving processes after binding; a worker that dies is replaced,
+    and SIGTERM to the supervisor stops them all."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alm_ld", "serve", "--demo", "--workers", "2", "--port",
+         str(port), "--store", sparql_store_spec], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+        for _ in range(6):
+            work = requests.get(url + "/works/10.7717/peerj.4375", timeout=30,
+                                headers={"Accept": "application/ld+json"})
+            assert work.status_code == 200
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            now = _children(proc.pid)
+            if len(now) == 2 and victim not in now:
+                break
+            time.sleep(0.2)
+        assert len(_children(proc.pid)) == 2 and victim not in _children(proc.pid)
+        _wait_healthy(url, proc, 20)
+        current = _children(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    for pid in current:
+        assert not os.path.exists(f"/proc/{pid}") or _zombie(pid), f"worker {pid} outlived"
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as file:
+            return file.read().split(") ")[1].startswith("Z")
+    except OSError:
+        return True
