@@ -26,6 +26,8 @@ ALM_LD_SSE_MAX                 open ``/changes/stream`` listeners in total   ``1
 ALM_LD_SSE_PER_CLIENT          open listeners per client address             ``2``
 ALM_LD_SSE_HEARTBEAT           seconds between SSE heartbeat comments        ``15``
 ALM_LD_BODY_TIMEOUT            seconds a client may take to send a request   ``30``
+ALM_LD_STORE_WRITE_TIMEOUT     seconds a ``sparql:`` store may take to apply ``120``
+                               one update (an ingest, a load)
 ALM_LD_MAX_CONNECTIONS         open client connections the server accepts    ``1000``
 ALM_LD_<PROVIDER>_API          base URL override of a provider's API         provider's own
 ALM_LD_<PROVIDER>_RATE         requests per second for a provider            provider's own
@@ -80,6 +82,7 @@ class Settings:
     sse_per_client: int = 2
     sse_heartbeat: float = 15.0
     body_timeout: float = 30.0
+    store_write_timeout: float = 120.0
     max_connections: int = 1000
     provider_api: Mapping[str, str] = field(default_factory=dict)
     provider_rate: Mapping[str, float] = field(default_factory=dict)
@@ -118,6 +121,7 @@ class Settings:
             sse_per_client=_number(env, "ALM_LD_SSE_PER_CLIENT", 2, int),
             sse_heartbeat=_number(env, "ALM_LD_SSE_HEARTBEAT", 15.0),
             body_timeout=_number(env, "ALM_LD_BODY_TIMEOUT", 30.0),
+            store_write_timeout=_number(env, "ALM_LD_STORE_WRITE_TIMEOUT", 120.0),
             max_connections=_number(env, "ALM_LD_MAX_CONNECTIONS", 1000, int),
             provider_api=provider_api,
             provider_rate=provider_rate,

@@ -89,6 +89,12 @@ class InvalidFeed(AlmLdError):
         return self.extra["problems"]
 
 
+class InvalidDump(AlmLdError):
+    """A dump (N-Quads/TriG) that does not parse; the load wrote nothing of it."""
+
+    status, exit_code, slug, title = 400, EXIT_INVALID, "invalid-dump", "Invalid dump"
+
+
 class FeedConflict(AlmLdError):
     status, exit_code, slug, title = 409, EXIT_INVALID, "feed-conflict", "Feed id already used"
 

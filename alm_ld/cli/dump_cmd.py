@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_dump(args: argparse.Namespace) -> int:
     settings = Settings.from_env(store=args.store)
-    with open_store(settings.store) as store:
+    with open_store(settings.store, settings=settings) as store:
         if args.output:
             with open(args.output, "wb") as out:
                 store.dump(out, args.fmt)
@@ -56,6 +56,6 @@ def run_load(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise UsageError(f"No such dump file: {args.file}.")
     fmt = args.fmt or ("trig" if path.suffix == ".trig" else "nquads")
-    with open_store(settings.store) as store, path.open("rb") as data:
+    with open_store(settings.store, settings=settings) as store, path.open("rb") as data:
         store.load_dump(data, fmt)
     return 0

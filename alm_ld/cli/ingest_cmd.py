@@ -56,7 +56,7 @@ def _emit(line: dict) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(store=args.store)
     worst = EXIT_OK
-    with open_store(settings.store) as store:
+    with open_store(settings.store, settings=settings) as store:
         for name in _progress(args.files):
             path = Path(name)
             if not path.is_file():
@@ -79,7 +79,10 @@ def run(args: argparse.Namespace) -> int:
                 _emit({"file": name, "status": "conflict", "detail": error.detail})
                 worst = max(worst, error.exit_code)
                 continue
-            except AlmLdError:
+            except AlmLdError as error:
+                # The store failed (unavailable, timed out): this feed is not ingested and
+                # neither would the next be; say which file it was, then stop (exit 4).
+                _emit({"file": name, "status": "error", "detail": error.detail})
                 raise
             _emit(result.to_dict())
     return worst

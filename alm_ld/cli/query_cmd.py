@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     sparql = _query_text(args.query)
     fmt = args.fmt or ("json" if query_form(sparql) in ("SELECT", "ASK") else "turtle")
     timeout = args.timeout if args.timeout is not None else settings.query_timeout
-    with open_store(settings.store) as store:
+    with open_store(settings.store, settings=settings) as store:
         _, chunks = store.query_serialized(sparql, fmt, timeout=timeout or None)
         out = sys.stdout.buffer
         for chunk in chunks:

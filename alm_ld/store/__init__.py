@@ -17,18 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from alm_ld.config import Settings
 from alm_ld.errors import ConfigError
 from alm_ld.store.base import QueryResult, Store
 from alm_ld.store.vocab_graph import ensure_vocabulary
 
 
-def _oxigraph(rest: str) -> Store:
+def _oxigraph(rest: str, settings: Settings) -> Store:
     from alm_ld.store.oxigraph import OxigraphStore
 
     return OxigraphStore(rest)
 
 
-def _memory(rest: str) -> Store:
+def _memory(rest: str, settings: Settings) -> Store:
     from alm_ld.store.memory import MemoryStore
 
     if rest:
@@ -36,7 +37,7 @@ def _memory(rest: str) -> Store:
     return MemoryStore()
 
 
-def _sparql(rest: str) -> Store:
+def _sparql(rest: str, settings: Settings) -> Store:
     from alm_ld.store.sparql import SparqlStore
 
     query_url, _, update_url = rest.partition(";")
@@ -44,10 +45,11 @@ def _sparql(rest: str) -> Store:
         raise ConfigError(
             f"sparql:{rest} needs an http(s) query URL, e.g. "
             "sparql:http://127.0.0.1:7878/query;http://127.0.0.1:7878/update")
-    return SparqlStore(query_url, update_url or None)
+    return SparqlStore(query_url, update_url or None, timeout=settings.query_timeout,
+                       write_timeout=settings.store_write_timeout)
 
 
-BACKENDS: dict[str, Callable[[str], Store]] = {
+BACKENDS: dict[str, Callable[[str, Settings], Store]] = {
     "oxigraph": _oxigraph,
     "memory": _memory,
     "sparql": _sparql,
@@ -72,15 +74,18 @@ def check_spec(spec: str) -> None:
             "sparql:http://127.0.0.1:7878/query;http://127.0.0.1:7878/update")
 
 
-def open_store(spec: str, *, load_vocabulary: bool = True) -> Store:
+def open_store(spec: str, *, load_vocabulary: bool = True,
+               settings: Settings | None = None) -> Store:
     """Open the store named by ``spec`` (see the module docstring).
 
     The vocabulary graph is (re)loaded when it is missing or differs from the packaged one,
-    unless ``load_vocabulary`` is false (read-only stores).
+    unless ``load_vocabulary`` is false (read-only stores). ``settings`` gives a remote store
+    its deadlines (``query_timeout`` for queries that name none, ``store_write_timeout`` for
+    updates); without it the defaults apply.
     """
     check_spec(spec)
     scheme, _, rest = spec.partition(":")
-    store = BACKENDS[scheme](rest)
+    store = BACKENDS[scheme](rest, settings or Settings())
     if load_vocabulary:
         try:
             ensure_vocabulary(store)

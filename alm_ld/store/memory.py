@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO, Literal
 
 import rdflib.plugins.sparql
+from pyoxigraph import DefaultGraph
 from rdflib import Dataset, Graph, URIRef
 from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -20,6 +21,7 @@ from rdflib.plugins.sparql.sparql import Query
 
 from alm_ld.errors import MalformedQuery, QueryRefused
 from alm_ld.store.base import QueryResult, Store, collect_result
+from alm_ld.store.dumps import read_dump
 from alm_ld.store.results import (
     RDFLIB_FORMATS,
     check_media_for_form,
@@ -149,14 +151,16 @@ class MemoryStore(Store):
         out.write(self.dataset.serialize(format=RDFLIB_FORMATS[_media(fmt)], encoding="utf-8"))
 
     def load_dump(self, data: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None:
-        staged = Dataset()
-        staged.parse(data, format=RDFLIB_FORMATS[_media(fmt)])
-        with self._write_lock:
-            for graph in staged.graphs():
-                if len(graph):
-                    target = self.dataset.graph(graph.identifier)
-                    target.addN((s, p, o, target) for s, p, o in graph)
+        """Parse the whole dump first (a malformed one raises ``InvalidDump`` naming the line,
+        and nothing is added), then add every quad under the write lock."""
+        from alm_ld.store.oxigraph import from_ox  # rdflib terms as the other backends make
 
+        quads = read_dump(data, fmt)
+        with self._write_lock:
+            for quad in quads:
+                graph = (self.dataset.default_graph if isinstance(quad.graph_name, DefaultGraph)
+                         else self.dataset.graph(from_ox(quad.graph_name)))
+                graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
 
 def _media(fmt: str) -> str:
     return "application/n-quads" if fmt == "nquads" else "application/trig"

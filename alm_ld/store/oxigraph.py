@@ -27,6 +27,7 @@ from rdflib.term import Node
 from alm_ld.errors import MalformedQuery, StoreUnavailable
 from alm_ld.sparql_text import iri
 from alm_ld.store.base import QueryResult, Store, collect_result
+from alm_ld.store.dumps import invalid_dump
 from alm_ld.store.results import (
     CSV,
     JSON,
@@ -238,7 +239,12 @@ class OxigraphStore(Store):
         self._ox.dump(out, _DUMP_FORMATS[fmt])
 
     def load_dump(self, data: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None:
-        self._ox.load(data, format=_DUMP_FORMATS[fmt])
+        """One ``Store.load`` call: one transaction (a malformed dump raises ``InvalidDump``
+        naming the line, and nothing of it is written)."""
+        try:
+            self._ox.load(data, format=_DUMP_FORMATS[fmt])
+        except (SyntaxError, ValueError) as error:
+            raise invalid_dump(error, fmt)
         self._ox.flush()
 
     def close(self) -> None:

@@ -30,7 +30,7 @@ class AppState:
                 if self.store is None:
                     from alm_ld.store import open_store
 
-                    self.store = open_store(self.settings.store)
+                    self.store = open_store(self.settings.store, settings=self.settings)
         return self.store
 
 

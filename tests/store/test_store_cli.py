@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from rdflib import Dataset
 from rdflib.compare import isomorphic
 
@@ -67,3 +68,60 @@ def test_dump_then_load_into_empty_store_is_isomorphic(tmp_path, capsys):
     for name in names:
         assert isomorphic(first.graph(name), second.graph(name))
     assert main(["load", str(tmp_path / "missing.nq"), "--store", target]) == 2
+
+
+def _bad_dump(tmp_path: Path, good_lines: int, fmt: str) -> Path:
+    """``good_lines`` valid quads in graph <http://example.org/g>, then one broken line."""
+    lines = [f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" <http://example.org/g> ."
+             for i in range(good_lines)]
+    if fmt == "trig":
+        body = "\n".join(line.replace(" <http://example.org/g> .", " .") for line in lines)
+        text = "<http://example.org/g> {\n" + body + "\n<http://example.org/x> <http://e/p> \n"
+        path = tmp_path / "bad.trig"
+    else:
+        text = "\n".join(lines) + "\n<http://example.org/x> <http://e/p> \"unterminated .\n"
+        path = tmp_path / "bad.nq"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _graph_size(spec: str) -> int:
+    from alm_ld.store import open_store
+
+    with open_store(spec) as store:
+        result = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://example.org/g> "
+                             "{ ?s ?p ?o } }")
+    return int(result.rows[0]["n"])
+
+
+@pytest.mark.parametrize("backend", ["oxigraph", "memory", "sparql"])
+@pytest.mark.parametrize("fmt", ["nquads", "trig"])
+def test_load_of_a_malformed_dump_is_one_line_exit_1_and_loads_nothing(
+        backend, fmt, tmp_path, capsys, request):
+    spec = {"oxigraph": f"oxigraph:{tmp_path / 'store'}", "memory": "memory:"}.get(backend)
+    if spec is None:
+        spec = request.getfixturevalue("sparql_store_spec")
+    good = 20000  # large enough that a non-atomic load would have written part of it
+    path = _bad_dump(tmp_path, good, fmt)
+    assert main(["load", str(path), "--store", spec]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    name = "N-Quads" if fmt == "nquads" else "TriG"
+    assert err.startswith(f"alm-ld: Invalid dump: The file is not valid {name}: ")
+    assert any(f"line {n}" in err for n in range(good + 1, good + 4)), err
+    assert err.rstrip().endswith("Nothing was loaded.")
+    if backend != "memory":  # memory: lives only as long as the command
+        assert _graph_size(spec) == 0
+        good_file = tmp_path / "good.nq"
+        good_file.write_text('<http://example.org/s> <http://example.org/p> "1" '
+                             '<http://example.org/g> .\n')
+        assert main(["load", str(good_file), "--store", spec]) == 0
+        assert _graph_size(spec) == 1
+
+
+def test_load_of_a_missing_or_folder_file_is_a_usage_error(tmp_path, capsys):
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    for name in (str(tmp_path / "missing.nq"), str(tmp_path)):
+        assert main(["load", name, "--store", spec]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("alm-ld: Bad request: No such dump file")
