@@ -39,9 +39,11 @@ SCHEME_PAYLOADS = (
     "java\tscript:alert(1)",
     "vbscript:msgbox(1)",
     "data:text/html,<script>alert(1)</script>",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
 )
 # Syntactically valid IRIs: the validator has no reason to refuse them, so they are stored.
-MUST_BE_STORED = ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "vbscript:msgbox(1)")
+MUST_BE_STORED = ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "vbscript:msgbox(1)",
+                  "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==")
 MARKUP_PAYLOADS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>',
                    "</script><script>alert(1)</script>\u2028")
 
