@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alm_ld.errors import InvalidIdentifier
-from alm_ld.identifiers import is_absolute_iri, parse_work_id, work_iri
+from alm_ld.identifiers import iri_problem, is_absolute_iri, parse_work_id, work_iri
+from alm_ld.sparql_text import iri as sparql_iri
+from alm_ld.sparql_text import literal
 
 PLOS = "https://doi.org/10.1371/journal.pone.0000001"
 
@@ -91,3 +93,95 @@ def test_doi_with_square_brackets_gives_an_iri_oxigraph_accepts() -> None:
     iri = work_iri("10.1890/0012-9658(2006)87[2832:TIOPMA]2.0.CO;2")
     assert iri == "https://doi.org/10.1890/0012-9658(2006)87%5B2832:tiopma%5D2.0.co;2"
     pyoxigraph.NamedNode(iri)  # raises on an invalid IRI
+
+
+# ---------------------------------------------------------------------------------------------
+# The IRI checker, with pyoxigraph.NamedNode as the arbiter of what the store accepts
+
+_IRI_ALPHABET = st.sampled_from(list(
+    "aZ09-._~!$&'()*+,;=:@/?#%[]<>\"{}|\\^` \t\n\x00\x12\x7f\x85\xa0\u2028\ud7ff\ue000\uf8ff"
+    "\ufdd0\ufdcf\ufdf0\uffef\ufffd\ufffe\U0001f600\U0001fffe\U000e0001\U000e1000\U000f0000"
+    "\U00100000üABCDEFvV")) | st.characters(codec="utf-8")
+_IRI_LIKE = st.one_of(
+    st.text(_IRI_ALPHABET, max_size=40),
+    st.builds(lambda head, rest: head + rest,
+              st.sampled_from(["https://", "http://[", "http://[::1]", "urn:", "a:", "https://e.org",
+                               "https://u@e.org:", "http://[v1.", "mailto:", "http:/", "https://e.org/%"]),
+              st.text(_IRI_ALPHABET, max_size=30)),
+    st.from_regex(r"[a-z][a-z0-9+.-]{0,5}:(//[^/?#]{0,12})?[^?#]{0,12}(\?[^#]{0,8})?(#.{0,8})?",
+                  fullmatch=True),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_IRI_LIKE)
+def test_what_the_checker_accepts_oxigraph_accepts(text: str) -> None:
+    import pyoxigraph
+
+    if iri_problem(text) is None:
+        pyoxigraph.NamedNode(text)  # raises ValueError on an IRI the store would refuse
+        assert is_absolute_iri(text)
+        assert sparql_iri(text) == f"<{text}>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_IRI_ALPHABET, max_size=40))
+def test_every_work_iri_is_accepted_by_oxigraph(text: str) -> None:
+    import pyoxigraph
+
+    try:
+        iri = work_iri(text)
+    except InvalidIdentifier:
+        return
+    pyoxigraph.NamedNode(iri)
+
+
+@pytest.mark.parametrize("bad", [
+    "https://e[.org/x", "https://e.org/%zz", "https://e.org/a%", "https://ror.org/\x85",
+    "urn:uuid:\x12", "https://e.org/a>}UNION{}", "https://e.org/a b", "https://e.org/a\"b",
+    "https://e.org/a{b", "https://e.org/a|b", "https://e.org/a\\b", "https://e.org/a^b",
+    "https://e.org/a`b", "https://e.org/[x]", "https://e.org:port/", "http://[1.2.3]/",
+    "http://[::1%25eth0]/", "https://e.org/\ue000", "https://e.org/\ufffe", "no scheme",
+    "1a:b", "", "https://e.org/\ud800",
+])
+def test_known_bad_iris_are_refused_with_a_clear_message(bad: str) -> None:
+    import pyoxigraph
+
+    assert iri_problem(bad) is not None
+    with pytest.raises(ValueError):
+        pyoxigraph.NamedNode(bad)
+    with pytest.raises(InvalidIdentifier) as info:
+        sparql_iri(bad)
+    assert repr(bad)[:30] in info.value.detail
+    assert "absolute IRI (RFC 3987)" in info.value.detail
+    assert info.value.status == 400
+
+
+@pytest.mark.parametrize("bad", ["https://e[.org/x", "https://e.org/a>}UNION{} SERVICE<x>{}",
+                                 "https://e.org/%zz", "https://a\uff0fb.org/x"])
+def test_bad_work_urls_name_the_value_and_the_accepted_forms(bad: str) -> None:
+    with pytest.raises(InvalidIdentifier) as info:
+        parse_work_id(bad)
+    assert repr(bad) in info.value.detail and "Accepted forms" in info.value.detail
+
+
+@pytest.mark.parametrize("good", [
+    "https://e.org/", "urn:uuid:c35ef922-4552-51c0-a144-4ccef935d1b6", "mailto:a@e.org",
+    "http://[::1]/x", "http://[v1.x]/", "https://u:p@e.org:8080/a?b#c", "https://ü.org/ü",
+    "https://e.org/?\ue000", "https://e.org/%41", "a:", "http://1.2.3.4/",
+])
+def test_good_iris_pass_both(good: str) -> None:
+    import pyoxigraph
+
+    assert iri_problem(good) is None
+    pyoxigraph.NamedNode(good)
+
+
+def test_literal_escapes_what_breaks_a_string() -> None:
+    assert literal('a"b\\c\nd\re') == '"a\\"b\\\\c\\nd\\re"'
+    assert literal(5) == "5"
+    assert literal("x", lang="en-GB") == '"x"@en-GB'
+    assert literal("2026-01-01", "http://www.w3.org/2001/XMLSchema#date") == (
+        '"2026-01-01"^^<http://www.w3.org/2001/XMLSchema#date>')
+    with pytest.raises(InvalidIdentifier):
+        literal("x", datatype="http://e.org/a>b")
