@@ -54,15 +54,23 @@ OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
+# For answers made outside Flask (a WSGI wrapper or front server that refuses a request before
+# the app sees it): add these to its headers so every answer carries the same protection.
+NON_HTML_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", REFERRER_POLICY),
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", OTHER_CSP),
+)
+
 
 def security_headers(response: Response) -> Response:
     """Add the headers above to ``response`` (those it already has are kept)."""
-    headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-    headers.setdefault("X-Frame-Options", "DENY")
     html = response.mimetype in HTML_TYPES
-    headers.setdefault("Content-Security-Policy", HTML_CSP if html else OTHER_CSP)
+    for name, value in NON_HTML_HEADERS:
+        if html and name == "Content-Security-Policy":
+            value = HTML_CSP
+        response.headers.setdefault(name, value)
     return response
 
 
@@ -71,5 +79,5 @@ def register_security_headers(app: Flask) -> None:
     app.after_request(security_headers)
 
 
-__all__ = ["HTML_CSP", "OTHER_CSP", "REFERRER_POLICY", "YASGUI_STYLE_HASHES",
+__all__ = ["HTML_CSP", "NON_HTML_HEADERS", "OTHER_CSP", "REFERRER_POLICY", "YASGUI_STYLE_HASHES",
            "register_security_headers", "security_headers"]
