@@ -23,18 +23,28 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 
 from alm_ld.identifiers import InvalidIdentifier, checked_iri, normalise_iri, work_iri
-from alm_ld.sparql_text import escape_string
+from alm_ld.sparql_text import (
+    CITO_NS,
+    DCTERMS_NS,
+    OWL_NS,
+    PROV_NS,
+    QB_NS,
+    RDF_NS,
+    SCHEMA_NS,
+    XSD_NS,
+    escape_string,
+)
 from alm_ld.vocab import ALM_NS, DISCLOSURE_KEYS, ID_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = RDF_NS + "type"
+XSD = XSD_NS
 XSD_INTEGER, XSD_DATE, XSD_DATETIME = XSD + "integer", XSD + "date", XSD + "dateTime"
-PROV = "http://www.w3.org/ns/prov#"
-QB_OBSERVATION = "http://purl.org/linked-data/cube#Observation"
-CITO_CITES = "http://purl.org/spar/cito/cites"
-DCTERMS = "http://purl.org/dc/terms/"
-OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
-SCHEMA_NAME = "http://schema.org/name"
+PROV = PROV_NS
+QB_OBSERVATION = QB_NS + "Observation"
+CITO_CITES = CITO_NS + "cites"
+DCTERMS = DCTERMS_NS
+OWL_SAMEAS = OWL_NS + "sameAs"
+SCHEMA_NAME = SCHEMA_NS + "name"
 
 
 def alm(term: str) -> str:

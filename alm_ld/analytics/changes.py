@@ -37,7 +37,7 @@ from alm_ld.analytics.sparql import PROV_NS, iri, literal, select, short, values
 from alm_ld.analytics.timeutil import moment_of, rfc3339
 from alm_ld.errors import UsageError
 from alm_ld.resources import AS2_CONTEXT_URL, CONTEXT_URL
-from alm_ld.sparql_text import RDF_NS, XSD_NS
+from alm_ld.sparql_text import DCTERMS_NS, RDF_NS, XSD_NS
 from alm_ld.vocab import ALM_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
 
 GAP_GRACE_SECONDS = 60.0
@@ -157,7 +157,7 @@ _FIELDS = {
     ALM_NS + "periodStart": "periodStart", ALM_NS + "periodEnd": "periodEnd",
     PROV_NS + "wasDerivedFrom": "evidence", PROV_NS + "wasRevisionOf": "revisionOf",
     ALM_NS + "subject": "subject", ALM_NS + "relation": "relation", ALM_NS + "object": "object",
-    ALM_NS + "occurred": "occurred", "http://purl.org/dc/terms/license": "license",
+    ALM_NS + "occurred": "occurred", DCTERMS_NS + "license": "license",
 }
 _KINDS = (ALM_NS + "Observation", ALM_NS + "Event")
 _OBSERVATION_ONLY = ("work", "metric", "value", "aggregation", "periodStart", "periodEnd",

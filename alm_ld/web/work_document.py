@@ -13,7 +13,16 @@ from urllib.parse import quote
 from rdflib import Graph, URIRef
 
 from alm_ld.identifiers import WorkId, parse_work_id
-from alm_ld.sparql_text import bind_iri, prefixes
+from alm_ld.sparql_text import (
+    CITO_NS,
+    DCTERMS_NS,
+    OWL_NS,
+    PROV_NS,
+    RDF_NS,
+    SCHEMA_NS,
+    bind_iri,
+    prefixes,
+)
 from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
 
@@ -115,11 +124,10 @@ def work_view(graph: Graph, iri: str) -> WorkView:
     A = ALM_NS
     work = URIRef(iri)
     value = graph.value
-    view = WorkView(iri, title=_opt(value(work, URIRef("http://purl.org/dc/terms/title"))),
-                    issued=_opt(value(work, URIRef("http://purl.org/dc/terms/issued"))))
-    view.same_as = sorted(str(o) for o in graph.objects(work, URIRef(
-        "http://www.w3.org/2002/07/owl#sameAs")))
-    revised = {str(o) for o in graph.objects(None, URIRef("http://www.w3.org/ns/prov#wasRevisionOf"))}
+    view = WorkView(iri, title=_opt(value(work, URIRef(DCTERMS_NS + "title"))),
+                    issued=_opt(value(work, URIRef(DCTERMS_NS + "issued"))))
+    view.same_as = sorted(str(o) for o in graph.objects(work, URIRef(OWL_NS + "sameAs")))
+    revised = {str(o) for o in graph.objects(None, URIRef(PROV_NS + "wasRevisionOf"))}
     for obs in graph.subjects(URIRef(A + "work"), work):
         view.observations.append(ObservationRow(
             iri=str(obs),
@@ -129,9 +137,9 @@ def work_view(graph: Graph, iri: str) -> WorkView:
             aggregation=_short(value(obs, URIRef(A + "aggregation")), A),
             period_start=_opt(value(obs, URIRef(A + "periodStart"))),
             period_end=str(value(obs, URIRef(A + "periodEnd")) or ""),
-            generated=_opt(value(obs, URIRef("http://www.w3.org/ns/prov#generatedAtTime"))),
-            evidence=_opt(value(obs, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))),
-            revision_of=_opt(value(obs, URIRef("http://www.w3.org/ns/prov#wasRevisionOf"))),
+            generated=_opt(value(obs, URIRef(PROV_NS + "generatedAtTime"))),
+            evidence=_opt(value(obs, URIRef(PROV_NS + "wasDerivedFrom"))),
+            revision_of=_opt(value(obs, URIRef(PROV_NS + "wasRevisionOf"))),
             current=str(obs) not in revised))
     view.observations.sort(key=lambda o: (o.metric, o.source, o.period_end, not o.current))
     for event in graph.subjects(URIRef(A + "object"), work):
@@ -140,19 +148,19 @@ def work_view(graph: Graph, iri: str) -> WorkView:
             relation=_short(value(event, URIRef(A + "relation")), RELATIONS_NS),
             occurred=str(value(event, URIRef(A + "occurred")) or ""),
             source=_short(value(event, URIRef(A + "source")), SOURCES_NS),
-            license=_opt(value(event, URIRef("http://purl.org/dc/terms/license")))))
+            license=_opt(value(event, URIRef(DCTERMS_NS + "license")))))
     view.events.sort(key=lambda e: e.occurred, reverse=True)
     view.cited_by = sorted(str(s) for s in graph.subjects(
-        URIRef("http://purl.org/spar/cito/cites"), work))
-    for feed in graph.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+        URIRef(CITO_NS + "cites"), work))
+    for feed in graph.subjects(URIRef(RDF_NS + "type"),
                                URIRef(A + "Feed")):
         provider = value(feed, URIRef(A + "provider"))
         view.feeds.append({
             "iri": str(feed), "provider": str(provider or ""),
-            "providerName": str(value(provider, URIRef("http://schema.org/name")) or "")
+            "providerName": str(value(provider, URIRef(SCHEMA_NS + "name")) or "")
             if provider else "",
             "ingestedAt": str(value(feed, URIRef(A + "ingestedAt")) or ""),
-            "generated": str(value(feed, URIRef("http://www.w3.org/ns/prov#generatedAtTime"))
+            "generated": str(value(feed, URIRef(PROV_NS + "generatedAtTime"))
                              or "")})
     view.feeds.sort(key=lambda f: f["ingestedAt"])
     return view
