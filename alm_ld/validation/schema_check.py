@@ -141,6 +141,8 @@ def _translate(error: jsonschema.ValidationError, profile: str) -> Iterator[Prob
     schema = error.schema if isinstance(error.schema, dict) else {}
     if keyword == "required":
         yield from _missing(parts, value, error.validator_value, schema, profile)
+    elif keyword == "additionalProperties" and parts == ["disclosure"]:
+        return  # the semantic rule disclosure-unknown-key reports these, with NISO hints
     elif keyword == "additionalProperties" and isinstance(value, dict):
         allowed = sorted(schema.get("properties", {}))
         for key in value:
