@@ -186,6 +186,12 @@ def examples() -> dict[str, tuple[Any, dict[str, Any]]]:
         "date-after-generated", "$.items[2].occurred")
     bad("invalid-identifier.json", _mutate(b, _set(["items", 0, "work"], "ISBN 978-3-16")),
         "identifier", "$.items[0].work")
+    bad("invalid-identifier-host.json",
+        _mutate(b, _set(["items", 0, "work"], "https://e[.org/x")),
+        "identifier", "$.items[0].work")
+    bad("invalid-iri-evidence.json",
+        _mutate(b, _set(["items", 0, "evidence"], "https://api.crossref.org/works/%zz")),
+        "iri", "$.items[0].evidence")
     bad("invalid-duplicate-count.json", _mutate(b, _append(dup_count)),
         "duplicate-count", "$.items[3]")
     bad("invalid-duplicate-event.json", _mutate(b, _append(dup_event)),

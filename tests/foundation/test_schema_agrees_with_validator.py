@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 
 from alm_ld.resources import examples_dir, schema_path
 
-SEMANTIC_ONLY = {"date-after-generated", "duplicate-count", "duplicate-event", "empty",
+SEMANTIC_ONLY = {"date-after-generated", "duplicate-count", "duplicate-event", "empty", "iri",
                  "identifier", "json-parse", "period-order", "too-deep"}
 
 INDEX = json.loads((examples_dir() / "index.json").read_text(encoding="utf-8"))
