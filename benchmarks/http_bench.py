@@ -138,9 +138,10 @@ def work_paths(works: int) -> list[str]:
 
 
 def construct_paths(works: int) -> list[str]:
-    from alm_ld.web.work_document import _WORK_QUERY, _bind
+    from alm_ld.sparql_text import bind_iri
+    from alm_ld.web.work_document import _WORK_QUERY
 
-    return ["/query?" + urlencode({"query": _bind(_WORK_QUERY, "work", w)})
+    return ["/query?" + urlencode({"query": bind_iri(_WORK_QUERY, "work", w)})
             for w in probe_works(works)]
 
 
