@@ -56,6 +56,9 @@ _ARXIV_URL = re.compile(r"^https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/(.+?)(?:\.p
 # brackets are gen-delims allowed only in a host, and Oxigraph rejects them in a path).
 _IRI_UNSAFE = '<>"{}|\\^` []'
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# What a DOI keeps unescaped in its IRI: printable ASCII but the IRI-unsafe characters and '%'
+# (computed once: building it on every ``WorkId.iri`` cost a third of validation, profiled).
+_DOI_SAFE = "".join(chr(c) for c in range(33, 127) if chr(c) not in _IRI_UNSAFE + "%")
 
 
 @dataclass(frozen=True, order=True)
@@ -68,8 +71,7 @@ class WorkId:
     @property
     def iri(self) -> str:
         if self.scheme == "doi":
-            return "https://doi.org/" + quote(self.value, safe="".join(
-                chr(c) for c in range(33, 127) if chr(c) not in _IRI_UNSAFE + "%"))
+            return "https://doi.org/" + quote(self.value, safe=_DOI_SAFE)
         if self.scheme == "pmid":
             return "https://pubmed.ncbi.nlm.nih.gov/" + self.value
         if self.scheme == "pmcid":

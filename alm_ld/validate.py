@@ -11,6 +11,7 @@ Rule ids are stable and documented in docs/feed-format.md.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from alm_ld.config import Settings
@@ -25,6 +26,13 @@ MAX_DEPTH = 32
 
 __all__ = ["MAX_DEPTH", "PROFILES", "Problem", "Report", "parse_feed_bytes", "validate_feed",
            "warm_up"]
+
+
+# Decoded UTF-8 never holds a surrogate: in JSON text one can only come from a \uD800–\uDFFF
+# escape. A cheap scan of the raw bytes (conservative: an escaped backslash before "ud8…" also
+# matches) spares the semantic check its whole-document scan for the usual feed.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Reject(Exception):
@@ -118,13 +126,19 @@ def validate_feed(doc: object, profile: str = "base", *,
     if profile not in PROFILES:
         raise UsageError(f"Unknown profile {profile!r}; use one of: {', '.join(PROFILES)}.")
     settings = settings or Settings()
+    text_checked = False
     try:
         if isinstance(doc, bytes | bytearray | memoryview):
-            doc = _parse(bytes(doc), settings.max_body)
+            raw = bytes(doc)
+            text_checked = _SURROGATE_ESCAPE.search(raw) is None
+            doc = _parse(raw, settings.max_body)
         elif isinstance(doc, str):
+            text_checked = (_SURROGATE_ESCAPE.search(doc.encode("utf-8", "surrogatepass"))
+                            is None and _SURROGATE.search(doc) is None)
             doc = _parse(doc, settings.max_body)
         _check_shape(doc)
     except _Reject as reject:
         return Report(profile, [reject.problem])
-    problems = schema_problems(doc, profile) + semantic_problems(doc, profile)
+    problems = (schema_problems(doc, profile)
+                + semantic_problems(doc, profile, text_checked=text_checked))
     return Report(profile, unique(problems))

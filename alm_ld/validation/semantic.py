@@ -240,8 +240,9 @@ class _Checker:
                      f"'{key}' is not a NISO RP-25-2016 disclosure key. {hint}Known keys: "
                      f"{', '.join(DISCLOSURE_KEYS)}.", severity)
 
-    def run(self) -> list[Problem]:
-        self.text()
+    def run(self, *, text_checked: bool = False) -> list[Problem]:
+        if not text_checked:
+            self.text()
         self.feed()
         self.disclosure()
         items = self.doc.get("items")
@@ -256,8 +257,10 @@ class _Checker:
         return self.problems
 
 
-def semantic_problems(doc: object, profile: str) -> list[Problem]:
-    """Identifier forms, period order, dates after ``generated``, duplicates, disclosure keys."""
+def semantic_problems(doc: object, profile: str, *, text_checked: bool = False) -> list[Problem]:
+    """Identifier forms, IRIs, period order, dates after ``generated``, duplicates, disclosure
+    keys. ``text_checked``: the caller has seen the raw JSON and knows it holds no surrogate
+    escape, so the whole-document text scan is skipped."""
     if not isinstance(doc, dict):
         return []
-    return _Checker(doc, profile).run()
+    return _Checker(doc, profile).run(text_checked=text_checked)
