@@ -138,10 +138,16 @@ def _lit(value: str, datatype: str | None = None) -> Obj:
     return ("lit", value, datatype) if datatype else ("lit", value)
 
 
+def feed_iri(doc: Mapping[str, Any]) -> str:
+    """The IRI a feed is stored under (its graph name and node): its ``id`` as
+    :func:`safe_iri` writes it — the same text unless it held characters browsers escape."""
+    return normalise_iri(doc["id"])
+
+
 def feed_keys(doc: Mapping[str, Any]) -> dict[str, str]:
     """observation key → observation IRI for every ``Count`` of ``doc`` (needed before mapping
     to look up which stored observations the new counts revise)."""
-    provider = doc["provider"]["id"]
+    provider = normalise_iri(doc["provider"]["id"])
     keys: dict[str, str] = {}
     for item in doc.get("items", ()):
         if item.get("type") == "Count":
@@ -153,16 +159,19 @@ def feed_keys(doc: Mapping[str, Any]) -> dict[str, str]:
 def _count_key(item: Mapping[str, Any], provider: str) -> str:
     source = item.get("source")
     return observation_key(
-        work_iri(item["work"]), concept_iri(item["metric"], METRICS_NS),
-        concept_iri(source, SOURCES_NS) if source else provider,
+        work_iri(item["work"]), normalise_iri(concept_iri(item["metric"], METRICS_NS)),
+        normalise_iri(concept_iri(source, SOURCES_NS) if source else provider),
         item["aggregation"], item.get("periodStart"), item["periodEnd"])
 
 
 def feed_statements(doc: Mapping[str, Any], ctx: IngestContext,
                     summary: MappedFeed | None = None) -> Iterator[Statement]:
-    """Every triple of the feed's named graph, in document order. ``doc`` must be valid."""
-    feed = doc["id"]
-    provider = doc["provider"]["id"]
+    """Every triple of the feed's named graph, in document order. ``doc`` must be valid.
+
+    The feed and provider IRIs are used in their stored (normalised) form throughout, so keys,
+    graph names and nodes agree (see :func:`feed_iri`)."""
+    feed = feed_iri(doc)
+    provider = normalise_iri(doc["provider"]["id"])
     generated = doc["generated"]
     summary = summary if summary is not None else MappedFeed(feed)
     works: set[str] = set()
@@ -305,7 +314,7 @@ def _nt_object(obj: Obj) -> str:
 
 def map_feed_ntriples(doc: Mapping[str, Any], ctx: IngestContext) -> tuple[bytes, MappedFeed]:
     """The feed's graph as N-Triples bytes, built directly (the fast path used by ingest)."""
-    summary = MappedFeed(doc["id"])
+    summary = MappedFeed(feed_iri(doc))
     lines = [f"{_nt_subject(s)} <{p}> {_nt_object(o)} .\n"
              for s, p, o in feed_statements(doc, ctx, summary)]
     return "".join(lines).encode("utf-8"), summary
@@ -327,7 +336,7 @@ def _rdflib_object(obj: Obj, bnodes: dict[str, BNode]) -> URIRef | BNode | Liter
 
 def map_feed(doc: Mapping[str, Any], ctx: IngestContext) -> tuple[Graph, MappedFeed]:
     """The feed's graph as an rdflib Graph (reference path; slower than N-Triples text)."""
-    summary = MappedFeed(doc["id"])
+    summary = MappedFeed(feed_iri(doc))
     graph = Graph()
     bnodes: dict[str, BNode] = {}
     for s, p, o in feed_statements(doc, ctx, summary):

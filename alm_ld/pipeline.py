@@ -36,6 +36,7 @@ from alm_ld.identifiers import work_iri
 from alm_ld.mapping import (
     IngestContext,
     content_hash,
+    feed_iri,
     feed_keys,
     map_feed_ntriples,
     observation_key,
@@ -138,7 +139,7 @@ def ingest_feed(store: Store, doc: object, *, settings: Settings,
                 profile: str = "base") -> IngestResult:
     """Validate and ingest one feed (bytes, str or parsed JSON); see the module docstring."""
     feed = checked_feed(doc, settings=settings, profile=profile)
-    feed_id = feed["id"]
+    feed_id = feed_iri(feed)  # the stored form of the id (see mapping.feed_iri)
     digest = content_hash(feed)
     items, observations, events = _counts(feed)
     with INGEST_LOCK:

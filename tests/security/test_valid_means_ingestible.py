@@ -18,6 +18,7 @@ import sys
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -148,3 +149,24 @@ def test_whatever_validates_is_ingested(served, changes: dict[str, str]) -> None
         assert ingest.status_code in (200, 201), (changes, ingest.text[:500])
     else:
         assert ingest.status_code == 422, (changes, ingest.status_code, ingest.text[:500])
+
+
+def test_ids_with_brackets_are_stored_under_their_escaped_form(served) -> None:
+    """Brackets in a path are valid JSON and browsers escape them: the validator accepts them,
+    ingest stores the escaped IRI (graph name, node and keys alike), the same feed sent again
+    is 'unchanged', and the feed is found under either spelling."""
+    doc = feed(items__2__subject="https://en.wikipedia.org/wiki/A_[1]",
+               provider__id="https://e.org/providers/[x]")
+    doc["id"] = f"urn:x-test:{uuid.uuid4()}[1]"
+    assert served.post("/validate", data=body(doc), headers=JSON_LD).json()["valid"] is True
+    first = served.post("/feeds", data=body(doc), headers=AUTH)
+    assert first.status_code == 201, first.text[:500]
+    stored = first.json()["id"]
+    assert stored == doc["id"].replace("[", "%5B").replace("]", "%5D")
+    again = served.post("/feeds", data=body(doc), headers=AUTH)
+    assert again.status_code == 200 and again.json()["status"] == "unchanged", again.text[:500]
+    for spelling in (stored, doc["id"]):
+        found = served.get("/feeds/" + quote(spelling, safe=""),
+                           headers={"Accept": "application/n-triples"})
+        assert found.status_code == 200, (spelling, found.text[:300])
+        assert stored in found.text
