@@ -116,6 +116,17 @@ class _Server(TcpWSGIServer):
     request_deadline = 30.0
     max_body = 0
 
+    def run(self) -> None:
+        try:
+            self.asyncore.loop(timeout=self.adj.asyncore_loop_timeout, map=self._map,
+                               use_poll=self.adj.asyncore_use_poll)
+        except (SystemExit, KeyboardInterrupt):
+            # Streams run until their client leaves: tell them it has, so they end within a
+            # poll interval instead of holding shutdown for waitress's 5 s thread timeout.
+            for channel in list(self.active_channels.values()):
+                channel.connected = False
+            self.task_dispatcher.shutdown()
+
     def maintenance(self, now: float) -> None:
         super().maintenance(now)  # idle connections (channel_timeout)
         cutoff = time.monotonic() - self.request_deadline
