@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify, request
 from rdflib import URIRef
 
 from alm_ld.errors import Forbidden, NotFound, Unauthorized, UnsupportedMediaType
-from alm_ld.identifiers import checked_iri, normalise_iri
+from alm_ld.identifiers import checked_iri, is_iri, normalise_iri
 from alm_ld.sparql_text import bind_iri, prefixes
 from alm_ld.web.respond import rdf_response
 from alm_ld.web.state import settings, store
@@ -90,7 +90,9 @@ def post_feed() -> Response:
 
 @blueprint.get("/feeds/<path:feed_id>")
 def get_feed(feed_id: str) -> Response:
-    feed_id = checked_iri(normalise_iri(feed_id), "feed id (an absolute IRI such as urn:uuid:…)")
+    if not is_iri(normalise_iri(feed_id)):  # stored ids are normalised (mapping.feed_iri)
+        checked_iri(feed_id, "feed id (an absolute IRI such as urn:uuid:…)")  # names the value
+    feed_id = normalise_iri(feed_id)
     query = bind_iri(_FEED_QUERY, "feed", feed_id)
     graph = store().query(query, timeout=settings().query_timeout).graph
     if graph is None or len(graph) == 0:

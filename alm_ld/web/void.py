@@ -6,21 +6,21 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from alm_ld.config import Settings
-from alm_ld.sparql_text import CITO_NS, PROV_NS, QB_NS, prefixes
+from alm_ld.sparql_text import CITO_NS, PROV_NS, QB_NS, bind_iri
 from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 
 _CLASSES = {"works": "Work", "observations": "Observation", "events": "Event", "feeds": "Feed"}
-_COUNT = prefixes("alm") + "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a alm:CLASS }"
+_COUNT = "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?class }"
 
 
 def statistics(store: Store, timeout: float | None = None) -> dict[str, int]:
     """Triples and entity counts per class, one aggregate query each (clear and cheap)."""
     stats = {"triples": store.quads_count()}
     for key, cls in _CLASSES.items():
-        result = store.query(_COUNT.replace("CLASS", cls), timeout=timeout)
+        result = store.query(bind_iri(_COUNT, "class", ALM_NS + cls), timeout=timeout)
         stats[key] = int(result.rows[0]["n"]) if result.rows else 0
     return stats
 
