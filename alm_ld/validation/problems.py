@@ -35,6 +35,7 @@ def jsonpath(parts: Iterable[str | int]) -> str:
 # report or a UTF-8 terminal: C1 controls (U+0085 is a line break to some tools), line and
 # paragraph separators, unpaired surrogates (not encodable at all).
 _UNSAFE_IN_MESSAGES = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_UNSAFE_IN_LINES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def _escape_unsafe(text: str) -> str:
@@ -59,6 +60,16 @@ class Problem:
     rule: str
     message: str
     severity: Severity = "error"
+
+    def __post_init__(self) -> None:
+        # Messages and paths quote feed text (keys, values): keep each problem one printable,
+        # encodable line (the CLI prints one line per problem; a lone surrogate cannot be
+        # written as UTF-8 at all).
+        for name in ("path", "message"):
+            text = getattr(self, name)
+            if _UNSAFE_IN_LINES.search(text):
+                object.__setattr__(self, name, _UNSAFE_IN_LINES.sub(
+                    lambda m: f"\\u{ord(m.group()):04x}", text))
 
     def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "rule": self.rule, "message": self.message,

@@ -140,7 +140,7 @@ class _Checker:
             if isinstance(node, dict):
                 for key, value in node.items():
                     if isinstance(key, str) and _SURROGATE.search(key):
-                        self.add(parts, "text", "An object key holds an unpaired UTF-16 "
+                        self.add([*parts, key], "text", "An object key holds an unpaired UTF-16 "
                                  "surrogate (a lone \\ud800–\\udfff escape), which is not "
                                  "text. Encode the character correctly (a surrogate pair).")
                     stack.append(([*parts, key], value))

@@ -65,3 +65,23 @@ def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     result = run(*args)
     assert result.returncode == 2
     assert b"Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_hostile_keys_and_values_print_one_line_per_problem(fmt: str) -> None:
+    """Lone surrogates, C1 controls and newlines in keys and values: never a traceback, one
+    line per problem (escaped as \\uXXXX), exit 1."""
+    feed = ('{"@context":"https://w3id.org/alm-ld/context/v1.jsonld","type":"Feed",'
+            '"id":"urn:x:\\u0085","provider":{"id":"https://e.org/\\ud800","name":"x\\ud800"},'
+            '"generated":"2026-01-01T00:00:00Z","items":[],"a\\ud800\\u0085b":1,"c\\nd":2}')
+    result = run("-", "--format", fmt, stdin=feed.encode("ascii"))
+    stdout = result.stdout.decode("utf-8")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr.decode("utf-8", "replace")
+    if fmt == "json":
+        problems = json.loads(stdout)["problems"]
+        assert {p["rule"] for p in problems} >= {"text", "schema.additionalProperties"}
+    else:
+        lines = stdout.splitlines()
+        assert len(lines) >= 5 and all(line.startswith("$") for line in lines[:-1]), lines
+        assert "\\u0085" in stdout and "\\ud800" in stdout
