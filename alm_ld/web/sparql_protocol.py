@@ -22,6 +22,10 @@ from alm_ld.web.sparql_check import refuse_update
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
+UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
+"""Parameters only SPARQL Update requests carry (§2.2): refused wherever they appear, in the URL
+of any request or in a form body, so no combination slips an update past the read-only
+endpoint or is silently ignored."""
 
 
 @dataclass(frozen=True)
@@ -76,17 +80,15 @@ def parse_protocol_request(method: str, args: MultiDict[str, str], content_type:
     """Turn one HTTP request into a :class:`ProtocolRequest` or raise the protocol's error."""
     method = method.upper()
     mimetype, params = _media_type(content_type)
+    _refuse_update_params(args)
     if method in ("GET", "HEAD"):
-        if "update" in args or "using-graph-uri" in args:
-            raise refuse_update()
         return ProtocolRequest(_one_query(args), _graphs(args, "default-graph-uri"),
                                _graphs(args, "named-graph-uri"))
     if method != "POST":
         raise UsageError(f"{method} is not a SPARQL protocol method; use GET or POST.")
     if mimetype == FORM:
         form = _parse_form(body)
-        if "update" in form or "update" in args:
-            raise refuse_update()
+        _refuse_update_params(form)
         if "query" in args and "query" in form:
             raise UsageError("The query is given both in the URL and in the form body; send "
                              "it once.", parameter="query")
@@ -113,6 +115,11 @@ def parse_protocol_request(method: str, args: MultiDict[str, str], content_type:
     raise UnsupportedMediaType(
         f"POST /sparql needs Content-Type {FORM} or {SPARQL_QUERY}; got {shown}.",
         accepted=[FORM, SPARQL_QUERY])
+
+
+def _refuse_update_params(params: MultiDict[str, str]) -> None:
+    if any(name in params for name in UPDATE_PARAMS):
+        raise refuse_update()
 
 
 def _media_type(content_type: str | None) -> tuple[str, Mapping[str, str]]:
