@@ -1,158 +1,310 @@
-"""The OpenAPI 3.1 description of every endpoint (served at ``/openapi.json``).
+"""The OpenAPI 3.1 description of every route (served at ``/openapi.json``).
 
-Kept as data next to the views it describes; a test checks that every route of the app is
-described here and a property-based test drives the API from it looking for 500s.
+Kept as data next to the views it describes, and checked against the routes Flask actually
+registered: :func:`undocumented_routes` lists every (method, path) of ``app.url_map`` missing
+here (a test fails on any), and schemathesis drives the real served process from this document
+(``tests/security/test_schemathesis.py``), so a promised media type, status code or response
+shape that the service does not keep is a test failure, not a surprise for a client.
+
+Media types are exactly what each view negotiates (its ``offers``): text/html only where a view
+renders HTML. Every error is ``application/problem+json``.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from alm_ld.analytics.alerts import ALERT_TYPES
+from alm_ld.analytics.changes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from alm_ld.analytics.timeutil import GRANULARITIES
+from alm_ld.web.conneg import FORMAT_NAMES
+
+JSONLD, JSON, HTML = "application/ld+json", "application/json", "text/html"
+TURTLE, NTRIPLES, RDFXML = "text/turtle", "application/n-triples", "application/rdf+xml"
+CSV, TSV = "text/csv", "text/tab-separated-values"
+SRJ, SRX = "application/sparql-results+json", "application/sparql-results+xml"
+ACTIVITY = "application/activity+json"
+RDF_TYPES = (JSONLD, TURTLE, NTRIPLES, RDFXML)
+"""What every RDF resource is served as (JSON-LD first: the default)."""
+
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-RDF_CONTENT = {m: {"schema": {"type": "string"}} for m in (
-    "text/turtle", "application/n-triples", "application/rdf+xml", "text/html")}
-RDF_CONTENT["application/ld+json"] = {"schema": {"type": "object"}}
-RESULTS = {m: {"schema": {"type": "string"}} for m in (
-    "application/sparql-results+xml", "text/csv", "text/tab-separated-values", "text/turtle",
-    "application/n-triples", "application/rdf+xml")}
-RESULTS["application/sparql-results+json"] = {"schema": {"type": "object"}}
-RESULTS["application/ld+json"] = {"schema": {"type": "object"}}
+_ERRORS = {400: "Bad request (the problem's detail says which parameter)",
+           401: "No bearer token", 403: "Token not accepted", 404: "Not found",
+           406: "None of the acceptable media types is served here (member available)",
+           409: "Feed id already used with other content", 413: "Body over ALM_LD_MAX_BODY",
+           415: "Unsupported Content-Type", 422: "Invalid feed (member problems)",
+           429: "Too many change streams from this address (Retry-After)",
+           503: "Query timed out or store unavailable"}
+OBJECT = {"type": "object"}
+TEXT = {"type": "string"}
 
 
-def _err(*codes: int) -> dict[str, Any]:
-    text = {400: "Bad request", 401: "No token", 403: "Wrong token", 404: "Not found",
-            406: "Not acceptable", 409: "Feed id already used with other content",
-            413: "Body too large", 415: "Unsupported media type", 422: "Invalid feed",
-            503: "Query timed out or store unavailable"}
-    return {str(c): {"description": text[c], "content": PROBLEM} for c in codes}
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(c): {"description": _ERRORS[c], "content": PROBLEM} for c in codes}
 
 
-FORMAT_PARAM = {"name": "format", "in": "query", "required": False,
-                "description": "Override content negotiation: jsonld, ttl, nt, rdf, html.",
-                "schema": {"type": "string", "enum": ["jsonld", "ttl", "nt", "rdf", "html"]}}
-GRAPH_PARAMS = [
-    {"name": "default-graph-uri", "in": "query", "required": False,
-     "schema": {"type": "array", "items": {"type": "string"}}, "explode": True},
-    {"name": "named-graph-uri", "in": "query", "required": False,
-     "schema": {"type": "array", "items": {"type": "string"}}, "explode": True},
-]
+def _content(types: Iterable[str], json_schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One entry per served media type; JSON types get ``json_schema`` (else any object)."""
+    return {t: {"schema": (json_schema or OBJECT) if "json" in t else TEXT} for t in types}
 
 
-def _rdf_get(summary: str, *, errors: tuple[int, ...] = (406,), params: list | None = None,
-             content: dict | None = None) -> dict[str, Any]:
-    return {"get": {"summary": summary, "parameters": params or [],
-                    "responses": {"200": {"description": "The resource",
-                                          "content": content or RDF_CONTENT},
-                                  "304": {"description": "Not modified (If-None-Match)"},
-                                  **_err(*errors)}}}
+def _short_names(types: Sequence[str]) -> list[str]:
+    names = []
+    for media in types:
+        names.extend(n for n, m in FORMAT_NAMES.items() if m == media)
+    return names
+
+
+def _format(types: Sequence[str]) -> dict[str, Any]:
+    return {"name": "format", "in": "query", "required": False,
+            "description": "Overrides Accept: a short name (or a media type) of "
+                           + ", ".join(types) + ".",
+            "schema": {"type": "string", "enum": _short_names(types)}}
+
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None,
+           **extra: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or TEXT, **extra}
+
+
+def _path_param(name: str, description: str, example: str | None = None) -> dict[str, Any]:
+    param = {"name": name, "in": "path", "required": True, "description": description,
+             "schema": TEXT}
+    if example:
+        param["example"] = example
+    return param
+
+
+def _get(summary: str, types: Sequence[str], *, errors: Sequence[int] = (),
+         params: Sequence[dict[str, Any]] = (), negotiated: bool = True,
+         json_schema: dict[str, Any] | None = None,
+         extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A GET operation answering 200 in ``types`` (and 406 when it negotiates)."""
+    parameters = list(params) + ([_format(types)] if negotiated and len(types) > 1 else [])
+    codes = sorted({*errors, *((406,) if negotiated else ())})
+    return {"get": {"summary": summary, "parameters": parameters,
+                    "responses": {"200": {"description": "OK",
+                                          "content": _content(types, json_schema)},
+                                  **(extra or {}), **_errors(*codes)}}}
+
+
+NOT_MODIFIED = {"304": {"description": "Not modified (If-None-Match matched the ETag)"}}
+SEE_OTHER = {"303": {"description": "See the canonical resource (Location)"}}
+
+WORK_ID = _path_param("id", "DOI as-is, or doi:/pmid:/pmcid:/arxiv: prefixed, or a "
+                            "https://doi.org/… URL; case-insensitive", "10.7717/peerj.4375")
+
+_ARRAY = {"type": "array"}
+SCHEMAS: dict[str, Any] = {
+    "Problem": {"type": "object", "required": ["type", "title", "status"],
+                "properties": {"type": TEXT, "title": TEXT, "status": {"type": "integer"},
+                               "detail": TEXT, "instance": TEXT}},
+    "Report": {"type": "object", "required": ["valid", "profile", "problems"],
+               "properties": {
+                   "valid": {"type": "boolean"}, "profile": TEXT,
+                   "problems": {"type": "array", "items": {
+                       "type": "object",
+                       "properties": {"path": TEXT, "rule": TEXT, "message": TEXT,
+                                      "severity": TEXT}}}}},
+    "IngestResult": {"type": "object", "required": ["id", "status"],
+                     "properties": {"id": TEXT, "status": {"enum": ["created", "unchanged"]},
+                                    "items": {"type": "integer"},
+                                    "observations": {"type": "integer"},
+                                    "events": {"type": "integer"}}},
+    "Health": {"type": "object", "required": ["status", "store"],
+               "properties": {"status": {"const": "ok"}, "store": TEXT}},
+    "SchemaIndex": {"type": "object", "required": ["schemas"],
+                    "properties": {"schemas": {"type": "array", "items": TEXT}}},
+    "Alerts": {"type": "object", "required": ["alertTypes", "alerts"],
+               "properties": {"alertTypes": _ARRAY, "alerts": _ARRAY}},
+    "Sources": {"type": "object", "required": ["sources"], "properties": {"sources": _ARRAY}},
+    "Related": {"type": "object", "required": ["work", "subjectCount", "related"],
+                "properties": {"work": TEXT, "subjectCount": {"type": "integer"},
+                               "related": _ARRAY}},
+    "ChangesPage": {"type": "object", "required": ["type"],
+                    "properties": {"type": TEXT, "orderedItems": _ARRAY}},
+}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _analytics_paths() -> dict[str, Any]:
+    limit = {"type": "integer", "minimum": 1}
+    return {
+        "/works/{id}/metrics": _get(
+            "One work's time series (Data Cube JSON-LD, or CSV)", (JSONLD, JSON, CSV),
+            errors=(400, 404, 503), params=[
+                WORK_ID,
+                _query("metric", "a metric id (citations, …) or an absolute IRI"),
+                _query("source", "a source id (crossref, …) or an absolute IRI"),
+                _query("from", "first day (YYYY-MM-DD)", {"type": "string", "format": "date"}),
+                _query("to", "last day (YYYY-MM-DD)", {"type": "string", "format": "date"}),
+                _query("granularity", "bucket size",
+                       {"type": "string", "enum": list(GRANULARITIES), "default": "day"}),
+                _query("increments", "also give the increase per bucket",
+                       {"type": "boolean", "default": False})]),
+        "/works/{id}/related": _get(
+            "Co-cited and co-mentioned works with score and evidence", (JSONLD, JSON),
+            errors=(400, 404, 503), json_schema=_ref("Related"), params=[
+                WORK_ID, _query("limit", "most related works",
+                                {**limit, "maximum": 100, "default": 10})]),
+        "/changes": _get(
+            "One page of the change feed (Activity Streams 2.0 OrderedCollectionPage)",
+            (JSONLD, ACTIVITY, JSON), errors=(400, 503), json_schema=_ref("ChangesPage"),
+            params=[
+                _query("since", "changes ingested at or after this time (RFC 3339)",
+                       {"type": "string", "format": "date-time"}),
+                _query("cursor", "the opaque position of a previous page's next link"),
+                _query("limit", "items per page",
+                       {**limit, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE})]),
+        "/changes/stream": _get(
+            "Server-Sent Events: one 'ingest' event per committed feed (never ends)",
+            ("text/event-stream",), negotiated=False, errors=(400, 429, 503), params=[
+                _query("after", "start after this feed sequence number",
+                       {"type": "integer", "minimum": 0}),
+                _query("since", "start at this time (RFC 3339)",
+                       {"type": "string", "format": "date-time"}),
+                {"name": "Last-Event-ID", "in": "header", "required": False,
+                 "description": "sequence to resume after (sent by browsers on reconnect)",
+                 "schema": {"type": "string", "pattern": "^[0-9]+$"}}]),
+        "/alerts": _get(
+            "Stored data-quality alerts", (JSONLD, JSON), errors=(400, 503),
+            json_schema=_ref("Alerts"), params=[
+                _query("type", "alert type", {"type": "string", "enum": list(ALERT_TYPES)}),
+                _query("work", "a work id (any accepted form)"),
+                _query("source", "a source id or an absolute IRI"),
+                _query("limit", "most alerts", {**limit, "maximum": 10000, "default": 1000})]),
+        "/sources": _get(
+            "The providers: NISO disclosure, counts, last ingest, alerts",
+            (JSONLD, JSON, HTML), errors=(503,), json_schema=_ref("Sources")),
+    }
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
-    feed_body = {"required": True, "content": {
-        "application/ld+json": {"schema": {"$ref": f"{base_url}/schemas/feed-base.schema.json"}},
-        "application/json": {"schema": {"type": "object"}}}}
-    profile = {"name": "profile", "in": "query", "required": False,
-               "schema": {"type": "string", "enum": ["base", "strict"], "default": "base"}}
-    sparql_query = {"name": "query", "in": "query", "required": False,
-                    "description": "A SPARQL 1.1 query; without it the service description.",
-                    "schema": {"type": "string"}}
+    feed_body = {"required": True, "description": "A feed; its JSON Schema is "
+                 f"{base_url}/schemas/feed-base.schema.json (strict: feed-strict)",
+                 "content": {JSONLD: {"schema": OBJECT}, JSON: {"schema": OBJECT}}}
+    profile = _query("profile", "validation profile",
+                     {"type": "string", "enum": ["base", "strict"], "default": "base"})
+    graphs = [_query(name, "dataset graph (absolute IRI; repeatable)",
+                     {"type": "array", "items": TEXT}, explode=True)
+              for name in ("default-graph-uri", "named-graph-uri")]
+    sparql_types = (SRJ, SRX, CSV, TSV, TURTLE, JSONLD, NTRIPLES, RDFXML)
+    sparql_200 = {"200": {"description": "Results (SELECT/ASK: SPARQL results; CONSTRUCT/"
+                                         "DESCRIBE: RDF; no query: the service description)",
+                          "content": _content(sparql_types)}}
     paths: dict[str, Any] = {
-        "/works/{id}": _rdf_get(
+        "/": _get("Home page: search box and dataset statistics", (HTML,), negotiated=False,
+                  errors=(503,)),
+        "/search": {"get": {
+            "summary": "Find a work by any identifier spelling; 303 to its page",
+            "parameters": [{**_query("id", "DOI, PMID, PMCID, arXiv id or URL"),
+                            "example": "doi:10.7717/peerj.4375"}],
+            "responses": {**SEE_OTHER,
+                          "400": {"description": "No or malformed identifier (HTML page)",
+                                  "content": _content((HTML,))},
+                          "404": {"description": "Nothing stored about it (HTML page)",
+                                  "content": _content((HTML,))},
+                          **_errors(503)}}},
+        "/works/{id}": _get(
             "One work with its observations, events and provenance",
-            errors=(400, 404, 406, 503),
-            params=[{"name": "id", "in": "path", "required": True,
-                     "description": "DOI as-is or doi:/pmid:/pmcid:/arxiv: prefixed",
-                     "schema": {"type": "string"}}, FORMAT_PARAM]),
+            (*RDF_TYPES, HTML), errors=(400, 404, 503), params=[WORK_ID],
+            extra={**SEE_OTHER, **NOT_MODIFIED}),
+        **_analytics_paths(),
         "/sparql": {
-            "get": {"summary": "SPARQL 1.1 query (or the service description without one)",
-                    "parameters": [sparql_query, *GRAPH_PARAMS],
-                    "responses": {"200": {"description": "Results", "content": RESULTS},
-                                  **_err(400, 406, 503)}},
+            "get": {"summary": "SPARQL 1.1 query (the service description without one; the "
+                               "query editor for browsers)",
+                    "parameters": [_query("query", "a SPARQL 1.1 query"), *graphs],
+                    "responses": {"200": {
+                        "description": sparql_200["200"]["description"] + "; text/html: the "
+                                       "query editor",
+                        "content": _content((*sparql_types, HTML))},
+                        **NOT_MODIFIED, **_errors(400, 406, 503)}},
             "post": {"summary": "SPARQL 1.1 query by POST (form or direct)",
-                     "parameters": GRAPH_PARAMS,
+                     "parameters": graphs,
                      "requestBody": {"required": True, "content": {
                          "application/x-www-form-urlencoded": {"schema": {
-                             "type": "object", "properties": {"query": {"type": "string"}},
+                             "type": "object", "properties": {"query": TEXT},
                              "required": ["query"]}},
-                         "application/sparql-query": {"schema": {"type": "string"}}}},
-                     "responses": {"200": {"description": "Results", "content": RESULTS},
-                                   **_err(400, 406, 413, 415, 503)}},
+                         "application/sparql-query": {"schema": TEXT}}},
+                     "responses": {**sparql_200, **_errors(400, 406, 413, 415, 503)}},
         },
         "/validate": {"post": {
-            "summary": "Validate a feed; always a report, never an ingest",
+            "summary": "Validate a feed; always a report (also for a body that is not JSON)",
             "parameters": [profile], "requestBody": feed_body,
             "responses": {"200": {"description": "Validation report", "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}},
-                **_err(400, 413, 415)}}},
+                JSON: {"schema": _ref("Report")}}}, **_errors(400, 413, 415)}}},
         "/feeds": {"post": {
             "summary": "Ingest a feed (Authorization: Bearer TOKEN)",
             "parameters": [profile], "requestBody": feed_body,
             "security": [{"bearer": []}],
             "responses": {
                 "201": {"description": "Created; Location names the feed",
-                        "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "content": {JSON: {"schema": _ref("IngestResult")}}},
                 "200": {"description": "Identical re-send; nothing changed",
-                        "content": {"application/json": {"schema": {"type": "object"}}}},
-                **_err(400, 401, 403, 409, 413, 415, 422)}}},
-        "/feeds/{id}": _rdf_get(
-            "What one ingest brought: provider, times, counts, provenance",
-            errors=(400, 404, 406),
-            params=[{"name": "id", "in": "path", "required": True,
-                     "schema": {"type": "string"}}, FORMAT_PARAM]),
-        "/contexts/{name}": {"get": {
-            "summary": "JSON-LD context", "parameters": [
-                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "Context", "content": {
-                "application/ld+json": {"schema": {"type": "object"}}}}, **_err(404)}}},
-        "/schemas": {"get": {"summary": "List of JSON Schemas", "responses": {
-            "200": {"description": "Schema URLs",
-                    "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+                        "content": {JSON: {"schema": _ref("IngestResult")}}},
+                **_errors(400, 401, 403, 409, 413, 415, 422, 503)}}},
+        "/feeds/{id}": _get(
+            "What one ingest brought: provider, times, counts, provenance", RDF_TYPES,
+            errors=(400, 404, 503), extra=NOT_MODIFIED,
+            params=[_path_param("id", "the feed id (an absolute IRI such as urn:uuid:…)")]),
+        "/contexts/{name}": _get(
+            "A JSON-LD context", (JSONLD,), negotiated=False, errors=(404,), extra=NOT_MODIFIED,
+            params=[_path_param("name", "context file name", "v1.jsonld")]),
+        "/schemas": _get("The feed JSON Schemas", (JSON,), negotiated=False,
+                         json_schema=_ref("SchemaIndex"), extra=NOT_MODIFIED),
+        "/schemas/": _get("The feed JSON Schemas (same as /schemas)", (JSON,), negotiated=False,
+                          json_schema=_ref("SchemaIndex"), extra=NOT_MODIFIED),
         "/schemas/{name}": {"get": {
-            "summary": "A feed JSON Schema (draft 2020-12)", "parameters": [
-                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "summary": "A feed JSON Schema (draft 2020-12)",
+            "parameters": [_path_param("name", "schema file name", "feed-base.schema.json")],
             "responses": {"200": {"description": "Schema", "content": {
-                "application/schema+json": {"schema": {"type": "object"}}}}, **_err(404)}}},
-        "/vocab": _rdf_get("The alm-ld vocabulary", params=[FORMAT_PARAM]),
-        "/.well-known/void": _rdf_get("VoID description with statistics",
-                                      errors=(406, 503), params=[FORMAT_PARAM]),
-        "/openapi.json": {"get": {"summary": "This document", "responses": {
-            "200": {"description": "OpenAPI 3.1",
-                    "content": {"application/json": {"schema": {"type": "object"}}}}}}},
-        "/healthz": {"get": {"summary": "Liveness and store check", "responses": {
-            "200": {"description": "OK",
-                    "content": {"application/json": {"schema": {"type": "object"}}}},
-            **_err(503)}}},
+                "application/schema+json": {"schema": OBJECT}}}, **NOT_MODIFIED,
+                **_errors(404)}}},
+        "/vocab": _get("The alm-ld vocabulary", (TURTLE, JSONLD, NTRIPLES, RDFXML, HTML),
+                       extra=NOT_MODIFIED),
+        "/.well-known/void": _get("VoID description with live statistics",
+                                  (TURTLE, JSONLD, NTRIPLES, RDFXML), errors=(503,),
+                                  extra=NOT_MODIFIED),
+        "/openapi.json": _get("This document", (JSON,), negotiated=False, extra=NOT_MODIFIED),
+        "/healthz": _get("Liveness and store check", (JSON,), negotiated=False, errors=(503,),
+                         json_schema=_ref("Health")),
+        "/static/{filename}": _get(
+            "The pages' own CSS, JavaScript and images (nothing is loaded from elsewhere)",
+            ("*/*",), negotiated=False, errors=(404,), extra=NOT_MODIFIED,
+            params=[_path_param("filename", "file under the static folder", "css/site.css")]),
     }
     return {
         "openapi": "3.1.0",
         "info": {"title": "alm-ld", "version": "1",
                  "description": "Article-level metrics as linked data. Errors are RFC 9457 "
-                                "application/problem+json."},
+                                "application/problem+json. Any request body over "
+                                "ALM_LD_MAX_BODY is 413; a store that fails or stalls is 503 "
+                                "within ALM_LD_QUERY_TIMEOUT (docs/security.md)."},
         "servers": [{"url": base_url}],
         "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Problem": {"type": "object", "required": ["type", "title", "status"],
-                            "properties": {"type": {"type": "string"},
-                                           "title": {"type": "string"},
-                                           "status": {"type": "integer"},
-                                           "detail": {"type": "string"},
-                                           "instance": {"type": "string"}}},
-                "Report": {"type": "object", "required": ["valid", "profile", "problems"],
-                           "properties": {
-                               "valid": {"type": "boolean"}, "profile": {"type": "string"},
-                               "problems": {"type": "array", "items": {
-                                   "type": "object",
-                                   "properties": {"path": {"type": "string"},
-                                                  "rule": {"type": "string"},
-                                                  "message": {"type": "string"},
-                                                  "severity": {"type": "string"}}}}}},
-            },
-        },
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": SCHEMAS},
     }
 
 
-def register_path(doc: dict[str, Any], path: str, item: dict[str, Any]) -> None:
-    """For later areas: add their endpoints (call from their blueprint's record hook)."""
-    doc["paths"][path] = item
+def _shape(path: str) -> str:
+    """``/works/<path:identifier>`` and ``/works/{id}`` both become ``/works/{}``."""
+    return re.sub(r"\{[^}]*\}", "{}", re.sub(r"<(?:[^:>]*:)?[^>]*>", "{}", path))
+
+
+def undocumented_routes(app: Any, doc: dict[str, Any]) -> list[str]:
+    """``METHOD /path`` of every registered route the document does not describe."""
+    described = {(method.upper(), _shape(path))
+                 for path, item in doc["paths"].items() for method in item}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if (method, _shape(rule.rule)) not in described:
+                missing.append(f"{method} {rule.rule}")
+    return missing
