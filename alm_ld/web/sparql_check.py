@@ -82,13 +82,17 @@ def _is_update(text: str) -> bool:
 
 
 # Lexical fast path. Parsing with pyparsing costs ~5 ms per query and holds a process-wide lock
-# (profiled: 80% of a point query on /sparql, and it serialises concurrent requests). Most
-# queries need no parse tree to be judged: with strings, IRIs and comments blanked out, a text
-# that starts (after PREFIX/BASE) with a query form and contains no "service" or "from" at all
-# cannot federate or name a dataset, and an update cannot start with a query form. Everything
-# else — and any \u escape, which SPARQL expands before parsing — takes the full parse. A
-# syntax error slipping through is reported by Oxigraph, and the view then re-runs the full
-# parse for the detailed problem (line, column).
+# (profiled: 80% of a point query on /sparql, and it serialises concurrent requests). The fast
+# path is conservative by construction, not by tokenising: it accepts only a text that has NO
+# backslash at all (so no \u escape can spell a keyword, and no escaped local name such as
+# ex:a\#b can make a comment regex misjudge where a comment starts) and that contains neither
+# "service" nor "from" anywhere, case-insensitively, strings, IRIs and comments included. A
+# SERVICE clause or a dataset clause needs one of those words spelled out in the raw text, so
+# such a query cannot federate or name a dataset, whatever its structure. Everything else takes
+# the full rdflib parse. The query form is then read from the text with strings, IRIs and
+# comments blanked (it only picks the result formats; the store re-checks it). A syntax error
+# slipping through is reported by the store, and the view re-runs the full parse for the
+# detailed problem (line, column).
 _OPAQUE = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
@@ -103,11 +107,9 @@ _RISKY = re.compile(r"service|from", re.IGNORECASE)
 
 def quick_analysis(text: str) -> QueryInfo | None:
     """The :class:`QueryInfo` of a plainly safe query without parsing it, or None (see above)."""
-    if "\\u" in text or "\\U" in text:
+    if "\\" in text or _RISKY.search(text):
         return None
     skeleton = _OPAQUE.sub(" ", text)
-    if _RISKY.search(skeleton):
-        return None
     prologue = _PROLOGUE.match(skeleton)
     form = _FORM.match(skeleton, prologue.end() if prologue else 0)
     return QueryInfo(form.group(1).upper()) if form else None
