@@ -14,6 +14,8 @@ or reader processes use the ``sparql:`` backend in front of ``oxigraph serve``.
 
 from __future__ import annotations
 
+import shutil
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -109,6 +111,63 @@ class OxigraphStore(Store):
                     "Check that the folder can be created and written.")
             raise StoreUnavailable(f"Cannot open the Oxigraph store at {path!r}: {error}. {hint}")
         self._dataset: Dataset | None = None
+        self._generation = 0  # bumped after every committed write (see checkpoint())
+        self._views: list[tuple[int, str]] = []  # (generation, folder), oldest first
+        self._views_lock = threading.Lock()
+
+    @classmethod
+    def read_only(cls, path: str) -> OxigraphStore:
+        """A read-only view of the store (or checkpoint) at ``path``; used by query workers."""
+        store = cls.__new__(cls)
+        store.spec, store.path = f"oxigraph:{path}", None
+        store._ox = ox.Store.read_only(path)
+        store._dataset, store._generation, store._views = None, 0, []
+        store._views_lock = threading.Lock()
+        store._read_only = True
+        return store
+
+    # -- checkpoints for query worker processes ------------------------------------------
+
+    @property
+    def checkpointable(self) -> bool:
+        """True when other processes can read this store's data through :meth:`checkpoint`."""
+        return self.path is not None
+
+    def checkpoint(self) -> str:
+        """The folder of a read-only snapshot holding every committed write so far.
+
+        RocksDB lets one process open the directory read-write, and reading a live directory
+        from another process is undefined, so query workers read checkpoints instead: after a
+        write, the first call makes a new one with ``Store.backup`` (hard links, cheap) in
+        ``PATH.views/<generation>-<n>``. Calls without writes in between return the same one."""
+        if self.path is None:
+            raise StoreUnavailable("An in-memory Oxigraph store cannot be checkpointed.")
+        with self._views_lock:
+            generation = self._generation
+            if self._views and self._views[-1][0] == generation:
+                return self._views[-1][1]
+            root = Path(f"{self.path}.views")
+            if not self._views:  # left over from an earlier run: nobody reads them now
+                shutil.rmtree(root, ignore_errors=True)
+            root.mkdir(parents=True, exist_ok=True)
+            folder = str(root / f"{generation}-{len(self._views)}")
+            shutil.rmtree(folder, ignore_errors=True)
+            self._ox.flush()
+            self._ox.backup(folder)
+            self._views.append((generation, folder))
+            return folder
+
+    def prune_checkpoints(self, in_use: set[str]) -> None:
+        """Delete the checkpoints older than the newest that no worker has open."""
+        with self._views_lock:
+            kept = [view for view in self._views[:-1] if view[1] in in_use]
+            for _, folder in self._views[:-1]:
+                if folder not in in_use:
+                    shutil.rmtree(folder, ignore_errors=True)
+            self._views = kept + self._views[-1:]
+
+    def _written(self) -> None:
+        self._generation += 1
 
     @property
     def dataset(self) -> Dataset:
@@ -140,6 +199,7 @@ class OxigraphStore(Store):
         else:
             self._ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
         self._ox.flush()
+        self._written()
 
     def has_graph(self, name: URIRef) -> bool:
         return self._ox.contains_named_graph(ox.NamedNode(str(name)))
@@ -152,6 +212,8 @@ class OxigraphStore(Store):
             self._ox.update(sparql)
         except SyntaxError as error:
             raise MalformedQuery(f"The update does not parse: {error}")
+        finally:
+            self._written()
 
     # -- querying ------------------------------------------------------------------------
 
@@ -246,10 +308,12 @@ class OxigraphStore(Store):
         except (SyntaxError, ValueError) as error:
             raise invalid_dump(error, fmt)
         self._ox.flush()
+        self._written()
 
     def close(self) -> None:
         if getattr(self, "_ox", None) is not None:
-            self._ox.flush()
+            if not getattr(self, "_read_only", False):
+                self._ox.flush()
             self._dataset = None
             self._ox = None  # type: ignore[assignment]
 
