@@ -85,14 +85,17 @@ def _get(summary: str, types: Sequence[str], *, errors: Sequence[int] = (),
     """A GET operation answering 200 in ``types`` (and 406 when it negotiates)."""
     parameters = list(params) + ([_format(types)] if negotiated and len(types) > 1 else [])
     codes = sorted({*errors, *((406,) if negotiated else ())})
+    redirect = MERGED_SLASHES if any(p["in"] == "path" for p in params) else {}
     return {"get": {"summary": summary, "parameters": parameters,
                     "responses": {"200": {"description": "OK",
                                           "content": _content(types, json_schema)},
-                                  **(extra or {}), **_errors(*codes)}}}
+                                  **(extra or {}), **redirect, **_errors(*codes)}}}
 
 
 NOT_MODIFIED = {"304": {"description": "Not modified (If-None-Match matched the ETag)"}}
 SEE_OTHER = {"303": {"description": "See the canonical resource (Location)"}}
+MERGED_SLASHES = {"308": {"description": "The path held '//' (e.g. a parameter starting with "
+                                         "'/'): the same URL with single slashes (Location)"}}
 
 WORK_ID = _path_param("id", "DOI as-is, or doi:/pmid:/pmcid:/arxiv: prefixed, or a "
                             "https://doi.org/… URL; case-insensitive", "10.7717/peerj.4375")
@@ -265,7 +268,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "parameters": [_path_param("name", "schema file name", "feed-base.schema.json")],
             "responses": {"200": {"description": "Schema", "content": {
                 "application/schema+json": {"schema": OBJECT}}}, **NOT_MODIFIED,
-                **_errors(404)}}},
+                **MERGED_SLASHES, **_errors(404)}}},
         "/vocab": _get("The alm-ld vocabulary", (TURTLE, JSONLD, NTRIPLES, RDFXML, HTML),
                        extra=NOT_MODIFIED),
         "/.well-known/void": _get("VoID description with live statistics",
