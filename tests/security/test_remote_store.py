@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from alm_ld.errors import QueryTimeout, StoreUnavailable
+from alm_ld.store.sparql import SparqlStore
 from tests.security.conftest import TOKEN, free_port
 
 TIMEOUT = 2.0
@@ -60,8 +62,30 @@ class Listener:
             if self.mode == "reset":
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
+            elif self.mode.startswith("trickle"):
+                self.held.append(conn)
+                threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
             else:
                 self.held.append(conn)  # never read, never answered
+
+    def _trickle(self, conn: socket.socket) -> None:
+        """One byte every 0.2 s: of the status line ("trickle-head"), or of a body whose
+        headers came at once ("trickle-body"). A per-read timeout never fires."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+        body = b'{"head": {}, "boolean": true}' * 100
+        if self.mode == "trickle-body":
+            conn.sendall(head + f"Content-Length: {len(body)}\r\n\r\n".encode())
+            data = body
+        else:
+            data = head + b"\r\n" + body
+        try:
+            for byte in data:
+                if self._stop.is_set():
+                    return
+                conn.sendall(bytes([byte]))
+                time.sleep(0.2)
+        except OSError:
+            return
 
     def close(self) -> None:
         self._stop.set()
@@ -203,3 +227,26 @@ def test_store_unavailable_during_a_write_is_one_json_line_and_exit_4(stalled: L
     line = json.loads(done.stdout.strip().splitlines()[-1])
     assert line["status"] == "error" and line["file"] == str(FEED)
     assert elapsed < TIMEOUT + 10
+
+
+@pytest.mark.parametrize(("mode", "error"), [("stall", StoreUnavailable),
+                                             ("trickle-head", StoreUnavailable),
+                                             ("trickle-body", QueryTimeout)])
+def test_every_request_has_a_hard_deadline(mode: str, error: type) -> None:
+    """A server that trickles a byte every 0.2 s never trips a per-read timeout; the
+    watchdog still ends the request at its deadline (stalled: no answer at all)."""
+    listener = Listener(mode)
+    store = SparqlStore(f"http://127.0.0.1:{listener.port}/query", timeout=1.0)
+    try:
+        started = time.monotonic()
+        with pytest.raises(error) as caught:
+            store.query("ASK { }")
+        assert time.monotonic() - started < 1.5
+        assert caught.value.status == 503 and caught.value.exit_code == 4
+        started = time.monotonic()
+        with pytest.raises(error):
+            _, chunks = store.query_serialized("ASK { }", "json", timeout=0.5)
+            b"".join(chunks)
+        assert time.monotonic() - started < 1.0
+    finally:
+        listener.close()
