@@ -165,9 +165,11 @@ class SparqlStore(Store):
     @staticmethod
     def _no_answer(url: str, what: str, exchange: _Exchange, idle: float) -> AlmLdError:
         seconds = exchange.deadline if exchange.deadline is not None else idle
+        why = ("stalled, overloaded, or the query is too slow for it" if what == "query" else
+               "stalled or overloaded; the update may still be applied later")
         return StoreUnavailable(
             f"The SPARQL server at {url} sent no answer to the {what} within {seconds:g} s "
-            "(stalled, overloaded, or the query is too slow for it).", timeoutSeconds=seconds)
+            f"({why}).", timeoutSeconds=seconds)
 
     def _query_request(self, sparql: str, accept: str, timeout: float | None,
                        default_graphs: Sequence[str], named_graphs: Sequence[str],
