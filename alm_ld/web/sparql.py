@@ -1,10 +1,13 @@
 """``/sparql``: the SPARQL 1.1 Protocol, read-only and safe to expose.
 
-The view is glue: :mod:`sparql_protocol` reads the request, :mod:`sparql_check` decides what the
-query is and whether it may run, :mod:`conneg` picks the result format, and the store evaluates
+The view is glue: :mod:`sparql_protocol` reads the request, :mod:`sparql_bounds` bounds its
+size, nesting and patterns before any parser sees it, :mod:`sparql_check` decides what the query
+is and whether it may run, :mod:`conneg` picks the result format, and the query is evaluated
 under ``settings.query_timeout`` (raising ``QueryTimeout``, answered as 503 problem+json) with at
-most ``settings.result_limit`` rows. Results are materialised before the response starts, so a
-timeout or store error is always a clean problem document, never a truncated 200.
+most ``settings.result_limit`` rows — by the sandboxed, killable worker processes of
+:mod:`alm_ld.store.query_pool` for an on-disk Oxigraph store, by the store itself otherwise. The
+store's own parser messages are never shown. Results are materialised before the response
+starts, so a timeout or store error is always a clean problem document, never a truncated 200.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from alm_ld.web.conneg import negotiate
 from alm_ld.web.rdf_out import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, content_type
 from alm_ld.web.respond import finish, rdf_response
 from alm_ld.web.service_description import service_description
+from alm_ld.web.sparql_bounds import check_bounds
 from alm_ld.web.sparql_check import analyse_query, check_dataset
 from alm_ld.web.sparql_protocol import parse_protocol_request
 from alm_ld.web.state import settings, state, store
@@ -52,6 +56,9 @@ def sparql() -> Response:
     html_hook = state().html_hooks.get(HTML_HOOK)
     if protocol.query is None:
         return _describe_service(html_hook)
+    limits = settings()
+    check_bounds(protocol.query, max_bytes=limits.query_max_bytes,
+                 max_depth=limits.query_max_depth, max_patterns=limits.query_max_patterns)
     info = analyse_query(protocol.query)
     if html_hook is not None and request.method == "GET" and _prefers_html(info.form):
         return finish(Response(html_hook(protocol.query), content_type=content_type(HTML)))
@@ -70,14 +77,22 @@ def sparql() -> Response:
         default_graphs, named_graphs = protocol.default_graphs, protocol.named_graphs
     else:
         default_graphs, named_graphs = info.from_graphs, info.from_named_graphs
+    pool = state().get_query_pool()
     try:
-        media_type, chunks = store().query_serialized(
-            protocol.query, media, default_graphs=default_graphs, named_graphs=named_graphs,
-            timeout=settings().query_timeout, limit=settings().result_limit)
+        if pool is not None:
+            media_type, payload = pool.query_serialized(
+                protocol.query, media, default_graphs=default_graphs, named_graphs=named_graphs,
+                timeout=limits.query_timeout, limit=limits.result_limit)
+        else:
+            media_type, chunks = store().query_serialized(
+                protocol.query, media, default_graphs=default_graphs, named_graphs=named_graphs,
+                timeout=limits.query_timeout, limit=limits.result_limit)
+            payload = b"".join(chunks)
     except MalformedQuery:
         analyse_query(protocol.query, full=True)  # the detailed problem (line, column) if any
-        raise
-    payload = b"".join(chunks)
+        # rdflib accepts what the store refused: say so without echoing the store's parser.
+        raise MalformedQuery("The query is not valid SPARQL 1.1 for this endpoint's engine.",
+                             engine="store") from None
     response = Response(payload, content_type=content_type(media_type))
     response.vary.add("Accept")
     response.headers["Cache-Control"] = "no-cache"

@@ -14,6 +14,7 @@ from flask import current_app
 
 from alm_ld.config import Settings
 from alm_ld.store.base import Store
+from alm_ld.store.query_pool import QueryPool
 
 
 @dataclass
@@ -22,6 +23,8 @@ class AppState:
     store: Store | None = None
     html_hooks: dict[str, Callable[..., str]] = field(default_factory=dict)
     """HTML renderers the pages area registers (``"sparql"``, …); see the views using them."""
+    query_pool: QueryPool | None = None
+    """Sandboxed worker processes for public /sparql queries (see :meth:`get_query_pool`)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def get_store(self) -> Store:
@@ -32,6 +35,24 @@ class AppState:
 
                     self.store = open_store(self.settings.store, settings=self.settings)
         return self.store
+
+    def get_query_pool(self) -> QueryPool | None:
+        """The pool that evaluates public queries, or None to evaluate in this process.
+
+        Only an on-disk Oxigraph store can be read by other processes (through checkpoints);
+        ``memory:`` and in-memory ``oxigraph:`` evaluate in a thread here (tests, demos), and
+        ``sparql:`` sends the query to the remote server. Created lazily, in the process that
+        serves, on the first public query: never before a fork."""
+        if self.query_pool is None:
+            store = self.get_store()
+            if not getattr(store, "checkpointable", False):
+                return None
+            with self._lock:
+                if self.query_pool is None:
+                    self.query_pool = QueryPool(
+                        store.checkpoint, self.settings.query_workers,  # type: ignore[attr-defined]
+                        store.prune_checkpoints)  # type: ignore[attr-defined]
+        return self.query_pool
 
 
 def state() -> AppState:
