@@ -11,17 +11,14 @@ import sys
 
 import pytest
 
-from alm_ld.errors import QueryRefused
+from alm_ld.errors import MalformedQuery, QueryRefused
 from alm_ld.mapping import safe_iri
 from alm_ld.web.sparql_check import analyse_query, quick_analysis
 
 SAFE = [
     "SELECT * WHERE { ?s ?p ?o }",
     "PREFIX alm: <https://w3id.org/alm-ld/vocab#>\nselect ?v { ?o alm:value ?v } LIMIT 3",
-    "# a comment that says SERVICE and FROM\nASK { ?s ?p ?o }",
     "BASE <http://example.org/> PREFIX : <http://example.org/v#> DESCRIBE <a>",
-    'CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p "from SERVICE" FILTER(?o < 3 && ?o > 1) }',
-    "SELECT * WHERE { ?s <http://example.org/#service> '''long\nfrom''' }",
 ]
 RISKY = [
     "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
@@ -33,6 +30,12 @@ RISKY = [
     "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
     "WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
     "SELECT ?from WHERE { ?from ?p ?o }",
+    # The quick path is conservative: the words anywhere (comments, strings, IRIs) mean a parse.
+    "# a comment that says SERVICE and FROM\nASK { ?s ?p ?o }",
+    'CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p "from SERVICE" FILTER(?o < 3 && ?o > 1) }',
+    "SELECT * WHERE { ?s <http://example.org/#service> '''long\nfrom''' }",
+    "PREFIX ex: <http://e/> SELECT * WHERE { BIND(ex:a\\#b AS ?q) "
+    "SERVICE <http://127.0.0.1:9/x> { ?a ?b ?c } }",
 ]
 
 
@@ -55,6 +58,12 @@ def test_refusals_are_unchanged(query: str) -> None:
     with pytest.raises(QueryRefused):
         analyse_query(query)
 
+
+def test_hash_in_a_local_name_hides_no_service() -> None:
+    query = RISKY[-1]
+    assert "\\#" in query and quick_analysis(query) is None
+    with pytest.raises((QueryRefused, MalformedQuery)):
+        analyse_query(query)
 
 def test_safe_iri_only_rewrites_what_needs_escaping() -> None:
     assert safe_iri("https://doi.org/10.1371/journal.pone.0000001") == \

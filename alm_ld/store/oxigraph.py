@@ -116,7 +116,7 @@ class OxigraphStore(Store):
         self._views_lock = threading.Lock()
 
     @classmethod
-    def read_only(cls, path: str) -> OxigraphStore:
+    def open_read_only(cls, path: str) -> OxigraphStore:
         """A read-only view of the store (or checkpoint) at ``path``; used by query workers."""
         store = cls.__new__(cls)
         store.spec, store.path = f"oxigraph:{path}", None

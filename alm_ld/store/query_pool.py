@@ -211,7 +211,7 @@ def _serve(conn: Connection) -> None:
                 if current is not None:
                     current[1].close()
                 current = None
-                current = (view, OxigraphStore.read_only(view))
+                current = (view, OxigraphStore.open_read_only(view))
             media_type, chunks = current[1].query_serialized(
                 sparql, media, default_graphs=default_graphs, named_graphs=named_graphs,
                 timeout=None, limit=limit)
