@@ -22,7 +22,17 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from alm_ld.identifiers import InvalidIdentifier, checked_iri, normalise_iri, work_iri
+from alm_ld.identifiers import (
+    InvalidIdentifier,
+    checked_iri,
+    funder_iri,
+    issn_iri,
+    issn_value,
+    normalise_iri,
+    orcid_iri,
+    ror_iri,
+    work_iri,
+)
 from alm_ld.sparql_text import (
     CITO_NS,
     DCTERMS_NS,
@@ -175,6 +185,7 @@ def feed_statements(doc: Mapping[str, Any], ctx: IngestContext,
     generated = doc["generated"]
     summary = summary if summary is not None else MappedFeed(feed)
     works: set[str] = set()
+    described: dict[str, int] = {}
     items = doc.get("items", ())
     observations = events = 0
 
@@ -235,15 +246,11 @@ def feed_statements(doc: Mapping[str, Any], ctx: IngestContext,
                 works.add(subject)
                 yield subject, CITO_CITES, _iri(obj)
         elif kind == "Work":
-            work = work_iri(item["id"])
+            work = work_iri(item_work_id(item))
             works.add(work)
-            if item.get("title"):
-                yield work, DCTERMS + "title", _lit(item["title"])
-            if item.get("issued"):
-                yield work, DCTERMS + "issued", _lit(item["issued"],
-                                                     temporal_datatype(item["issued"]))
-            for same in item.get("sameAs", ()):
-                yield work, OWL_SAMEAS, _iri(subject_iri(same))
+            occurrence = described.get(work, 0)
+            described[work] = occurrence + 1
+            yield from work_statements(work, item, metadata_base(feed, work, occurrence))
 
     for work in sorted(works):
         yield work, RDF_TYPE, _iri(alm("Work"))
@@ -252,6 +259,79 @@ def feed_statements(doc: Mapping[str, Any], ctx: IngestContext,
         (len(items), observations, events), ctx)
 
     summary.items, summary.observations, summary.events = len(items), observations, events
+
+
+def item_work_id(item: Mapping[str, Any]) -> str:
+    """The identifier a Work item describes: ``work`` (feed format v1.1) or ``id`` (v1)."""
+    return item["work"] if "work" in item else item["id"]
+
+
+def metadata_base(feed: str, work: str, occurrence: int = 0) -> str:
+    """The skolem IRI prefix of the nodes a Work item needs besides the work itself
+    (``almid:work-meta/<hash>``; ``…/container``, ``…/author/1``, …). Hashed from the feed and
+    the work, so each feed's description keeps its own nodes (two feeds never merge their
+    author lists, and the current description is one feed's whole) and re-ingesting a feed
+    mints the same IRIs. IRIs rather than blank nodes: SPARQL stores such as Virtuoso refuse
+    blank nodes in ``INSERT DATA``, and a client can name them. ``occurrence`` tells apart
+    repeated descriptions of one work in one feed (a ``duplicate-work`` warning)."""
+    text = f"{feed}|{work}" if occurrence == 0 else f"{feed}|{work}|{occurrence}"
+    return f"{ID_NS}work-meta/{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+
+
+def named_node(parent: str, kind: str, name: str) -> str:
+    """A skolem IRI for an organisation known only by name (an affiliation without ROR, a
+    funder without id): derived from the name, so any route to the same feed gives it."""
+    return f"{parent}/{kind}/{hashlib.sha256(name.encode()).hexdigest()[:16]}"
+
+
+def work_statements(work: str, item: Mapping[str, Any], base: str) -> Iterator[Statement]:
+    """The triples of one Work item (docs/MODEL.md, Works): dcterms for title and date,
+    schema.org for the rest, ORCID / ROR / Funder Registry / ISSN portal IRIs for identifiers.
+    ``item`` must be valid (identifiers pass their check digits)."""
+    if item.get("title"):
+        yield work, DCTERMS + "title", _lit(item["title"])
+    if item.get("issued"):
+        yield work, DCTERMS + "issued", _lit(item["issued"], temporal_datatype(item["issued"]))
+    for same in item.get("sameAs", ()):
+        yield work, OWL_SAMEAS, _iri(subject_iri(same))
+    if item.get("workType"):
+        yield work, SCHEMA_NS + "additionalType", _lit(item["workType"])
+    if item.get("publisher"):
+        yield work, SCHEMA_NS + "publisher", _lit(item["publisher"])
+    container = item.get("container")
+    if container:
+        node = base + "/container"
+        yield work, SCHEMA_NS + "isPartOf", _iri(node)
+        yield node, RDF_TYPE, _iri(SCHEMA_NS + "CreativeWork")
+        if container.get("title"):
+            yield node, DCTERMS + "title", _lit(container["title"])
+        for issn in container.get("issn", ()):
+            yield node, SCHEMA_NS + "issn", _lit(issn_value(issn))
+            yield node, SCHEMA_NS + "sameAs", _iri(issn_iri(issn))
+    for position, author in enumerate(item.get("authors", ()), start=1):
+        node = f"{base}/author/{position}"
+        yield work, SCHEMA_NS + "author", _iri(node)
+        yield node, RDF_TYPE, _iri(SCHEMA_NS + "Person")
+        yield node, SCHEMA_NAME, _lit(author["name"])
+        yield node, SCHEMA_NS + "position", _lit(str(position), XSD_INTEGER)
+        if author.get("orcid"):
+            yield node, SCHEMA_NS + "sameAs", _iri(orcid_iri(author["orcid"]))
+        for affiliation in author.get("affiliations", ()):
+            org = (ror_iri(affiliation["ror"]) if affiliation.get("ror")
+                   else named_node(node, "affiliation", affiliation["name"]))
+            yield node, SCHEMA_NS + "affiliation", _iri(org)
+            yield from _organisation(org, affiliation.get("name"))
+    for funder in item.get("funders", ()):
+        org = (funder_iri(funder["id"]) if funder.get("id")
+               else named_node(base, "funder", funder["name"]))
+        yield work, SCHEMA_NS + "funder", _iri(org)
+        yield from _organisation(org, funder.get("name"))
+
+
+def _organisation(org: str, name: str | None) -> Iterator[Statement]:
+    yield org, RDF_TYPE, _iri(SCHEMA_NS + "Organization")
+    if name:
+        yield org, SCHEMA_NAME, _lit(name)
 
 
 def provenance_statements(feed: str, provider: Mapping[str, Any], generated: str,

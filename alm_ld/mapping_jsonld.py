@@ -11,13 +11,14 @@ makes the context and the direct mapping keep agreeing on what every key means;
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.term import Node
 
-from alm_ld.identifiers import work_iri
+from alm_ld.identifiers import funder_iri, issn_iri, issn_value, orcid_iri, ror_iri, work_iri
 from alm_ld.mapping import (
     CITO_CITES,
     DCTERMS,
@@ -26,13 +27,17 @@ from alm_ld.mapping import (
     RDF_TYPE,
     RELATIONS_NS,
     SCHEMA_NAME,
+    SCHEMA_NS,
     XSD_DATETIME,
+    XSD_INTEGER,
     IngestContext,
     MappedFeed,
     Statement,
     _rdflib_object,
     _rdflib_subject,
     alm,
+    metadata_base,
+    named_node,
     observation_iri,
     observation_key,
     provenance_statements,
@@ -122,6 +127,7 @@ def _statements(raw: Graph, ctx: IngestContext, summary: MappedFeed) -> Iterator
                         value_node = Literal(str(value_node), datatype=URIRef(
                             temporal_datatype(str(value_node))))
                     yield work, prop, _obj(value_node)
+            yield from _work_metadata(raw, item, work, metadata_base(str(feed), work))
 
     for work in sorted(works):
         yield work, RDF_TYPE, ("iri", alm("Work"))
@@ -138,6 +144,59 @@ def _statements(raw: Graph, ctx: IngestContext, summary: MappedFeed) -> Iterator
         str(feed), {"id": str(provider), "name": str(name) if name else None}, generated,
         disclosure, (len(items), observations, events), ctx)
     summary.items, summary.observations, summary.events = len(items), observations, events
+
+
+def _schema(term: str) -> URIRef:
+    return URIRef(SCHEMA_NS + term)
+
+
+def _work_metadata(raw: Graph, item: Node, work: str, base: str) -> Iterator[Statement]:
+    """The v1.1 Work fields as pyld reads them through the context (blank nodes, an
+    ``rdf:List`` of authors, identifiers as written), rebuilt into the model: skolem IRIs,
+    positions, normalised ORCID / ISSN / ROR / funder IRIs, the same types."""
+    for term in ("additionalType", "publisher"):
+        for value_node in raw.objects(item, _schema(term)):
+            yield work, SCHEMA_NS + term, _obj(value_node)
+    for container in raw.objects(item, _schema("isPartOf")):
+        node = base + "/container"
+        yield work, SCHEMA_NS + "isPartOf", ("iri", node)
+        yield node, RDF_TYPE, ("iri", SCHEMA_NS + "CreativeWork")
+        for title in raw.objects(container, URIRef(DCTERMS + "title")):
+            yield node, DCTERMS + "title", _obj(title)
+        for issn in raw.objects(container, _schema("issn")):
+            yield node, SCHEMA_NS + "issn", ("lit", issn_value(str(issn)))
+            yield node, SCHEMA_NS + "sameAs", ("iri", issn_iri(str(issn)))
+    for head in raw.objects(item, _schema("author")):
+        for position, author in enumerate(Collection(raw, head), start=1):
+            node = f"{base}/author/{position}"
+            yield work, SCHEMA_NS + "author", ("iri", node)
+            yield node, RDF_TYPE, ("iri", SCHEMA_NS + "Person")
+            yield node, SCHEMA_NS + "position", ("lit", str(position), XSD_INTEGER)
+            for name in raw.objects(author, _schema("name")):
+                yield node, SCHEMA_NAME, _obj(name)
+            for orcid in raw.objects(author, _schema("sameAs")):
+                yield node, SCHEMA_NS + "sameAs", ("iri", orcid_iri(str(orcid)))
+            for affiliation in raw.objects(author, _schema("affiliation")):
+                org = _org(raw, affiliation, ror_iri, node, "affiliation")
+                yield node, SCHEMA_NS + "affiliation", ("iri", org)
+                yield from _organisation_of(raw, affiliation, org)
+    for funder in raw.objects(item, _schema("funder")):
+        org = _org(raw, funder, funder_iri, base, "funder")
+        yield work, SCHEMA_NS + "funder", ("iri", org)
+        yield from _organisation_of(raw, funder, org)
+
+
+def _org(raw: Graph, node: Node, normalise: Callable[[object], str], parent: str,
+         kind: str) -> str:
+    if isinstance(node, BNode):
+        return named_node(parent, kind, str(raw.value(node, _schema("name"))))
+    return normalise(str(node))
+
+
+def _organisation_of(raw: Graph, node: Node, org: str) -> Iterator[Statement]:
+    yield org, RDF_TYPE, ("iri", SCHEMA_NS + "Organization")
+    for name in raw.objects(node, _schema("name")):
+        yield org, SCHEMA_NAME, _obj(name)
 
 
 def map_feed_via_jsonld(doc: Mapping[str, Any], ctx: IngestContext) -> tuple[Graph, MappedFeed]:

@@ -139,6 +139,27 @@ def relation_iri(value: str) -> URIRef | None:
     """IRI of a relation named by id or by full IRI; ``None`` if not in the vocabulary."""
     return _concept_iri(value, relation_concepts(), RELATIONS_NS)
 
+# Work types (feed format v1.1 ``workType``): the Crossref type ids
+# (https://api.crossref.org/types) and DataCite 4.5 resourceTypeGeneral values, as written by
+# the registries themselves, so harvested values pass unchanged. Strict feeds must use one;
+# base feeds get a warning for anything else (a new registry type should not block a feed).
+CROSSREF_WORK_TYPES = (
+    "book", "book-chapter", "book-part", "book-section", "book-series", "book-set",
+    "book-track", "component", "database", "dataset", "dissertation", "edited-book", "grant",
+    "journal", "journal-article", "journal-issue", "journal-volume", "monograph", "other",
+    "peer-review", "posted-content", "proceedings", "proceedings-article",
+    "proceedings-series", "reference-book", "reference-entry", "report", "report-component",
+    "report-series", "standard",
+)
+DATACITE_WORK_TYPES = (
+    "Audiovisual", "Award", "Book", "BookChapter", "Collection", "ComputationalNotebook",
+    "ConferencePaper", "ConferenceProceeding", "DataPaper", "Dataset", "Dissertation", "Event",
+    "Image", "Instrument", "InteractiveResource", "Journal", "JournalArticle", "Model", "Other",
+    "OutputManagementPlan", "PeerReview", "PhysicalObject", "Preprint", "Project", "Report",
+    "Service", "Software", "Sound", "Standard", "StudyRegistration", "Text", "Workflow",
+)
+WORK_TYPES = CROSSREF_WORK_TYPES + DATACITE_WORK_TYPES
+
 __all__ = [
     "ALM", "ALM_NS", "CATEGORIES", "CATEGORIES_NS", "CATEGORY", "CITO", "CORE_METRICS",
     "CORE_RELATIONS", "DCTERMS", "DISCLOSURE_KEYS",

@@ -93,6 +93,42 @@ def valid_base() -> dict[str, Any]:
     }
 
 
+def valid_work_metadata() -> dict[str, Any]:
+    """Feed format v1.1: a Work item with every metadata field (identifiers as full IRIs, so
+    any JSON-LD processor reads the same RDF), an affiliation and a funder known only by name,
+    and a v1 Work item (``id``) beside it."""
+    return {
+        "@context": CONTEXT,
+        "type": "Feed",
+        "id": "urn:uuid:3d0f5b8e-8f4e-4c21-b1a9-6c0f4e2d7a55",
+        "provider": {"id": "https://ror.org/008zgvp64", "name": "PLOS"},
+        "generated": "2026-11-24T10:00:00Z",
+        "items": [
+            {"type": "Work", "work": PONE,
+             "title": "Example article about Brown University research", "issued": "2006-12-20",
+             "workType": "journal-article",
+             "container": {"title": "PLOS ONE", "issn": ["1932-6203"]},
+             "publisher": "Public Library of Science (PLoS)",
+             "authors": [
+                 {"name": "Josiah Carberry", "orcid": "https://orcid.org/0000-0002-1825-0097",
+                  "affiliations": [{"name": "Brown University",
+                                    "ror": "https://ror.org/05gq02987"},
+                                   {"name": "Department of Psychoceramics"}]},
+                 {"name": "A. N. Other"},
+             ],
+             "funders": [
+                 {"name": "National Science Foundation",
+                  "id": "https://doi.org/10.13039/100000001"},
+                 {"name": "An unregistered foundation"},
+             ]},
+            {"type": "Work", "id": PMED,
+             "title": "Why Most Published Research Findings Are False", "issued": "2005-08"},
+            {"type": "Count", "work": PONE, "metric": "citations", "value": 12,
+             "aggregation": "cumulative", "periodEnd": "2026-11-24", "source": "crossref"},
+        ],
+    }
+
+
 def valid_minimal() -> dict[str, Any]:
     return {"@context": CONTEXT, "type": "Feed",
             "id": "https://example.org/feeds/2026-11-24",
@@ -139,7 +175,7 @@ def _append(item: dict[str, Any]):
 
 def examples() -> dict[str, tuple[Any, dict[str, Any]]]:
     """file name → (content, index entry)."""
-    b, s = valid_base(), valid_strict()
+    b, s, w = valid_base(), valid_strict(), valid_work_metadata()
     dup_count = dict(b["items"][0], work="https://dx.doi.org/10.1371/JOURNAL.PONE.0000001")
     dup_event = dict(b["items"][2], subject="https://en.wikipedia.org/wiki/Other")
     out: dict[str, tuple[Any, dict[str, Any]]] = {
@@ -150,6 +186,7 @@ def examples() -> dict[str, tuple[Any, dict[str, Any]]]:
             {"profile": "base", "valid": True, "warnings": [
                 {"rule": "disclosure-unknown-key", "path": "$.disclosure.updateFrequncy"}]}),
         "valid-strict.json": (s, {"profile": "strict", "valid": True}),
+        "valid-base-work-metadata.json": (w, {"profile": "base", "valid": True}),
     }
 
     def bad(name: str, doc: Any, rule: str, path: str, profile: str = "base") -> None:
@@ -211,6 +248,19 @@ def examples() -> dict[str, tuple[Any, dict[str, Any]]]:
     bad("invalid-strict-unknown-disclosure-key.json",
         _mutate(s, _set(["disclosure", "dataSorces"], "typo")),
         "disclosure-unknown-key", "$.disclosure.dataSorces", "strict")
+    bad("invalid-work-orcid.json",
+        _mutate(w, _set(["items", 0, "authors", 0, "orcid"], "0000-0002-1825-0098")),
+        "orcid", "$.items[0].authors[0].orcid")
+    bad("invalid-work-issn.json",
+        _mutate(w, _set(["items", 0, "container", "issn", 0], "1932-6230")),
+        "issn", "$.items[0].container.issn[0]")
+    bad("invalid-work-ror.json",
+        _mutate(w, _set(["items", 0, "authors", 0, "affiliations", 0, "ror"],
+                        "https://ror.org/05gq02978")),
+        "ror", "$.items[0].authors[0].affiliations[0].ror")
+    bad("invalid-work-funder-id.json",
+        _mutate(w, _set(["items", 0, "funders", 0, "id"], "https://doi.org/10.1371/x")),
+        "funder-id", "$.items[0].funders[0].id")
     return out
 
 

@@ -23,6 +23,7 @@ from alm_ld.resources import CONTEXT_URL, SCHEMA_BASE_URL  # noqa: E402
 from alm_ld.vocab import (  # noqa: E402
     METRICS_NS,
     RELATIONS_NS,
+    WORK_TYPES,
     metric_concepts,
     relation_concepts,
 )
@@ -61,6 +62,10 @@ def _work_ref(title: str, description: str) -> dict[str, Any]:
     return {"title": title, "description": description + " A DOI (10.1371/journal.pone."
             "0000001, doi:…, https://doi.org/…), pmid:…, pmcid:PMC…, arxiv:… or an absolute "
             "https URL.", "type": "string", "minLength": 1}
+
+
+def _text(title: str, description: str) -> dict[str, Any]:
+    return {"title": title, "description": description, "type": "string", "minLength": 1}
 
 
 def _source() -> dict[str, Any]:
@@ -130,16 +135,21 @@ def base_schema() -> dict[str, Any]:
     }
     work = {
         "title": "Work",
-        "description": "Optional alm-ld extension: bibliographic facts about a work named by "
-        "other items (title, issue date, alternate identifiers).",
+        "description": "What is known about a work (feed format v1.1; v1 Work items stay "
+        "valid): identifier, title, issue date, type, container, publisher, authors with ORCID "
+        "and affiliations with ROR, funders. Name the work with 'work' (v1.1) or 'id' (v1), "
+        "not both.",
         "type": "object",
-        "required": ["type", "id"],
+        "required": ["type"],
         "additionalProperties": False,
+        "anyOf": [{"required": ["work"]}, {"required": ["id"]}],
+        "not": {"required": ["work", "id"]},
         "properties": {
             "type": {"title": "Item type", "description": "Always \"Work\".", "const": "Work"},
-            "id": _work_ref("Work id", "The work's identifier."),
-            "title": {"title": "Title", "description": "The work's title.", "type": "string",
-                      "minLength": 1},
+            "work": _work_ref("Work", "The work described (feed format v1.1)."),
+            "id": _work_ref("Work id", "The work described (feed format v1; 'work' is "
+                            "preferred)."),
+            "title": _text("Title", "The work's title."),
             "issued": {"title": "Issued", "description": "Publication date: YYYY, YYYY-MM or "
                        "YYYY-MM-DD.", "type": "string",
                        "pattern": r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"},
@@ -147,6 +157,62 @@ def base_schema() -> dict[str, Any]:
                        "work (any accepted identifier form).", "type": "array",
                        "items": _work_ref("Alternate identifier", "Another identifier of the "
                                           "work.")},
+            "workType": {"title": "Work type", "description": "A Crossref type id "
+                         "(journal-article, posted-content, …) or a DataCite "
+                         "resourceTypeGeneral (Dataset, Software, …).", "type": "string",
+                         "pattern": r"^[A-Za-z][A-Za-z-]*$"},
+            "container": {
+                "title": "Container", "description": "The journal, book or series the work "
+                "appears in.", "type": "object", "additionalProperties": False,
+                "minProperties": 1,
+                "properties": {
+                    "title": _text("Container title", "Its title, e.g. PLOS ONE."),
+                    "issn": {"title": "ISSNs", "description": "Its ISSNs (print, electronic), "
+                             "checked by their check digit: 1932-6203, urn:issn:1932-6203 or "
+                             "https://portal.issn.org/resource/ISSN/1932-6203.",
+                             "type": "array", "items": _text("ISSN", "An ISSN.")},
+                },
+            },
+            "publisher": _text("Publisher", "The publisher's name."),
+            "authors": {
+                "title": "Authors", "description": "The authors in byline order.",
+                "type": "array",
+                "items": {
+                    "title": "Author", "description": "One author as named on this work.",
+                    "type": "object", "required": ["name"], "additionalProperties": False,
+                    "properties": {
+                        "name": _text("Author name", "The name as printed."),
+                        "orcid": _text("ORCID iD", "0000-0002-1825-0097 or https://orcid.org/"
+                                       "0000-0002-1825-0097, checked by its check digit."),
+                        "affiliations": {
+                            "title": "Affiliations", "description": "The author's "
+                            "affiliations as stated on this work.", "type": "array",
+                            "items": {
+                                "title": "Affiliation", "description": "An organisation: "
+                                "name, ROR id or both.", "type": "object",
+                                "additionalProperties": False, "minProperties": 1,
+                                "properties": {
+                                    "name": _text("Organisation name", "Its name."),
+                                    "ror": _text("ROR id", "03vek6s52 or https://ror.org/"
+                                                 "03vek6s52, checked by its checksum."),
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            "funders": {
+                "title": "Funders", "description": "Who funded the work.", "type": "array",
+                "items": {
+                    "title": "Funder", "description": "A funder: name, id or both.",
+                    "type": "object", "additionalProperties": False, "minProperties": 1,
+                    "properties": {
+                        "name": _text("Funder name", "Its name."),
+                        "id": _text("Funder id", "A Crossref Funder Registry DOI "
+                                    "(10.13039/100000001) or a ROR id."),
+                    },
+                },
+            },
         },
     }
     disclosure_props = {
@@ -242,6 +308,11 @@ def strict_schema() -> dict[str, Any]:
         "relation scheme, by id (cites, discusses, …) or by IRI."
     relation["enum"] = [*relations, *(str(iri) for iri in relations.values())]
     defs["event"]["required"] = [*defs["event"]["required"], "license"]
+    work_type = defs["work"]["properties"]["workType"]
+    work_type.pop("pattern")
+    work_type["description"] = "A Crossref type id (journal-article, …) or a DataCite " \
+        "resourceTypeGeneral (Dataset, …); the strict profile accepts only these."
+    work_type["enum"] = list(WORK_TYPES)
     return schema
 
 

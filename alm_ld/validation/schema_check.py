@@ -119,6 +119,12 @@ def schema_problems(doc: object, profile: str) -> list[Problem]:
     return problems
 
 
+def _all_required(options: Any) -> bool:
+    """``anyOf`` of bare ``required`` lists: 'one of these properties must be there'."""
+    return isinstance(options, list) and bool(options) and all(
+        isinstance(o, dict) and list(o) == ["required"] for o in options)
+
+
 def _order_key(path: list[Any]) -> list[tuple[int, Any]]:
     return [(0, p) if isinstance(p, int) else (1, str(p)) for p in path]
 
@@ -162,6 +168,25 @@ def _translate(error: jsonschema.ValidationError, profile: str) -> Iterator[Prob
                       f"strict profile requires. Use a concept id such as "
                       f"{', '.join(core)} (all ids: GET /vocab), or validate with the base "
                       "profile to use an extension concept IRI.")
+    elif keyword == "enum" and parts and parts[-1] == "workType":
+        yield Problem(path, "work-type",
+                      f"{excerpt(value)} is not a Crossref type id or DataCite "
+                      "resourceTypeGeneral, which the strict profile requires. Use e.g. "
+                      "journal-article, posted-content, dataset (Crossref) or JournalArticle, "
+                      "Dataset, Software (DataCite); see docs/feed-format.md, Work.")
+    elif keyword == "anyOf" and _all_required(error.validator_value):
+        names = " or ".join(f"'{sub['required'][0]}'" for sub in error.validator_value)
+        yield Problem(jsonpath([*parts, error.validator_value[0]["required"][0]]),
+                      "schema.required", f"Missing required property: a Work item names its "
+                      f"work with {names}. Add 'work' (feed format v1.1).{_describe(schema)}")
+    elif keyword == "not" and isinstance(value, dict) and "work" in value and "id" in value:
+        yield Problem(jsonpath([*parts, "id"]), "schema.not",
+                      "A Work item names its work once: give 'work' (feed format v1.1) or 'id' "
+                      "(v1), not both. Remove 'id'.")
+    elif keyword == "minProperties":
+        yield Problem(path, "schema.minProperties",
+                      f"{excerpt(value)} is empty; give at least one property or leave the "
+                      f"object out.{_describe(schema)}")
     elif keyword == "type":
         yield Problem(path, "schema.type",
                       f"{excerpt(value)} is {_kind(value)}, but {error.validator_value} is "

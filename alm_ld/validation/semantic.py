@@ -10,14 +10,25 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from alm_ld.errors import InvalidIdentifier
-from alm_ld.identifiers import IRI_RULE, iri_problem, normalise_iri, work_iri
+from alm_ld.identifiers import (
+    IRI_RULE,
+    InvalidMetadataId,
+    funder_iri,
+    iri_problem,
+    issn_value,
+    normalise_iri,
+    orcid_iri,
+    ror_iri,
+    work_iri,
+)
 from alm_ld.validation.problems import Problem, excerpt, jsonpath
-from alm_ld.vocab import DISCLOSURE_KEYS, METRICS_NS, SOURCES_NS
+from alm_ld.vocab import DISCLOSURE_KEYS, METRICS_NS, SOURCES_NS, WORK_TYPES
 
 CLOCK_SKEW = timedelta(minutes=5)
 # A date (no time) is "after generated" only if no time zone on earth had reached it yet.
@@ -84,6 +95,14 @@ def _strip(value: object, namespace: str) -> object:
     return value
 
 
+def _objects(value: object) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, object) for the objects of a list; anything else is the schema's to report."""
+    if isinstance(value, list):
+        for index, entry in enumerate(value):
+            if isinstance(entry, dict):
+                yield index, entry
+
+
 def _token(value: object) -> str | None:
     """A hashable stand-in for any JSON value (wrongly typed fields can be lists or objects)."""
     return value if value is None or isinstance(value, str) else excerpt(value, 200)
@@ -98,6 +117,7 @@ class _Checker:
         self.limit = generated + CLOCK_SKEW if isinstance(generated, datetime) else None
         self.counts: dict[tuple, int] = {}
         self.events: dict[str, int] = {}
+        self.works: dict[str, int] = {}
 
     def add(self, parts: list[str | int], rule: str, message: str,
             severity: str = "error") -> None:
@@ -220,11 +240,54 @@ class _Checker:
 
     def work(self, i: int, item: dict[str, Any]) -> None:
         base: list[str | int] = ["items", i]
-        self.identifier([*base, "id"], item.get("id"))
+        key = "work" if "work" in item else "id"
+        work = self.identifier([*base, key], item.get(key))
         same_as = item.get("sameAs")
         if isinstance(same_as, list):
             for j, other in enumerate(same_as):
                 self.identifier([*base, "sameAs", j], other)
+        if work is not None:
+            first = self.works.setdefault(work, i)
+            if first != i:
+                self.add([*base, key], "duplicate-work",
+                         f"$.items[{first}] already describes this work (identifiers compared "
+                         "after normalisation); both descriptions are stored side by side. "
+                         "Merge them into one Work item.", "warning")
+        self.work_metadata(base, item)
+
+    def metadata_id(self, parts: list[str | int], value: object,
+                    parse: Callable[[object], str]) -> None:
+        """An ORCID, ISSN, ROR or funder id must have its form and check digit right; the
+        problem's rule is the kind (``orcid``, ``issn``, ``ror``, ``funder-id``)."""
+        if not isinstance(value, str) or not value:
+            return  # the schema reports wrong types and empty strings
+        try:
+            parse(value)
+        except InvalidMetadataId as error:
+            self.add(parts, error.problem.rule, error.problem.message)
+
+    def work_metadata(self, base: list[str | int], item: dict[str, Any]) -> None:
+        """The v1.1 fields: identifiers with check digits, and the work type (strict refuses
+        other types through its schema; base warns here)."""
+        work_type = item.get("workType")
+        if (self.profile != "strict" and isinstance(work_type, str) and work_type
+                and work_type not in WORK_TYPES):
+            self.add([*base, "workType"], "work-type",
+                     f"{excerpt(work_type)} is neither a Crossref type id nor a DataCite "
+                     "resourceTypeGeneral; it is stored as given, but clients cannot compare "
+                     "it. Use e.g. journal-article, posted-content, dataset (Crossref) or "
+                     "JournalArticle, Dataset, Software (DataCite).", "warning")
+        container = item.get("container")
+        if isinstance(container, dict) and isinstance(container.get("issn"), list):
+            for j, issn in enumerate(container["issn"]):
+                self.metadata_id([*base, "container", "issn", j], issn, issn_value)
+        for j, author in _objects(item.get("authors")):
+            self.metadata_id([*base, "authors", j, "orcid"], author.get("orcid"), orcid_iri)
+            for k, affiliation in _objects(author.get("affiliations")):
+                self.metadata_id([*base, "authors", j, "affiliations", k, "ror"],
+                                 affiliation.get("ror"), ror_iri)
+        for j, funder in _objects(item.get("funders")):
+            self.metadata_id([*base, "funders", j, "id"], funder.get("id"), funder_iri)
 
     def disclosure(self) -> None:
         disclosure = self.doc.get("disclosure")

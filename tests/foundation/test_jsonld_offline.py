@@ -102,6 +102,8 @@ def _schema_keys(node: object, out: set[str]) -> set[str]:
 def test_context_maps_every_schema_key() -> None:
     context = context_document()["@context"]
     terms = set(context) | set(context["disclosure"]["@context"])
+    for scoped in ("container", "authors"):  # v1.1 Work: issn, orcid, affiliations, ror
+        terms |= set(context[scoped]["@context"])
     keys = _schema_keys(schema_document("strict"), set()) - {"@context"}
     assert keys - terms == set()
     assert set(DISCLOSURE_KEYS) <= terms
