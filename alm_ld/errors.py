@@ -12,6 +12,7 @@ CLI exit codes (documented in the README):
 2     usage error: unknown option, missing file, bad identifier or setting
 3     partial failure upstream: some works could not be harvested
 4     the store or another local resource is unavailable
+5     the store answers, but not as alm-ld needs (misconfigured: retrying will not help)
 ====  ==========================================================
 """
 
@@ -26,6 +27,7 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_UNAVAILABLE = 4
+EXIT_MISCONFIGURED = 5
 
 
 class AlmLdError(Exception):
@@ -140,6 +142,17 @@ class QueryTimeout(AlmLdError):
 
 class StoreUnavailable(AlmLdError):
     status, exit_code, slug, title = 503, EXIT_UNAVAILABLE, "store-unavailable", "Store unavailable"
+
+
+class StoreMisconfigured(AlmLdError):
+    """The store answers, but not the way alm-ld needs: e.g. its default graph is not the union
+    of its named graphs (``oxigraph serve`` without ``--union-default-graph``), or it refuses
+    writes while ingest is enabled. Unlike :class:`StoreUnavailable`, waiting will not fix it,
+    so it has its own exit code (a supervisor should not restart in a loop) and its own problem
+    type (a load balancer's health check names the fault)."""
+
+    status, exit_code, slug, title = (
+        503, EXIT_MISCONFIGURED, "store-misconfigured", "Store misconfigured")
 
 
 class HarvestError(AlmLdError):

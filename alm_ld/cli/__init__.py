@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="alm-ld",
         description="Article-level metrics as linked data.",
         epilog="Exit codes: 0 ok, 1 invalid input, 2 usage error, 3 partial upstream failure, "
-        "4 store unavailable.",
+        "4 store unavailable, 5 store misconfigured.",
     )
     parser.add_argument("--version", action="version", version=f"alm-ld {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, jsonify, render_template
 from rdflib import Graph
 
 from alm_ld.resources import context_path, schema_path, schemas_dir, vocab_path
+from alm_ld.store.health import check_store
 from alm_ld.web.openapi import openapi_document
 from alm_ld.web.rdf_out import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE
 from alm_ld.web.respond import finish, rdf_response
@@ -28,8 +29,14 @@ LONG_CACHE = 86400 * 7
 
 @blueprint.get("/healthz")
 def healthz() -> Response:
-    store().query("ASK { }", timeout=settings().query_timeout)
-    response = jsonify({"status": "ok", "store": store().spec.split(":", 1)[0]})
+    """Not only "the store answers" but "the store answers as alm-ld needs": a remote server
+    without a union default graph answers every query and serves empty works
+    (:mod:`alm_ld.store.health`; 503 ``store-misconfigured`` naming the fault). When ingest is
+    enabled, a remote store must also take a write (one update that inserts and drops a probe)."""
+    current = settings()
+    checks = check_store(store(), writes=bool(current.tokens), timeout=current.query_timeout)
+    response = jsonify({"status": "ok", "store": store().spec.split(":", 1)[0],
+                        "checks": checks})
     response.headers["Cache-Control"] = "no-store"
     return response
 

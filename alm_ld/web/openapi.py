@@ -118,7 +118,11 @@ SCHEMAS: dict[str, Any] = {
                                     "observations": {"type": "integer"},
                                     "events": {"type": "integer"}}},
     "Health": {"type": "object", "required": ["status", "store"],
-               "properties": {"status": {"const": "ok"}, "store": TEXT}},
+               "properties": {"status": {"const": "ok"}, "store": TEXT,
+                              "checks": {"type": "object", "properties": {
+                                  "unionDefaultGraph": {"enum": ["vocabulary", "sample",
+                                                                 "empty"]},
+                                  "writable": {"type": "boolean"}}}}},
     "SchemaIndex": {"type": "object", "required": ["schemas"],
                     "properties": {"schemas": {"type": "array", "items": TEXT}}},
     "Alerts": {"type": "object", "required": ["alertTypes", "alerts"],
