@@ -11,15 +11,25 @@ thread).
 
 An embedded store (``oxigraph:PATH`` or ``memory:``) lives inside one process: Oxigraph opens its
 directory read-write for one process only, and ``memory:`` would give every worker its own,
-diverging copy. So with an embedded store ONE process serves with several threads (queries
-release the GIL inside Oxigraph, so threads do scale), and ``--workers`` above 1 is refused.
-With ``--store sparql:…`` (e.g. ``oxigraph serve``), ``--workers N`` forks N serving processes
-after binding the port; they share the one listening socket.
+diverging copy. So with ``--workers 1`` ONE process serves the embedded store with several
+threads. With ``--store sparql:…`` (e.g. ``oxigraph serve``), ``--workers N`` forks N serving
+processes after binding the port; they share the one listening socket. With ``--store
+oxigraph:PATH --workers N`` (N > 1) this command first starts and supervises a local ``oxigraph
+serve`` over PATH (:mod:`alm_ld.store.local_server`) and serves it as a ``sparql:`` store: one
+command, several processes, the same folder (docs/deploy.md). ``memory:`` and the in-memory
+``oxigraph:`` still refuse ``--workers > 1``.
+
+Before serving, a ``sparql:`` store is checked (:mod:`alm_ld.store.health`): its default graph
+must be the union of its named graphs and, when this service writes (an update URL, or
+``ALM_LD_TOKENS``), a probe written through the update URL must be readable through the query URL.
+A store that fails is refused in one line with exit 5 (misconfigured); one that does not answer
+(down, stalled) gets a warning line and the service starts anyway (503 until it is back).
 
 ``--demo`` first ingests the packaged demo feeds (in a spawned child for ``oxigraph:``, see
 :func:`in_child`); feeds already present are left unchanged, so running it again is harmless.
-Exit codes: 0 stopped normally, 2 usage error (e.g. ``--workers 2`` with an embedded store),
-4 store unavailable.
+Exit codes: 0 stopped normally, 2 usage error (e.g. ``--workers 2`` with ``memory:``, no
+``oxigraph`` server binary), 4 store unavailable (an embedded store locked by another process,
+a local Oxigraph server that does not start), 5 store misconfigured.
 """
 from __future__ import annotations
 
@@ -32,10 +42,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from alm_ld.config import Settings
-from alm_ld.errors import EXIT_OK, AlmLdError, UsageError
+from alm_ld.errors import EXIT_OK, AlmLdError, QueryTimeout, StoreUnavailable, UsageError
 from alm_ld.resources import demo_dir
 from alm_ld.store import check_spec, open_store
 from alm_ld.store.base import Store
+from alm_ld.store.health import check_store
 
 EMBEDDED_SCHEMES = ("oxigraph", "memory")
 T = TypeVar("T")
@@ -45,14 +56,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve", help="serve the web API (works, SPARQL, feeds, validation)",
         description="Serve the alm-ld web API. With an embedded store (oxigraph:, memory:) one "
-        "worker process with several threads serves; use a sparql: store for --workers > 1.")
+        "worker process with several threads serves; --workers N > 1 with oxigraph:PATH serves "
+        "it through a local Oxigraph server that this command starts and stops; a sparql: store "
+        "is checked (union default graph, writes) before serving.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (8080)")
     parser.add_argument("--store", metavar="SPEC", default=None,
                         help="oxigraph:PATH, memory: or sparql:QUERY_URL[;UPDATE_URL] "
                         "(default: ALM_LD_STORE, else oxigraph:./var/store)")
     parser.add_argument("--workers", type=int, default=1,
-                        help="worker processes (1; >1 needs a sparql: store)")
+                        help="worker processes (1; >1 with oxigraph:PATH starts a local "
+                        "Oxigraph server over PATH; not with memory:)")
     parser.add_argument("--threads", type=int, default=8,
                         help="threads per worker (8; at least ALM_LD_SSE_MAX + 8 are started)")
     parser.add_argument("--demo", action="store_true",
@@ -77,12 +91,44 @@ def settings_for(args: argparse.Namespace) -> Settings:
 def check_workers(store_spec: str, workers: int) -> None:
     if workers < 1:
         raise UsageError("--workers must be at least 1.")
-    scheme = store_spec.split(":", 1)[0]
-    if workers > 1 and scheme in EMBEDDED_SCHEMES:
+    scheme, _, rest = store_spec.partition(":")
+    if workers > 1 and scheme in EMBEDDED_SCHEMES and not (scheme == "oxigraph" and rest):
         raise UsageError(
-            f"--workers {workers} cannot share the embedded store {store_spec!r}: it belongs to "
-            "one process. Use --workers 1 with --threads N, or serve the data from a SPARQL "
-            "server and pass --store sparql:QUERY_URL[;UPDATE_URL].")
+            f"--workers {workers} cannot share the in-memory store {store_spec!r}: every worker "
+            "would hold its own copy. Use --workers 1 with --threads N, an on-disk store "
+            "(--store oxigraph:PATH, served through a local Oxigraph server), or "
+            "--store sparql:QUERY_URL[;UPDATE_URL].")
+
+
+def uses_local_server(store_spec: str, workers: int) -> bool:
+    """``oxigraph:PATH`` with several workers: served through a local ``oxigraph serve``."""
+    scheme, _, rest = store_spec.partition(":")
+    return workers > 1 and scheme == "oxigraph" and bool(rest)
+
+
+def check_remote_store(settings: Settings) -> None:
+    """Refuse a ``sparql:`` store that answers but is wrong for alm-ld (exit 5), before any
+    worker starts or the demo is written: write a probe, read it back, check the default graph
+    is the union (:func:`alm_ld.store.health.check_store`); then load the vocabulary.
+
+    A store that does not answer (down, stalled) is *not* a reason to refuse: it may be
+    starting or restarting, and the service recovers by itself when it is back (every request
+    opens its own connection). One warning line is printed and the service starts; ``/healthz``
+    and every route that needs the store answer 503 until then. Only what waiting cannot fix
+    stops the start-up."""
+    if not settings.store.startswith("sparql:"):
+        return
+    store = open_store(settings.store, load_vocabulary=False, settings=settings)
+    try:
+        writes = bool(settings.tokens) or not getattr(store, "read_only", False)
+        check_store(store, writes=writes, probe=True, timeout=settings.query_timeout)
+        open_store(settings.store, settings=settings).close()  # the vocabulary graph
+    except (StoreUnavailable, QueryTimeout) as error:
+        sys.stderr.write(f"alm-ld: warning: {error.title}: {error.detail} Serving anyway; "
+                         "/healthz answers 503 until the store answers (then it is checked "
+                         "again on every /healthz).\n")
+    finally:
+        store.close()
 
 
 def ingest_demo(settings: Settings, store: Store | None = None) -> list[dict[str, object]]:
@@ -155,7 +201,36 @@ def run(args: argparse.Namespace) -> int:
     if args.threads < 1:
         raise UsageError("--threads must be at least 1.")
     check_spec(settings.store)
-    if args.demo:
+    local = None
+    if uses_local_server(settings.store, args.workers):
+        if args.server == "dev":
+            raise UsageError("--server dev runs one process; use --workers 1 with it.")
+        from alm_ld.store.local_server import LocalOxigraphServer
+
+        # Demo or not, the folder is opened (vocabulary loaded, lock checked) by a child first;
+        # the server opens it only afterwards.
+        path = settings.store.partition(":")[2]
+        local = LocalOxigraphServer(path, query_timeout=settings.query_timeout)
+        if args.demo:
+            prepare_demo(settings)
+        else:
+            in_child(probe_store, settings)
+    try:
+        if local is not None:
+            local.start()
+            embedded, settings = settings.store, settings.with_(store=local.spec)
+            sys.stderr.write(f"alm-ld: {embedded} is served by a local Oxigraph {local.version} "
+                             f"server at {local.base_url}; while it runs, other commands reach "
+                             f"the data with --store '{local.spec}'\n")
+        return _serve(args, settings, local)
+    finally:
+        if local is not None:
+            local.stop()
+
+
+def _serve(args: argparse.Namespace, settings: Settings, local: object | None) -> int:
+    check_remote_store(settings)  # misconfigured: exit 5 before any worker or demo write
+    if args.demo and local is None:
         store = prepare_demo(settings)
     else:
         store = None
@@ -178,5 +253,5 @@ def run(args: argparse.Namespace) -> int:
     # The app opens its store (and anything else, e.g. a query-process pool) lazily, i.e. in
     # the process that serves, after any fork.
     serve(create_app(settings, store), host=args.host, port=args.port, limits=limits,
-          workers=args.workers)
+          workers=args.workers, watch=getattr(local, "watch", None))
     return EXIT_OK

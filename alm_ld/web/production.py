@@ -19,8 +19,9 @@ What waitress does not do by itself, this module adds:
   client that vanishes without closing (cable pulled, NAT forgot it) is noticed and its SSE
   slot freed instead of being held until the kernel gives up after ~15 minutes.
 
-One process serves an embedded store; ``workers > 1`` (a ``sparql:`` store only) forks that
-many processes after binding, and they share the one listening socket.
+One process serves an embedded store; ``workers > 1`` (a ``sparql:`` store, or an embedded one
+through a local Oxigraph server: :mod:`alm_ld.store.local_server`) forks that many processes
+after binding, and they share the one listening socket.
 """
 
 from __future__ import annotations
@@ -210,26 +211,33 @@ def serve_one(app: WSGIApp, sock: socket.socket, limits: Limits) -> None:
     server.run()
 
 
-def serve(app: WSGIApp, *, host: str, port: int, limits: Limits, workers: int = 1) -> None:
+def serve(app: WSGIApp, *, host: str, port: int, limits: Limits, workers: int = 1,
+          watch: Callable[[], bool] | None = None) -> None:
     """Bind, then serve in this process (``workers == 1``) or in ``workers`` forked ones.
 
     Worker processes are forked before any of them starts a thread or opens a store, so
     whatever the app opens lazily (the store, a query-process pool) is created in the process
-    that uses it. A worker that dies is replaced; SIGTERM stops them all.
+    that uses it. A worker that dies is replaced; SIGTERM stops them all. ``watch`` (workers > 1)
+    is called by the supervisor a few times a second to look after something the workers need
+    (a local store server): returning False stops the service.
     """
     sock = bind(host, port)
     if workers <= 1:
         serve_one(app, sock, limits)
         return
-    _supervise(app, sock, limits, workers)
+    _supervise(app, sock, limits, workers, watch)
 
 
 def _fork_worker(app: WSGIApp, sock: socket.socket, limits: Limits) -> int:
+    supervisor = os.getpid()
     pid = os.fork()
     if pid == 0:  # the worker
         code = 0
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides
+            _die_with_supervisor()
+            if os.getppid() != supervisor:  # it died before the request above took effect
+                raise SystemExit(0)
             serve_one(app, sock, limits)
         except BaseException:  # noqa: BLE001 - a worker must exit, never return into the CLI
             code = 1
@@ -239,7 +247,30 @@ def _fork_worker(app: WSGIApp, sock: socket.socket, limits: Limits) -> int:
     return pid
 
 
-def _supervise(app: WSGIApp, sock: socket.socket, limits: Limits, workers: int) -> None:
+def _reap_worker(children: set[int]) -> int:
+    """The pid of a worker that has exited, else 0. Only workers are waited for: ``waitpid(-1)``
+    would also reap other children of the supervisor (a local store server owned by its
+    ``subprocess.Popen``), and a reaped server would look like a dead worker."""
+    for pid in list(children):
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return pid
+        except ChildProcessError:
+            return pid
+    return 0
+
+
+def _die_with_supervisor() -> None:
+    """Linux: SIGTERM this worker when the supervisor dies, even by SIGKILL, so no orphaned
+    worker keeps accepting on the shared socket (e.g. in front of a stopped local store)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _supervise(app: WSGIApp, sock: socket.socket, limits: Limits, workers: int,
+               watch: Callable[[], bool] | None = None) -> None:
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
@@ -251,10 +282,10 @@ def _supervise(app: WSGIApp, sock: socket.socket, limits: Limits, workers: int) 
     children = {_fork_worker(app, sock, limits) for _ in range(workers)}
     last_spawns: list[float] = []
     while children and not stopping:
-        try:  # poll: a blocking waitpid would be resumed after the SIGTERM handler (PEP 475)
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
+        if watch is not None and not watch():
             break
+        # poll: a blocking waitpid would be resumed after the SIGTERM handler (PEP 475)
+        pid = _reap_worker(children)
         if pid == 0:
             time.sleep(0.2)
             continue

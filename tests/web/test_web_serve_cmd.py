@@ -1,4 +1,4 @@
-"""alm-ld serve: refusing shared embedded stores, a real waitress run with --demo, and several
+"""alm-ld serve: refusing shared in-memory stores, a real waitress run with --demo, and several
 worker processes sharing one listening socket on a ``sparql:`` store."""
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ from alm_ld.cli import main
 from alm_ld.resources import examples_dir
 
 
-def test_workers_with_embedded_store_refused(capsys, tmp_path):
-    code = main(["serve", "--workers", "2", "--store", f"oxigraph:{tmp_path}/s"])
+@pytest.mark.parametrize("spec", ["memory:", "oxigraph:"])
+def test_workers_with_in_memory_store_refused(capsys, spec):
+    """Every worker would hold its own copy. (An on-disk oxigraph:PATH with --workers > 1 is
+    served through a local Oxigraph server: tests/deploy/test_local_server.py.)"""
+    code = main(["serve", "--workers", "2", "--store", spec])
     assert code == 2
     assert "sparql:" in capsys.readouterr().err
 
