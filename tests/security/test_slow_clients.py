@@ -9,17 +9,24 @@ is used.
 
 from __future__ import annotations
 
-import json
 import socket
 import struct
 import threading
 import time
 from collections.abc import Iterator
-from urllib.parse import urlparse
 
 import pytest
 import requests
 
+from tests.security.clients import (
+    Stream,
+    close_all,
+    connect,
+    problem,
+    read_response,
+    slow_body,
+    slowloris,
+)
 from tests.security.conftest import Served, start_served, stop_served
 
 SSE_MAX = 4
@@ -42,119 +49,13 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         stop_served(served)
 
 
-def _address(served: Served) -> tuple[str, int]:
-    parts = urlparse(served.url)
-    return parts.hostname or "127.0.0.1", parts.port or 80
-
-
-def _connect(served: Served, source: str = "127.0.0.1", timeout: float = 10) -> socket.socket:
-    return socket.create_connection(_address(served), timeout=timeout,
-                                    source_address=(source, 0))
-
-
-def _read_response(sock: socket.socket, limit: float = 10) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers and whatever body arrived (until close, Content-Length or ``limit``)."""
-    data = b""
-    deadline = time.monotonic() + limit
-    while b"\r\n\r\n" not in data and time.monotonic() < deadline:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
-    length = int(headers.get("content-length", "-1"))
-    while length >= 0 and len(body) < length and time.monotonic() < deadline:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return status, headers, body
-
-
-class Stream:
-    """An open ``/changes/stream`` request on a raw socket."""
-
-    def __init__(self, served: Served, source: str) -> None:
-        self.sock = _connect(served, source)
-        self.sock.sendall(b"GET /changes/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          b"Accept: text/event-stream\r\n\r\n")
-        self.status, self.headers, self.body = _read_response(self.sock)
-
-    def read_until(self, marker: bytes, limit: float) -> float | None:
-        """Seconds until ``marker`` arrives after now, or None within ``limit``."""
-        started = time.monotonic()
-        seen = b""
-        self.sock.settimeout(0.5)
-        while time.monotonic() - started < limit:
-            try:
-                chunk = self.sock.recv(4096)
-            except TimeoutError:
-                continue
-            if not chunk:
-                return None
-            seen += chunk
-            if marker in seen:
-                return time.monotonic() - started
-        return None
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def _close_all(streams: list[Stream]) -> None:
-    """Hang up, then give the server its poll interval (1 s) + slack to free the slots."""
-    for stream in streams:
-        stream.close()
-    time.sleep(2.5)
-
-
-def _slowloris(served: Served, stop: threading.Event, kept: list[float]) -> None:
-    """Headers one line per second, never finished; records how long the server kept it."""
-    started = time.monotonic()
-    try:
-        with _connect(served) as sock:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-            for i in range(30):
-                if stop.wait(1.0):
-                    break
-                sock.sendall(f"X-Slow-{i}: a\r\n".encode())
-            kept.append(float("inf"))
-    except OSError:
-        kept.append(time.monotonic() - started)
-
-
-def _slow_body(served: Served, stop: threading.Event, kept: list[float]) -> None:
-    """A POST whose body comes one byte every two seconds; records how long it was kept."""
-    started = time.monotonic()
-    try:
-        with _connect(served) as sock:
-            sock.sendall(b"POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                         b"Content-Type: application/ld+json\r\nContent-Length: 1000\r\n\r\n")
-            for _ in range(15):
-                if stop.wait(2.0):
-                    break
-                sock.sendall(b" ")
-            kept.append(float("inf"))
-    except OSError:
-        kept.append(time.monotonic() - started)
-
-
-def _problem(body: bytes) -> dict:
-    doc = json.loads(body)
-    assert {"type", "title", "status", "detail"} <= set(doc), doc
-    return doc
-
-
 def test_reads_answer_while_slow_clients_hold_connections(limited: Served) -> None:
     """40 slowloris + 10 slow bodies + SSE_MAX listeners: reads stay fast (each < 3 s)."""
     stop = threading.Event()
     kept: list[float] = []
-    workers = [threading.Thread(target=_slowloris, args=(limited, stop, kept), daemon=True)
+    workers = [threading.Thread(target=slowloris, args=(limited, stop, kept), daemon=True)
                for _ in range(40)]
-    workers += [threading.Thread(target=_slow_body, args=(limited, stop, kept), daemon=True)
+    workers += [threading.Thread(target=slow_body, args=(limited, stop, kept), daemon=True)
                 for _ in range(10)]
     streams: list[Stream] = []
     opened = time.monotonic()
@@ -184,7 +85,7 @@ def test_reads_answer_while_slow_clients_hold_connections(limited: Served) -> No
         stop.set()
         for worker in workers:
             worker.join(5)
-        _close_all(streams)
+        close_all(streams)
     assert len(kept) == 50
     # Slow clients are dropped only at their deadline (BODY_TIMEOUT), never earlier.
     assert min(kept) >= BODY_TIMEOUT - 0.5, sorted(kept)[:5]
@@ -199,7 +100,7 @@ def test_stream_caps_per_client_and_in_total(limited: Served) -> None:
         assert over_client.status == 429
         assert over_client.headers["content-type"].startswith("application/problem+json")
         assert int(over_client.headers["retry-after"]) > 0
-        assert _problem(over_client.body)["status"] == 429
+        assert problem(over_client.body)["status"] == 429
         held += [Stream(limited, "127.0.0.21") for _ in range(SSE_MAX - PER_CLIENT)]
         assert [s.status for s in held] == [200] * SSE_MAX
         over_total = Stream(limited, "127.0.0.22")
@@ -207,7 +108,7 @@ def test_stream_caps_per_client_and_in_total(limited: Served) -> None:
         assert over_total.status == 503
         assert over_total.headers["content-type"].startswith("application/problem+json")
         assert int(over_total.headers["retry-after"]) > 0
-        assert _problem(over_total.body)["status"] == 503
+        assert problem(over_total.body)["status"] == 503
         # A listener that hangs up (here: a reset, no orderly close) frees its slot promptly.
         gone = held.pop()
         gone.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -225,7 +126,7 @@ def test_stream_caps_per_client_and_in_total(limited: Served) -> None:
         assert status == 200, "the slot of a vanished listener was not released"
         assert time.monotonic() - started < 4
     finally:
-        _close_all(held)
+        close_all(held)
 
 
 def test_heartbeat_arrives(limited: Served) -> None:
@@ -235,11 +136,11 @@ def test_heartbeat_arrives(limited: Served) -> None:
         waited = stream.read_until(b": keep-alive", HEARTBEAT + 3)
         assert waited is not None, "no heartbeat comment"
     finally:
-        _close_all([stream])
+        close_all([stream])
 
 
 def _post_chunked(served: Served, total: int, chunk: int = 8192) -> tuple[int, dict, bytes]:
-    with _connect(served) as sock:
+    with connect(served) as sock:
         sock.sendall(b"POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Content-Type: application/ld+json\r\nTransfer-Encoding: chunked\r\n\r\n")
         sent = 0
@@ -251,7 +152,7 @@ def _post_chunked(served: Served, total: int, chunk: int = 8192) -> tuple[int, d
             sock.sendall(b"0\r\n\r\n")
         except OSError:  # the server may refuse (and close) before the body is over
             pass
-        return _read_response(sock)
+        return read_response(sock)
 
 
 @pytest.mark.parametrize("size", [MAX_BODY + 1, 3 * MAX_BODY])
@@ -260,15 +161,15 @@ def test_chunked_body_over_max_is_refused(limited: Served, size: int) -> None:
     status, headers, body = _post_chunked(limited, size)
     assert status == 413
     assert headers["content-type"].startswith("application/problem+json")
-    assert _problem(body)["status"] == 413
+    assert problem(body)["status"] == 413
 
 
 def test_body_over_max_with_content_length_is_refused(limited: Served) -> None:
-    with _connect(limited) as sock:
+    with connect(limited) as sock:
         sock.sendall(b"POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
                      b"application/ld+json\r\nContent-Length: %d\r\n\r\n" % (10 * MAX_BODY))
-        status, headers, body = _read_response(sock)  # answered before any body byte
-    assert status == 413 and _problem(body)["status"] == 413
+        status, headers, body = read_response(sock)  # answered before any body byte
+    assert status == 413 and problem(body)["status"] == 413
 
 
 def test_chunked_body_within_max_is_read_whole(limited: Served) -> None:
@@ -290,7 +191,7 @@ def test_chunked_body_within_max_is_read_whole(limited: Served) -> None:
 
 @pytest.mark.parametrize("phase", ["headers", "body"])
 def test_stalled_request_is_dropped_after_body_timeout(limited: Served, phase: str) -> None:
-    with _connect(limited, timeout=BODY_TIMEOUT + 15) as sock:
+    with connect(limited, timeout=BODY_TIMEOUT + 15) as sock:
         if phase == "headers":
             sock.sendall(b"POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         else:
