@@ -89,19 +89,28 @@ class MemoryStore(Store):
         if not default_graphs and not named_graphs:
             return self.dataset
         view = Dataset(default_union=not default_graphs)
+        # Only held graphs are read: Dataset.graph() would add an empty graph to the store for
+        # every other name a query mentions.
+        held = {str(g) for g in self.graph_names()}
         for name in default_graphs:
-            for triple in self.dataset.graph(URIRef(name)):
-                view.default_graph.add(triple)
-        for name in named_graphs or [str(g) for g in self.graph_names()]:
+            if name in held:
+                for triple in self.dataset.graph(URIRef(name)):
+                    view.default_graph.add(triple)
+        for name in named_graphs or sorted(held):
             named = view.graph(URIRef(name))
-            for triple in self.dataset.graph(URIRef(name)):
-                named.add(triple)
+            if name in held:
+                for triple in self.dataset.graph(URIRef(name)):
+                    named.add(triple)
         return view
 
     def _produce(self, sparql: str, default_graphs: Sequence[str],
                  named_graphs: Sequence[str]) -> tuple[str, Any]:
         query = parse_query(sparql)
         target = self._target(default_graphs, named_graphs)
+        if default_graphs or named_graphs:
+            # An explicit dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1 Protocol
+            # §2.1.4); rdflib would otherwise build its dataset from the clause and ignore it.
+            query.algebra["datasetClause"] = None
 
         def produce(emit: Any) -> None:
             result = target.query(query)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from alm_ld.errors import MalformedQuery, QueryRefused
+from alm_ld.errors import MalformedQuery
+from alm_ld.sparql_text import with_base
 from alm_ld.store.results import GRAPH_TYPES, RESULT_TYPES
 from alm_ld.store.results import JSON as SRJ
 from alm_ld.store.results import XML as SRX
@@ -23,7 +24,7 @@ from alm_ld.web.rdf_out import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, content_t
 from alm_ld.web.respond import finish, rdf_response
 from alm_ld.web.service_description import service_description
 from alm_ld.web.sparql_bounds import check_bounds
-from alm_ld.web.sparql_check import analyse_query, check_dataset
+from alm_ld.web.sparql_check import analyse_query, resolve_dataset
 from alm_ld.web.sparql_protocol import parse_protocol_request
 from alm_ld.web.state import settings, state, store
 
@@ -64,28 +65,20 @@ def sparql() -> Response:
         return finish(Response(html_hook(protocol.query), content_type=content_type(HTML)))
     offers, aliases = offers_for(info.form)
     media = negotiate(request.headers.get("Accept"), offers, aliases=aliases)
-    if info.from_graphs or info.from_named_graphs or protocol.has_protocol_dataset:
-        existing = {str(g) for g in store().graph_names()}
-        check_dataset(info, existing, protocol.default_graphs + protocol.named_graphs)
-    if protocol.has_protocol_dataset and (info.from_graphs or info.from_named_graphs):
-        # The protocol says its dataset wins, but backends evaluate the FROM left in the text;
-        # rather than answer from the wrong graphs, refuse the ambiguous request.
-        raise QueryRefused(
-            "The dataset is given twice: FROM/FROM NAMED in the query and default-graph-uri/"
-            "named-graph-uri in the request. Give it in one place.", feature="dataset")
-    if protocol.has_protocol_dataset:
-        default_graphs, named_graphs = protocol.default_graphs, protocol.named_graphs
-    else:
-        default_graphs, named_graphs = info.from_graphs, info.from_named_graphs
+    default_graphs, named_graphs = resolve_dataset(
+        info, protocol.default_graphs, protocol.named_graphs,
+        {str(g) for g in store().graph_names()}
+        if protocol.has_protocol_dataset or info.from_graphs or info.from_named_graphs else set())
     pool = state().get_query_pool()
+    text = with_base(protocol.query, limits.base_url + "/sparql")
     try:
         if pool is not None:
             media_type, payload = pool.query_serialized(
-                protocol.query, media, default_graphs=default_graphs, named_graphs=named_graphs,
+                text, media, default_graphs=default_graphs, named_graphs=named_graphs,
                 timeout=limits.query_timeout, limit=limits.result_limit)
         else:
             media_type, chunks = store().query_serialized(
-                protocol.query, media, default_graphs=default_graphs, named_graphs=named_graphs,
+                text, media, default_graphs=default_graphs, named_graphs=named_graphs,
                 timeout=limits.query_timeout, limit=limits.result_limit)
             payload = b"".join(chunks)
     except MalformedQuery:

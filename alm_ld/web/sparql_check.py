@@ -9,8 +9,11 @@ The public endpoint is read-only and never reaches out of the store:
 
 * updates (INSERT/DELETE/LOAD/CLEAR/…) are refused — ingest goes through ``POST /feeds``;
 * ``SERVICE`` is refused — a federated query would make this server fetch arbitrary URLs;
-* ``FROM`` / ``FROM NAMED`` may only name graphs that exist in the store (they are passed to the
-  store as an explicit dataset and never dereferenced); anything else is refused.
+* the dataset (``FROM`` / ``FROM NAMED`` in the query, or ``default-graph-uri`` /
+  ``named-graph-uri`` in the request, which win over the query's, SPARQL 1.1 Protocol §2.1.4)
+  is resolved here against the graphs the store holds (:func:`resolve_dataset`) and passed to
+  the store explicitly: a graph the store does not hold is an empty graph, never fetched from
+  the web or read from a file.
 """
 
 from __future__ import annotations
@@ -168,15 +171,31 @@ def refuse_update() -> QueryRefused:
         feature="update")
 
 
-def check_dataset(info: QueryInfo, existing: set[str], protocol_graphs: tuple[str, ...] = ()
-                  ) -> None:
-    """Refuse FROM / FROM NAMED (or default-graph-uri / named-graph-uri) naming a graph that
-    is not in the store: graphs are never fetched from the web or read from files."""
-    named = info.from_graphs + info.from_named_graphs + protocol_graphs
-    missing = [g for g in dict.fromkeys(named) if g not in existing]
-    if missing:
-        raise QueryRefused(
-            f"FROM / FROM NAMED may only name graphs held by this store; {', '.join(missing)} "
-            "is not one (this endpoint never fetches graphs from the web or reads files). "
-            "List graphs with SELECT DISTINCT ?g WHERE { GRAPH ?g {} }.",
-            feature="FROM", graphs=missing)
+EMPTY_GRAPH = "urn:x-alm-ld:empty-graph"
+"""Stands for every graph the store does not hold: a URN nobody can dereference, so even a
+remote store that might load a graph it lacks (``sparql:`` backends) has nothing to fetch."""
+
+
+def resolve_dataset(info: QueryInfo, protocol_default: tuple[str, ...],
+                    protocol_named: tuple[str, ...], held: set[str]
+                    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The (default graphs, named graphs) to evaluate with; ``((), ())`` is the service's own
+    dataset (default graph = union of all graphs, every graph named).
+
+    A dataset given in the request replaces the query's FROM / FROM NAMED entirely (SPARQL 1.1
+    Protocol §2.1.4), so only one is used. Within the chosen dataset, as in SPARQL 1.1 Query
+    §13.2, an unspecified default graph is empty and unspecified named graphs are none; each
+    graph not in ``held`` is replaced by :data:`EMPTY_GRAPH` — it holds no triples here, and
+    its IRI must never reach an engine that could dereference it."""
+    if protocol_default or protocol_named:
+        default, named = protocol_default, protocol_named
+    elif info.from_graphs or info.from_named_graphs:
+        default, named = info.from_graphs, info.from_named_graphs
+    else:
+        return (), ()
+
+    def held_or_empty(graphs: tuple[str, ...]) -> tuple[str, ...]:
+        kept = tuple(dict.fromkeys(g if g in held else EMPTY_GRAPH for g in graphs))
+        return kept or (EMPTY_GRAPH,)
+
+    return held_or_empty(default), held_or_empty(named)

@@ -62,12 +62,27 @@ def test_query_dataset_named_graphs(loaded):
     assert graphs == [FEED_ID]
 
 
-def test_query_multiple_dataset_is_refused_not_misanswered(loaded):
-    """The W3C case allows 400 for endpoints that cannot honour both; we never mis-answer."""
+def test_query_multiple_dataset_uses_the_protocol_dataset(loaded):
+    """SPARQL 1.1 Protocol §2.1.4: default-graph-uri / named-graph-uri replace FROM."""
     query = f"ASK FROM <https://w3id.org/alm-ld/vocab> {{ <{FEED_ID}> ?p ?o }}"
     response = sparql(loaded, "POST", params={"default-graph-uri": FEED_ID},
                       data=query.encode(), headers={"Content-Type": "application/sparql-query"})
-    assert response.status_code == 400 and response.json()["feature"] == "dataset"
+    assert response.status_code == 200 and response.json()["boolean"] is True
+    query = f"ASK FROM <{FEED_ID}> {{ <{FEED_ID}> ?p ?o }}"
+    response = sparql(loaded, "POST", params={"default-graph-uri":
+                                              "https://w3id.org/alm-ld/vocab"},
+                      data=query.encode(), headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 200 and response.json()["boolean"] is False
+
+
+def test_named_graphs_only_means_an_empty_default_graph(loaded):
+    """SPARQL 1.1 Query §13.2: a dataset with named graphs only has an empty default graph."""
+    query = f"ASK {{ <{FEED_ID}> ?p ?o }}"
+    response = sparql(loaded, params={"query": query, "named-graph-uri": FEED_ID})
+    assert response.json()["boolean"] is False
+    query = f"ASK {{ GRAPH <{FEED_ID}> {{ <{FEED_ID}> ?p ?o }} }}"
+    response = sparql(loaded, params={"query": query, "named-graph-uri": FEED_ID})
+    assert response.json()["boolean"] is True
 
 
 @pytest.mark.parametrize(("query", "types"), [
@@ -156,13 +171,17 @@ def test_service_word_in_a_string_is_fine(loaded):
 
 
 @pytest.mark.parametrize("iri", ["http://127.0.0.1:9/data.ttl", "file:///etc/passwd"])
-def test_from_outside_the_store_is_refused(loaded, iri):
-    for query in (f"SELECT * FROM <{iri}> WHERE {{ ?s ?p ?o }}",
-                  f"SELECT * FROM NAMED <{iri}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"):
-        response = sparql(loaded, params={"query": query})
-        assert response.status_code == 400 and response.json()["feature"] == "FROM"
-    response = sparql(loaded, params={"query": ASK, "default-graph-uri": iri})
-    assert response.status_code == 400
+def test_a_graph_not_held_is_an_empty_graph(loaded, iri):
+    """Nothing is fetched or read (tests/security/test_dataset_never_fetched.py watches the
+    network): the graph is simply empty, whichever way it is named."""
+    queries = [(f"SELECT * FROM <{iri}> WHERE {{ ?s ?p ?o }}", {}),
+               (f"SELECT * FROM NAMED <{iri}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", {}),
+               ("SELECT * WHERE { ?s ?p ?o }", {"default-graph-uri": iri}),
+               ("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", {"named-graph-uri": iri})]
+    for query, dataset in queries:
+        response = sparql(loaded, params={"query": query, **dataset})
+        assert response.status_code == 200, response.text
+        assert response.json()["results"]["bindings"] == []
 
 
 def test_from_a_stored_graph_is_allowed(loaded):
