@@ -176,13 +176,16 @@ class Harvester(ABC):
 
 
 def work_item(iri: str, *, title: object = None, issued: object = None,
-              same_as: list[str] | None = None) -> dict[str, Any] | None:
-    """A ``Work`` item with what a provider tells about the work; None if it tells nothing.
+              same_as: list[str] | None = None,
+              metadata: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """A ``Work`` item (feed format v1.1: the work named by ``work``) with what a provider
+    tells about the work; None if it tells nothing.
 
     ``issued`` may be ``YYYY``/``YYYY-MM``/``YYYY-MM-DD`` text, a year number or Crossref
     ``date-parts`` (``[[2012, 3, 21]]``); anything else is left out rather than guessed.
+    ``metadata``: the v1.1 fields built by :mod:`alm_ld.harvest.work_metadata`.
     """
-    item: dict[str, Any] = {"type": "Work", "id": iri}
+    item: dict[str, Any] = {"type": "Work", "work": iri}
     if isinstance(title, list):
         title = next((t for t in title if isinstance(t, str) and t.strip()), None)
     if isinstance(title, str) and title.strip():
@@ -193,6 +196,7 @@ def work_item(iri: str, *, title: object = None, issued: object = None,
     others = sorted({s for s in same_as or () if s and s != iri})
     if others:
         item["sameAs"] = others
+    item.update(metadata or {})
     return item if len(item) > 2 else None
 
 

@@ -124,8 +124,10 @@ def parse_ids(values: Iterable[str]) -> list[WorkId]:
 
 
 def _item_key(item: dict[str, Any]) -> tuple[Any, ...]:
-    if item.get("type") in ("Event", "Work"):
+    if item.get("type") == "Event":
         return (item["type"], item.get("id"))
+    if item.get("type") == "Work":  # v1.1 names the work with 'work', v1 with 'id'
+        return (item["type"], item.get("work", item.get("id")))
     return ("Count", item.get("work"), item.get("metric"), item.get("source"),
             item.get("aggregation"), item.get("periodStart"), item.get("periodEnd"))
 

@@ -31,7 +31,7 @@ def events(feed: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def works(feed: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {i["id"]: i for i in feed["items"] if i["type"] == "Work"}
+    return {i["work"]: i for i in feed["items"] if i["type"] == "Work"}
 
 
 def test_crossref_counts_titles_and_absent_counts(settings: Settings) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from alm_ld.harvest.base import CC0, Harvester, WorkNotFound, work_item
+from alm_ld.harvest.work_metadata import crossref_metadata
 from alm_ld.identifiers import WorkId, work_iri
 
 
@@ -63,7 +64,8 @@ class CrossrefHarvester(Harvester):
         iri = work_iri(doi)
         items: list[dict[str, Any]] = []
         work_facts = work_item(iri, title=message.get("title"),
-                               issued=message.get("issued") or message.get("published-print"))
+                               issued=message.get("issued") or message.get("published-print"),
+                               metadata=crossref_metadata(message))
         if work_facts:
             items.append(work_facts)
         raw = message.get("is-referenced-by-count")

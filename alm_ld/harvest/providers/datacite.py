@@ -18,6 +18,7 @@ from urllib.parse import quote
 from alm_ld.errors import InvalidIdentifier
 from alm_ld.harvest.base import CC0, Harvester, WorkNotFound, rfc3339, work_item
 from alm_ld.harvest.http import Fetched
+from alm_ld.harvest.work_metadata import datacite_metadata
 from alm_ld.identifiers import WorkId, is_absolute_iri, work_iri
 
 EVENTS_PAGE_SIZE = 100
@@ -78,7 +79,8 @@ class DataCiteHarvester(Harvester):
             titles = attributes.get("titles")
             title = titles[0].get("title") if isinstance(titles, list) and titles and \
                 isinstance(titles[0], dict) else None
-            facts = work_item(work.iri, title=title, issued=attributes.get("publicationYear"))
+            facts = work_item(work.iri, title=title, issued=attributes.get("publicationYear"),
+                              metadata=datacite_metadata(attributes))
             if facts:
                 items.append(facts)
             items.extend(self._counts(work.iri, attributes, fetched))

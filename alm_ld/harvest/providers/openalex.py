@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from alm_ld.errors import InvalidIdentifier
 from alm_ld.harvest.base import Harvester, WorkNotFound, work_item
+from alm_ld.harvest.work_metadata import openalex_metadata
 from alm_ld.identifiers import WorkId, work_iri
 
 _OPENALEX_WORK = re.compile(r"^https://openalex\.org/(W\d+)$", re.IGNORECASE)
@@ -83,7 +84,8 @@ class OpenAlexHarvester(Harvester):
             iri = openalex_id
         items: list[dict[str, Any]] = []
         facts = work_item(iri, title=body.get("title"), issued=body.get("publication_date"),
-                          same_as=[openalex_id] if openalex_id.startswith("https://") else [])
+                          same_as=[openalex_id] if openalex_id.startswith("https://") else [],
+                          metadata=openalex_metadata(body))
         if facts:
             items.append(facts)
         total = self.count_value(body.get("cited_by_count"), "cited_by_count", fetched)
