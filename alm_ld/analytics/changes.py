@@ -315,15 +315,49 @@ def read_page(store: Any, start: Cursor, size: int = DEFAULT_PAGE_SIZE, *,
             position = Cursor(feed.sequence, END)
 
 
-def page_document(page: Page, *, base_url: str, size: int, page_url: str) -> dict[str, Any]:
-    """The AS2 ``OrderedCollectionPage``; ``next`` is always present (see docs/analytics.md):
-    an empty ``orderedItems`` means the consumer has caught up and should poll ``next`` later."""
-    collection = base_url.rstrip("/") + "/changes"
+def total_changes(store: Any, upto: int) -> int:
+    """How many changes feeds 1..``upto`` hold: each item counts once, in the first feed that
+    carries it (as :func:`new_items` lists it). One COUNT, not a walk over the feeds."""
+    rows = select(store, f"""
+SELECT (COUNT(DISTINCT ?item) AS ?n) WHERE {{
+  ?feed alm:sequence ?seq .
+  FILTER(?seq <= {literal(upto)})
+  GRAPH ?feed {{ ?item a ?kind . VALUES ?kind {{ alm:Observation alm:Event }} }}
+}}""")
+    return int(rows[0]["n"]) if rows and rows[0].get("n") is not None else 0
+
+
+def page_url(base_url: str, cursor: Cursor, size: int) -> str:
+    return f"{base_url.rstrip('/')}/changes?cursor={cursor.encode()}&limit={size}"
+
+
+def collection_document(store: Any, *, base_url: str, size: int) -> dict[str, Any]:
+    """The AS2 ``OrderedCollection`` itself (what ``partOf`` names): ``first`` is the page at
+    the very beginning, ``last`` the page after the newest change (empty until the next
+    ingest: poll it to see only what is new), ``totalItems`` the changes so far."""
+    upto = watermark(store)
     return {
+        "@context": AS2_CONTEXT_URL,
+        "id": base_url.rstrip("/") + "/changes",
+        "type": "OrderedCollection",
+        "totalItems": total_changes(store, upto),
+        "first": page_url(base_url, Cursor(0, END), size),
+        "last": page_url(base_url, Cursor(upto, END), size),
+    }
+
+
+def page_document(page: Page, *, base_url: str, size: int, page_url: str) -> dict[str, Any]:
+    """The AS2 ``OrderedCollectionPage`` (see docs/analytics.md). ``next`` is absent on an
+    empty page — the consumer has caught up — so a client that follows ``next`` stops; such a
+    page's ``id`` is where to poll later (it starts where the previous page ended)."""
+    collection = base_url.rstrip("/") + "/changes"
+    doc: dict[str, Any] = {
         "@context": AS2_CONTEXT_URL,
         "id": page_url,
         "type": "OrderedCollectionPage",
         "partOf": collection,
         "orderedItems": page.items,
-        "next": f"{collection}?cursor={page.next_cursor.encode()}&limit={size}",
     }
+    if page.items:
+        doc["next"] = f"{collection}?cursor={page.next_cursor.encode()}&limit={size}"
+    return doc

@@ -131,8 +131,14 @@ SCHEMAS: dict[str, Any] = {
     "Related": {"type": "object", "required": ["work", "subjectCount", "related"],
                 "properties": {"work": TEXT, "subjectCount": {"type": "integer"},
                                "related": _ARRAY}},
-    "ChangesPage": {"type": "object", "required": ["type"],
-                    "properties": {"type": TEXT, "orderedItems": _ARRAY}},
+    "Changes": {"oneOf": [
+        {"type": "object", "required": ["type", "orderedItems", "partOf"],
+         "properties": {"type": {"const": "OrderedCollectionPage"}, "orderedItems": _ARRAY,
+                        "partOf": TEXT, "next": TEXT}},
+        {"type": "object", "required": ["type", "totalItems", "first", "last"],
+         "properties": {"type": {"const": "OrderedCollection"},
+                        "totalItems": {"type": "integer", "minimum": 0},
+                        "first": TEXT, "last": TEXT}}]},
 }
 
 
@@ -161,8 +167,10 @@ def _analytics_paths() -> dict[str, Any]:
                 WORK_ID, _query("limit", "most related works",
                                 {**limit, "maximum": 100, "default": 10})]),
         "/changes": _get(
-            "One page of the change feed (Activity Streams 2.0 OrderedCollectionPage)",
-            (JSONLD, ACTIVITY, JSON), errors=(400, 503), json_schema=_ref("ChangesPage"),
+            "The change feed: without cursor/since the Activity Streams 2.0 OrderedCollection "
+            "(totalItems, first, last), else one OrderedCollectionPage (no next when empty: "
+            "caught up, poll its id later)",
+            (JSONLD, ACTIVITY, JSON), errors=(400, 503), json_schema=_ref("Changes"),
             params=[
                 _query("since", "changes ingested at or after this time (RFC 3339)",
                        {"type": "string", "format": "date-time"}),

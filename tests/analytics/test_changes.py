@@ -23,12 +23,16 @@ def _page(url, **params):
 
 
 def _follow(first_url, **params):
-    """Every item reachable by following `next` until an empty page."""
+    """Every item reachable by following `next` until a page has none (it is empty: caught
+    up); that page's `id` is where to poll later."""
     items, doc = [], _page(first_url, **params)
-    while doc["orderedItems"]:
+    for _ in range(1000):
         items += doc["orderedItems"]
+        if "next" not in doc:
+            assert doc["orderedItems"] == []
+            return items, doc["id"]
         doc = _page(doc["next"])
-    return items, doc["next"]
+    raise AssertionError("following next did not end")
 
 
 def test_as2_page_in_ingest_order(live_server, store, ingest):
@@ -73,9 +77,30 @@ def test_paging_with_small_pages_and_resuming(live_server, store, ingest):
     assert [a["object"]["value"] for a in later] == [99]
 
 
+def test_the_collection_itself(live_server, store, ingest):
+    """GET /changes (what every page's partOf names) is the AS2 OrderedCollection: first walks
+    everything, last is the page after the newest change (empty, no next, until an ingest)."""
+    ingest(feed([count(WORK, 1, "2026-01-01"), count(WORK, 2, "2026-01-02")]),
+           feed([count(WORK, 1, "2026-01-01"), count(WORK, 3, "2026-01-03")]))
+    live = live_server(store=store)
+    doc = _page(f"{live.url}/changes", limit=2)
+    assert doc["@context"] == "https://www.w3.org/ns/activitystreams"
+    assert doc["type"] == "OrderedCollection" and doc["id"] == f"{live.url}/changes"
+    assert doc["totalItems"] == 3  # the repeated observation is not a change
+    items, resume = _follow(doc["first"])
+    assert len(items) == 3
+    last = _page(doc["last"])
+    assert last["orderedItems"] == [] and "next" not in last
+    assert last["partOf"] == doc["id"]
+    ingest(feed([count(WORK, 4, "2026-01-04")]))
+    assert [a["object"]["value"] for a in _page(doc["last"])["orderedItems"]] == [4]
+    assert [a["object"]["value"] for a in _page(resume)["orderedItems"]] == [4]
+    assert _page(f"{live.url}/changes")["totalItems"] == 4
+
+
 def test_bad_parameters_are_problems(live_server, store):
     live = live_server(store=store)
-    for params in ({}, {"cursor": "!!!"}, {"cursor": Cursor(1).encode()[:-3] + "zzz"},
+    for params in ({"cursor": "!!!"}, {"cursor": Cursor(1).encode()[:-3] + "zzz"},
                    {"since": "last tuesday"}, {"since": "2026-01-01T00:00:00"},
                    {"since": "2026-01-01", "limit": "5000"}):
         response = requests.get(f"{live.url}/changes", params=params, timeout=10)
@@ -113,11 +138,11 @@ def test_concurrent_ingest_no_gaps_no_duplicates(live_server, store, settings):
             seen.append((activity["context"], obj["value"], obj["work"]))
             sequences.append(feeds.index(next(f for f in feeds if f["id"] == activity["context"])))
         if not doc["orderedItems"] and done.is_set():
-            doc = _page(doc["next"])  # one more read after the writer finished
+            doc = _page(doc["id"])  # one more read after the writer finished
             if not doc["orderedItems"]:
                 break
             continue
-        doc = _page(doc["next"])
+        doc = _page(doc.get("next", doc["id"]))  # caught up: poll the same position again
     thread.join()
     assert not failures
     assert len(seen) == len(set(seen)), "an item was delivered twice"

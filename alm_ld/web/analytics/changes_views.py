@@ -22,6 +22,7 @@ from alm_ld.analytics.changes import (
     MAX_PAGE_SIZE,
     Cursor,
     FeedInfo,
+    collection_document,
     cursor_since,
     page_document,
     read_page,
@@ -43,20 +44,26 @@ POLL_SECONDS = 1.0
 RETRY_AFTER_SECONDS = 30
 
 
-def _start_cursor() -> Cursor:
+def _start_cursor() -> Cursor | None:
+    """Where the requested page starts; None asks for the collection itself."""
     args = request.args
     if args.get("cursor"):
         return Cursor.decode(args["cursor"])
     if args.get("since"):
         return cursor_since(store(), parse_datetime(args["since"], "since"))
-    raise UsageError("Say where to start: ?since=2026-11-24T00:00:00Z (changes ingested at or "
-                     "after that time) or ?cursor=… (the `next` link of a previous page).")
+    return None
 
 
 @blueprint.get("/changes")
 def changes() -> Response:
+    """The collection (no ``cursor``/``since``: what every page's ``partOf`` names and pages
+    link to), or one page of it."""
     size = int_param("limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    page = read_page(store(), _start_cursor(), size)
+    start = _start_cursor()
+    if start is None:
+        return json_response(collection_document(store(), base_url=settings().base_url,
+                                                 size=size), OFFERS)
+    page = read_page(store(), start, size)
     doc = page_document(page, base_url=settings().base_url, size=size, page_url=request_url())
     return json_response(doc, OFFERS)
 
