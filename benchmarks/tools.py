@@ -102,7 +102,7 @@ def changes_paging(report: Report, works: int, port: int, observations: int,
         path = f"{next_url.path}?{next_url.query}"
     seconds = time.perf_counter() - start
     conn.close()
-    report.add(Row("tools", f"/changes paging ({page_size} per page, gunicorn)",
+    report.add(Row("tools", f"/changes paging ({page_size} per page, waitress)",
                    f"{works} works", seen / seconds, seen / seconds, unit="items/s",
                    note=f"{seen} items in {pages} pages, {seconds:.1f} s, slowest page "
                         f"{slowest:.1f} s" + (f"; {problem}" if problem else "")))

@@ -1,7 +1,7 @@
 """An in-process signal that a feed was committed, so Server-Sent Events can push it at once.
 
 The notifier only says *that* something may have changed; readers always read what changed
-from the store. That keeps it correct across processes (another gunicorn worker, an
+from the store. That keeps it correct across processes (another serving process, an
 ``alm-ld ingest`` run): a reader that is not woken still finds the new feed on its next poll
 (``wait`` returns after ``timeout`` seconds at the latest).
 """

@@ -6,6 +6,7 @@ The store is opened lazily on first use when the factory was not given one, so b
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,6 +53,9 @@ class AppState:
                     self.query_pool = QueryPool(
                         store.checkpoint, self.settings.query_workers,  # type: ignore[attr-defined]
                         store.prune_checkpoints)  # type: ignore[attr-defined]
+                    # Workers also exit on their own when this process goes (they watch their
+                    # parent), but a clean exit should not leave them a second behind.
+                    atexit.register(self.query_pool.close)
         return self.query_pool
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -57,7 +58,11 @@ def test_as2_page_in_ingest_order(live_server, store, ingest):
 
 def test_since_skips_earlier_feeds_and_repeats_are_not_changes(live_server, store, ingest):
     ingest(feed([count(WORK, 1, "2026-01-01")]))
+    # Ingest times are stored to the millisecond: keep `middle` a few ms clear of both ingests,
+    # or a second ingest in the same millisecond would sort before a microsecond `middle`.
+    time.sleep(0.005)
     middle = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    time.sleep(0.005)
     again = feed([count(WORK, 1, "2026-01-01"), count(WORK, 5, "2026-01-02")])
     ingest(again)
     live = live_server(store=store)
