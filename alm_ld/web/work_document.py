@@ -12,6 +12,12 @@ from urllib.parse import quote
 
 from rdflib import Graph, URIRef
 
+from alm_ld.analytics.work_metadata import (
+    METADATA_PREDICATES,
+    WorkMetadata,
+    current_metadata_graph,
+    work_metadata,
+)
 from alm_ld.identifiers import WorkId, parse_work_id
 from alm_ld.sparql_text import (
     CITO_NS,
@@ -28,6 +34,10 @@ from alm_ld.vocab import ALM_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
 
 _PREFIXES = prefixes("alm", "prov", "cito", "schema", "owl")
 
+# What Work items say about the work comes from the current description only (the feed with
+# the highest sequence that describes it; analytics.work_metadata), not from every feed at once.
+_METADATA = ", ".join(f"<{p}>" for p in METADATA_PREDICATES)
+
 _WORK_QUERY = _PREFIXES + """CONSTRUCT {
   ?work ?wp ?wo .
   ?obs ?op ?oo .
@@ -37,7 +47,7 @@ _WORK_QUERY = _PREFIXES + """CONSTRUCT {
   ?feed ?fp ?fo .
   ?agent a prov:Agent ; schema:name ?agentName .
 } WHERE {
-  { ?work ?wp ?wo }
+  { ?work ?wp ?wo FILTER (?wp NOT IN (""" + _METADATA + """)) }
   UNION { ?obs alm:work ?work ; ?op ?oo }
   UNION { ?ev alm:object ?work ; ?ep ?eo }
   UNION { ?citing cito:cites ?work }
@@ -53,7 +63,10 @@ _SAME_AS_QUERY = _PREFIXES + "SELECT ?work WHERE { ?work owl:sameAs ?alias } ORD
 
 def work_graph(store: Store, iri: str, *, timeout: float | None = None) -> Graph:
     result = store.query(bind_iri(_WORK_QUERY, "work", iri), timeout=timeout)
-    return result.graph if result.graph is not None else Graph()
+    graph = result.graph if result.graph is not None else Graph()
+    if len(graph):
+        graph += current_metadata_graph(store, iri, timeout=timeout)
+    return graph
 
 
 def same_as(store: Store, iri: str, *, timeout: float | None = None) -> str | None:
@@ -117,6 +130,7 @@ class WorkView:
     events: list[EventRow] = field(default_factory=list)
     cited_by: list[str] = field(default_factory=list)
     feeds: list[dict[str, str]] = field(default_factory=list)
+    metadata: WorkMetadata = field(default_factory=WorkMetadata)
 
 
 def work_view(graph: Graph, iri: str) -> WorkView:
@@ -127,6 +141,7 @@ def work_view(graph: Graph, iri: str) -> WorkView:
     view = WorkView(iri, title=_opt(value(work, URIRef(DCTERMS_NS + "title"))),
                     issued=_opt(value(work, URIRef(DCTERMS_NS + "issued"))))
     view.same_as = sorted(str(o) for o in graph.objects(work, URIRef(OWL_NS + "sameAs")))
+    view.metadata = work_metadata(graph, iri)
     revised = {str(o) for o in graph.objects(None, URIRef(PROV_NS + "wasRevisionOf"))}
     for obs in graph.subjects(URIRef(A + "work"), work):
         view.observations.append(ObservationRow(

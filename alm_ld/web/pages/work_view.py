@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from alm_ld.analytics import Related, related_works
+from alm_ld.analytics.work_metadata import WorkMetadata, current_metadata_graph, work_metadata
 from alm_ld.store.base import Store
 from alm_ld.vocab import CATEGORIES, CATEGORIES_NS, category_of, concept_label
 from alm_ld.web.pages.charts import Point, legend_entries, line_chart_svg
@@ -61,6 +62,7 @@ class WorkPage:
     sparql_link: str
     json_ld: str
     formats: list[tuple[str, str, str]]
+    metadata: WorkMetadata = field(default_factory=WorkMetadata)
 
 
 def _day(value: date | datetime) -> date:
@@ -70,6 +72,7 @@ def _day(value: date | datetime) -> date:
 def build_work_page(store: Store, work_iri: str, *, base_url: str,
                     timeout: float | None = None) -> WorkPage:
     data = work_data(store, work_iri, timeout=timeout)
+    metadata = work_metadata(current_metadata_graph(store, work_iri, timeout=timeout), work_iri)
     values = current_values(data.observations)
     blocks = {slug: CategoryBlock(slug, concept_label(CATEGORIES_NS + slug) or slug.title())
               for slug in CATEGORIES}
@@ -93,7 +96,7 @@ def build_work_page(store: Store, work_iri: str, *, base_url: str,
     page_url = base_url + path
     return WorkPage(
         data=data,
-        title=data.titles[0] if data.titles else short_id(work_iri),
+        title=metadata.title or (data.titles[0] if data.titles else short_id(work_iri)),
         short_id=short_id(work_iri),
         categories=categories,
         charts=charts,
@@ -108,4 +111,5 @@ def build_work_page(store: Store, work_iri: str, *, base_url: str,
                  ("RDF/XML", "application/rdf+xml", path + "?format=rdf"),
                  ("Time series", "application/ld+json", path + "/metrics"),
                  ("Related works", "application/ld+json", path + "/related")],
+        metadata=metadata,
     )
