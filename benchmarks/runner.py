@@ -4,8 +4,9 @@ For each size (number of works) it generates the dataset deterministically, bulk
 an on-disk store (child process: throughput and peak RSS), dumps it with ``alm-ld dump``, runs
 the aggregates against alm-ld's store and (where it fits in a few minutes) rdflib Memory, and
 serves it with gunicorn, the Flask dev server and bare ``oxigraph serve`` for the HTTP
-comparison. Size-independent measurements (one-feed ingest vs the naive stack, mapping,
-``alm-ld validate``) run once. Results: a console line per measurement, then
+comparison, and (at one size) with ``alm-ld serve --workers 1, 2, 4`` for throughput per worker
+count (:mod:`benchmarks.workers_bench`). Size-independent measurements (one-feed ingest vs the
+naive stack, mapping, ``alm-ld validate``) run once. Results: a console line per measurement, then
 ``--out``/``<stamp>.json`` and ``.md`` (and ``latest.*``).
 
 Quick mode (``--quick``, the CI smoke run) uses tiny sizes and 2 repeats; its numbers mean
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import aggregates, http_bench, ingest, tools
+from benchmarks import aggregates, http_bench, ingest, tools, workers_bench
 from benchmarks.report import Report, machine, write
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
@@ -43,6 +44,9 @@ class Plan:
     per_client: int
     changes_items: int
     feed_size: int
+    worker_counts: tuple[int, ...] = (1, 2, 4)
+    workers_size: int = 10_000
+    """the one size at which throughput per worker count is measured (issue 14)"""
 
 
 def plan(options: argparse.Namespace) -> Plan:
@@ -50,11 +54,14 @@ def plan(options: argparse.Namespace) -> Plan:
         return Plan(sizes=options.sizes or [200], repeat=options.repeat or 2,
                     ingest_items=[500], naive_max_items=500, naive_repeat=1,
                     validate_items=500, latency_requests=20, clients=2, per_client=10,
-                    changes_items=1000, feed_size=500)
+                    changes_items=1000, feed_size=500, worker_counts=(1, 2),
+                    workers_size=(options.sizes or [200])[0])
     return Plan(sizes=options.sizes or [1000, 10_000, 100_000], repeat=options.repeat or 5,
                 ingest_items=[1000, 10_000], naive_max_items=10_000, naive_repeat=1,
                 validate_items=10_000, latency_requests=200, clients=4, per_client=100,
-                changes_items=100_000, feed_size=10_000)
+                changes_items=100_000, feed_size=10_000,
+                workers_size=10_000 if 10_000 in (options.sizes or [10_000])
+                else options.sizes[0])
 
 
 def find_oxigraph() -> str | None:
@@ -106,6 +113,12 @@ def run(options: argparse.Namespace) -> Report:
                                latency_requests=steps.latency_requests,
                                clients=steps.clients, per_client=steps.per_client,
                                changes_items=min(steps.changes_items, numbers["items"]))
+            if (wanted("http") or wanted("workers")) and works == steps.workers_size:
+                workers_bench.run(report, works, store_dir, oxigraph_bin,
+                                  worker_counts=steps.worker_counts,
+                                  clients=2 * max(steps.worker_counts),
+                                  per_client=steps.per_client,
+                                  repeat=max(1, min(steps.repeat, 3)))
             tools.remove(store_dir)
             tools.remove(dump)
             tools.remove(work_dir / f"ref-load-{works}")
@@ -131,7 +144,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="repetitions per measurement (default 5, quick 2)")
     parser.add_argument("--out", default=None, help=f"result folder (default {DEFAULT_OUT})")
     parser.add_argument("--only", default=None,
-                        help="comma-separated subset: ingest,validate,aggregates,http "
+                        help="comma-separated subset: ingest,validate,aggregates,http,workers "
                              "(bulk ingest and dump always run for each size)")
     return parser.parse_args(argv)
 

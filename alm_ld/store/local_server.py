@@ -127,7 +127,23 @@ class LocalOxigraphServer:
 
     def start(self, wait: float = 60.0) -> None:
         """Start the server and wait until it answers; raise :class:`StoreUnavailable` (with the
-        server's own last words, e.g. the folder is locked by another process) if it does not."""
+        server's own last words, e.g. the folder is locked by another process) if it does not.
+
+        The free port is found by binding port 0 and letting it go, so another program can take
+        it in between: the first start then tries other ports (a restart may not: the workers
+        already know the port)."""
+        for _ in range(3):
+            try:
+                self._start(wait)
+                return
+            except StoreUnavailable as error:
+                taken = "in use" in error.detail.lower()
+                if not taken or self._restarts:
+                    raise
+                self.port = free_port()
+        self._start(wait)
+
+    def _start(self, wait: float) -> None:
         Path(self.location).mkdir(parents=True, exist_ok=True)
         if self._log is not None:
             self._log.close()
@@ -160,8 +176,11 @@ class LocalOxigraphServer:
             return ""
         self._log.seek(0)
         text = self._log.read()[-4000:].decode("utf-8", "replace")
-        tail = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
-        return " | ".join(tail) or "(no output)"
+        said = [line.strip() for line in text.splitlines() if line.strip()]
+        errors = [line for line in said if line.startswith("Error")]
+        if errors:  # the error, not the stack backtrace anyhow may print after it
+            return errors[-1]
+        return " | ".join(said[-lines:]) or "(no output)"
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

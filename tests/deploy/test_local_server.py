@@ -153,3 +153,25 @@ def test_folder_locked_by_another_process_is_exit_4(tmp_path, serve_factory):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_taken_port_at_first_start_moves_to_another(tmp_path):
+    """The free port is found by binding port 0 and letting it go; if another program takes it
+    before the server binds, the first start tries another port (the server's own error line,
+    not its stack backtrace, is what a failure would quote)."""
+    import socket
+
+    from alm_ld.store.local_server import LocalOxigraphServer
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        server = LocalOxigraphServer(str(tmp_path / "store"), query_timeout=5, port=taken)
+        try:
+            server.start()
+            assert server.port != taken and server.alive()
+            assert open_store(server.spec).quads_count() >= 0
+        finally:
+            server.stop()
+    assert not server.alive()
