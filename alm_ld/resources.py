@@ -1,8 +1,9 @@
 """Packaged files: JSON-LD contexts, JSON Schemas, the vocabulary, examples and demo feeds.
 
-The top-level ``schemas/`` and ``contexts/`` folders are the source of truth in the repository;
-the wheel force-includes them as ``alm_ld/_data/schemas`` and ``alm_ld/_data/contexts`` so an
-installed package needs no checkout. This module hides which of the two layouts is in use.
+The top-level ``schemas/``, ``contexts/`` and ``shapes/`` folders are the source of truth in the
+repository; the wheel force-includes them as ``alm_ld/_data/schemas``, ``alm_ld/_data/contexts``
+and ``alm_ld/_data/shapes`` so an installed package needs no checkout. This module hides which
+of the two layouts is in use.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def schemas_dir() -> Path:
     return _top_level("schemas")
 
 
+def shapes_dir() -> Path:
+    return _top_level("shapes")
+
+
 def _safe_child(folder: Path, name: str) -> Path:
     """Resolve ``name`` inside ``folder`` only; a path that escapes it is simply not found."""
     if not name or "/" in name or "\\" in name or name.startswith("."):
@@ -55,6 +60,10 @@ def context_path(name: str = "v1.jsonld") -> Path:
 
 def schema_path(name: str) -> Path:
     return _safe_child(schemas_dir(), name)
+
+
+def shapes_path(name: str) -> Path:
+    return _safe_child(shapes_dir(), name)
 
 
 @cache

@@ -25,6 +25,7 @@ OWNERS = {
     "requests": ("harvest/http.py",),
     "flask": ("web/",),
     "pyld": ("jsonld.py",),
+    "pyshacl": ("validation/shacl.py",),
 }
 
 

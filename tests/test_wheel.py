@@ -17,11 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CHECK = """
 import json, sys
 import alm_ld, alm_ld.jsonld
-from alm_ld.resources import examples_dir, schemas_dir, contexts_dir
+from alm_ld.resources import examples_dir, schemas_dir, contexts_dir, shapes_dir
 from alm_ld.validate import validate_feed
 from alm_ld.vocab import metric_concepts
 assert alm_ld.__file__.startswith(sys.argv[1]), alm_ld.__file__
 assert str(schemas_dir()).startswith(sys.argv[1]) and str(contexts_dir()).startswith(sys.argv[1])
+assert str(shapes_dir()).startswith(sys.argv[1])
+from alm_ld.validation.feed_input import validate_input
+rdf = validate_input((examples_dir() / "invalid-period-order.json").read_bytes(), "jsonld")
 strict = validate_feed((examples_dir() / "valid-strict.json").read_bytes(), "strict")
 bad = validate_feed((examples_dir() / "invalid-period-order.json").read_bytes())
 nquads = alm_ld.jsonld.to_rdf_nquads(json.loads((examples_dir() / "valid-base.json").read_text()))
@@ -30,6 +33,7 @@ alert = {"@context": ["http://h.example/contexts/v1.jsonld",
          "id": "urn:x:1", "type": "Alert", "value": 3}
 analytics = alm_ld.jsonld.to_rdf_nquads(alert)
 print(json.dumps({"strict": strict.valid, "bad": [p.rule for p in bad.problems],
+                  "rdf": [p.rule for p in rdf.problems],
                   "metrics": len(metric_concepts()), "triples": len(nquads.splitlines()),
                   "analytics": analytics.splitlines()}))
 """
@@ -45,6 +49,8 @@ def test_wheel_contains_data_and_validates_on_its_own(tmp_path: Path) -> None:
     for required in ("alm_ld/_data/schemas/feed-base.schema.json",
                      "alm_ld/_data/schemas/feed-strict.schema.json",
                      "alm_ld/_data/contexts/v1.jsonld", "alm_ld/_data/contexts/analytics-v1.jsonld",
+                     "alm_ld/_data/shapes/feed-base.shapes.ttl",
+                     "alm_ld/_data/shapes/feed-strict.shapes.ttl",
                      "alm_ld/data/vocab.ttl",
                      "alm_ld/data/examples/index.json", "alm_ld/data/examples/valid-base.json"):
         assert required in names, required
@@ -60,6 +66,7 @@ def test_wheel_contains_data_and_validates_on_its_own(tmp_path: Path) -> None:
     outcome = json.loads(result.stdout)
     assert outcome["strict"] is True
     assert outcome["bad"] == ["period-order"]
+    assert outcome["rdf"] == ["period-order"]  # the SHACL shapes, from the wheel
     assert outcome["metrics"] > 50 and outcome["triples"] > 10
     assert sorted(outcome["analytics"]) == [
         '<urn:x:1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> '

@@ -54,26 +54,36 @@ def excerpt(value: Any, limit: int = 60) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a feed: where (JSONPath), which rule, what to do, how bad."""
+    """One thing wrong with a feed: where (JSONPath), which rule, what to do, how bad.
+
+    A feed sent as RDF has no JSON paths: its problems carry the SHACL focus node and result
+    path instead (``path`` then reads ``<focus node> <result path>`` for one-line reports)."""
 
     path: str
     rule: str
     message: str
     severity: Severity = "error"
+    focus_node: str | None = None
+    result_path: str | None = None
 
     def __post_init__(self) -> None:
         # Messages and paths quote feed text (keys, values): keep each problem one printable,
         # encodable line (the CLI prints one line per problem; a lone surrogate cannot be
         # written as UTF-8 at all).
-        for name in ("path", "message"):
+        for name in ("path", "message", "focus_node", "result_path"):
             text = getattr(self, name)
-            if _UNSAFE_IN_LINES.search(text):
+            if text is not None and _UNSAFE_IN_LINES.search(text):
                 object.__setattr__(self, name, _UNSAFE_IN_LINES.sub(
                     lambda m: f"\\u{ord(m.group()):04x}", text))
 
     def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "rule": self.rule, "message": self.message,
-                "severity": self.severity}
+        out = {"path": self.path, "rule": self.rule, "message": self.message,
+               "severity": self.severity}
+        if self.focus_node is not None:
+            out["focusNode"] = self.focus_node
+        if self.result_path is not None:
+            out["resultPath"] = self.result_path
+        return out
 
 
 @dataclass
