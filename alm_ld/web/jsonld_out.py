@@ -47,6 +47,9 @@ def _term_table() -> tuple[dict[str, tuple[str, str | None]], dict[str, str]]:
                 classes.setdefault(iri, term)
             else:
                 predicates.setdefault(iri, (term, None))
+        elif isinstance(definition, dict) and "@id" in definition and term[:1].isupper():
+            # a class with a type-scoped context (``Work`` aliases ``work`` to ``@id``)
+            classes.setdefault(expand(definition["@id"]), term)
         elif isinstance(definition, dict) and "@id" in definition:
             if definition.get("@prefix") or "@container" in definition and \
                     definition["@container"] not in ("@set",):
