@@ -12,8 +12,11 @@ What is checked (every query is a point look-up or ``LIMIT 1``: nothing here gro
 
 * **the default graph is the union of the named graphs** — the vocabulary graph's
   ``alm:contentHash`` triple, present in ``GRAPH <vocab>``, must also be visible without ``GRAPH``;
-  when the vocabulary graph is absent (a read-only store nobody wrote to, a server cleared under a
-  running service), one triple sampled from any named graph must be;
+  when the vocabulary graph is absent from a read-only store nobody wrote to, one triple sampled
+  from any named graph must be;
+* **the dataset is still there** (``/healthz``): a writable remote store that this service opened
+  (writing the vocabulary graph) and that no longer holds it was emptied or restarted on another
+  or an in-memory location;
 * **writes land where reads look** (:func:`probe_writes`, start-up only): a probe triple written
   through the update URL into a probe graph must be visible through the query URL, in its graph
   *and* in the default graph — so this catches a missing ``--union-default-graph`` even on an
@@ -49,10 +52,15 @@ def is_remote(store: Store) -> bool:
     return store.spec.startswith("sparql:")
 
 
-def check_union_default_graph(store: Store, timeout: float | None = None) -> str:
+def check_union_default_graph(store: Store, timeout: float | None = None, *,
+                              vocabulary_expected: bool = False) -> str:
     """Raise :class:`StoreMisconfigured` when data in named graphs is invisible to a query over
     the default graph; return what the check could see (``"vocabulary"``, ``"sample"`` or
-    ``"empty"``: an empty store cannot show a fault by reading)."""
+    ``"empty"``: an empty store cannot show a fault by reading).
+
+    ``vocabulary_expected``: this service wrote the vocabulary graph when it opened the store,
+    so its absence means the dataset is gone (the server was emptied, or restarted on another or
+    an in-memory location) — works would all be 404 while everything "answers"."""
     vocab, content_hash = iri(str(VOCAB_GRAPH)), iri(_CONTENT_HASH)
     in_graph = store.query(f"ASK {{ GRAPH {vocab} {{ {vocab} {content_hash} ?h }} }}",
                            timeout=timeout).boolean
@@ -60,6 +68,13 @@ def check_union_default_graph(store: Store, timeout: float | None = None) -> str
         if not store.query(f"ASK {{ {vocab} {content_hash} ?h }}", timeout=timeout).boolean:
             raise _not_union(store, "the vocabulary graph")
         return "vocabulary"
+    if vocabulary_expected:
+        raise StoreMisconfigured(
+            f"The store {store.spec} no longer holds the vocabulary graph that this service "
+            "wrote when it opened it: the server was emptied, or restarted on another or an "
+            "in-memory location (oxigraph serve without --location). Restore the data (a dump "
+            "holds the vocabulary graph too), or restart alm-ld to start from an empty store.",
+            fault="dataset-missing")
     # No vocabulary (read-only, or cleared): one triple of any named graph must be visible too.
     sample = ("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1")
     if not store.query(f"ASK {{ {{ {sample} }} }}", timeout=timeout).boolean:
@@ -152,13 +167,15 @@ def probe_writes(store: Store, timeout: float | None = None) -> None:
 
 
 def check_store(store: Store, *, writes: bool, probe: bool = False,
-                timeout: float | None = None) -> dict[str, Any]:
+                timeout: float | None = None, opened: bool = False) -> dict[str, Any]:
     """Every check that applies; returns what was checked (for ``/healthz``), raises
     :class:`StoreMisconfigured` for a wrong store and :class:`StoreUnavailable` /
     :class:`~alm_ld.errors.QueryTimeout` for one that does not answer.
 
     ``writes``: this service writes (ingest enabled, or a store with an update URL).
     ``probe``: the full write-then-read probe (start-up), else one atomic insert-and-drop.
+    ``opened``: the store was opened with its vocabulary loaded (``/healthz``), so a writable
+    remote store without it has lost its dataset.
     Write probes are sent to remote stores only: an embedded store is writable by construction.
     """
     checks: dict[str, Any] = {}
@@ -173,5 +190,7 @@ def check_store(store: Store, *, writes: bool, probe: bool = False,
         else:
             check_writable(store, timeout)
         checks["writable"] = True
-    checks["unionDefaultGraph"] = check_union_default_graph(store, timeout)
+    expected = opened and is_remote(store) and not getattr(store, "read_only", False)
+    checks["unionDefaultGraph"] = check_union_default_graph(store, timeout,
+                                                            vocabulary_expected=expected)
     return checks

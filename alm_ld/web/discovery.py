@@ -34,7 +34,8 @@ def healthz() -> Response:
     (:mod:`alm_ld.store.health`; 503 ``store-misconfigured`` naming the fault). When ingest is
     enabled, a remote store must also take a write (one update that inserts and drops a probe)."""
     current = settings()
-    checks = check_store(store(), writes=bool(current.tokens), timeout=current.query_timeout)
+    checks = check_store(store(), writes=bool(current.tokens), timeout=current.query_timeout,
+                         opened=True)
     response = jsonify({"status": "ok", "store": store().spec.split(":", 1)[0],
                         "checks": checks})
     response.headers["Cache-Control"] = "no-store"

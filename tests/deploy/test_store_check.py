@@ -127,8 +127,8 @@ def _wait_status(url: str, status: int, seconds: float = 30) -> requests.Respons
 def test_healthz_follows_the_store_down_stalled_misconfigured_and_back(
         oxigraph_factory, serve_factory):
     """One served process (2 workers, ingest enabled) over one Oxigraph folder, while the
-    Oxigraph server under it is stopped, stalled, restarted without the union default graph and
-    restarted right: every answer is problem+json 503 naming the fault, within the query
+    Oxigraph server under it is stopped, stalled, restarted without the union default graph, on
+    an empty folder, and restarted right: every answer is problem+json 503 naming the fault, within the query
     timeout, and the service recovers with no restart of its own."""
     server = oxigraph_factory(union=True)
     served = serve_factory("--store", server.spec, "--workers", "2", "--demo",
@@ -156,8 +156,17 @@ def test_healthz_follows_the_store_down_stalled_misconfigured_and_back(
     assert problem["fault"] == "default-graph-not-union"
     assert "--union-default-graph" in problem["detail"]
 
+    # Restarted on an empty location (as an in-memory server would be): the dataset is gone.
+    server.stop()
+    original, server.location = server.location, server.location.parent / "empty"
+    server.start(union=True)
+    answer = requests.get(served.url + "/healthz", timeout=10)
+    assert answer.status_code == 503
+    assert _problem(answer)["fault"] == "dataset-missing"
+
     # Restarted right: healthy again, the same document.
     server.stop()
+    server.location = original
     server.start(union=True)
     _wait_status(served.url + "/healthz", 200)
     again = requests.get(served.url + WORK, timeout=10, headers={"Accept": "application/ld+json"})
