@@ -96,7 +96,7 @@ def _depth(doc: object) -> int:
 
 
 def _jsonld_graph(text: str) -> Graph:
-    from alm_ld.jsonld import to_rdf_nquads
+    from alm_ld.jsonld import ContextRefused, expand, to_rdf_nquads
     from alm_ld.validate import MAX_DEPTH
 
     too_deep = _Refused("too-deep", f"The JSON-LD nests arrays/objects more than {MAX_DEPTH} "
@@ -111,8 +111,12 @@ def _jsonld_graph(text: str) -> Graph:
     if _depth(doc) > MAX_DEPTH:
         raise too_deep
     try:
-        nquads = to_rdf_nquads(doc)
-    except AlmLdError as error:  # ContextRefused (a remote context), InvalidFeed (bad JSON-LD)
+        # Expanding first names a refused remote context (to_rdf would only say it failed).
+        nquads = to_rdf_nquads(expand(doc))
+    except ContextRefused as error:
+        raise _Refused("jsonld", _one_line(error.detail) + " Or inline the context: "
+                       "alm-ld checks JSON-LD with any inline context as RDF.")
+    except AlmLdError as error:  # InvalidFeed: not valid JSON-LD
         raise _Refused("jsonld", _one_line(error.detail))
     dataset = Dataset()
     dataset.parse(data=nquads, format="nquads")

@@ -145,10 +145,14 @@ def shacl_problems(data: Graph, profile: str) -> list[Problem]:
     """Every SHACL result of ``data`` against ``profile``'s shapes, as problems (document order
     is not defined in a graph: sorted by focus node, then path, for a stable report)."""
     shapes = shapes_graph(profile)
-    _, results, _ = shacl_validate(
-        data, shacl_graph=shapes, inference="none", abort_on_first=False,
-        allow_warnings=True, allow_infos=True, advanced=False, do_owl_imports=False,
-        meta_shacl=False)
+    try:
+        _, results, _ = shacl_validate(
+            data, shacl_graph=shapes, inference="none", abort_on_first=False,
+            allow_warnings=True, allow_infos=True, advanced=False, do_owl_imports=False,
+            meta_shacl=False)
+    except Exception as error:  # the engine's own errors: a report, never a 500
+        text = " ".join(str(error).split())[:200]
+        return [Problem("$", "shacl", f"The SHACL engine could not check this graph: {text}")]
     assert isinstance(results, Graph)
     problems = []
     for result in results.subjects(RDF.type, SH.ValidationResult):

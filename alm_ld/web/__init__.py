@@ -22,7 +22,7 @@ from alm_ld.web.security_headers import register_security_headers
 from alm_ld.web.state import AppState
 
 # Blueprint modules under alm_ld.web, registered in this order; absent ones are skipped.
-BLUEPRINT_MODULES = ("discovery", "works", "sparql", "feeds", "analytics", "pages")
+BLUEPRINT_MODULES = ("discovery", "works", "sparql", "feeds", "shapes", "analytics", "pages")
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:

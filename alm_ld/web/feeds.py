@@ -49,11 +49,9 @@ def _profile() -> str:
 
 @blueprint.post("/validate")
 def validate() -> Response:
-    from alm_ld.validate import validate_feed
+    from alm_ld.web.feed_body import validate_body  # a feed as JSON or as RDF (SHACL)
 
-    data = _require_json_body()
-    report = validate_feed(data, _profile(), settings=settings())
-    return jsonify(report.to_dict())
+    return jsonify(validate_body(_profile(), settings()).to_dict())
 
 
 def _check_token() -> None:

@@ -250,8 +250,13 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                      "responses": {**sparql_200, **_errors(400, 406, 413, 415, 503)}},
         },
         "/validate": {"post": {
-            "summary": "Validate a feed; always a report (also for a body that is not JSON)",
-            "parameters": [profile], "requestBody": feed_body,
+            "summary": "Validate a feed; always a report (also for a body that is not JSON). "
+                       "A feed as RDF (Turtle, N-Triples, RDF/XML, JSON-LD with another "
+                       "context) is checked against the SHACL shapes of /shapes",
+            "parameters": [profile], "requestBody": {
+                **feed_body, "content": {**feed_body["content"],
+                                         **{media: {"schema": TEXT} for media in (
+                                             TURTLE, NTRIPLES, RDFXML)}}},
             "responses": {"200": {"description": "Validation report", "content": {
                 JSON: {"schema": _ref("Report")}}}, **_errors(400, 413, 415)}}},
         "/feeds": {"post": {
@@ -281,6 +286,9 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "responses": {"200": {"description": "Schema", "content": {
                 "application/schema+json": {"schema": OBJECT}}}, **NOT_MODIFIED,
                 **MERGED_SLASHES, **_errors(404)}}},
+        "/shapes": _get("SHACL shapes of the feed format (docs/feed-format.md)",
+                        (TURTLE, JSONLD, NTRIPLES, RDFXML), errors=(400,), extra=NOT_MODIFIED,
+                        params=[profile]),
         "/vocab": _get("The alm-ld vocabulary", (TURTLE, JSONLD, NTRIPLES, RDFXML, HTML),
                        extra=NOT_MODIFIED),
         "/.well-known/void": _get("VoID description with live statistics",
