@@ -128,8 +128,8 @@ def test_healthz_follows_the_store_down_stalled_misconfigured_and_back(
         oxigraph_factory, serve_factory):
     """One served process (2 workers, ingest enabled) over one Oxigraph folder, while the
     Oxigraph server under it is stopped, stalled, restarted without the union default graph, on
-    an empty folder, and restarted right: every answer is problem+json 503 naming the fault, within the query
-    timeout, and the service recovers with no restart of its own."""
+    an empty folder, and restarted right: every answer is problem+json 503 naming the fault,
+    within the query timeout, and the service recovers with no restart of its own."""
     server = oxigraph_factory(union=True)
     served = serve_factory("--store", server.spec, "--workers", "2", "--demo",
                            env={**TIMEOUT_ENV, "ALM_LD_TOKENS": "t"})
