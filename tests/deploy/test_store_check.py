@@ -206,3 +206,15 @@ def test_stalled_store_at_start_up_delays_start_by_one_timeout_only(oxigraph_fac
     finally:
         server.resume()
     _wait_status(served.url + "/healthz", 200)
+
+
+@pytest.mark.parametrize("embedded", ["memory:", "oxigraph:{tmp}/store"])
+def test_healthz_on_embedded_stores(embedded, tmp_path, serve_factory):
+    """Embedded stores are the union by construction and take no write probe (ingest enabled or
+    not): /healthz is 200 with the read check."""
+    served = serve_factory("--store", embedded.format(tmp=tmp_path),
+                           env={**TIMEOUT_ENV, "ALM_LD_TOKENS": "t"})
+    served.wait_healthy()
+    body = requests.get(served.url + "/healthz", timeout=10).json()
+    assert body["status"] == "ok"
+    assert body["checks"] == {"unionDefaultGraph": "vocabulary"}
