@@ -1,0 +1,187 @@
+"""Sets of works (issue 16, works API core): filters on the current description, OR, sort,
+cursor paging without gaps or duplicates while feeds arrive, and the max-over-sources value —
+on generated feeds whose answers are computed by hand."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from alm_ld.analytics.works_list import (
+    decode_cursor,
+    list_works,
+    parse_filter,
+    parse_works_query,
+)
+from alm_ld.config import Settings
+from alm_ld.errors import UsageError
+from alm_ld.pipeline import ingest_feed
+from alm_ld.store import open_store
+
+HARVARD, BROWN = "https://ror.org/03vek6s52", "https://ror.org/05gq02987"
+CARBERRY = "https://orcid.org/0000-0002-1825-0097"
+NSF = "https://doi.org/10.13039/100000001"
+
+
+def doi(n: int) -> str:
+    return f"https://doi.org/10.5555/w{n}"
+
+
+def _feed(items: list[dict[str, Any]], provider: str = "https://example.org/p") -> dict:
+    return {"@context": "https://w3id.org/alm-ld/context/v1.jsonld", "type": "Feed",
+            "id": f"urn:uuid:{uuid.uuid4()}", "provider": {"id": provider, "name": "P"},
+            "generated": "2026-11-24T10:00:00Z", "items": items}
+
+
+def _count(n: int, value: int, source: str, metric: str = "citations",
+           end: str = "2026-11-01") -> dict[str, Any]:
+    return {"type": "Count", "work": doi(n), "metric": metric, "value": value,
+            "aggregation": "cumulative", "periodEnd": end, "source": source}
+
+
+def _work(n: int, **fields: Any) -> dict[str, Any]:
+    return {"type": "Work", "work": doi(n), "title": f"Work {n}", **fields}
+
+
+@pytest.fixture(scope="module")
+def store():
+    """Six works. w1: Harvard + Carberry, PLOS ONE, NSF, 2019, citations crossref 10 /
+    openalex 14 (max 14, never 24); w2: Brown, 2021, journal-article, citations 5 then revised
+    to 7 (newest feed wins), older cumulative 9 with an earlier periodEnd (ignored); w3:
+    Harvard in an *old* description, Brown in the current one; w4: dataset 2018, views only;
+    w5: counts only (no description); w6: Harvard, 2020, citations 3 (crossref)."""
+    store = open_store("memory:")
+    config = Settings(store="memory:")
+    feeds = [
+        _feed([_work(1, issued="2019-05-01", workType="journal-article",
+                     container={"title": "PLOS ONE", "issn": ["1932-6203"]},
+                     publisher="PLOS",
+                     authors=[{"name": "J. Carberry", "orcid": CARBERRY,
+                               "affiliations": [{"ror": HARVARD}]}],
+                     funders=[{"id": NSF}]),
+               _work(2, issued="2021", workType="journal-article",
+                     authors=[{"name": "B", "affiliations": [{"ror": BROWN}]}]),
+               _work(3, issued="2017", authors=[{"name": "C", "affiliations": [
+                   {"ror": HARVARD}]}]),
+               _work(4, issued="2018-02", workType="Dataset", publisher="Zenodo"),
+               _work(6, issued="2020", authors=[{"name": "D", "affiliations": [
+                   {"ror": "03vek6s52"}]}])]),
+        _feed([_count(1, 10, "crossref"), _count(2, 9, "crossref", end="2025-01-01"),
+               _count(2, 5, "crossref"), _count(4, 100, "datacite", metric="views"),
+               _count(5, 1, "crossref"), _count(6, 3, "crossref")]),
+        _feed([_count(1, 14, "openalex"), _count(2, 7, "crossref")]),
+        _feed([_work(3, issued="2017", authors=[{"name": "C", "affiliations": [
+            {"ror": BROWN}]}])]),
+    ]
+    for feed in feeds:
+        ingest_feed(store, feed, settings=config)
+    return store
+
+
+def _ids(answer: dict[str, Any]) -> list[str]:
+    return [r["id"] for r in answer["results"]]
+
+
+def _list(store, **params: str) -> dict[str, Any]:
+    return list_works(store, parse_works_query(**params))
+
+
+def test_every_work_without_filters(store) -> None:
+    answer = _list(store)
+    assert answer["meta"]["count"] == 6 and answer["meta"]["next_cursor"] is None
+    assert _ids(answer) == [doi(n) for n in (1, 2, 3, 4, 5, 6)]  # by IRI
+
+
+def test_filters_match_the_current_description(store) -> None:
+    assert _ids(_list(store, filter=f"ror:{HARVARD}")) == [doi(1), doi(6)]  # not w3 any more
+    assert _ids(_list(store, filter="ror:05gq02987")) == [doi(2), doi(3)]
+    assert _ids(_list(store, filter="orcid:0000000218250097")) == [doi(1)]
+    assert _ids(_list(store, filter="issn:urn:issn:1932-6203")) == [doi(1)]
+    assert _ids(_list(store, filter="funder:10.13039/100000001")) == [doi(1)]
+    assert _ids(_list(store, filter="publisher:zenodo")) == [doi(4)]
+    assert _ids(_list(store, filter="type:Dataset")) == [doi(4)]
+
+
+def test_or_within_a_key_and_across_keys(store) -> None:
+    assert _ids(_list(store, filter=f"ror:{HARVARD}|{BROWN}")) == [doi(n) for n in (1, 2, 3, 6)]
+    assert _ids(_list(store, filter=f"ror:{HARVARD}|{BROWN},issued_year:2018-2020")) == [
+        doi(1), doi(6)]
+    assert _ids(_list(store, filter="issued_year:2017|2021")) == [doi(2), doi(3)]
+    assert _ids(_list(store, filter="type:journal-article,issued_year:2021")) == [doi(2)]
+
+
+def test_metric_value_is_the_highest_current_value_among_selected_sources(store) -> None:
+    answer = _list(store, filter="has_metric:citations", sort="citations:desc",
+                   select="metrics_by_source")
+    assert [(r["id"], r["metrics"]["citations"]) for r in answer["results"]] == [
+        (doi(1), 14), (doi(2), 7), (doi(6), 3), (doi(5), 1)]
+    first = answer["results"][0]
+    assert first["metricsBySource"] == {"citations": {"crossref": 10, "openalex": 14}}
+    only_crossref = _list(store, filter="source:crossref,has_metric:citations",
+                          sort="citations:desc")
+    assert only_crossref["results"][0]["metrics"] == {"citations": 10}
+    assert _ids(_list(store, filter="source:datacite")) == [doi(4)]
+
+
+def test_sorts(store) -> None:
+    assert _ids(_list(store, sort="issued:desc")) == [doi(n) for n in (2, 6, 1, 4, 3, 5)]
+    assert _ids(_list(store, sort="issued:asc")) == [doi(n) for n in (3, 4, 1, 6, 2, 5)]
+    assert _ids(_list(store, sort="citations:asc"))[:4] == [doi(5), doi(6), doi(2), doi(1)]
+
+
+@pytest.mark.parametrize("sort", [None, "issued:desc", "citations:asc", "citations:desc"])
+def test_cursor_pages_have_no_gaps_or_duplicates_while_feeds_arrive(sort: str | None) -> None:
+    store = open_store("memory:")
+    config = Settings(store="memory:")
+    ingest_feed(store, _feed([_work(n, issued=f"{2000 + n % 7}") for n in range(23)]
+                             + [_count(n, n % 5, "crossref") for n in range(23)]),
+                settings=config)
+    expected = _ids(list_works(store, parse_works_query(sort=sort, per_page="200")))
+    seen: list[str] = []
+    cursor = "*"
+    while cursor:
+        page = list_works(store, parse_works_query(sort=sort, per_page="4", cursor=cursor))
+        seen += _ids(page)
+        assert page["meta"]["count"] == 23
+        cursor = page["meta"]["next_cursor"]
+        # a concurrent ingest: new works and new values must not shift the pages
+        ingest_feed(store, _feed([_work(100 + len(seen), issued="2003"),
+                                  _count(len(seen) % 23, 1000 + len(seen), "openalex")]),
+                    settings=config)
+    assert seen == expected
+
+
+@pytest.mark.parametrize(("params", "words"), [
+    ({"filter": "colour:blue"}, "Unknown filter"),
+    ({"filter": "ror:03vek6s53"}, "checksum"),
+    ({"filter": "orcid:0000-0002-1825-0098"}, "check digit"),
+    ({"filter": "issued_year:2021-2018"}, "issued_year"),
+    ({"filter": "type:a,type:b"}, "twice"),
+    ({"sort": "citations:sideways"}, "asc or desc"),
+    ({"per_page": "201"}, "per_page"),
+    ({"cursor": "bm9wZQ"}, "cursor"),
+    ({"select": "everything"}, "select"),
+])
+def test_bad_requests_say_what_to_send(params: dict[str, str], words: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_works_query(**params)
+    assert words in caught.value.detail and caught.value.status == 400
+
+
+def test_filter_values_are_normalised_like_feed_identifiers() -> None:
+    assert parse_filter("ror:HTTPS://ROR.ORG/03VEK6S52|ror.org/05gq02987") == {
+        "ror": (HARVARD, BROWN)}
+    assert parse_filter("issn:19326203,funder:doi:10.13039/100000001") == {
+        "issn": ("1932-6203",), "funder": (NSF,)}
+    sequence, after = decode_cursor(
+        list_works(_empty_store_with_two(), parse_works_query(per_page="1"))["meta"][
+            "next_cursor"])
+    assert sequence == 1 and after[-1] == doi(0)
+
+
+def _empty_store_with_two():
+    store = open_store("memory:")
+    ingest_feed(store, _feed([_work(0), _work(1)]), settings=Settings(store="memory:"))
+    return store
