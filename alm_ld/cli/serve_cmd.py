@@ -210,7 +210,8 @@ def run(args: argparse.Namespace) -> int:
         # Demo or not, the folder is opened (vocabulary loaded, lock checked) by a child first;
         # the server opens it only afterwards.
         path = settings.store.partition(":")[2]
-        local = LocalOxigraphServer(path, query_timeout=settings.query_timeout)
+        local = LocalOxigraphServer(path, query_timeout=settings.query_timeout,
+                                    avoid_port=args.port)
         if args.demo:
             prepare_demo(settings)
         else:
@@ -222,10 +223,13 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"alm-ld: {embedded} is served by a local Oxigraph {local.version} "
                              f"server at {local.base_url}; while it runs, other commands reach "
                              f"the data with --store '{local.spec}'\n")
-        return _serve(args, settings, local)
+        code = _serve(args, settings, local)
     finally:
         if local is not None:
             local.stop()
+    if local is not None and local.failure:
+        raise StoreUnavailable(local.failure)  # exit 4, one line, after everything stopped
+    return code
 
 
 def _serve(args: argparse.Namespace, settings: Settings, local: object | None) -> int:

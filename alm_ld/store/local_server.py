@@ -77,10 +77,15 @@ def check_version(binary: str) -> str:
     return version
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port(avoid: int | None = None) -> int:
+    """A port of 127.0.0.1 free right now, other than ``avoid`` (the port the web service is
+    about to bind: the kernel may well offer it, as nothing listens on it yet)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port != avoid:
+            return port
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -100,15 +105,18 @@ class LocalOxigraphServer:
     :data:`RESTART_WINDOW` seconds."""
 
     def __init__(self, location: str, *, query_timeout: float, binary: str | None = None,
-                 port: int | None = None) -> None:
+                 port: int | None = None, avoid_port: int | None = None) -> None:
         self.location = str(Path(location).resolve())
         self.query_timeout = query_timeout
         self.binary = binary or oxigraph_binary()
         self.version = check_version(self.binary)
-        self.port = port or free_port()
+        self.avoid_port = avoid_port
+        self.port = port or free_port(avoid_port)
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._restarts: list[float] = []
+        self.failure: str | None = None
+        """Why supervision gave up (set when :meth:`watch` returns False)."""
 
     @property
     def base_url(self) -> str:
@@ -140,7 +148,7 @@ class LocalOxigraphServer:
                 taken = "in use" in error.detail.lower()
                 if not taken or self._restarts:
                     raise
-                self.port = free_port()
+                self.port = free_port(self.avoid_port)
         self._start(wait)
 
     def _start(self, wait: float) -> None:
@@ -186,22 +194,27 @@ class LocalOxigraphServer:
         return self.process is not None and self.process.poll() is None
 
     def watch(self) -> bool:
-        """Restart the server if it died; False when it keeps dying (the caller should stop)."""
+        """Restart the server if it died; False when it keeps dying or cannot be restarted (the
+        caller should stop, and report :attr:`failure`)."""
         if self.alive():
             return True
         code = self.process.returncode if self.process else None
-        sys.stderr.write(f"alm-ld: the local Oxigraph server exited (code {code}): "
-                         f"{self.last_words()}; restarting it\n")
+        said = self.last_words()
         now = time.monotonic()
         self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW] + [now]
         if len(self._restarts) > RESTARTS_ALLOWED:
-            sys.stderr.write("alm-ld: the local Oxigraph server keeps exiting; stopping\n")
+            self.failure = (f"The local Oxigraph server for {self.location} exited "
+                            f"{len(self._restarts)} times within {RESTART_WINDOW:g} s (last: "
+                            f"code {code}, {said}); the service stopped.")
             return False
+        sys.stderr.write(f"alm-ld: the local Oxigraph server exited (code {code}): {said}; "
+                         "restarting it\n")
         try:
             self.start()
         except AlmLdError as error:
+            # Counted like any other death: the next call sees it dead, and retries while the
+            # budget lasts (a kill during start-up is no reason to give up at once).
             sys.stderr.write(f"alm-ld: {error.title}: {error.detail}\n")
-            return False
         return True
 
     def stop(self, grace: float = 20.0) -> None:

@@ -35,7 +35,8 @@ def _children(pid: int) -> dict[int, str]:
                 command = file.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "resource_tracker" not in command:  # multiprocessing's helper, from --demo
+        # skip zombies (no command line) and multiprocessing's helper (from --demo)
+        if command.strip() and "resource_tracker" not in command:
             found[child] = command
     return found
 
@@ -175,3 +176,28 @@ def test_a_taken_port_at_first_start_moves_to_another(tmp_path):
         finally:
             server.stop()
     assert not server.alive()
+
+
+def test_a_server_that_keeps_dying_stops_the_service_with_exit_4(tmp_path, serve_factory):
+    """Restarted at most 3 times a minute; the 4th death stops workers and supervisor, exit 4,
+    with one line saying why."""
+    served = serve_factory("--workers", "2", "--store", f"oxigraph:{tmp_path}/store")
+    served.wait_healthy()
+    killed: set[int] = set()
+    deadline = time.monotonic() + 120
+    while served.process.poll() is None:
+        assert time.monotonic() < deadline, served.stderr()
+        try:
+            pid = _server_pid(served)
+        except (AssertionError, OSError):
+            time.sleep(0.1)
+            continue
+        if pid not in killed:
+            killed.add(pid)
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+    assert served.process.wait(60) == 4
+    assert len(killed) == 4, served.stderr()
+    last = served.stderr().strip().splitlines()[-1]
+    assert last.startswith("alm-ld: Store unavailable: The local Oxigraph server for ")
+    assert "exited 4 times within 60 s" in last
