@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from alm_ld.errors import StoreMisconfigured
+from alm_ld.resources import examples_dir
 from alm_ld.store import open_store
 from alm_ld.store.health import check_store
 
@@ -140,12 +141,17 @@ def test_healthz_follows_the_store_down_stalled_misconfigured_and_back(
                             headers={"Accept": "application/ld+json"})
     assert document.status_code == 200
 
-    # Down: connection refused.
+    # Down: connection refused. Routes that need no store keep answering.
     server.stop()
     for path in ("/healthz", WORK):
         answer = requests.get(served.url + path, timeout=10)
         assert answer.status_code == 503
         assert _problem(answer)["type"].endswith("/store-unavailable")
+    assert requests.get(served.url + "/openapi.json", timeout=10).status_code == 200
+    feed = (examples_dir() / "valid-strict.json").read_bytes()
+    validated = requests.post(served.url + "/validate", data=feed, timeout=30,
+                              headers={"Content-Type": "application/ld+json"})
+    assert validated.status_code == 200, validated.text
 
     # Restarted without --union-default-graph: answers, but wrongly.
     server.start(union=False)
