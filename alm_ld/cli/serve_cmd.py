@@ -256,6 +256,8 @@ def _serve(args: argparse.Namespace, settings: Settings, local: object | None) -
 
     # The app opens its store (and anything else, e.g. a query-process pool) lazily, i.e. in
     # the process that serves, after any fork.
-    serve(create_app(settings, store), host=args.host, port=args.port, limits=limits,
-          workers=args.workers, watch=getattr(local, "watch", None))
+    failure = serve(create_app(settings, store), host=args.host, port=args.port, limits=limits,
+                    workers=args.workers, watch=getattr(local, "watch", None))
+    if failure:
+        raise AlmLdError(failure)  # exit 4, one line: an outer supervisor may restart us
     return EXIT_OK

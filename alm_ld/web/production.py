@@ -212,20 +212,22 @@ def serve_one(app: WSGIApp, sock: socket.socket, limits: Limits) -> None:
 
 
 def serve(app: WSGIApp, *, host: str, port: int, limits: Limits, workers: int = 1,
-          watch: Callable[[], bool] | None = None) -> None:
+          watch: Callable[[], bool] | None = None) -> str | None:
     """Bind, then serve in this process (``workers == 1``) or in ``workers`` forked ones.
 
     Worker processes are forked before any of them starts a thread or opens a store, so
     whatever the app opens lazily (the store, a query-process pool) is created in the process
     that uses it. A worker that dies is replaced; SIGTERM stops them all. ``watch`` (workers > 1)
     is called by the supervisor a few times a second to look after something the workers need
-    (a local store server): returning False stops the service.
+    (a local store server): returning False stops the service. Returns why the supervisor
+    gave up (workers dying in a loop), or None for a normal stop, so the command can exit
+    non-zero and an outer supervisor can act.
     """
     sock = bind(host, port)
     if workers <= 1:
         serve_one(app, sock, limits)
-        return
-    _supervise(app, sock, limits, workers, watch)
+        return None
+    return _supervise(app, sock, limits, workers, watch)
 
 
 def _fork_worker(app: WSGIApp, sock: socket.socket, limits: Limits) -> int:
@@ -270,8 +272,9 @@ def _die_with_supervisor() -> None:
 
 
 def _supervise(app: WSGIApp, sock: socket.socket, limits: Limits, workers: int,
-               watch: Callable[[], bool] | None = None) -> None:
+               watch: Callable[[], bool] | None = None) -> str | None:
     stopping = False
+    failure = None
 
     def stop(signum: int, frame: object) -> None:
         nonlocal stopping
@@ -295,11 +298,13 @@ def _supervise(app: WSGIApp, sock: socket.socket, limits: Limits, workers: int,
         now = time.monotonic()
         last_spawns = [t for t in last_spawns if now - t < 10] + [now]
         if len(last_spawns) > 2 * workers:  # crashing in a loop: stop rather than spin
-            sys.stderr.write("alm-ld: worker processes keep dying; stopping\n")
+            failure = (f"The worker processes exited {len(last_spawns)} times within 10 s; "
+                       "the service stopped (the workers' own messages are above).")
             break
         children.add(_fork_worker(app, sock, limits))
     _stop_children(children)
     sock.close()
+    return failure
 
 
 def _stop_children(children: set[int], grace: float = 15.0) -> None:

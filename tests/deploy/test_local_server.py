@@ -5,6 +5,7 @@ embedded store: the same documents come back from ``--workers 1`` afterwards."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -201,3 +202,30 @@ def test_a_server_that_keeps_dying_stops_the_service_with_exit_4(tmp_path, serve
     last = served.stderr().strip().splitlines()[-1]
     assert last.startswith("alm-ld: Store unavailable: The local Oxigraph server for ")
     assert "exited 4 times within 60 s" in last
+
+
+def test_workers_dying_in_a_loop_stop_the_service_with_exit_4(tmp_path, serve_factory):
+    """More than 2 × workers deaths within 10 s: the supervisor stops everything (the local
+    server too, which frees the folder) and exits 4 with one line, instead of 0."""
+    served = serve_factory("--workers", "2", "--store", f"oxigraph:{tmp_path}/store")
+    served.wait_healthy()
+    killed: set[int] = set()
+    deadline = time.monotonic() + 60
+    while served.process.poll() is None:
+        assert time.monotonic() < deadline, served.stderr()
+        try:
+            workers = [pid for pid, cmd in _children(served.process.pid).items()
+                       if "oxigraph" not in cmd.split()[0]]
+        except OSError:
+            continue
+        for pid in workers:
+            if pid not in killed:
+                killed.add(pid)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+    assert served.process.wait(60) == 4
+    last = served.stderr().strip().splitlines()[-1]
+    assert last.startswith("alm-ld: Internal error: The worker processes exited ")
+    with open_store(f"oxigraph:{tmp_path}/store") as embedded:  # the local server is gone
+        assert embedded.quads_count() > 0
