@@ -141,31 +141,61 @@ def parse_sort(text: str | None) -> tuple[str, bool] | None:
     """``issued:desc``, ``citations:asc`` (any metric id; ``desc`` is the default)."""
     if not text:
         return None
-    key, _, direction = text.strip().partition(":")
-    direction = direction or "desc"
+    key, _, direction = text.strip().rpartition(":") if text.strip().endswith(
+        (":asc", ":desc")) else (text.strip(), ":", "desc")
+    if not key:
+        raise _bad(f"sort {text!r}: give issued or a metric id, e.g. citations:desc.")
     if direction not in ("asc", "desc"):
         raise _bad(f"sort {text!r}: the direction is asc or desc, e.g. citations:desc.")
     if key != "issued":
-        _metric(key)
+        try:
+            _metric(key)
+        except UsageError:
+            raise _bad(f"sort {text!r}: give issued or a metric id (views, citations, …), "
+                       "then :asc or :desc (default).") from None
     return key, direction == "desc"
 
 
-def encode_cursor(sequence_limit: int, after: tuple[Any, ...]) -> str:
-    raw = json.dumps({"v": 1, "seq": sequence_limit, "after": list(after)},
-                     separators=(",", ":")).encode()
+def _sort_text(sort: tuple[str, bool] | None) -> str:
+    return "" if sort is None else f"{sort[0]}:{'desc' if sort[1] else 'asc'}"
+
+
+def encode_cursor(sequence_limit: int, sort: tuple[str, bool] | None,
+                  after: tuple[Any, ...]) -> str:
+    raw = json.dumps({"v": 1, "seq": sequence_limit, "sort": _sort_text(sort),
+                      "after": list(after)}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(text: str) -> tuple[int, tuple[Any, ...]]:
+def _valid_after(after: object) -> bool:
+    """(missing 0/1, primary: int, str or list of ints, work IRI): what :func:`_sort_key`
+    makes; anything else did not come from this service (and could not be compared)."""
+    if not isinstance(after, list) or len(after) != 3:
+        return False
+    missing, primary, work = after
+    primary_ok = (isinstance(primary, int | str) and not isinstance(primary, bool)) or (
+        isinstance(primary, list) and all(isinstance(p, int) for p in primary))
+    return missing in (0, 1) and not isinstance(missing, bool) and primary_ok \
+        and isinstance(work, str)
+
+
+def decode_cursor(text: str, sort: tuple[str, bool] | None = None
+                  ) -> tuple[int, tuple[Any, ...]]:
+    """(sequence limit, last sort key) of a cursor made by :func:`encode_cursor` for the same
+    ``sort``; anything else is a 400."""
     try:
         data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         seq, after = data["seq"], data["after"]
-        if data.get("v") != 1 or not isinstance(seq, int) or not isinstance(after, list):
+        if data.get("v") != 1 or not isinstance(seq, int) or isinstance(seq, bool) \
+                or not _valid_after(after):
             raise ValueError
-        return seq, tuple(tuple(a) if isinstance(a, list) else a for a in after)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise _bad("The cursor is not one this service returned: start again with cursor=* "
                    "and follow meta.next_cursor.") from None
+    if data.get("sort") != _sort_text(sort):
+        raise _bad("This cursor belongs to another sort order: keep the sort of the first "
+                   "page, or start again with cursor=*.")
+    return seq, tuple(tuple(a) if isinstance(a, list) else a for a in after)
 
 
 def parse_works_query(*, filter: str | None = None, sort: str | None = None,
@@ -178,12 +208,13 @@ def parse_works_query(*, filter: str | None = None, sort: str | None = None,
         if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
             raise _bad(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}.")
         size = int(per_page)
+    order = parse_sort(sort)
     limit = after = None
     if cursor and cursor != "*":
-        limit, after = decode_cursor(cursor)
+        limit, after = decode_cursor(cursor, order)
     if select not in (None, "", "metrics_by_source"):
         raise _bad("select accepts only metrics_by_source.")
-    return WorksQuery(parse_filter(filter), parse_sort(sort), size, limit, after,
+    return WorksQuery(parse_filter(filter), order, size, limit, after,
                       by_source=select == "metrics_by_source")
 
 
@@ -362,6 +393,7 @@ def list_works(store: Store, query: WorksQuery, *,
                 _short_metric(m): {_short_source(s): v for s, v in sorted(by.items())}
                 for m, by in sorted(per_metric.items())}
         results.append(result)
-    next_cursor = (encode_cursor(limit, page[-1][0]) if len(rows) > query.per_page else None)
+    next_cursor = (encode_cursor(limit, query.sort, page[-1][0])
+                   if len(rows) > query.per_page else None)
     return {"meta": {"count": count, "per_page": query.per_page, "next_cursor": next_cursor},
             "results": results}

@@ -128,6 +128,17 @@ SCHEMAS: dict[str, Any] = {
     "Alerts": {"type": "object", "required": ["alertTypes", "alerts"],
                "properties": {"alertTypes": _ARRAY, "alerts": _ARRAY}},
     "Sources": {"type": "object", "required": ["sources"], "properties": {"sources": _ARRAY}},
+    "Works": {"type": "object", "required": ["meta", "results"],
+              "properties": {
+                  "meta": {"type": "object", "required": ["count", "per_page", "next_cursor"],
+                           "properties": {"count": {"type": "integer", "minimum": 0},
+                                          "per_page": {"type": "integer"},
+                                          "next_cursor": {"type": ["string", "null"]}}},
+                  "results": {"type": "array", "items": {
+                      "type": "object", "required": ["id", "metrics"],
+                      "properties": {"id": TEXT, "title": {"type": ["string", "null"]},
+                                     "issued": {"type": ["string", "null"]},
+                                     "metrics": OBJECT, "metricsBySource": OBJECT}}}}},
     "Related": {"type": "object", "required": ["work", "subjectCount", "related"],
                 "properties": {"work": TEXT, "subjectCount": {"type": "integer"},
                                "related": _ARRAY}},
@@ -161,6 +172,20 @@ def _analytics_paths() -> dict[str, Any]:
                        {"type": "string", "enum": list(GRANULARITIES), "default": "day"}),
                 _query("increments", "also give the increase per bucket",
                        {"type": "boolean", "default": False})]),
+        "/works": _get(
+            "Sets of works, OpenAlex-style: filter on each work's current metadata, sort, "
+            "cursor paging; a metric's value is the highest current cumulative value among "
+            "the selected sources (docs/api.md)", (JSONLD, JSON, CSV), errors=(400, 503),
+            json_schema=_ref("Works"), params=[
+                _query("filter", "comma-separated key:value (AND), '|' between values (OR); "
+                       "keys ror, orcid, issn, funder, publisher, type, issued_year (2020 or "
+                       "2018-2021), source, has_metric"),
+                _query("sort", "issued or a metric id, ':asc' or ':desc' (default desc)",
+                       {"type": "string", "pattern": "^[A-Za-z0-9:/._-]+$"}),
+                _query("per_page", "works per page", {**limit, "maximum": 200, "default": 25}),
+                _query("cursor", "'*' for the first page, then meta.next_cursor"),
+                _query("select", "metrics_by_source adds the value of every source",
+                       {"type": "string", "enum": ["metrics_by_source"]})]),
         "/works/{id}/related": _get(
             "Co-cited and co-mentioned works with score and evidence", (JSONLD, JSON),
             errors=(400, 404, 503), json_schema=_ref("Related"), params=[

@@ -8,9 +8,12 @@ import uuid
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alm_ld.analytics.works_list import (
     decode_cursor,
+    encode_cursor,
     list_works,
     parse_filter,
     parse_works_query,
@@ -153,13 +156,19 @@ def test_cursor_pages_have_no_gaps_or_duplicates_while_feeds_arrive(sort: str | 
     assert seen == expected
 
 
+_CURSOR_OF_ANOTHER_SORT = encode_cursor(3, ("citations", True), (0, -5, "https://doi.org/10.1/x"))
+
+
 @pytest.mark.parametrize(("params", "words"), [
     ({"filter": "colour:blue"}, "Unknown filter"),
     ({"filter": "ror:03vek6s53"}, "checksum"),
     ({"filter": "orcid:0000-0002-1825-0098"}, "check digit"),
     ({"filter": "issued_year:2021-2018"}, "issued_year"),
     ({"filter": "type:a,type:b"}, "twice"),
-    ({"sort": "citations:sideways"}, "asc or desc"),
+    ({"sort": "citations:sideways"}, ":asc or :desc"),
+    ({"sort": "issued:asc", "cursor": _CURSOR_OF_ANOTHER_SORT}, "another sort"),
+    ({"cursor": "eyJ2IjoxLCJzZXEiOjEsInNvcnQiOiIiLCJhZnRlciI6W3siYSI6MX0sMCwieCJdfQ"},
+     "cursor"),  # after = [{"a": 1}, 0, "x"]: not a key this service makes
     ({"per_page": "201"}, "per_page"),
     ({"cursor": "bm9wZQ"}, "cursor"),
     ({"select": "everything"}, "select"),
@@ -177,7 +186,7 @@ def test_filter_values_are_normalised_like_feed_identifiers() -> None:
         "issn": ("1932-6203",), "funder": (NSF,)}
     sequence, after = decode_cursor(
         list_works(_empty_store_with_two(), parse_works_query(per_page="1"))["meta"][
-            "next_cursor"])
+            "next_cursor"], None)
     assert sequence == 1 and after[-1] == doi(0)
 
 
@@ -185,3 +194,54 @@ def _empty_store_with_two():
     store = open_store("memory:")
     ingest_feed(store, _feed([_work(0), _work(1)]), settings=Settings(store="memory:"))
     return store
+
+
+_ANY = st.one_of(st.text(max_size=30), st.sampled_from(
+    ["ror:03vek6s52|x", "issued_year:2020", "type:a\"b", "publisher:\ud800", "source:a b",
+     "source:https://e[.org", "has_metric:citations", "issn:1932-6203,orcid:x", "*"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(filter_=_ANY, sort=_ANY, per_page=_ANY, cursor=_ANY, select=_ANY)
+def test_any_parameters_give_an_answer_or_a_400(filter_: str, sort: str, per_page: str,
+                                                 cursor: str, select: str) -> None:
+    try:
+        query = parse_works_query(filter=filter_, sort=sort, per_page=per_page, cursor=cursor,
+                                  select=select)
+        answer = list_works(_SMALL, query)
+    except UsageError as error:
+        assert error.status == 400 and error.detail
+    else:
+        assert answer["meta"]["count"] >= 0
+
+
+_SMALL = _empty_store_with_two()
+
+
+def test_http_answers_json_ld_csv_and_problems(store) -> None:
+    from alm_ld.jsonld import to_rdf_nquads
+    from alm_ld.web import create_app
+
+    client = create_app(Settings(store="memory:"), store).test_client()
+    answer = client.get(f"/works?filter=ror:{HARVARD}&sort=citations:desc&per_page=1",
+                        headers={"Accept": "application/ld+json"})
+    assert answer.status_code == 200
+    assert answer.content_type.startswith("application/ld+json")
+    document = answer.get_json()
+    assert document["meta"]["count"] == 2
+    assert document["results"] == [{"id": doi(1), "title": "Work 1", "issued": "2019-05-01",
+                                     "metrics": {"citations": 14}}]
+    to_rdf_nquads(document)  # valid JSON-LD under its contexts
+    following = client.get("/works", query_string={
+        "filter": f"ror:{HARVARD}", "sort": "citations:desc", "per_page": "1",
+        "cursor": document["meta"]["next_cursor"]}).get_json()
+    assert [r["id"] for r in following["results"]] == [doi(6)]
+    assert following["meta"]["next_cursor"] is None
+    table = client.get("/works?filter=issued_year:2019-2020&format=csv")
+    assert table.content_type.startswith("text/csv")
+    assert table.get_data(as_text=True).splitlines() == [
+        "id,title,issued,citations", f"{doi(1)},Work 1,2019-05-01,14",
+        f"{doi(6)},Work 6,2020,3"]
+    bad = client.get("/works?filter=ror:03vek6s53")
+    assert bad.status_code == 400 and bad.content_type == "application/problem+json"
+    assert "checksum" in bad.get_json()["detail"]

@@ -1,5 +1,6 @@
 """Analytics endpoints: ``/works/<id>/metrics``, ``/works/<id>/related``, ``/changes``,
-``/changes/stream``, ``/alerts`` and ``/sources`` (docs/analytics.md).
+``/changes/stream``, ``/alerts``, ``/sources`` (docs/analytics.md) and ``/works`` (sets of
+works, docs/api.md).
 
 One blueprint; each area's views live in their own module and only glue
 :mod:`alm_ld.analytics` to HTTP.
@@ -17,6 +18,7 @@ from alm_ld.web.analytics import (  # noqa: E402,F401  (views register on the bl
     related_views,
     series_views,
     sources_views,
+    works_views,
 )
 
 __all__ = ["blueprint"]

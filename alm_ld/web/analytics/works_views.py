@@ -1,0 +1,52 @@
+"""``GET /works``: sets of works, OpenAlex-style (filter, sort, per_page, cursor, select).
+
+The logic is :mod:`alm_ld.analytics.works_list`; this module only reads the parameters and
+writes the answer as JSON(-LD) or CSV (one row per work, one column per metric on the page).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response, request
+
+from alm_ld.analytics.contexts import analytics_context
+from alm_ld.analytics.works_list import list_works, parse_works_query
+from alm_ld.web.analytics import blueprint
+from alm_ld.web.analytics.common import JSON, JSONLD, json_response, request_url
+from alm_ld.web.respond import finish, negotiated_media
+from alm_ld.web.state import settings, store
+
+CSV = "text/csv"
+OFFERS = (JSONLD, JSON, CSV)
+
+
+def csv_text(answer: dict[str, Any]) -> str:
+    """``id,title,issued,<metric>…`` with the metrics of this page's works as columns."""
+    metrics = sorted({m for result in answer["results"] for m in result["metrics"]})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "title", "issued", *metrics])
+    for result in answer["results"]:
+        writer.writerow([result["id"], result["title"] or "", result["issued"] or "",
+                         *(result["metrics"].get(m, "") for m in metrics)])
+    return out.getvalue()
+
+
+@blueprint.get("/works")
+def list_works_view() -> Response:
+    args = request.args
+    query = parse_works_query(filter=args.get("filter"), sort=args.get("sort"),
+                              per_page=args.get("per_page"), cursor=args.get("cursor"),
+                              select=args.get("select"))
+    answer = list_works(store(), query, timeout=settings().query_timeout)
+    media = negotiated_media(OFFERS)
+    if media == CSV:
+        response = Response(csv_text(answer), content_type="text/csv; charset=utf-8; "
+                            "header=present")
+        response.headers["Cache-Control"] = "no-cache"
+        return finish(response, cache_seconds=None)
+    doc = {"@context": analytics_context(settings().base_url), "id": request_url(), **answer}
+    return json_response(doc, OFFERS[:2], media)
