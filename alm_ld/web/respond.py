@@ -58,8 +58,10 @@ def finish(response: Response, *, vary: bool = True, cache_seconds: int | None =
 
 def rdf_response(graph: Graph, *, path: str, first: Node | None = None,
                  offers: Sequence[str] = RDF_OFFERS,
-                 html: Callable[[], str] | None = None) -> Response:
-    """The negotiated representation of ``graph`` for the resource at ``path``."""
+                 html: Callable[[], str] | None = None,
+                 links: Sequence[str] = ()) -> Response:
+    """The negotiated representation of ``graph`` for the resource at ``path``; ``links`` are
+    further Link values (``<…>; rel="…"``) added to the alternates."""
     if html is None:
         offers = [o for o in offers if o != HTML]
     media = negotiated_media(offers)
@@ -68,5 +70,6 @@ def rdf_response(graph: Graph, *, path: str, first: Node | None = None,
     else:
         body = serialize(graph, media, context_url=context_url(), first=first)
     response = Response(body, content_type=content_type(media))
-    response.headers["Link"] = link_header(path, offers, media)
+    response.headers["Link"] = ", ".join(
+        value for value in (link_header(path, offers, media), *links) if value)
     return finish(response)

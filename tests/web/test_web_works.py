@@ -10,7 +10,7 @@ from pyld import jsonld
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-from tests.web.webdata import WORK
+from tests.web.webdata import FEED_ID, WORK
 
 ACCEPTS = {
     "application/ld+json": "json-ld",
@@ -134,6 +134,23 @@ def test_link_headers(loaded):
     assert 'type="application/ld+json"' in link
     assert loaded.url + "/contexts/v1.jsonld" in link
     assert len(ttl.raw.headers.getlist("Link")) == 1
+
+
+def test_link_canonical_and_describedby(loaded):
+    """Whatever id form is asked: rel="canonical" is the one URL of the work, and
+    rel="describedby" leads to the VoID and to the feed the data came from — both resolve."""
+    for asked in ("DOI:10.1371/JOURNAL.PONE.0000001", "10.1371/journal.pone.0000001"):
+        for accept in ("application/ld+json", "text/turtle", "text/html"):
+            response = get(loaded, "/works/" + asked, accept)
+            links = requests.utils.parse_header_links(response.headers["Link"])
+            canonical = [link["url"] for link in links if link["rel"] == "canonical"]
+            assert canonical == [loaded.url + "/works/10.1371/journal.pone.0000001"]
+            described = [link["url"] for link in links if link["rel"] == "describedby"]
+            assert described[0] == loaded.url + "/.well-known/void"
+            assert described[1:] == [loaded.url + "/feeds/" + FEED_ID]
+    for url in described:
+        assert requests.get(url, headers={"Accept": "text/turtle"}, timeout=10).status_code == 200
+    assert jsonld.expand(loaded.url + "/works/10.1371/journal.pone.0000001")  # pyld still ok
 
 
 def test_unknown_work_is_404_problem(loaded):
