@@ -29,7 +29,9 @@ ACTIVITY = "application/activity+json"
 RDF_TYPES = (JSONLD, TURTLE, NTRIPLES, RDFXML)
 """What every RDF resource is served as (JSON-LD first: the default)."""
 
-PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+           # the same problem as a page, only for clients that rank text/html above JSON
+           "text/html": {"schema": {"type": "string"}}}
 _ERRORS = {400: "Bad request (the problem's detail says which parameter)",
            401: "No bearer token", 403: "Token not accepted", 404: "Not found",
            406: "None of the acceptable media types is served here (member available)",
@@ -128,6 +130,16 @@ SCHEMAS: dict[str, Any] = {
     "Alerts": {"type": "object", "required": ["alertTypes", "alerts"],
                "properties": {"alertTypes": _ARRAY, "alerts": _ARRAY}},
     "Sources": {"type": "object", "required": ["sources"], "properties": {"sources": _ARRAY}},
+    "WorkGroups": {"type": "object", "required": ["meta", "group_by"],
+                   "properties": {
+                       "meta": {"type": "object", "required": ["count", "groups_count"]},
+                       "group_by": {"type": "array", "items": {
+                           "type": "object",
+                           "required": ["key", "key_display_name", "count", "sum"],
+                           "properties": {"key": {"type": ["string", "null"]},
+                                          "key_display_name": {"type": ["string", "null"]},
+                                          "count": {"type": "integer", "minimum": 0},
+                                          "sum": OBJECT}}}}},
     "Works": {"type": "object", "required": ["meta", "results"],
               "properties": {
                   "meta": {"type": "object", "required": ["count", "per_page", "next_cursor"],
@@ -174,9 +186,10 @@ def _analytics_paths() -> dict[str, Any]:
                        {"type": "boolean", "default": False})]),
         "/works": _get(
             "Sets of works, OpenAlex-style: filter on each work's current metadata, sort, "
-            "cursor paging; a metric's value is the highest current cumulative value among "
-            "the selected sources (docs/api.md)", (JSONLD, JSON, CSV), errors=(400, 503),
-            json_schema=_ref("Works"), params=[
+            "cursor paging, group_by; a metric's value is the highest current cumulative "
+            "value among the selected sources (docs/api.md)", (JSONLD, JSON, CSV),
+            errors=(400, 503),
+            json_schema={"oneOf": [_ref("Works"), _ref("WorkGroups")]}, params=[
                 _query("filter", "comma-separated key:value (AND), '|' between values (OR); "
                        "keys ror, orcid, issn, funder, publisher, type, issued_year (2020 or "
                        "2018-2021), source, has_metric"),
@@ -185,7 +198,11 @@ def _analytics_paths() -> dict[str, Any]:
                 _query("per_page", "works per page", {**limit, "maximum": 200, "default": 25}),
                 _query("cursor", "'*' for the first page, then meta.next_cursor"),
                 _query("select", "metrics_by_source adds the value of every source",
-                       {"type": "string", "enum": ["metrics_by_source"]})]),
+                       {"type": "string", "enum": ["metrics_by_source"]}),
+                _query("group_by", "group the selected works: count and metric sums per key",
+                       {"type": "string", "enum": ["ror", "issn", "funder", "orcid",
+                                                   "publisher", "type", "issued_year",
+                                                   "source"]})]),
         "/works/{id}/related": _get(
             "Co-cited and co-mentioned works with score and evidence", (JSONLD, JSON),
             errors=(400, 404, 503), json_schema=_ref("Related"), params=[

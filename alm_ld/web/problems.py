@@ -2,8 +2,9 @@
 
 Both our own :class:`~alm_ld.errors.AlmLdError` and werkzeug's ``HTTPException`` (404 for an
 unknown path, 405, 413 from ``MAX_CONTENT_LENGTH``, …) become ``application/problem+json``, so
-clients never have to parse an HTML error page. Unexpected exceptions are logged and answered with
-a generic 500 problem that leaks no internals.
+clients never have to parse an HTML error page; a browser that asks for ``text/html`` gets the
+same problem as an HTML page (same status and headers). Unexpected exceptions are logged and
+answered with a generic 500 problem that leaks no internals.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from alm_ld.errors import PROBLEM_BASE, AlmLdError
@@ -41,9 +42,39 @@ def problem_document(status: int, title: str, detail: str, *, type_uri: str | No
     return doc
 
 
+def wants_html() -> bool:
+    """True when the client ranks ``text/html`` above every JSON form (a browser following a
+    link); clients that accept anything (``*/*``) or ask for JSON keep getting problem+json."""
+    try:
+        accept = request.accept_mimetypes
+    except RuntimeError:  # no request (an error outside one)
+        return False
+    html = accept.quality("text/html")
+    return html > 0 and "text/html" in accept.values() and html > max(
+        accept.quality(PROBLEM_JSON), accept.quality("application/json"))
+
+
+def _html_body(doc: dict[str, Any]) -> str | None:
+    """The HTML error page for ``doc``, or None when it cannot be rendered (the caller then
+    answers problem+json: an error page must never fail into a 500)."""
+    try:
+        return render_template("error.html", problem=doc,
+                               problem_json=json.dumps(doc, ensure_ascii=False, indent=1,
+                                                       default=str))
+    except Exception:  # noqa: BLE001 - no template/app context: fall back to problem+json
+        return None
+
+
 def problem_response(doc: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(doc, ensure_ascii=False, default=str)
-    response = Response(body, status=int(doc["status"]), mimetype=PROBLEM_JSON)
+    """The problem as ``application/problem+json`` — or, for browsers that ask for HTML, the
+    same problem as an HTML page with the same status and headers."""
+    html = _html_body(doc) if wants_html() else None
+    if html is not None:
+        response = Response(html, status=int(doc["status"]), mimetype="text/html")
+    else:
+        body = json.dumps(doc, ensure_ascii=False, default=str)
+        response = Response(body, status=int(doc["status"]), mimetype=PROBLEM_JSON)
+    response.vary.add("Accept")
     response.headers["Cache-Control"] = "no-store"
     for key, value in (headers or {}).items():
         response.headers[key] = value
