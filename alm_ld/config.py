@@ -29,6 +29,11 @@ ALM_LD_BODY_TIMEOUT            seconds a client may take to send a request   ``3
 ALM_LD_STORE_WRITE_TIMEOUT     seconds a ``sparql:`` store may take to apply ``120``
                                one update (an ingest, a load)
 ALM_LD_MAX_CONNECTIONS         open client connections the server accepts    ``1000``
+ALM_LD_CLAIM_LEASE             seconds a writer's claim on the next sequence ``120``
+                               of a ``sparql:`` store lives (a writer that
+                               died frees it after this; docs/store.md)
+ALM_LD_INGEST_WAIT             seconds an ingest waits for its turn among    ``120``
+                               concurrent writers of a ``sparql:`` store
 ALM_LD_<PROVIDER>_API          base URL override of a provider's API         provider's own
 ALM_LD_<PROVIDER>_RATE         requests per second for a provider            provider's own
 =============================  ============================================  =====================
@@ -84,6 +89,8 @@ class Settings:
     body_timeout: float = 30.0
     store_write_timeout: float = 120.0
     max_connections: int = 1000
+    claim_lease: float = 120.0
+    ingest_wait: float = 120.0
     provider_api: Mapping[str, str] = field(default_factory=dict)
     provider_rate: Mapping[str, float] = field(default_factory=dict)
 
@@ -123,6 +130,8 @@ class Settings:
             body_timeout=_number(env, "ALM_LD_BODY_TIMEOUT", 30.0),
             store_write_timeout=_number(env, "ALM_LD_STORE_WRITE_TIMEOUT", 120.0),
             max_connections=_number(env, "ALM_LD_MAX_CONNECTIONS", 1000, int),
+            claim_lease=_number(env, "ALM_LD_CLAIM_LEASE", 120.0),
+            ingest_wait=_number(env, "ALM_LD_INGEST_WAIT", 120.0),
             provider_api=provider_api,
             provider_rate=provider_rate,
         )

@@ -8,20 +8,25 @@ Ingest semantics (DESIGN.md §1, §4):
 * a feed id already stored with the same content hash (sha256 of canonical JSON) is
   ``unchanged`` and nothing is written; with another hash it raises
   :class:`~alm_ld.errors.FeedConflict` (a feed id names one immutable document);
-* otherwise the whole named graph is written in one ``add_graph`` call (one transaction on every
-  backend) with ``alm:sequence`` = previous maximum + 1.
+* otherwise the whole named graph is written in one transaction with ``alm:sequence`` =
+  previous maximum + 1, and derived data (alerts) is computed after it;
+* a re-send of a stored feed recomputes derived data that is missing (a process that stopped
+  between the commit and its alerts), so ``unchanged`` always leaves the feed complete.
 
-Ingests are serialised by a process-wide lock: reading the previous sequence and the current
-observations, then writing, must not interleave. That makes *one process* the writer of an
-embedded (``oxigraph:``) store — which RocksDB enforces anyway by locking its directory. Several
-processes that ingest concurrently must share a ``sparql:`` store and are then only safe against
-each other when they are the same single writer (the web service's ``POST /feeds`` or the CLI,
-not both at once).
+Who decides the sequence (docs/store.md, "Many writers"): on a store this process owns (embedded
+``oxigraph:``, whose folder RocksDB locks to one process, and ``memory:``) a process-wide lock
+serialises "read the previous sequence and current observations, then write". On a ``shared``
+store (``sparql:``) that lock means nothing to the other processes, so the store arbitrates:
+each writer claims the next sequence in the store, checks it is alone, and publishes the feed
+and deletes its claim in one update (:mod:`alm_ld.store.claims`). Either way: exactly one
+``created`` per feed id, sequences unique and without gaps, re-sends ``unchanged``.
 """
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +36,7 @@ from typing import Any
 from rdflib import URIRef
 
 from alm_ld.config import Settings
-from alm_ld.errors import FeedConflict, InvalidFeed
+from alm_ld.errors import FeedConflict, InvalidFeed, StoreUnavailable
 from alm_ld.identifiers import work_iri
 from alm_ld.mapping import (
     IngestContext,
@@ -42,12 +47,15 @@ from alm_ld.mapping import (
     observation_key,
 )
 from alm_ld.sparql_text import bind_iri, prefixes, values
+from alm_ld.store import claims
 from alm_ld.store.base import Store
 from alm_ld.validate import parse_feed_bytes, validate_feed
 from alm_ld.vocab import ID_NS
 
 INGEST_LOCK = threading.Lock()
-"""One ingest at a time per process (see the module docstring)."""
+"""One ingest at a time per process on a store this process owns (see the module docstring)."""
+_BACKOFF = random.Random()
+"""Pauses between lost claim rounds (random, so that colliding writers drift apart)."""
 
 PREFIXES = prefixes("alm", "prov")
 _VALUES_CHUNK = 400
@@ -141,31 +149,89 @@ def ingest_feed(store: Store, doc: object, *, settings: Settings,
     feed = checked_feed(doc, settings=settings, profile=profile)
     feed_id = feed_iri(feed)  # the stored form of the id (see mapping.feed_iri)
     digest = content_hash(feed)
-    items, observations, events = _counts(feed)
-    with INGEST_LOCK:
-        existing = stored_hash(store, feed_id)
-        if existing == digest:
-            return IngestResult(feed_id, "unchanged", items, observations, events)
-        if existing is not None or store.has_graph(URIRef(feed_id)):
-            raise FeedConflict(
-                f"A different feed with id {feed_id} is already stored. A feed id names one "
-                "document forever: send changed data as a new feed with a new id.",
-                feedId=feed_id)
-        sequence = max_sequence(store) + 1
-        previous: dict[str, str] = {}
-        if sequence > 1:
-            keys = feed_keys(feed)
-            if keys:
-                works = {key.split("|", 1)[0] for key in keys}
-                previous = current_observations(store, works)
-        ctx = IngestContext(sequence=sequence, ingested_at=_now(), content_hash=digest,
-                            ingest_iri=f"{ID_NS}ingest/{uuid.uuid4()}", previous=previous)
-        data, summary = map_feed_ntriples(feed, ctx)
-        store.add_graph(URIRef(feed_id), data)
-    result = IngestResult(feed_id, "created", summary.items, summary.observations,
-                          summary.events, sequence)
+    if store.shared:
+        result = _ingest_shared(store, feed, feed_id, digest, settings)
+    else:
+        with INGEST_LOCK:
+            result = _stored_result(store, feed, feed_id, digest)
+            if result is None:
+                sequence = max_sequence(store) + 1
+                data, result, _ = _mapped(store, feed, feed_id, digest, sequence)
+                store.add_graph(URIRef(feed_id), data)
     _after_ingest(store, result, settings)
     return result
+
+
+def _stored_result(store: Store, feed: dict[str, Any], feed_id: str,
+                   digest: str) -> IngestResult | None:
+    """``unchanged`` when the feed is stored with this content; :class:`FeedConflict` when its
+    id is stored with other content; ``None`` when it is not stored."""
+    existing = stored_hash(store, feed_id)
+    if existing is None and store.has_graph(URIRef(feed_id)):
+        # Published by another writer between the two reads, or a graph that is no feed.
+        existing = stored_hash(store, feed_id) or ""
+    if existing == digest:
+        return IngestResult(feed_id, "unchanged", *_counts(feed))
+    if existing is not None:
+        raise FeedConflict(
+            f"A different feed with id {feed_id} is already stored. A feed id names one "
+            "document forever: send changed data as a new feed with a new id.",
+            feedId=feed_id)
+    return None
+
+
+def _mapped(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
+            sequence: int) -> tuple[bytes, IngestResult, str]:
+    """The feed's graph as N-Triples for ``sequence``, its result, and its ingest activity IRI.
+
+    Revisions (``prov:wasRevisionOf``) point at the current observations of feeds 1 ..
+    ``sequence - 1``, so this runs only once ``sequence`` is this writer's."""
+    previous: dict[str, str] = {}
+    if sequence > 1:
+        keys = feed_keys(feed)
+        if keys:
+            previous = current_observations(store, {key.split("|", 1)[0] for key in keys})
+    ingest_iri = f"{ID_NS}ingest/{uuid.uuid4()}"
+    ctx = IngestContext(sequence=sequence, ingested_at=_now(), content_hash=digest,
+                        ingest_iri=ingest_iri, previous=previous)
+    data, summary = map_feed_ntriples(feed, ctx)
+    return data, IngestResult(feed_id, "created", summary.items, summary.observations,
+                              summary.events, sequence), ingest_iri
+
+
+def _ingest_shared(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
+                   settings: Settings) -> IngestResult:
+    """Ingest into a store other processes write too: claim, check, publish
+    (:mod:`alm_ld.store.claims`; docs/store.md, "Many writers"), again with a random, growing
+    pause after each lost round, until ``settings.ingest_wait`` seconds have passed."""
+    lease = settings.claim_lease
+    deadline = time.monotonic() + settings.ingest_wait
+    rounds = 0
+    while True:
+        stored = _stored_result(store, feed, feed_id, digest)
+        if stored is not None:
+            return stored
+        sequence = max_sequence(store) + 1
+        claim_iri = claims.new_claim_iri()
+        published = False
+        claims.claim(store, claim_iri, sequence, feed_id, lease)
+        try:
+            if claims.alone(store, claim_iri, sequence, feed_id, lease):
+                data, result, ingest_iri = _mapped(store, feed, feed_id, digest, sequence)
+                claims.publish(store, claim_iri, sequence, feed_id, data, lease)
+                published = claims.published_by(store, feed_id, ingest_iri)
+                if published:
+                    return result
+        finally:
+            if not published:
+                claims.retract(store, claim_iri)
+        rounds += 1
+        if time.monotonic() > deadline:
+            raise StoreUnavailable(
+                f"Feed {feed_id} could not be ingested within {settings.ingest_wait:g} s: "
+                f"other writers held the next sequence in all {rounds} rounds. Send it again "
+                "later (a re-send is idempotent).")
+        time.sleep(_BACKOFF.uniform(0.0, min(0.5, 0.005 * 2 ** min(rounds, 7))))
 
 
 def _after_ingest(store: Store, result: IngestResult, settings: Settings) -> None:

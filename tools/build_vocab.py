@@ -522,6 +522,31 @@ def _relation(g: Graph, rid: str, spec: tuple) -> None:
         g.add((iri, RDFS.seeAlso, ALMM[metric]))
 
 
+def _writer_terms(g: Graph) -> None:
+    """Terms of the many-writers protocol and of derived-data bookkeeping (docs/store.md,
+    "Many writers"): a claim on the next sequence in the claims graph of a shared store, and the
+    mark an alert graph carries once the feed's alerts were computed."""
+    _add_class(g, "SequenceClaim", "Sequence claim", "A writer's short-lived claim on the next "
+               "feed sequence of a shared store, kept in the claims graph until the feed is "
+               "published (which removes it in the same transaction) or the claim expires.",
+               [PROV.Entity])
+    obj, dat = OWL.ObjectProperty, OWL.DatatypeProperty
+    for name, spec in {
+        "claimedSequence": (dat, "claimed sequence", "The feed sequence a claim reserves.",
+                            ALM.SequenceClaim, XSD.integer),
+        "claimedFeed": (obj, "claimed feed", "The feed a claim wants to publish.",
+                        ALM.SequenceClaim, ALM.Feed),
+        "claimedAt": (dat, "claimed at", "When the store wrote the claim (the store's own "
+                      "clock, so every writer measures the lease on one clock).",
+                      ALM.SequenceClaim, XSD.dateTime),
+        "alertsComputedFor": (obj, "alerts computed for", "The feed whose alerts an alert "
+                              "graph holds, present once they were computed: a feed without "
+                              "it has its alerts recomputed when it is sent again.", None,
+                              ALM.Feed),
+    }.items():
+        _add_property(g, name, spec)
+
+
 def build() -> Graph:
     g = Graph(bind_namespaces="none")
     for prefix, ns in (("rdf", RDF), ("rdfs", RDFS), ("alm", ALM), ("almm", ALMM),
@@ -532,6 +557,7 @@ def build() -> Graph:
         g.bind(prefix, ns, override=True)
     _model_terms(g)
     _analytics_terms(g)
+    _writer_terms(g)
     _schemes(g)
     with CSV_PATH.open(encoding="utf-8", newline="") as fh:
         rows = [row for row in csv.DictReader(fh) if row["concept_id"] not in DROPPED]

@@ -65,6 +65,11 @@ class Store(ABC):
     """A quad store holding one named graph per ingested feed plus the vocabulary graph."""
 
     spec: str
+    shared: bool = False
+    """True when other processes may write the same data (``sparql:``): ingest then takes its
+    sequence through the store's claims (:mod:`alm_ld.store.claims`). An embedded store is owned
+    by one process (RocksDB locks its folder; ``memory:`` is private), so a lock in that process
+    is the whole arbiter there."""
 
     @abstractmethod
     def add_graph(self, name: URIRef, graph: Graph | bytes, *, replace: bool = False) -> None:

@@ -114,6 +114,7 @@ class OxigraphStore(Store):
         self._generation = 0  # bumped after every committed write (see checkpoint())
         self._views: list[tuple[int, str]] = []  # (generation, folder), oldest first
         self._views_lock = threading.Lock()
+        self._write_lock = threading.Lock()
 
     @classmethod
     def open_read_only(cls, path: str) -> OxigraphStore:
@@ -123,6 +124,7 @@ class OxigraphStore(Store):
         store._ox = ox.Store.read_only(path)
         store._dataset, store._generation, store._views = None, 0, []
         store._views_lock = threading.Lock()
+        store._write_lock = threading.Lock()
         store._read_only = True
         return store
 
@@ -183,6 +185,12 @@ class OxigraphStore(Store):
     def add_graph(self, name: URIRef, graph: Graph | bytes, *, replace: bool = False) -> None:
         data = graph if isinstance(graph, bytes) else graph.serialize(format="nt",
                                                                        encoding="utf-8")
+        # One write (and flush) at a time per store: concurrent flushes from several threads
+        # (an ingest and the alerts of the one before) hung pyoxigraph 0.5 in tests/scale.
+        with self._write_lock:
+            self._add_graph(name, data, replace)
+
+    def _add_graph(self, name: URIRef, data: bytes, replace: bool) -> None:
         if replace:
             # Removal and insertion in one SPARQL Update: one transaction.
             graph_iri = iri(str(name))
@@ -209,7 +217,8 @@ class OxigraphStore(Store):
 
     def update(self, sparql: str) -> None:
         try:
-            self._ox.update(sparql)
+            with self._write_lock:
+                self._ox.update(sparql)
         except SyntaxError as error:
             raise MalformedQuery(f"The update does not parse: {error}")
         finally:

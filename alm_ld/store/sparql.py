@@ -119,6 +119,8 @@ class _Exchange:
 class SparqlStore(Store):
     """See the module docstring."""
 
+    shared = True  # other processes and machines may write the same server
+
     def __init__(self, query_url: str, update_url: str | None = None, *,
                  timeout: float | None = None, write_timeout: float | None = None) -> None:
         self.spec = f"sparql:{query_url}" + (f";{update_url}" if update_url else "")

@@ -1,0 +1,127 @@
+"""The store as the arbiter of feed sequences when many processes write one shared store.
+
+Why not a conditional update: ``INSERT { claim } WHERE { FILTER NOT EXISTS { claim } }`` is a
+test-and-set only on a store that serialises updates. Oxigraph 0.5 runs insert-only updates
+concurrently on snapshots without write-conflict checks (measured: 8 such updates at once, 40
+rounds, every round had several "winners"), and the SPARQL 1.1 Update spec leaves concurrency to
+each implementation. What every SPARQL 1.1 store does give is (a) one update request applied
+atomically and (b) a later read seeing every acknowledged update. On that alone this module
+builds mutual exclusion per sequence number (claim, check, publish; docs/store.md, "Many
+writers"):
+
+1. **claim** ``N`` = (highest published sequence) + 1: insert ``<almid:claim/uuid>`` into the
+   claims graph with ``alm:claimedAt NOW()`` (the store's clock, so every writer on every machine
+   measures leases on one clock);
+2. **check**: read whether any *other* live claim on ``N`` exists, or a feed with sequence ``N``,
+   or the feed itself. A writer that sees nothing but its own claim owns ``N``; any other writer
+   retracts its claim, waits a random, growing time and starts again. Two writers cannot both
+   own ``N``: each wrote before it read, so the later of the two reads sees the earlier claim
+   (claims disappear only by being retracted, i.e. losing, or by publication, which the reader
+   then sees as a feed with sequence ``N``);
+3. **publish**: the feed graph (with ``alm:sequence N``) is inserted and the claim deleted in ONE
+   update request, conditioned on the claim still being there and younger than half the lease.
+
+A writer that dies holding a claim blocks ``N`` for at most the lease (``ALM_LD_CLAIM_LEASE``):
+older claims are ignored by the check and deleted by the next claim. ``N`` is then taken by the
+next writer, so a dead writer never leaves a gap in the sequences. A writer that is merely slow
+cannot publish after its lease was taken over: the publish condition is evaluated by the store
+at the moment it applies the update, and requires the claim to be younger than half the lease
+(the other half covers the time the store takes to apply one update).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+
+from rdflib import URIRef
+
+from alm_ld.errors import AlmLdError
+from alm_ld.sparql_text import XSD_NS, iri, literal, prefixes
+from alm_ld.store.base import Store
+from alm_ld.vocab import ID_NS
+
+CLAIMS_GRAPH = ID_NS + "claims"
+"""Named graph of the live claims (empty when no ingest is in flight)."""
+_PREFIXES = prefixes("alm", "prov", "xsd")
+
+
+def _lease(seconds: float) -> str:
+    """``"PT<s>S"^^xsd:dayTimeDuration`` for a SPARQL date-time comparison."""
+    return literal(f"PT{max(seconds, 0.001):.3f}S", XSD_NS + "dayTimeDuration")
+
+
+def new_claim_iri() -> str:
+    return f"{ID_NS}claim/{uuid.uuid4()}"
+
+
+def claim(store: Store, claim_iri: str, sequence: int, feed_id: str, lease: float) -> None:
+    """Write the claim (and delete claims older than the lease: their writers are gone)."""
+    graph, node = iri(CLAIMS_GRAPH), iri(claim_iri)
+    store.update(f"""{_PREFIXES}
+DELETE {{ GRAPH {graph} {{ ?old ?p ?o }} }}
+WHERE {{ GRAPH {graph} {{ ?old alm:claimedAt ?at ; ?p ?o }}
+        FILTER (?at < NOW() - {_lease(lease)}) }} ;
+INSERT {{ GRAPH {graph} {{
+  {node} a alm:SequenceClaim ; alm:claimedSequence {literal(sequence)} ;
+         alm:claimedFeed {iri(feed_id)} ; alm:claimedAt ?now }} }}
+WHERE {{ BIND (NOW() AS ?now) }}""")
+
+
+def alone(store: Store, claim_iri: str, sequence: int, feed_id: str, lease: float) -> bool:
+    """True when ``claim_iri`` is the only live claim on ``sequence`` and neither that
+    sequence nor the feed is published yet (see the module docstring, step 2)."""
+    graph, number = iri(CLAIMS_GRAPH), literal(sequence)
+    result = store.query(f"""{_PREFIXES}
+SELECT ?why WHERE {{
+  {{ GRAPH {graph} {{ {iri(claim_iri)} alm:claimedSequence ?mine }} BIND ("mine" AS ?why) }}
+  UNION
+  {{ GRAPH {graph} {{ ?other alm:claimedSequence {number} ; alm:claimedAt ?at }}
+     FILTER (?other != {iri(claim_iri)} && ?at >= NOW() - {_lease(lease)})
+     BIND ("other" AS ?why) }}
+  UNION {{ GRAPH ?g {{ ?g alm:sequence {number} }} BIND ("taken" AS ?why) }}
+  UNION {{ GRAPH {iri(feed_id)} {{ {iri(feed_id)} alm:contentHash ?h }} BIND ("feed" AS ?why) }}
+}}""")
+    reasons = {str(row["why"]) for row in result.rows}
+    return reasons == {"mine"}
+
+
+def publish(store: Store, claim_iri: str, sequence: int, graph_name: str, data: bytes,
+            lease: float) -> None:
+    """Insert the feed graph and delete the claim in one update request, if the claim is still
+    there and younger than half the lease and nobody published ``sequence`` (step 3)."""
+    graph, node = iri(CLAIMS_GRAPH), iri(claim_iri)
+    store.update(f"""{_PREFIXES}
+INSERT {{ GRAPH {iri(graph_name)} {{
+{data.decode("utf-8")}
+}} }}
+WHERE {{
+  GRAPH {graph} {{ {node} alm:claimedAt ?at }}
+  FILTER (?at >= NOW() - {_lease(lease / 2)})
+  FILTER NOT EXISTS {{ GRAPH ?g {{ ?g alm:sequence {literal(sequence)} }} }}
+}} ;
+DELETE WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }}""")
+
+
+def retract(store: Store, claim_iri: str) -> None:
+    """Delete the claim; best effort (an unreachable store lets it expire with its lease)."""
+    with contextlib.suppress(AlmLdError):
+        store.update(f"DELETE WHERE {{ GRAPH {iri(CLAIMS_GRAPH)} {{ {iri(claim_iri)} ?p ?o }} }}")
+
+
+def published_by(store: Store, feed_id: str, ingest_iri: str) -> bool:
+    """Whether the stored feed graph is the one this writer published (its ingest activity)."""
+    result = store.query(f"{_PREFIXES}ASK {{ GRAPH {iri(feed_id)} "
+                         f"{{ {iri(feed_id)} prov:wasGeneratedBy {iri(ingest_iri)} }} }}")
+    return bool(result.boolean)
+
+
+def live_claims(store: Store) -> list[URIRef]:
+    """The claims in the claims graph (for tests and diagnostics)."""
+    result = store.query(f"""{_PREFIXES}
+SELECT ?c WHERE {{ GRAPH {iri(CLAIMS_GRAPH)} {{ ?c a alm:SequenceClaim }} }}""")
+    return [URIRef(row["c"]) for row in result.rows]
+
+
+__all__ = ["CLAIMS_GRAPH", "alone", "claim", "live_claims", "new_claim_iri", "publish",
+           "published_by", "retract"]
