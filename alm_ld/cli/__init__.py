@@ -58,7 +58,14 @@ def print_problem(error: AlmLdError, as_json: bool = False) -> None:
     if as_json:
         sys.stderr.write(json.dumps(error.to_problem(), indent=2) + "\n")
         return
-    sys.stderr.write(f"alm-ld: {error.title}: {error.detail}\n")
+    sys.stderr.write(f"alm-ld: {error.title}: {one_line(error.detail)}\n")
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """An error detail as one line: scripts read ``alm-ld: <title>: <detail>`` line by line,
+    and a library's multi-line message (a parser's dump) must not break that."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,22 +3,35 @@
 Prints one JSON line per feed on standard output: ``{"id", "items", "observations", "events",
 "status"}`` with status ``created`` or ``unchanged``; a feed that cannot be ingested gets a line
 with status ``invalid`` (plus ``problems``), ``conflict`` or ``error`` (plus ``detail``) and the
-other files are still ingested. Exit codes: 0 all ingested, 1 some feed invalid or conflicting,
-2 a file missing, 4 the store unavailable. A progress bar is drawn only when standard error is
-a terminal.
+other files are still ingested. A folder stands for its ``*.json``/``*.jsonld`` files. Exit
+codes: 0 all ingested, 1 some feed invalid or conflicting, 2 a file missing, 4 the store
+unavailable. Each error is one line on standard error (``alm-ld: <title>: <file>: <detail>``;
+every problem is in the JSON line). A progress bar (file, stage, elapsed time) is drawn only
+when standard error is a terminal, and never shares a line with a result.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
+from typing import Any
 
+from alm_ld.cli.progress import Progress
 from alm_ld.config import Settings
-from alm_ld.errors import EXIT_OK, EXIT_USAGE, AlmLdError, FeedConflict, InvalidFeed
+from alm_ld.errors import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    AlmLdError,
+    FeedConflict,
+    InvalidFeed,
+    UsageError,
+)
 from alm_ld.pipeline import ingest_feed
 from alm_ld.store import open_store
+from alm_ld.validate import parse_feed_bytes
+from alm_ld.validation.rdf_feed import too_large_message
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
@@ -33,56 +46,83 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Validate and ingest feed files, one transaction per feed. Exit codes: 0 "
         "ok, 1 invalid or conflicting feed (the others are still ingested), 2 missing file, "
         "4 store unavailable.")
-    parser.add_argument("files", metavar="FILE", nargs="+", help="feed files (JSON-LD)")
+    parser.add_argument("files", metavar="FILE", nargs="+",
+                        help="feed files (JSON-LD), or folders of them (*.json, *.jsonld)")
     add_store_option(parser)
     parser.add_argument("--profile", choices=("base", "strict"), default="base",
                         help="validation profile (default base)")
     parser.set_defaults(func=run)
 
 
-def _progress(files: list[str]):  # type: ignore[no-untyped-def]
-    if len(files) > 1 and sys.stderr.isatty():
-        from tqdm import tqdm
+FEED_SUFFIXES = (".json", ".jsonld")
 
-        return tqdm(files, unit="feed", file=sys.stderr)
+
+def feed_files(names: list[str]) -> list[str]:
+    """The files to ingest: each name as given, a folder as its feed files (``*.json``,
+    ``*.jsonld``, sorted, not recursive). A folder without any is a usage error."""
+    files: list[str] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(str(child) for child in path.iterdir()
+                           if child.is_file() and child.suffix.lower() in FEED_SUFFIXES)
+            if not found:
+                raise UsageError(f"{name} is a directory with no feed files (*.json, *.jsonld); "
+                                 "give feed files or a folder holding them.")
+            files.extend(found)
+        else:
+            files.append(name)
     return files
 
 
-def _emit(line: dict) -> None:
-    sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+def _ingest_one(store: Any, name: str, settings: Settings, profile: str,
+                progress: Progress) -> tuple[dict[str, Any], int]:
+    """Ingest one file; the JSON result line and the exit code it calls for."""
+    path = Path(name)
+    if not path.is_file():
+        progress.err(f"alm-ld: Usage error: No such feed file: {name}.")
+        return {"file": name, "status": "error", "detail": "no such file"}, EXIT_USAGE
+    size = path.stat().st_size
+    if size > settings.max_body:  # refused unread: never hold an oversized file in memory
+        message = too_large_message(size, settings.max_body)
+        progress.err(f"alm-ld: Invalid feed: {name}: {message}")
+        problem = {"path": "$", "rule": "too-large", "message": message, "severity": "error"}
+        return {"file": name, "status": "invalid", "problems": [problem]}, EXIT_INVALID
+    progress.stage(f"{path.name}: reading {size:,} bytes")
+    data = path.read_bytes()
+    try:
+        doc = parse_feed_bytes(data, settings=settings)
+        items = doc.get("items") if isinstance(doc, dict) else None
+        count = f"{len(items):,} items" if isinstance(items, list) else "the feed"
+        progress.stage(f"{path.name}: validating and storing {count}")
+        result = ingest_feed(store, doc, settings=settings, profile=profile)
+    except InvalidFeed as error:
+        progress.err(f"alm-ld: {error.title}: {name}: {error.detail}")
+        return {"file": name, "status": "invalid", "problems": error.problems}, error.exit_code
+    except FeedConflict as error:
+        progress.err(f"alm-ld: {error.title}: {name}: {error.detail}")
+        return {"file": name, "status": "conflict", "detail": error.detail}, error.exit_code
+    return result.to_dict(), EXIT_OK
+
+
+def _line(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(store=args.store)
+    files = feed_files(args.files)
     worst = EXIT_OK
-    with open_store(settings.store, settings=settings) as store:
-        for name in _progress(args.files):
-            path = Path(name)
-            if not path.is_file():
-                sys.stderr.write(f"alm-ld: no such feed file: {name}\n")
-                _emit({"file": name, "status": "error", "detail": "no such file"})
-                worst = max(worst, EXIT_USAGE)
-                continue
+    with open_store(settings.store, settings=settings) as store, Progress(len(files)) as progress:
+        for name in files:
             try:
-                result = ingest_feed(store, path.read_bytes(), settings=settings,
-                                     profile=args.profile)
-            except InvalidFeed as error:
-                sys.stderr.write(f"alm-ld: {name}: {error.detail}\n")
-                for problem in error.problems:
-                    sys.stderr.write(f"  {problem.get('path', '$')}: {problem['message']}\n")
-                _emit({"file": name, "status": "invalid", "problems": error.problems})
-                worst = max(worst, error.exit_code)
-                continue
-            except FeedConflict as error:
-                sys.stderr.write(f"alm-ld: {name}: {error.detail}\n")
-                _emit({"file": name, "status": "conflict", "detail": error.detail})
-                worst = max(worst, error.exit_code)
-                continue
+                line, code = _ingest_one(store, name, settings, args.profile, progress)
             except AlmLdError as error:
                 # The store failed (unavailable, timed out): this feed is not ingested and
                 # neither would the next be; say which file it was, then stop (exit 4).
-                _emit({"file": name, "status": "error", "detail": error.detail})
+                progress.out(_line({"file": name, "status": "error", "detail": error.detail}))
                 raise
-            _emit(result.to_dict())
+            progress.out(_line(line))
+            progress.advance()
+            worst = max(worst, code)
     return worst

@@ -14,11 +14,13 @@ from pathlib import Path
 
 from alm_ld.cli.ingest_cmd import add_store_option
 from alm_ld.config import Settings
-from alm_ld.errors import UsageError
+from alm_ld.errors import MalformedQuery, UsageError
 from alm_ld.store import open_store
 from alm_ld.store.results import query_form
 
-FORMATS = ("json", "csv", "tsv", "xml", "turtle", "ntriples", "rdfxml", "jsonld")
+TABLE_FORMATS = ("json", "csv", "tsv", "xml")
+GRAPH_FORMATS = ("turtle", "ntriples", "rdfxml", "jsonld")
+FORMATS = TABLE_FORMATS + GRAPH_FORMATS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,13 +45,41 @@ def _query_text(arg: str) -> str:
     return arg
 
 
+def _check_format(form: str, fmt: str) -> None:
+    """A format that cannot hold the query's results, refused in the CLI's own words (the
+    ``--format`` values, not the media types the store and HTTP speak)."""
+    if form in ("SELECT", "ASK") and fmt not in TABLE_FORMATS:
+        raise UsageError(f"A {form} query gives a result table, not a graph; use --format "
+                         f"{', '.join(TABLE_FORMATS)} (not {fmt}).")
+    if form not in ("SELECT", "ASK") and fmt not in GRAPH_FORMATS:
+        raise UsageError(f"A {form} query gives a graph; use --format "
+                         f"{', '.join(GRAPH_FORMATS)} (not {fmt}).")
+
+
+def _short_parse_error(error: MalformedQuery) -> MalformedQuery:
+    """The store's parser message cut to its first line and a readable length: Oxigraph lists
+    every expected token (several lines of character ranges), which buries the position."""
+    first = error.detail.splitlines()[0] if error.detail else "The query does not parse."
+    expected = first.find(": expected ")
+    if expected != -1 and len(first) > expected + 80:
+        first = first[:expected] + ": the grammar allows none of this there"
+    if len(first) > 200:
+        first = first[:199] + "…"
+    return MalformedQuery(first if first.endswith((".", "…")) else first + ".")
+
+
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(store=args.store)
     sparql = _query_text(args.query)
-    fmt = args.fmt or ("json" if query_form(sparql) in ("SELECT", "ASK") else "turtle")
+    form = query_form(sparql)
+    fmt = args.fmt or ("json" if form in ("SELECT", "ASK") else "turtle")
+    _check_format(form, fmt)
     timeout = args.timeout if args.timeout is not None else settings.query_timeout
     with open_store(settings.store, settings=settings) as store:
-        _, chunks = store.query_serialized(sparql, fmt, timeout=timeout or None)
+        try:
+            _, chunks = store.query_serialized(sparql, fmt, timeout=timeout or None)
+        except MalformedQuery as error:
+            raise _short_parse_error(error) from None
         out = sys.stdout.buffer
         for chunk in chunks:
             out.write(chunk)

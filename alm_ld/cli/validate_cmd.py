@@ -1,8 +1,14 @@
-"""``alm-ld validate FILE [--profile base|strict] [--format text|json]``.
+"""``alm-ld validate FILE [--profile base|strict] [--format text|json] [--input-format F]``.
 
 Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error (unknown option, missing or
 unreadable file). ``FILE`` may be ``-`` for standard input. The JSON output is the same
 report ``POST /validate`` returns.
+
+A feed is alm-ld JSON or RDF (checked against the SHACL shapes): ``--input-format`` says which
+(``--format`` is the report's format); without it the extension decides (``.ttl``, ``.nt``,
+``.rdf``/``.owl``/``.xml``, ``.jsonld``), standard input is recognised by its first bytes, and
+JSON is told apart from JSON-LD with another context by its ``@context``
+(:mod:`alm_ld.validation.feed_input`).
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from pathlib import Path
 
 from alm_ld.config import Settings
 from alm_ld.errors import EXIT_INVALID, EXIT_OK, UsageError
-from alm_ld.validate import PROFILES, Report, validate_feed
+from alm_ld.validate import PROFILES, Report
+from alm_ld.validation.feed_input import INPUT_FORMATS, sniff_syntax, validate_input
+from alm_ld.validation.rdf_feed import syntax_for_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,14 +36,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "concepts, event licences and NISO disclosure")
     parser.add_argument("--format", choices=("text", "json"), default="text", dest="fmt",
                         help="text (default): one line per problem; json: the report object")
+    parser.add_argument("--input-format", choices=INPUT_FORMATS, default=None, dest="syntax",
+                        help="feed: alm-ld JSON; turtle, ntriples, rdfxml, jsonld: RDF checked "
+                        "against the SHACL shapes (default: by extension / first bytes)")
     parser.set_defaults(func=run)
 
 
-def _read(name: str, limit: int) -> bytes:
-    """Read at most ``limit + 1`` bytes: enough to tell the validator the feed is too large
-    without holding an arbitrarily large input in memory."""
+def _read(name: str, limit: int) -> tuple[bytes, int]:
+    """The first ``limit + 1`` bytes (enough to tell the validator the feed is too large
+    without holding an arbitrarily large input in memory) and the input's real size."""
     if name == "-":
-        return sys.stdin.buffer.read(limit + 1)
+        data = sys.stdin.buffer.read(limit + 1)
+        size = len(data)
+        while size > limit:  # counted, not kept: the report names the real size
+            chunk = sys.stdin.buffer.read(1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+        return data, size
     path = Path(name)
     if not path.exists():
         raise UsageError(f"No such file: {name}. Give a feed file, or - to read standard input.")
@@ -43,9 +61,19 @@ def _read(name: str, limit: int) -> bytes:
         raise UsageError(f"{name} is a directory; give a feed file.")
     try:
         with path.open("rb") as fh:
-            return fh.read(limit + 1)
+            return fh.read(limit + 1), path.stat().st_size
     except OSError as error:
         raise UsageError(f"Cannot read {name}: {error.strerror or error}.")
+
+
+def _syntax(args: argparse.Namespace, data: bytes) -> str | None:
+    """``--input-format``, else the extension, else (stdin) the first bytes; ``None``: JSON,
+    an alm-ld feed unless its ``@context`` says JSON-LD with another context."""
+    if args.syntax:
+        return args.syntax
+    if args.file == "-":
+        return sniff_syntax(data)
+    return syntax_for_path(args.file)
 
 
 def format_text(report: Report, name: str) -> str:
@@ -59,8 +87,9 @@ def format_text(report: Report, name: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    data = _read(args.file, settings.max_body)
-    report = validate_feed(data, args.profile, settings=settings)
+    data, size = _read(args.file, settings.max_body)
+    report = validate_input(data, _syntax(args, data), args.profile, settings=settings,
+                            size=size)
     if args.fmt == "json":
         sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
