@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,3 +48,15 @@ def test_every_pattern_compiles_as_unicode_ecma262(name):
     result = subprocess.run([node, "-e", NODE_CHECK], input=json.dumps(patterns), text=True,
                             capture_output=True, timeout=60, check=True)
     assert json.loads(result.stdout) == []
+
+
+def test_every_schema_passes_check_jsonschema_metaschema():
+    """``check-jsonschema --check-metaschema`` (regexes checked as ECMA-262 by its ``regress``
+    engine, formats, the 2020-12 meta-schema) accepts every packaged schema."""
+    tool = Path(sys.executable).parent / "check-jsonschema"
+    assert tool.exists(), "check-jsonschema is not installed (pip install -r requirements.lock)"
+    schemas = sorted(SCHEMAS.glob("*.json"))
+    assert len(schemas) >= 2
+    result = subprocess.run([str(tool), "--check-metaschema", *map(str, schemas)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
