@@ -74,6 +74,7 @@ class WorksQuery:
     sequence_limit: int | None = None
     after: tuple[Any, ...] | None = None
     by_source: bool = False
+    group_by: str | None = None
 
 
 def _bad(message: str, **extra: Any) -> UsageError:
@@ -200,7 +201,7 @@ def decode_cursor(text: str, sort: tuple[str, bool] | None = None
 
 def parse_works_query(*, filter: str | None = None, sort: str | None = None,
                       per_page: str | None = None, cursor: str | None = None,
-                      select: str | None = None) -> WorksQuery:
+                      select: str | None = None, group_by: str | None = None) -> WorksQuery:
     """The request parameters as a :class:`WorksQuery`; every fault is a 400 saying what to
     send instead."""
     size = DEFAULT_PER_PAGE
@@ -214,8 +215,11 @@ def parse_works_query(*, filter: str | None = None, sort: str | None = None,
         limit, after = decode_cursor(cursor, order)
     if select not in (None, "", "metrics_by_source"):
         raise _bad("select accepts only metrics_by_source.")
+    if group_by and group_by not in GROUP_KEYS:
+        raise _bad(f"group_by {group_by!r}: use one of {', '.join(GROUP_KEYS)}.",
+                   groupKeys=list(GROUP_KEYS))
     return WorksQuery(parse_filter(filter), order, size, limit, after,
-                      by_source=select == "metrics_by_source")
+                      by_source=select == "metrics_by_source", group_by=group_by or None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,10 +357,17 @@ def _comparable(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(tuple(k) if isinstance(k, list) else k for k in key)
 
 
-def list_works(store: Store, query: WorksQuery, *,
-               timeout: float | None = None) -> dict[str, Any]:
-    """``{"meta": {"count", "per_page", "next_cursor"}, "results": [{"id", "title", "issued",
-    "metrics"[, "metricsBySource"]}]}`` for ``query`` (see the module docstring)."""
+@dataclass
+class _Selection:
+    """The works a query selects, with what ranking and grouping need."""
+
+    limit: int
+    works: set[str]
+    described: dict[str, tuple[str | None, str | None]]
+    values: dict[str, dict[str, dict[str, int]]]
+
+
+def _select(store: Store, query: WorksQuery, timeout: float | None) -> _Selection:
     limit = query.sequence_limit if query.sequence_limit is not None \
         else _max_sequence(store, timeout)
     filters = query.filters
@@ -370,12 +381,28 @@ def list_works(store: Store, query: WorksQuery, *,
         works &= set(values_by_work)
     for metric in filters.get("has_metric", ()):
         works = {w for w in works if metric in values_by_work.get(w, {})}
+    return _Selection(limit, works, described, values_by_work)
+
+
+def _metrics(per_metric: dict[str, dict[str, int]]) -> dict[str, int]:
+    """metric id → the highest value among the (selected) sources."""
+    return {_short_metric(m): max(by_source.values())
+            for m, by_source in sorted(per_metric.items())}
+
+
+def list_works(store: Store, query: WorksQuery, *,
+               timeout: float | None = None) -> dict[str, Any]:
+    """``{"meta": {"count", "per_page", "next_cursor"}, "results": [{"id", "title", "issued",
+    "metrics"[, "metricsBySource"]}]}`` for ``query`` (see the module docstring); with
+    ``group_by``, :func:`group_works`' answer instead."""
+    if query.group_by:
+        return group_works(store, query, timeout=timeout)
+    selection = _select(store, query, timeout)
     rows = []
-    for work in works:
-        per_metric = values_by_work.get(work, {})
-        metrics = {_short_metric(m): max(by_source.values())
-                   for m, by_source in sorted(per_metric.items())}
-        title, issued = described.get(work, (None, None))
+    for work in selection.works:
+        per_metric = selection.values.get(work, {})
+        metrics = _metrics(per_metric)
+        title, issued = selection.described.get(work, (None, None))
         rows.append((_comparable(_sort_key(query.sort, work, issued, metrics)),
                      work, title, issued, metrics, per_metric))
     rows.sort(key=lambda row: row[0])
@@ -393,7 +420,88 @@ def list_works(store: Store, query: WorksQuery, *,
                 _short_metric(m): {_short_source(s): v for s, v in sorted(by.items())}
                 for m, by in sorted(per_metric.items())}
         results.append(result)
-    next_cursor = (encode_cursor(limit, query.sort, page[-1][0])
+    next_cursor = (encode_cursor(selection.limit, query.sort, page[-1][0])
                    if len(rows) > query.per_page else None)
     return {"meta": {"count": count, "per_page": query.per_page, "next_cursor": next_cursor},
             "results": results}
+
+
+# ---------------------------------------------------------------------------------------------
+# group_by
+
+GROUP_KEYS = ("ror", "issn", "funder", "orcid", "publisher", "type", "issued_year", "source")
+MAX_GROUPS = 1000
+
+# (pattern binding ?key and ?label in the describing graph) per group key
+_GROUP_PATTERNS = {
+    "ror": "?work schema:author/schema:affiliation ?key . "
+           "OPTIONAL { ?key schema:name ?label } FILTER (isIRI(?key) && "
+           "STRSTARTS(STR(?key), \"https://ror.org/\"))",
+    "issn": "?work schema:isPartOf ?c . ?c schema:issn ?key . "
+            "OPTIONAL { ?c dcterms:title ?label }",
+    "funder": "?work schema:funder ?key . OPTIONAL { ?key schema:name ?label } "
+              "FILTER (!STRSTARTS(STR(?key), \"https://w3id.org/alm-ld/id/\"))",
+    "orcid": "?work schema:author ?a . ?a schema:sameAs ?key . "
+             "OPTIONAL { ?a schema:name ?label } "
+             "FILTER (STRSTARTS(STR(?key), \"https://orcid.org/\"))",
+    "publisher": "?work schema:publisher ?label . BIND (LCASE(STR(?label)) AS ?key)",
+    "type": "?work schema:additionalType ?key .",
+    "issued_year": "?work dcterms:issued ?issued . BIND (SUBSTR(STR(?issued), 1, 4) AS ?key)",
+}
+
+
+def _group_keys(store: Store, group_by: str, limit: int, timeout: float | None
+                ) -> dict[str, dict[str, str | None]]:
+    """work → group key → display name, from each work's current description."""
+    query = _PREFIXES + f"""SELECT ?work ?key ?label WHERE {{
+  {{ SELECT ?work (MAX(?seq) AS ?cur) WHERE {{
+       GRAPH ?g {{ ?work a alm:Work ; ?p ?o . ?g alm:sequence ?seq }}
+       FILTER (?p IN ({_DESCRIBING})) {_sequence_filter("?seq", limit)}
+     }} GROUP BY ?work }}
+  GRAPH ?d {{ ?d alm:sequence ?cur . {_GROUP_PATTERNS[group_by]} }}
+}}"""
+    out: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for row in store.query(query, timeout=timeout).rows:
+        key = str(row["key"])
+        label = row.get("label")
+        known = out[str(row["work"])].get(key)
+        out[str(row["work"])][key] = known or (str(label) if label is not None else None)
+    return out
+
+
+def group_works(store: Store, query: WorksQuery, *,
+                timeout: float | None = None) -> dict[str, Any]:
+    """``{"meta": {"count", "groups_count"}, "group_by": [{"key", "key_display_name", "count",
+    "sum"}]}``: the selected works grouped by ``query.group_by`` (a work in every group it
+    belongs to, once; works without the key in the group ``null``). ``sum`` adds, over the
+    group's works, each work's value of each metric — the highest among the selected
+    sources, so a work counted by two sources is never counted twice. For ``source`` the
+    groups are the sources and the sum is that source's own values. Groups by count, then
+    key; at most :data:`MAX_GROUPS`."""
+    group_by = query.group_by or ""
+    selection = _select(store, query, timeout)
+    members: dict[str | None, set[str]] = defaultdict(set)
+    names: dict[str | None, str | None] = {}
+    sums: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    if group_by == "source":
+        for work in selection.works:
+            for metric, by_source in selection.values.get(work, {}).items():
+                for source, value in by_source.items():
+                    key = _short_source(source)
+                    members[key].add(work)
+                    names[key] = key
+                    sums[key][_short_metric(metric)] += value
+    else:
+        keys = _group_keys(store, group_by, selection.limit, timeout)
+        for work in selection.works:
+            metrics = _metrics(selection.values.get(work, {}))
+            for key, label in (keys.get(work) or {None: None}).items():
+                members[key].add(work)
+                names[key] = names.get(key) or label
+                for metric, value in metrics.items():
+                    sums[key][metric] += value
+    groups = sorted(members, key=lambda k: (-len(members[k]), k is None, k or ""))
+    return {"meta": {"count": len(selection.works), "groups_count": len(groups)},
+            "group_by": [{"key": key, "key_display_name": names.get(key) or key,
+                          "count": len(members[key]), "sum": dict(sorted(sums[key].items()))}
+                         for key in groups[:MAX_GROUPS]]}

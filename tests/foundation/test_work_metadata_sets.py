@@ -202,17 +202,20 @@ _ANY = st.one_of(st.text(max_size=30), st.sampled_from(
 
 
 @settings(max_examples=200, deadline=None)
-@given(filter_=_ANY, sort=_ANY, per_page=_ANY, cursor=_ANY, select=_ANY)
+@given(filter_=_ANY, sort=_ANY, per_page=_ANY, cursor=_ANY, select=_ANY,
+       group_by=st.one_of(_ANY, st.sampled_from(["ror", "issn", "source", "issued_year"])))
 def test_any_parameters_give_an_answer_or_a_400(filter_: str, sort: str, per_page: str,
-                                                 cursor: str, select: str) -> None:
+                                                 cursor: str, select: str,
+                                                 group_by: str) -> None:
     try:
         query = parse_works_query(filter=filter_, sort=sort, per_page=per_page, cursor=cursor,
-                                  select=select)
+                                  select=select, group_by=group_by)
         answer = list_works(_SMALL, query)
     except UsageError as error:
         assert error.status == 400 and error.detail
     else:
         assert answer["meta"]["count"] >= 0
+        assert ("group_by" in answer) == bool(group_by)
 
 
 _SMALL = _empty_store_with_two()
@@ -242,6 +245,45 @@ def test_http_answers_json_ld_csv_and_problems(store) -> None:
     assert table.get_data(as_text=True).splitlines() == [
         "id,title,issued,citations", f"{doi(1)},Work 1,2019-05-01,14",
         f"{doi(6)},Work 6,2020,3"]
+    groups = client.get("/works?group_by=issn&format=csv").get_data(as_text=True)
+    assert groups.splitlines() == ["key,key_display_name,count,citations,views",
+                                   ",,5,11,100",  # the works without an ISSN
+                                   "1932-6203,PLOS ONE,1,14,"]
     bad = client.get("/works?filter=ror:03vek6s53")
     assert bad.status_code == 400 and bad.content_type == "application/problem+json"
     assert "checksum" in bad.get_json()["detail"]
+
+
+def _groups(store, **params: str) -> list[tuple[Any, ...]]:
+    answer = list_works(store, parse_works_query(**params))
+    return [(g["key"], g["key_display_name"], g["count"], g["sum"]) for g in answer["group_by"]]
+
+
+def test_group_by_institution_sums_max_over_sources(store) -> None:
+    # w1 (Harvard, 14 = max(10, 14), never 24) and w6 (Harvard, 3); w2 and w3 at Brown (7);
+    # w4 and w5 have no affiliation (the null group); w3's old Harvard affiliation is not current
+    assert _groups(store, group_by="ror") == [  # by count, then key, the null group last
+        (HARVARD, HARVARD, 2, {"citations": 17}),  # 03vek6s52 sorts before 05gq02987
+        (BROWN, BROWN, 2, {"citations": 7}),
+        (None, None, 2, {"citations": 1, "views": 100}),
+    ]
+
+
+def test_group_by_combines_with_filters_and_names_groups(store) -> None:
+    assert _groups(store, group_by="issn", filter="issued_year:2019") == [
+        ("1932-6203", "PLOS ONE", 1, {"citations": 14})]
+    assert _groups(store, group_by="issued_year", filter=f"ror:{HARVARD}|{BROWN}") == [
+        ("2017", "2017", 1, {}), ("2019", "2019", 1, {"citations": 14}),
+        ("2020", "2020", 1, {"citations": 3}), ("2021", "2021", 1, {"citations": 7})]
+    assert _groups(store, group_by="orcid") == [
+        (None, None, 5, {"citations": 11, "views": 100}),
+        (CARBERRY, "J. Carberry", 1, {"citations": 14})]
+    assert _groups(store, group_by="publisher", filter="type:Dataset") == [
+        ("zenodo", "Zenodo", 1, {"views": 100})]
+
+
+def test_group_by_source_sums_each_sources_own_values(store) -> None:
+    assert _groups(store, group_by="source") == [
+        ("crossref", "crossref", 4, {"citations": 10 + 7 + 1 + 3}),
+        ("datacite", "datacite", 1, {"views": 100}),
+        ("openalex", "openalex", 1, {"citations": 14})]

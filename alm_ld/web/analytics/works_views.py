@@ -1,4 +1,5 @@
-"""``GET /works``: sets of works, OpenAlex-style (filter, sort, per_page, cursor, select).
+"""``GET /works``: sets of works, OpenAlex-style (filter, sort, per_page, cursor, select,
+group_by).
 
 The logic is :mod:`alm_ld.analytics.works_list`; this module only reads the parameters and
 writes the answer as JSON(-LD) or CSV (one row per work, one column per metric on the page).
@@ -24,10 +25,18 @@ OFFERS = (JSONLD, JSON, CSV)
 
 
 def csv_text(answer: dict[str, Any]) -> str:
-    """``id,title,issued,<metric>…`` with the metrics of this page's works as columns."""
-    metrics = sorted({m for result in answer["results"] for m in result["metrics"]})
+    """``id,title,issued,<metric>…`` with the metrics of this page's works as columns; for a
+    ``group_by`` answer ``key,key_display_name,count,<metric sum>…``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    if "group_by" in answer:
+        sums = sorted({m for group in answer["group_by"] for m in group["sum"]})
+        writer.writerow(["key", "key_display_name", "count", *sums])
+        for group in answer["group_by"]:
+            writer.writerow([group["key"] or "", group["key_display_name"] or "",
+                             group["count"], *(group["sum"].get(m, "") for m in sums)])
+        return out.getvalue()
+    metrics = sorted({m for result in answer["results"] for m in result["metrics"]})
     writer.writerow(["id", "title", "issued", *metrics])
     for result in answer["results"]:
         writer.writerow([result["id"], result["title"] or "", result["issued"] or "",
@@ -40,7 +49,7 @@ def list_works_view() -> Response:
     args = request.args
     query = parse_works_query(filter=args.get("filter"), sort=args.get("sort"),
                               per_page=args.get("per_page"), cursor=args.get("cursor"),
-                              select=args.get("select"))
+                              select=args.get("select"), group_by=args.get("group_by"))
     answer = list_works(store(), query, timeout=settings().query_timeout)
     media = negotiated_media(OFFERS)
     if media == CSV:
