@@ -49,7 +49,14 @@ from typing import Any
 
 from alm_ld.analytics.work_metadata import METADATA_PREDICATES
 from alm_ld.errors import InvalidIdentifier, UsageError
-from alm_ld.identifiers import funder_iri, is_absolute_iri, issn_value, orcid_iri, ror_iri
+from alm_ld.identifiers import (
+    funder_iri,
+    is_absolute_iri,
+    issn_value,
+    orcid_iri,
+    parse_work_id,
+    ror_iri,
+)
 from alm_ld.sparql_text import literal, prefixes, values
 from alm_ld.store.base import Store
 from alm_ld.vocab import METRICS_NS, SOURCES_NS
@@ -505,3 +512,42 @@ def group_works(store: Store, query: WorksQuery, *,
             "group_by": [{"key": key, "key_display_name": names.get(key) or key,
                           "count": len(members[key]), "sum": dict(sorted(sums[key].items()))}
                          for key in groups[:MAX_GROUPS]]}
+
+
+# ---------------------------------------------------------------------------------------------
+# POST /works/batch
+
+MAX_BATCH = 1000
+
+
+def batch_works(store: Store, ids: object, *, timeout: float | None = None) -> dict[str, Any]:
+    """``{"meta": {"count", "found"}, "results": [...]}``, one result per requested id in
+    request order: ``{"input", "id", "title", "issued", "metrics"}`` for a known work, or
+    ``{"input", "id"?, "error": {"status", "title", "detail"}}`` for an invalid id (400) or an
+    unknown work (404) — reported in place, never failing the whole call. Ids in any form the
+    feed format accepts; repeats are answered again."""
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_BATCH:
+        raise _bad(f"The body is {{\"ids\": [...]}} with 1 to {MAX_BATCH} work ids.")
+    selection = _select(store, WorksQuery(), timeout)
+    results: list[dict[str, Any]] = []
+    found = 0
+    for raw in ids:
+        entry: dict[str, Any] = {"input": raw}
+        try:
+            work = parse_work_id(raw).iri
+        except InvalidIdentifier as error:
+            entry["error"] = {"status": 400, "title": "Invalid identifier",
+                              "detail": error.detail}
+            results.append(entry)
+            continue
+        entry["id"] = work
+        if work not in selection.works:
+            entry["error"] = {"status": 404, "title": "Not found",
+                              "detail": f"No work {work} is known to this service."}
+        else:
+            found += 1
+            title, issued = selection.described.get(work, (None, None))
+            entry.update(title=title, issued=issued,
+                         metrics=_metrics(selection.values.get(work, {})))
+        results.append(entry)
+    return {"meta": {"count": len(results), "found": found}, "results": results}

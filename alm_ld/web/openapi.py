@@ -130,6 +130,10 @@ SCHEMAS: dict[str, Any] = {
     "Alerts": {"type": "object", "required": ["alertTypes", "alerts"],
                "properties": {"alertTypes": _ARRAY, "alerts": _ARRAY}},
     "Sources": {"type": "object", "required": ["sources"], "properties": {"sources": _ARRAY}},
+    "WorkBatch": {"type": "object", "required": ["meta", "results"],
+                  "properties": {"meta": {"type": "object", "required": ["count", "found"]},
+                                 "results": {"type": "array", "items": {
+                                     "type": "object", "required": ["input"]}}}},
     "WorkGroups": {"type": "object", "required": ["meta", "group_by"],
                    "properties": {
                        "meta": {"type": "object", "required": ["count", "groups_count"]},
@@ -301,6 +305,15 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                                              TURTLE, NTRIPLES, RDFXML)}}},
             "responses": {"200": {"description": "Validation report", "content": {
                 JSON: {"schema": _ref("Report")}}}, **_errors(400, 413, 415)}}},
+        "/works/batch": {"post": {
+            "summary": "Up to 1,000 works by id in one call, in request order; an invalid or "
+                       "unknown id is reported in its place (docs/api.md)",
+            "requestBody": {"required": True, "content": {JSON: {"schema": {
+                "type": "object", "required": ["ids"], "additionalProperties": False,
+                "properties": {"ids": {"type": "array", "minItems": 1, "maxItems": 1000,
+                                       "items": TEXT}}}}}},
+            "responses": {"200": {"description": "One result per id", "content": _content(
+                (JSONLD, JSON), _ref("WorkBatch"))}, **_errors(400, 406, 413, 503)}}},
         "/feeds": {"post": {
             "summary": "Ingest a feed (Authorization: Bearer TOKEN)",
             "parameters": [profile], "requestBody": feed_body,

@@ -287,3 +287,35 @@ def test_group_by_source_sums_each_sources_own_values(store) -> None:
         ("crossref", "crossref", 4, {"citations": 10 + 7 + 1 + 3}),
         ("datacite", "datacite", 1, {"views": 100}),
         ("openalex", "openalex", 1, {"citations": 14})]
+
+
+def test_batch_answers_in_request_order_with_bad_ids_in_place(store) -> None:
+    from alm_ld.web import create_app
+
+    client = create_app(Settings(store="memory:"), store).test_client()
+    ids = ["doi:10.5555/W2", "ISBN 978-3-16", "10.5555/unknown", doi(1), "10.5555/w2", 7]
+    answer = client.post("/works/batch", json={"ids": ids})
+    assert answer.status_code == 200
+    results = answer.get_json()["results"]
+    assert [r["input"] for r in results] == ids
+    assert results[0] == {"input": "doi:10.5555/W2", "id": doi(2), "title": "Work 2",
+                          "issued": "2021", "metrics": {"citations": 7}}
+    assert results[1]["error"]["status"] == 400 and "id" not in results[1]
+    assert results[2]["id"] == "https://doi.org/10.5555/unknown"
+    assert results[2]["error"]["status"] == 404
+    assert results[3]["metrics"] == {"citations": 14}  # max over crossref 10, openalex 14
+    assert results[4]["id"] == doi(2)  # a repeat is answered again
+    assert results[5]["error"]["status"] == 400  # not a string
+    assert answer.get_json()["meta"] == {"count": 6, "found": 3}
+
+
+@pytest.mark.parametrize("body", [b"[]", b'{"ids": []}', b'{"ids": "10.1/x"}',
+                                  b'{"ids": ["10.5555/w1"], "more": 1}', b"not json"])
+def test_batch_refuses_a_malformed_body(store, body: bytes) -> None:
+    from alm_ld.web import create_app
+
+    client = create_app(Settings(store="memory:"), store).test_client()
+    answer = client.post("/works/batch", data=body, content_type="application/json")
+    assert answer.status_code == 400 and "ids" in answer.get_json()["detail"]
+    too_many = client.post("/works/batch", json={"ids": ["10.5555/w1"] * 1001})
+    assert too_many.status_code == 400

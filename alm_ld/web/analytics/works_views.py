@@ -1,5 +1,5 @@
 """``GET /works``: sets of works, OpenAlex-style (filter, sort, per_page, cursor, select,
-group_by).
+group_by); ``POST /works/batch``: many works by id in one call.
 
 The logic is :mod:`alm_ld.analytics.works_list`; this module only reads the parameters and
 writes the answer as JSON(-LD) or CSV (one row per work, one column per metric on the page).
@@ -14,7 +14,8 @@ from typing import Any
 from flask import Response, request
 
 from alm_ld.analytics.contexts import analytics_context
-from alm_ld.analytics.works_list import list_works, parse_works_query
+from alm_ld.analytics.works_list import batch_works, list_works, parse_works_query
+from alm_ld.errors import UsageError
 from alm_ld.web.analytics import blueprint
 from alm_ld.web.analytics.common import JSON, JSONLD, json_response, request_url
 from alm_ld.web.respond import finish, negotiated_media
@@ -59,3 +60,14 @@ def list_works_view() -> Response:
         return finish(response, cache_seconds=None)
     doc = {"@context": analytics_context(settings().base_url), "id": request_url(), **answer}
     return json_response(doc, OFFERS[:2], media)
+
+
+@blueprint.post("/works/batch")
+def batch_works_view() -> Response:
+    """Up to 1,000 works in one call (``{"ids": [...]}``), answered in request order."""
+    body = request.get_json(silent=True, force=True)
+    if not isinstance(body, dict) or set(body) != {"ids"}:
+        raise UsageError('The body is a JSON object {"ids": [...]} with 1 to 1000 work ids.')
+    answer = batch_works(store(), body["ids"], timeout=settings().query_timeout)
+    doc = {"@context": analytics_context(settings().base_url), **answer}
+    return json_response(doc, OFFERS[:2])
