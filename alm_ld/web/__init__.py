@@ -14,6 +14,7 @@ from flask import Flask
 
 from alm_ld.config import Settings
 from alm_ld.store.base import Store
+from alm_ld.web.assets import register_assets
 from alm_ld.web.body_limit import register_body_limit
 from alm_ld.web.compression import register_compression
 from alm_ld.web.cors import register_cors
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     register_cors(app)
     register_security_headers(app)
     register_compression(app)
+    register_assets(app)
     for name in BLUEPRINT_MODULES:
         try:
             module = importlib.import_module(f"alm_ld.web.{name}")

@@ -20,6 +20,7 @@ from alm_ld.web.openapi import openapi_document
 from alm_ld.web.rdf_out import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE
 from alm_ld.web.respond import finish, rdf_response
 from alm_ld.web.state import settings, store
+from alm_ld.web.vocab_page import vocabulary_groups
 from alm_ld.web.void import void_graph
 
 blueprint = Blueprint("discovery", __name__)
@@ -74,7 +75,7 @@ def vocab() -> Response:
     graph = _vocab_graph()
 
     def html() -> str:
-        return render_template("vocab.html", turtle=graph.serialize(format="turtle"))
+        return render_template("vocab.html", groups=vocabulary_groups(graph))
 
     return rdf_response(graph, path="/vocab", offers=(TURTLE, JSONLD, NTRIPLES, RDFXML, HTML),
                         html=html)

@@ -43,6 +43,36 @@ def test_vocab_conneg(loaded):
     assert html.headers["Content-Type"].startswith("text/html")
 
 
+def test_vocab_page_groups_defines_and_crosswalks_every_term(loaded):
+    """The HTML page is built from the served graph: every alm: class and property and every
+    metric has its own anchor, its definition, and the metrics their crosswalk."""
+    import re
+    from html import unescape
+
+    from rdflib import OWL, RDF, RDFS, SKOS
+
+    page = requests.get(loaded.url + "/vocab", headers={"Accept": "text/html"}, timeout=10).text
+    graph = Graph().parse(data=requests.get(loaded.url + "/vocab?format=ttl", timeout=10).text,
+                          format="turtle")
+    assert re.findall(r'<h2 id="([a-z]+)">', page) == [
+        "classes", "properties", "values", "categories", "metrics", "relations"]
+    anchors = re.findall(r'<dt id="([^"]+)">', page)
+    assert len(anchors) == len(set(anchors))
+    alm = "https://w3id.org/alm-ld/vocab#"
+    for kind, types in (("class", (RDFS.Class,)), ("property", (RDF.Property,
+                                                                 OWL.ObjectProperty))):
+        for term in {s for t in types for s in graph.subjects(RDF.type, t)
+                     if str(s).startswith(alm)}:
+            assert f'<dt id="{kind}-{str(term)[len(alm):]}">' in page, term
+    citations = page[page.index('<dt id="metric-citations">'):]
+    citations = citations[:citations.index("</dd>")]
+    definition = graph.value(URIRef("https://w3id.org/alm-ld/metrics/citations"),
+                             SKOS.definition)
+    assert str(definition) in unescape(citations)
+    assert 'href="#category-cited"' in citations
+    assert "Crosswalk of Citations" in citations and "mappings/plumx/Citations" in citations
+
+
 def test_void_statistics(loaded):
     response = requests.get(loaded.url + "/.well-known/void", headers={"Accept": "text/turtle"},
                             timeout=10)
@@ -95,8 +125,9 @@ def test_fuzz_get_never_500(fuzz_server, path, tail, accept):
     response = requests.get(fuzz_server.url + path + requests.utils.quote(tail, safe=""),
                             headers={"Accept": accept} if accept else {}, timeout=10)
     assert response.status_code < 500 or response.status_code == 503
-    if response.status_code >= 400:
-        assert response.headers["Content-Type"] == "application/problem+json"
+    if response.status_code >= 400:  # browsers asking for HTML get the problem as a page
+        assert response.headers["Content-Type"] == (
+            "text/html; charset=utf-8" if accept == "text/html" else "application/problem+json")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
