@@ -137,7 +137,7 @@ def test_validate_rdf_by_extension_flag_and_first_bytes(run, tmp_path):
     good = Graph().parse(data=to_rdf_nquads(json.loads(
         (examples_dir() / "valid-strict.json").read_text(encoding="utf-8"))), format="nt")
     nt = tmp_path / "good.nt"
-    good.serialize(nt, format="nt")
+    nt.write_bytes(good.serialize(format="nt", encoding="utf-8"))
     result = run("validate", str(nt), "--profile", "strict")
     assert result.returncode == 0 and "valid (strict profile)" in result.stdout
 
@@ -153,7 +153,8 @@ def test_no_progress_without_a_terminal(run, tmp_path):
 
 def test_progress_and_result_lines_never_share_a_line(run_on_tty, tmp_path):
     files = [str(_feed(tmp_path, f"f{i}.json", items=300)) for i in range(4)]
-    code, shown, _ = run_on_tty("ingest", *files)
+    code, shown, _ = run_on_tty("ingest", *files,
+                                env={"ALM_LD_STORE": f"oxigraph:{tmp_path}/store"})
     assert code == 0, shown
     text = ANSI.sub("", shown)
     assert "feed [" in text  # the bar: "<file>: <stage> n/4 feed [elapsed]"
@@ -167,7 +168,8 @@ def test_progress_and_result_lines_never_share_a_line(run_on_tty, tmp_path):
 
 def test_one_large_feed_shows_its_stage_and_elapsed_time(run_on_tty, tmp_path):
     big = _feed(tmp_path, "big.json", items=5000)
-    code, shown, out = run_on_tty("ingest", str(big), stdout_on_tty=False)
+    store = {"ALM_LD_STORE": f"oxigraph:{tmp_path}/store"}  # memory: takes minutes for 5,000
+    code, shown, out = run_on_tty("ingest", str(big), stdout_on_tty=False, env=store)
     assert code == 0, shown
     assert "big.json: validating and storing 5,000 items" in shown
     assert re.search(r"\[\d\d:\d\d\]", shown)
