@@ -122,7 +122,7 @@ def rors(draw: st.DrawFn) -> str:
 
 
 def _substitute(text: str, position: int, alphabet: str, data: st.DataObject) -> str:
-    char = data.draw(st.sampled_from([c for c in alphabet if c != text[position].lower()]))
+    char = data.draw(st.sampled_from([c for c in alphabet if c.lower() != text[position].lower()]))
     return text[:position] + char + text[position + 1:]
 
 
