@@ -242,7 +242,8 @@ def _analytics_paths() -> dict[str, Any]:
                 _query("limit", "most alerts", {**limit, "maximum": 10000, "default": 1000})]),
         "/sources": _get(
             "The providers: NISO disclosure, counts, last ingest, alerts",
-            (JSONLD, JSON, HTML), errors=(503,), json_schema=_ref("Sources")),
+            (JSONLD, JSON, TURTLE, NTRIPLES, RDFXML, HTML), errors=(503,),
+            json_schema=_ref("Sources")),
     }
 
 
@@ -260,8 +261,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                                          "DESCRIBE: RDF; no query: the service description)",
                           "content": _content(sparql_types)}}
     paths: dict[str, Any] = {
-        "/": _get("Home page: search box and dataset statistics", (HTML,), negotiated=False,
-                  errors=(503,)),
+        "/": _get("Home page: search box and dataset statistics; as RDF, the dcat:Catalog "
+                  "and its void:Dataset", (HTML, *RDF_TYPES), errors=(503,)),
         "/search": {"get": {
             "summary": "Find a work by any identifier spelling; 303 to its page",
             "parameters": [{**_query("id", "DOI, PMID, PMCID, arXiv id or URL"),

@@ -11,6 +11,7 @@ from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS
 
 VOID = Namespace("http://rdfs.org/ns/void#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
 
 _CLASSES = {"works": "Work", "observations": "Observation", "events": "Event", "feeds": "Feed"}
 _COUNT = "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?class }"
@@ -51,4 +52,32 @@ def void_graph(store: Store, settings: Settings) -> Graph:
         graph.add((dataset, VOID.classPartition, partition))
         graph.add((partition, VOID["class"], URIRef(ALM_NS + cls)))
         graph.add((partition, VOID.entities, Literal(stats[key], datatype=XSD.integer)))
+    return graph
+
+
+def catalog_graph(store: Store, settings: Settings) -> Graph:
+    """The home page as data: a ``dcat:Catalog`` (``{base}/``) whose one ``dcat:Dataset`` is
+    the VoID dataset, with its distributions (the SPARQL endpoint, the change feed, the
+    providers at ``/sources``), so RDF clients start where people do."""
+    base = settings.base_url
+    graph = void_graph(store, settings)
+    graph.bind("dcat", DCAT)
+    catalog = URIRef(base + "/")
+    dataset = URIRef(base + "/.well-known/void#dataset")
+    graph.add((catalog, RDF.type, DCAT.Catalog))
+    graph.add((catalog, DCTERMS.title, Literal("alm-ld")))
+    graph.add((catalog, DCAT.dataset, dataset))
+    graph.add((dataset, RDF.type, DCAT.Dataset))
+    for url, title, media in ((base + "/sparql", "SPARQL 1.1 endpoint (read-only)",
+                               "application/sparql-results+json"),
+                              (base + "/changes", "Change feed (Activity Streams 2.0)",
+                               "application/activity+json"),
+                              (base + "/sources", "The providers and their disclosures",
+                               "application/ld+json")):
+        distribution = BNode()
+        graph.add((dataset, DCAT.distribution, distribution))
+        graph.add((distribution, RDF.type, DCAT.Distribution))
+        graph.add((distribution, DCTERMS.title, Literal(title)))
+        graph.add((distribution, DCAT.accessURL, URIRef(url)))
+        graph.add((distribution, DCAT.mediaType, Literal(media)))
     return graph

@@ -34,7 +34,10 @@ from alm_ld.web.pages.queries import (
 )
 from alm_ld.web.pages.schema_org import metric_label, script_json
 from alm_ld.web.pages.work_view import build_work_page
+from alm_ld.web.rdf_out import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE
+from alm_ld.web.respond import link_header, negotiated_media, rdf_response
 from alm_ld.web.state import settings, store
+from alm_ld.web.void import catalog_graph
 from alm_ld.web.work_document import same_as
 
 blueprint = Blueprint("pages", __name__)
@@ -135,9 +138,20 @@ def _html(body: str, status: int = 200) -> Response:
     return response
 
 
+HOME_OFFERS = (HTML, JSONLD, TURTLE, NTRIPLES, RDFXML)
+"""The home page is also the catalog as data (:func:`alm_ld.web.void.catalog_graph`); HTML
+first, so clients that accept anything get the page."""
+
+
 @blueprint.get("/")
 def home() -> Response:
-    return _html(_render_home())
+    media = negotiated_media(HOME_OFFERS)
+    if media != HTML:
+        return rdf_response(catalog_graph(store(), settings()), path="/",
+                            offers=HOME_OFFERS[1:])
+    response = _html(_render_home())
+    response.headers["Link"] = link_header("/", HOME_OFFERS, HTML)
+    return response
 
 
 def _render_home(message: str | None = None, query: str = "") -> str:
