@@ -186,6 +186,11 @@ def validate_rdf_feed(data: bytes, syntax: str, profile: str = "base", *,
         except UnicodeDecodeError as error:
             raise _Refused("encoding", f"The feed is not UTF-8 text (invalid byte at offset "
                            f"{error.start}).")
+        except _Refused:
+            raise
+        except Exception as error:  # a parser's unexpected failure: a problem, never a 500
+            raise _Refused("rdf-parse", f"Not readable as {syntax_label(syntax)}: "
+                           f"{_one_line(error, 240)}")
         if len(graph) > max_triples:
             raise _Refused("too-large", f"The graph has {len(graph)} triples; SHACL checks at "
                            f"most {max_triples}. Split it into several feeds.")
