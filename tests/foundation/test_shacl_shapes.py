@@ -22,7 +22,7 @@ from rdflib import Graph
 from alm_ld.config import Settings
 from alm_ld.jsonld import to_rdf_nquads
 from alm_ld.mapping import IngestContext, content_hash, map_feed
-from alm_ld.resources import examples_dir, shapes_path
+from alm_ld.resources import demo_dir, examples_dir, shapes_path
 from alm_ld.validation.feed_input import validate_input
 from alm_ld.validation.rdf_feed import validate_rdf_feed
 
@@ -175,3 +175,20 @@ def test_alm_ld_json_feed_is_not_taken_for_rdf():
     assert [p.path for p in report.errors] == ["$.items[0].periodStart"]
     report = validate_input((examples_dir() / "invalid-context.json").read_bytes(), None)
     assert "schema.pattern" in _errors(report)
+
+
+DEMO = sorted(p.name for p in demo_dir().glob("*.json"))
+
+
+@pytest.mark.parametrize("name", DEMO)
+def test_demo_feeds_conform_in_both_forms(name):
+    """Real recorded provider data (the demo feeds), as exchange RDF and as stored."""
+    doc = json.loads((demo_dir() / name).read_text(encoding="utf-8"))
+    exchange = validate_input(json.dumps(doc).encode(), "jsonld", "base")
+    assert exchange.valid, [p.to_dict() for p in exchange.problems][:3]
+    ctx = IngestContext(sequence=1, ingested_at="2026-12-01T00:00:00Z",
+                        content_hash=content_hash(doc),
+                        ingest_iri="https://w3id.org/alm-ld/id/ingest/demo")
+    graph, _ = map_feed(doc, ctx)
+    stored = validate_rdf_feed(graph.serialize(format="nt", encoding="utf-8"), "ntriples")
+    assert stored.valid, [p.to_dict() for p in stored.problems][:3]
