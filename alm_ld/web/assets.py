@@ -80,3 +80,14 @@ def register_assets(app: Flask) -> None:
         return response
 
     app.view_functions["static"] = static
+
+    def favicon() -> Response:
+        """Tools and browsers on non-HTML answers ask ``/favicon.ico``: the same SVG icon."""
+        response = app.send_static_file("favicon.svg")
+        # A file response is passthrough; compression (which reads bodies of non-static
+        # endpoints) needs it as data. The icon is 400 bytes.
+        response.direct_passthrough = False
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
+
+    app.add_url_rule("/favicon.ico", "favicon", favicon)

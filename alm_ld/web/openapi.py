@@ -353,6 +353,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "/openapi.json": _get("This document", (JSON,), negotiated=False, extra=NOT_MODIFIED),
         "/healthz": _get("Liveness and store check", (JSON,), negotiated=False, errors=(503,),
                          json_schema=_ref("Health")),
+        "/favicon.ico": _get("The site icon (SVG, for clients that ask the conventional path)",
+                             ("image/svg+xml",), negotiated=False, extra=NOT_MODIFIED),
         "/static/{filename}": _get(
             "The pages' own CSS, JavaScript and images (nothing is loaded from elsewhere)",
             ("*/*",), negotiated=False, errors=(404,), extra=NOT_MODIFIED,

@@ -43,3 +43,12 @@ def test_every_page_has_the_favicon(loaded):
         assert icon, path
         response = requests.get(loaded.url + icon.group(1), timeout=10)
         assert response.headers["Content-Type"].startswith("image/svg+xml")
+
+
+def test_favicon_ico_is_the_svg_icon(loaded):
+    for encoding in ("gzip", "identity"):
+        response = requests.get(loaded.url + "/favicon.ico", timeout=10,
+                                headers={"Accept-Encoding": encoding})
+        assert response.status_code == 200
+        assert response.headers["Content-Type"].startswith("image/svg+xml")
+        assert response.content.startswith(b"<svg")
