@@ -543,6 +543,9 @@ def _writer_terms(g: Graph) -> None:
                               "graph holds, present once they were computed: a feed without "
                               "it has its alerts recomputed when it is sent again.", None,
                               ALM.Feed),
+        "probe": (dat, "probe", "A marker the store check writes into a probe graph and drops "
+                  "again at once, to see that writes land where reads look (docs/deploy.md).",
+                  None, XSD.string),
     }.items():
         _add_property(g, name, spec)
 
