@@ -73,8 +73,8 @@ def compress(response: Response) -> Response:
             or not compressible(response.mimetype or ""):
         return response
     key = _static_key(response)
-    if response.is_streamed and key is None:
-        return response
+    if key is None and (response.is_streamed or response.direct_passthrough):
+        return response  # a stream or a file handed to the server as it is: leave it whole
     response.vary.add("Accept-Encoding")
     if not accepts_gzip(request.accept_encodings):
         return response

@@ -55,3 +55,20 @@ def test_no_gzip_when_refused(loaded):
     response = _raw(f"{loaded.url}/vocab", **{"Accept": "text/turtle",
                                              "Accept-Encoding": "gzip;q=0, identity"})
     assert response.status_code == 200 and "Content-Encoding" not in response.headers
+
+
+def test_a_file_answer_outside_static_is_passed_through_whole(tmp_path) -> None:
+    """send_file outside the static route (direct passthrough) is not compressed, and not 500."""
+    from flask import Flask, send_file
+
+    from alm_ld.web.compression import register_compression
+
+    page = tmp_path / "big.txt"
+    page.write_text("alm-ld " * 2000)
+    app = Flask(__name__)
+    app.add_url_rule("/file", "file", lambda: send_file(page, mimetype="text/plain"))
+    register_compression(app)
+    response = app.test_client().get("/file", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response.headers
+    assert response.get_data() == page.read_bytes()
