@@ -12,6 +12,8 @@ starts, so a timeout or store error is always a clean problem document, never a 
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, request
 
 from alm_ld.errors import MalformedQuery
@@ -77,10 +79,13 @@ def sparql() -> Response:
                 text, media, default_graphs=default_graphs, named_graphs=named_graphs,
                 timeout=limits.query_timeout, limit=limits.result_limit)
         else:
-            media_type, chunks = store().query_serialized(
-                text, media, default_graphs=default_graphs, named_graphs=named_graphs,
-                timeout=limits.query_timeout, limit=limits.result_limit)
-            payload = b"".join(chunks)
+            started = time.monotonic()
+            with state().query_slot(limits.query_timeout):
+                left = max(0.1, limits.query_timeout - (time.monotonic() - started))
+                media_type, chunks = store().query_serialized(
+                    text, media, default_graphs=default_graphs, named_graphs=named_graphs,
+                    timeout=left, limit=limits.result_limit)
+                payload = b"".join(chunks)
     except MalformedQuery:
         analyse_query(protocol.query, full=True)  # the detailed problem (line, column) if any
         # rdflib accepts what the store refused: say so without echoing the store's parser.

@@ -7,13 +7,15 @@ The store is opened lazily on first use when the factory was not given one, so b
 from __future__ import annotations
 
 import atexit
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app
 
 from alm_ld.config import Settings
+from alm_ld.errors import QueryTimeout
 from alm_ld.store.base import Store
 from alm_ld.store.query_pool import QueryPool
 
@@ -27,6 +29,28 @@ class AppState:
     query_pool: QueryPool | None = None
     """Sandboxed worker processes for public /sparql queries (see :meth:`get_query_pool`)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _query_slots: threading.BoundedSemaphore | None = field(default=None, repr=False)
+
+    @contextlib.contextmanager
+    def query_slot(self, timeout: float) -> Iterator[None]:
+        """Hold one of ``query_workers`` slots for a public query evaluated outside the pool.
+
+        With a ``sparql:`` store (or an in-memory one) queries are not run by the worker pool,
+        whose size caps how many run at once; without this cap every serving thread could hold
+        a query on the remote store until its timeout. Waiting counts against the timeout."""
+        if self._query_slots is None:
+            with self._lock:
+                if self._query_slots is None:
+                    self._query_slots = threading.BoundedSemaphore(
+                        max(1, self.settings.query_workers))
+        if not self._query_slots.acquire(timeout=max(0.0, timeout)):
+            raise QueryTimeout(
+                f"The query did not start within {timeout:g} s (every query slot stayed busy, "
+                f"setting ALM_LD_QUERY_WORKERS); try again later.", timeoutSeconds=timeout)
+        try:
+            yield
+        finally:
+            self._query_slots.release()
 
     def get_store(self) -> Store:
         if self.store is None:
