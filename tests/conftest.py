@@ -9,10 +9,8 @@ on it (the server is cleared before each use). Nothing is left running or on dis
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.processes import free_port, stop, wait_ready
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,6 @@ class OxigraphServer:
             response.read()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _oxigraph_binary() -> str:
     beside = Path(sys.executable).parent / "oxigraph"
     found = str(beside) if beside.exists() else shutil.which("oxigraph")
@@ -64,35 +58,18 @@ def _oxigraph_binary() -> str:
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
     location = tmp_path_factory.mktemp("oxigraph-server")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [_oxigraph_binary(), "serve", "--location", str(location), "--bind",
          f"127.0.0.1:{port}", "--union-default-graph"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     server = OxigraphServer(f"http://127.0.0.1:{port}")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                error = process.stderr.read().decode() if process.stderr else ""
-                pytest.fail(f"oxigraph serve exited early: {error}")
-            try:
-                with urllib.request.urlopen(server.query_url + "?query=ASK%7B%7D",
-                                            timeout=2) as response:
-                    response.read()
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    pytest.fail("oxigraph serve did not answer within 30 s")
-                time.sleep(0.1)
+        wait_ready(process, server.query_url + "?query=ASK%7B%7D", "oxigraph serve",
+                   seconds=30)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, grace=10)
         if process.stderr:
             process.stderr.close()
         shutil.rmtree(location, ignore_errors=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,12 +19,7 @@ import pytest
 import requests
 
 from alm_ld.store.local_server import oxigraph_binary
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.processes import free_port, stop, wait_ready
 
 
 class Oxigraph:
@@ -50,26 +44,14 @@ class Oxigraph:
                    f"127.0.0.1:{self.port}"] + (["--union-default-graph"] if self.union else [])
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while True:
-            assert self.process.poll() is None, "oxigraph serve exited"
-            try:
-                with urllib.request.urlopen(f"{self.url}/query?query=ASK%7B%7D", timeout=2) as r:
-                    r.read()
-                return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                assert time.monotonic() < deadline, "oxigraph serve did not answer in 30 s"
-                time.sleep(0.1)
+        wait_ready(self.process, f"{self.url}/query?query=ASK%7B%7D", "oxigraph serve",
+                   seconds=30)
+        return self
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGCONT)
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            os.kill(self.process.pid, signal.SIGCONT)  # a paused server must see the SIGTERM
+            stop(self.process, grace=15)
         self.process = None
 
     def pause(self) -> None:
@@ -136,13 +118,7 @@ class Served:
         return self.process.wait(seconds)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(40)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process, grace=40)
 
 
 @pytest.fixture

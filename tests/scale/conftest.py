@@ -9,12 +9,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,45 +22,14 @@ import requests
 from alm_ld.sparql_text import prefixes
 from alm_ld.store import Store, open_store
 from tests.conftest import _oxigraph_binary
+from tests.processes import free_port, stop, wait_ready
 
 TOKEN = "scale-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def alm_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "ALM_LD_TOKENS": TOKEN, "ALM_LD_QUERY_TIMEOUT": "30",
             "ALM_LD_STORE_WRITE_TIMEOUT": "30", **extra}
-
-
-def _wait(process: subprocess.Popen, url: str, what: str, seconds: float = 60) -> None:
-    """Readiness poll of a starting server (not synchronisation between tested writers)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"{what} exited early with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not answer {url} within {seconds} s")
-        time.sleep(0.1)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @dataclass
@@ -122,7 +87,7 @@ def start_oxigraph(location: Path) -> tuple[subprocess.Popen, str]:
          f"127.0.0.1:{port}", "--union-default-graph"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    _wait(process, base + "/query?query=ASK%7B%7D", "oxigraph serve")
+    wait_ready(process, base + "/query?query=ASK%7B%7D", "oxigraph serve")
     return process, f"sparql:{base}/query;{base}/update"
 
 
@@ -133,7 +98,7 @@ def shared_store(tmp_path: Path) -> Iterator[str]:
     try:
         yield spec
     finally:
-        _stop(process)
+        stop(process)
         shutil.rmtree(tmp_path / "oxigraph", ignore_errors=True)
 
 
@@ -149,10 +114,10 @@ def cluster(shared_store: str, tmp_path: Path) -> Iterator[Cluster]:
              "--port", str(port), "--store", shared_store],
             stdout=out, stderr=subprocess.STDOUT, env=alm_env(ALM_LD_BASE_URL=url))
     try:
-        _wait(process, url + "/healthz", "alm-ld serve")
+        wait_ready(process, url + "/healthz", "alm-ld serve")
         with open_store(shared_store, load_vocabulary=False) as store:
             yield Cluster(shared_store, url, store)
     finally:
-        _stop(process)
+        stop(process)
         text = log.read_text(errors="replace")
         assert "Traceback" not in text, text[-3000:]

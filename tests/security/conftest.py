@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +21,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.processes import free_port, stop, wait_ready
+
+__all__ = ["free_port"]  # re-exported: the attack tests import it from here
+
 TOKEN = "security-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -115,27 +112,12 @@ def start_served(tmp: Path, *extra: str, env: dict[str, str] | None = None,
     with open(log, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environ)
     served = Served(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"alm-ld serve exited early: {log.read_text(errors='replace')[-2000:]}")
-        try:
-            if requests.get(served.url + "/healthz", timeout=2).status_code == 200:
-                return served
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    pytest.fail("alm-ld serve did not answer /healthz within 90 s")
+    wait_ready(process, served.url + "/healthz", "alm-ld serve", seconds=90, log=log)
+    return served
 
 
 def stop_served(served: Served) -> None:
-    served.process.terminate()
-    try:
-        served.process.wait(20)
-    except subprocess.TimeoutExpired:
-        served.process.kill()
-        served.process.wait()
+    stop(served.process)
 
 
 @pytest.fixture(scope="module")

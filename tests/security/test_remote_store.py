@@ -23,6 +23,7 @@ import requests
 
 from alm_ld.errors import QueryTimeout, StoreUnavailable
 from alm_ld.store.sparql import SparqlStore
+from tests.processes import stop, wait_ready
 from tests.security.conftest import TOKEN, free_port
 
 TIMEOUT = 2.0
@@ -120,26 +121,10 @@ def served_on_stalled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
              "--store", listener.spec], stdout=out, stderr=subprocess.STDOUT, env=_env())
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"serve exited: {log.read_text(errors='replace')[-2000:]}")
-            try:
-                if requests.get(url + "/openapi.json", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("serve did not start within 60 s")
-            time.sleep(0.2)
+        wait_ready(process, url + "/openapi.json", "alm-ld serve", log=log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         listener.close()
 
 

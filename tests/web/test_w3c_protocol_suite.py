@@ -11,34 +11,26 @@ The suite's update tests are out of scope: the endpoint is read-only (docs/api.m
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from alm_ld.config import Settings
 from alm_ld.store import open_store
 from alm_ld.web import create_app
 from alm_ld.web.server import ThreadedServer
+from tests.processes import free_port, stop, wait_ready
 from tests.web.w3c_protocol import DATASET, FORM_VARIANTS, QUERY_CASES, SUITE, run_case
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _serve(tmp: Path) -> Iterator[str]:
     store = f"oxigraph:{tmp}/store"
     subprocess.run([sys.executable, "-m", "alm_ld", "load", "--store", store, str(DATASET)],
                    check=True, capture_output=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     log = tmp / "serve.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -46,26 +38,10 @@ def _serve(tmp: Path) -> Iterator[str]:
             stdout=out, stderr=subprocess.STDOUT, env={**os.environ})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"alm-ld serve exited: {log.read_text(errors='replace')[-2000:]}")
-            try:
-                if requests.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("alm-ld serve did not answer /healthz within 90 s")
-            time.sleep(0.2)
+        wait_ready(process, url + "/healthz", "alm-ld serve", seconds=90, log=log)
         yield url + "/sparql"
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _memory() -> Iterator[str]:
