@@ -42,8 +42,16 @@ def run_dump(args: argparse.Namespace) -> int:
     settings = Settings.from_env(store=args.store)
     with open_store(settings.store, settings=settings) as store:
         if args.output:
-            with open(args.output, "wb") as out:
-                store.dump(out, args.fmt)
+            # Written beside the target and renamed at the end, so a failed dump leaves no
+            # partial file that looks like a whole one.
+            target = Path(args.output)
+            partial = target.with_name(f".{target.name}.partial")
+            try:
+                with open(partial, "wb") as out:
+                    store.dump(out, args.fmt)
+                partial.replace(target)
+            finally:
+                partial.unlink(missing_ok=True)
         else:
             store.dump(sys.stdout.buffer, args.fmt)
             sys.stdout.buffer.flush()

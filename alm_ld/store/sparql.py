@@ -259,7 +259,16 @@ class SparqlStore(Store):
             line = raw.decode("utf-8").rstrip("\n")
             if number == 0 or not line:
                 continue  # header
-            s, p, o, g = (_nt_cell(cell) for cell in line.split("\t"))
+            cells = line.split("\t")
+            if len(cells) != 4:
+                # Oxigraph ends a stream its --timeout-s cancelled with a message line, as if
+                # the answer were complete: the dump would be silently short.
+                raise StoreUnavailable(
+                    f"The store {self.spec} ended the dump with a malformed row (line "
+                    f"{number + 1}), e.g. because its own timeout cancelled the query; the "
+                    "dump is incomplete. Raise the server's timeout or dump on the server "
+                    "(oxigraph dump).")
+            s, p, o, g = (_nt_cell(cell) for cell in cells)
             if fmt == "nquads":
                 out.write(f"{s} {p} {o} {g} .\n".encode())
                 continue

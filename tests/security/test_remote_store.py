@@ -7,6 +7,7 @@ The service is the real ``alm-ld serve`` process, the CLI a real ``alm-ld`` proc
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -235,3 +236,36 @@ def test_every_request_has_a_hard_deadline(mode: str, error: type) -> None:
         assert time.monotonic() - started < 1.0
     finally:
         listener.close()
+
+
+def test_a_dump_cut_short_by_the_server_is_an_error_not_a_short_file() -> None:
+    """Oxigraph ends a stream its --timeout-s cancelled with a message line and a clean end:
+    the dump must fail (503 / exit 4), never look complete."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Cancelled(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            body = (b"?s\t?p\t?o\t?g\n<http://e/s>\t<http://e/p>\t<http://e/o>\t<http://e/g>\n"
+                    b"The SPARQL operation has been cancelled\n")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/tab-separated-values")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Cancelled)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        store = SparqlStore(f"http://127.0.0.1:{server.server_port}/query", timeout=5.0)
+        with pytest.raises(StoreUnavailable) as failed:
+            store.dump(io.BytesIO())
+        assert failed.value.status == 503 and "incomplete" in failed.value.detail
+    finally:
+        server.shutdown()
+        server.server_close()
