@@ -33,9 +33,8 @@ def test_slots_cap_concurrent_queries_and_waiting_counts_against_the_timeout() -
     assert held.wait(5)
     time.sleep(0.1)  # both holders are inside
     started = time.monotonic()
-    with pytest.raises(QueryTimeout) as refused:
-        with state.query_slot(0.3):
-            pass
+    with pytest.raises(QueryTimeout) as refused, state.query_slot(0.3):
+        pass
     assert 0.25 < time.monotonic() - started < 2
     assert refused.value.status == 503 and "ALM_LD_QUERY_WORKERS" in refused.value.detail
     release.set()
