@@ -106,7 +106,7 @@ def uses_local_server(store_spec: str, workers: int) -> bool:
     return workers > 1 and scheme == "oxigraph" and bool(rest)
 
 
-def check_remote_store(settings: Settings) -> None:
+def check_remote_store(settings: Settings) -> bool:
     """Refuse a ``sparql:`` store that answers but is wrong for alm-ld (exit 5), before any
     worker starts or the demo is written: write a probe, read it back, check the default graph
     is the union (:func:`alm_ld.store.health.check_store`); then load the vocabulary.
@@ -115,18 +115,24 @@ def check_remote_store(settings: Settings) -> None:
     starting or restarting, and the service recovers by itself when it is back (every request
     opens its own connection). One warning line is printed and the service starts; ``/healthz``
     and every route that needs the store answer 503 until then. Only what waiting cannot fix
-    stops the start-up."""
+    stops the start-up.
+
+    Returns True when the vocabulary graph was loaded here: the serving processes then open the
+    store without loading it, so a store emptied later stays visibly empty (``/healthz``:
+    ``dataset-missing``) instead of being quietly re-seeded by a worker's first request."""
     if not settings.store.startswith("sparql:"):
-        return
+        return False
     store = open_store(settings.store, load_vocabulary=False, settings=settings)
     try:
         writes = bool(settings.tokens) or not getattr(store, "read_only", False)
         check_store(store, writes=writes, probe=True, timeout=settings.query_timeout)
         open_store(settings.store, settings=settings).close()  # the vocabulary graph
+        return True
     except (StoreUnavailable, QueryTimeout) as error:
         sys.stderr.write(f"alm-ld: warning: {error.title}: {error.detail} Serving anyway; "
                          "/healthz answers 503 until the store answers (then it is checked "
                          "again on every /healthz).\n")
+        return False
     finally:
         store.close()
 
@@ -233,7 +239,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings, local: object | None) -> int:
-    check_remote_store(settings)  # misconfigured: exit 5 before any worker or demo write
+    # misconfigured: exit 5 before any worker or demo write
+    vocabulary_loaded = check_remote_store(settings)
     if args.demo and local is None:
         store = prepare_demo(settings)
     else:
@@ -250,13 +257,15 @@ def _serve(args: argparse.Namespace, settings: Settings, local: object | None) -
     if args.server == "dev":
         from alm_ld.web.server import run_dev_server
 
-        run_dev_server(create_app(settings, store), host=args.host, port=args.port)
+        run_dev_server(create_app(settings, store, load_vocabulary=not vocabulary_loaded),
+                       host=args.host, port=args.port)
         return EXIT_OK
     from alm_ld.web.production import serve
 
     # The app opens its store (and anything else, e.g. a query-process pool) lazily, i.e. in
     # the process that serves, after any fork.
-    failure = serve(create_app(settings, store), host=args.host, port=args.port, limits=limits,
+    failure = serve(create_app(settings, store, load_vocabulary=not vocabulary_loaded),
+                    host=args.host, port=args.port, limits=limits,
                     workers=args.workers, watch=getattr(local, "watch", None))
     if failure:
         raise AlmLdError(failure)  # exit 4, one line: an outer supervisor may restart us

@@ -26,14 +26,19 @@ from alm_ld.web.state import AppState
 BLUEPRINT_MODULES = ("discovery", "works", "sparql", "feeds", "shapes", "analytics", "pages")
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
-    """A new Flask app serving ``store`` (opened from ``settings.store`` when not given)."""
+def create_app(settings: Settings | None = None, store: Store | None = None, *,
+               load_vocabulary: bool = True) -> Flask:
+    """A new Flask app serving ``store`` (opened from ``settings.store`` when not given).
+
+    ``load_vocabulary=False``: the caller already loaded the vocabulary graph (``serve`` does,
+    at start-up, for a remote store), so the app opens the store without writing it."""
     settings = settings or Settings()
     app = Flask("alm_ld.web")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     register_body_limit(app, settings.max_body)  # chunked bodies too: 413, never cut
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["alm_ld"] = AppState(settings=settings, store=store)
+    app.extensions["alm_ld"] = AppState(settings=settings, store=store,
+                                        load_vocabulary=load_vocabulary)
     register_error_handlers(app)
     register_cors(app)
     register_security_headers(app)

@@ -26,6 +26,8 @@ class AppState:
     store: Store | None = None
     html_hooks: dict[str, Callable[..., str]] = field(default_factory=dict)
     """HTML renderers the pages area registers (``"sparql"``, …); see the views using them."""
+    load_vocabulary: bool = True
+    """Load the vocabulary graph when opening the store (False: the serve command did)."""
     query_pool: QueryPool | None = None
     """Sandboxed worker processes for public /sparql queries (see :meth:`get_query_pool`)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -58,7 +60,8 @@ class AppState:
                 if self.store is None:
                     from alm_ld.store import open_store
 
-                    self.store = open_store(self.settings.store, settings=self.settings)
+                    self.store = open_store(self.settings.store, settings=self.settings,
+                                            load_vocabulary=self.load_vocabulary)
         return self.store
 
     def get_query_pool(self) -> QueryPool | None:

@@ -166,9 +166,10 @@ def test_healthz_follows_the_store_down_stalled_misconfigured_and_back(
     server.stop()
     original, server.location = server.location, server.location.parent / "empty"
     server.start(union=True)
-    answer = requests.get(served.url + "/healthz", timeout=10)
-    assert answer.status_code == 503
-    assert _problem(answer)["fault"] == "dataset-missing"
+    for _ in range(10):  # every worker, also one that opens the store only now, sees it
+        answer = requests.get(served.url + "/healthz", timeout=10)
+        assert answer.status_code == 503
+        assert _problem(answer)["fault"] == "dataset-missing"
 
     # Restarted right: healthy again, the same document.
     server.stop()
