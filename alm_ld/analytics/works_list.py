@@ -43,6 +43,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,10 +107,15 @@ def _source(value: str) -> str:
     return SOURCES_NS + value
 
 
+# ASCII only: str.isdigit() also accepts '¹' or '٣', which int() then refuses.
+_YEAR = re.compile(r"[0-9]{4}")
+_WHOLE = re.compile(r"[0-9]{1,6}")
+
+
 def _years(value: str) -> str:
     start, dash, end = value.partition("-")
     end = end if dash else start
-    if not (start.isdigit() and end.isdigit() and len(start) == len(end) == 4 and start <= end):
+    if not (_YEAR.fullmatch(start) and _YEAR.fullmatch(end) and start <= end):
         raise _bad(f"issued_year {value!r} is neither a year (2020) nor a range (2018-2021).")
     return f"{start}-{end}"
 
@@ -213,7 +219,7 @@ def parse_works_query(*, filter: str | None = None, sort: str | None = None,
     send instead."""
     size = DEFAULT_PER_PAGE
     if per_page:
-        if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
+        if not _WHOLE.fullmatch(per_page) or not 1 <= int(per_page) <= MAX_PER_PAGE:
             raise _bad(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}.")
         size = int(per_page)
     order = parse_sort(sort)

@@ -138,7 +138,7 @@ class Harvester(ABC):
             raise self.changed(fetched, field, "is a boolean, expected a count")
         if isinstance(raw, int):
             value = raw
-        elif isinstance(raw, str) and raw.strip().isdigit():
+        elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
             value = int(raw.strip())
         elif isinstance(raw, float) and raw.is_integer():
             value = int(raw)

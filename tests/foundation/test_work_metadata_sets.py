@@ -170,6 +170,9 @@ _CURSOR_OF_ANOTHER_SORT = encode_cursor(3, ("citations", True), (0, -5, "https:/
     ({"cursor": "eyJ2IjoxLCJzZXEiOjEsInNvcnQiOiIiLCJhZnRlciI6W3siYSI6MX0sMCwieCJdfQ"},
      "cursor"),  # after = [{"a": 1}, 0, "x"]: not a key this service makes
     ({"per_page": "201"}, "per_page"),
+    ({"per_page": "\u00b9"}, "per_page"),  # superscript one: str.isdigit() says yes, int() no
+    ({"per_page": "\u0663"}, "per_page"),  # Arabic-Indic three: not an ASCII number either
+    ({"filter": "issued_year:\u00b2\u00b2\u00b2\u00b2"}, "issued_year"),
     ({"cursor": "bm9wZQ"}, "cursor"),
     ({"select": "everything"}, "select"),
 ])

@@ -46,6 +46,15 @@ def test_retry_after_http_date_is_honoured(settings: Settings, replay: ReplayHTT
     assert any(29 <= s <= 30 for s in clock.sleeps)
 
 
+def test_a_retry_after_that_is_no_number_falls_back_to_backoff(
+        settings: Settings, replay: ReplayHTTPServer) -> None:
+    """'\u00b2' (superscript two, a Latin-1 header byte) passes str.isdigit() but not float()."""
+    replay.add_fault(Fault("status", path=OK_DOI, status=429, retry_after="\u00b2", times=1))
+    _, report, clock = run("crossref", [OK_DOI], settings)
+    assert report.ok and report.done == 1
+    assert len(replay.requests_for(OK_DOI)) == 2 and 2.0 not in clock.sleeps
+
+
 def test_retry_after_beyond_the_cap_fails_the_work_without_waiting(
         settings: Settings, replay: ReplayHTTPServer) -> None:
     replay.add_fault(Fault("status", path=OK_DOI, status=429, retry_after="3600"))

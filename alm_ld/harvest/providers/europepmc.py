@@ -145,7 +145,7 @@ class EuropePmcHarvester(Harvester):
             subject = work_iri(f"pmcid:{ident}")
         else:
             subject = f"https://europepmc.org/article/{source}/{ident}"
-        if year is None or not str(year).isdigit():
+        if year is None or not (str(year).isascii() and str(year).isdigit()):
             return None  # an event needs a date; without a year there is none to give
         return self.event(minted_event_id(self.name, subject, "cites", iri), subject, "cites",
                           iri, f"{int(year):04d}-01-01T00:00:00Z", fetched, license=TERMS)
