@@ -1,6 +1,7 @@
 """The ``alm-ld`` command line.
 
-Each subcommand lives in its own module exposing ``register(subparsers)``; this module only
+Each subcommand lives in its own module exposing ``register(subparsers)``, imported and listed
+here by name (a missing one is an ImportError, never a command silently absent); this module only
 dispatches and turns :class:`~alm_ld.errors.AlmLdError` into a printed problem and its exit code
 (see :mod:`alm_ld.errors` for the codes). No traceback ever reaches a user for a known error.
 """
@@ -8,18 +9,23 @@ dispatches and turns :class:`~alm_ld.errors.AlmLdError` into a printed problem a
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from collections.abc import Sequence
 
 from alm_ld import __version__
+from alm_ld.cli import (
+    dump_cmd,
+    harvest_cmd,
+    ingest_cmd,
+    query_cmd,
+    serve_cmd,
+    validate_cmd,
+)
 from alm_ld.errors import EXIT_UNAVAILABLE, EXIT_USAGE, AlmLdError
 
 # Subcommand modules, in the order they appear in --help.
-COMMAND_MODULES = (
-    "validate_cmd", "ingest_cmd", "query_cmd", "dump_cmd", "harvest_cmd", "serve_cmd",
-)
+COMMANDS = (validate_cmd, ingest_cmd, query_cmd, dump_cmd, harvest_cmd, serve_cmd)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,13 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"alm-ld {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"alm_ld.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"alm_ld.cli.{name}":
-                continue  # command not built yet
-            raise
+    for module in COMMANDS:
         module.register(subparsers)
     return parser
 
