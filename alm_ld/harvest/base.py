@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -97,6 +97,11 @@ class Harvester(ABC):
         """Called once after the last work: add summary :attr:`notes` (default: nothing)."""
 
     # -- helpers for subclasses ---------------------------------------------------------------
+    def note_for(self, work: str) -> Callable[[str], None]:
+        """A ``note`` for :mod:`alm_ld.harvest.work_metadata` that records each left-out
+        identifier as a run-report note naming the work."""
+        return lambda message: self.notes.append(f"{work}: {message}")
+
     def changed(self, fetched: Fetched | None, field: str, why: str) -> UpstreamFormatChanged:
         url = fetched.url if fetched else None
         return UpstreamFormatChanged(

@@ -5,8 +5,9 @@ Each function turns one upstream record into the v1.1 fields of a ``Work`` item 
 same checks the validator applies (:mod:`alm_ld.identifiers`): upstream data has typos too, and
 a harvester must never write a feed the validator refuses. An ORCID, ROR id or ISSN that fails
 its check digit is dropped (the name stays); a funder id that is neither a Funder Registry DOI
-nor a ROR id (an OpenAlex ``F…`` id) is dropped the same way. Fields a record lacks are
-omitted, never guessed.
+nor a ROR id (an OpenAlex ``F…`` id) is dropped the same way. Each drop is told to ``note`` (the
+harvester adds it to the run report), so an upstream typo is visible, not silently lost. Fields a
+record lacks are omitted, never guessed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from alm_ld.identifiers import (
 from alm_ld.vocab import CROSSREF_WORK_TYPES, WORK_TYPES
 
 Metadata = dict[str, Any]
+Note = Callable[[str], None]
+
+
+def _ignore(_: str) -> None:
+    """The default ``note``: callers that do not report drops."""
 
 
 def _text(value: object) -> str | None:
@@ -35,20 +41,23 @@ def _text(value: object) -> str | None:
     return None
 
 
-def _checked(value: object, check: Callable[[object], str]) -> str | None:
-    """``check(value)`` (the canonical form), or None when the value fails the check."""
+def _checked(value: object, check: Callable[[object], str], what: str,
+             note: Note) -> str | None:
+    """``check(value)`` (the canonical form), or None when the value fails the check (told to
+    ``note`` as "<what> '<value>' left out: <why>")."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
         return check(value)
-    except InvalidIdentifier:
+    except InvalidIdentifier as exc:
+        note(f"{what} {value.strip()!r} left out: {exc.detail}")
         return None
 
 
-def _issns(values: Iterable[object]) -> list[str]:
+def _issns(values: Iterable[object], note: Note) -> list[str]:
     out: list[str] = []
     for value in values:
-        issn = _checked(value, issn_value)
+        issn = _checked(value, issn_value, "ISSN", note)
         if issn and issn not in out:
             out.append(issn)
     return out
@@ -64,12 +73,12 @@ def _organisation(name: object, identifier: str | None, key: str) -> dict[str, s
     return entry or None
 
 
-def _author(name: str | None, orcid: object, affiliations: list[dict[str, str]]
+def _author(name: str | None, orcid: object, affiliations: list[dict[str, str]], note: Note
             ) -> dict[str, Any] | None:
     if not name:
         return None
     author: dict[str, Any] = {"name": name}
-    checked = _checked(orcid, orcid_iri)
+    checked = _checked(orcid, orcid_iri, f"ORCID of {name}", note)
     if checked:
         author["orcid"] = checked
     if affiliations:
@@ -82,7 +91,7 @@ def _finish(metadata: Metadata) -> Metadata:
     return {key: value for key, value in metadata.items() if value}
 
 
-def crossref_metadata(message: dict[str, Any]) -> Metadata:
+def crossref_metadata(message: dict[str, Any], note: Note = _ignore) -> Metadata:
     """From a Crossref ``/works/{doi}`` message: ``type``, ``container-title`` and ``ISSN``,
     ``publisher``, ``author`` (``given``/``family`` or ``name``, ``ORCID``, ``affiliation``
     with ROR ids in ``id``), ``funder`` (``DOI`` is a Funder Registry DOI)."""
@@ -90,7 +99,7 @@ def crossref_metadata(message: dict[str, Any]) -> Metadata:
     title = _text(message.get("container-title"))
     if title:
         container["title"] = title
-    issns = _issns(message.get("ISSN") or ())
+    issns = _issns(message.get("ISSN") or (), note)
     if issns:
         container["issn"] = issns
     authors = []
@@ -103,19 +112,21 @@ def crossref_metadata(message: dict[str, Any]) -> Metadata:
         for affiliation in person.get("affiliation") or ():
             if not isinstance(affiliation, dict):
                 continue
-            ror = next((_checked(i.get("id"), ror_iri) for i in affiliation.get("id") or ()
+            ror = next((_checked(i.get("id"), ror_iri, "ROR id", note)
+                        for i in affiliation.get("id") or ()
                         if isinstance(i, dict) and str(i.get("id-type", "")).upper() == "ROR"),
                        None)
             entry = _organisation(affiliation.get("name"), ror, "ror")
             if entry:
                 affiliations.append(entry)
-        author = _author(name, person.get("ORCID"), affiliations)
+        author = _author(name, person.get("ORCID"), affiliations, note)
         if author:
             authors.append(author)
     funders = []
     for funder in message.get("funder") or ():
         if isinstance(funder, dict):
-            entry = _organisation(funder.get("name"), _checked(funder.get("DOI"), funder_iri),
+            entry = _organisation(funder.get("name"),
+                                  _checked(funder.get("DOI"), funder_iri, "funder id", note),
                                   "id")
             if entry and entry not in funders:
                 funders.append(entry)
@@ -126,7 +137,7 @@ def crossref_metadata(message: dict[str, Any]) -> Metadata:
         "authors": authors, "funders": funders})
 
 
-def openalex_metadata(body: dict[str, Any]) -> Metadata:
+def openalex_metadata(body: dict[str, Any], note: Note = _ignore) -> Metadata:
     """From an OpenAlex work: ``type_crossref`` (else ``type`` when it is a Crossref type id
     too), ``primary_location.source`` (journal name, ISSNs, host organisation as publisher),
     ``authorships`` (author name and ORCID, institutions with ROR), ``funders`` (name, ROR)
@@ -140,7 +151,7 @@ def openalex_metadata(body: dict[str, Any]) -> Metadata:
         title = _text(source.get("display_name"))
         if title:
             container["title"] = title
-        issns = _issns([source.get("issn_l"), *(source.get("issn") or ())])
+        issns = _issns([source.get("issn_l"), *(source.get("issn") or ())], note)
         if issns:
             container["issn"] = issns
         publisher = _text(source.get("host_organization_name"))
@@ -153,17 +164,19 @@ def openalex_metadata(body: dict[str, Any]) -> Metadata:
         for institution in authorship.get("institutions") or ():
             if isinstance(institution, dict):
                 entry = _organisation(institution.get("display_name"),
-                                      _checked(institution.get("ror"), ror_iri), "ror")
+                                      _checked(institution.get("ror"), ror_iri, "ROR id",
+                                               note), "ror")
                 if entry:
                     affiliations.append(entry)
-        author = _author(_text(person.get("display_name")), person.get("orcid"), affiliations)
+        author = _author(_text(person.get("display_name")), person.get("orcid"), affiliations,
+                         note)
         if author:
             authors.append(author)
     funders = []
     for funder in body.get("funders") or ():
         if isinstance(funder, dict):
             entry = _organisation(funder.get("display_name"),
-                                  _checked(funder.get("ror"), funder_iri), "id")
+                                  _checked(funder.get("ror"), funder_iri, "funder id", note), "id")
             if entry and entry not in funders:
                 funders.append(entry)
     if not funders:
@@ -178,7 +191,7 @@ def openalex_metadata(body: dict[str, Any]) -> Metadata:
         "funders": funders})
 
 
-def datacite_metadata(attributes: dict[str, Any]) -> Metadata:
+def datacite_metadata(attributes: dict[str, Any], note: Note = _ignore) -> Metadata:
     """From DataCite ``data.attributes``: ``types.resourceTypeGeneral``, ``container``
     (``title``, ``identifier`` when its type is ISSN), ``publisher`` (text or, in newer
     responses, an object with ``name``), ``creators`` (``nameIdentifiers`` of scheme ORCID;
@@ -192,7 +205,7 @@ def datacite_metadata(attributes: dict[str, Any]) -> Metadata:
         if title:
             container["title"] = title
         if str(upstream.get("identifierType", "")).upper() == "ISSN":
-            issns = _issns([upstream.get("identifier")])
+            issns = _issns([upstream.get("identifier")], note)
             if issns:
                 container["issn"] = issns
     publisher = attributes.get("publisher")
@@ -210,7 +223,8 @@ def datacite_metadata(attributes: dict[str, Any]) -> Metadata:
             if isinstance(affiliation, str):
                 entry = _organisation(affiliation, None, "ror")
             elif isinstance(affiliation, dict):
-                ror = (_checked(affiliation.get("affiliationIdentifier"), ror_iri)
+                ror = (_checked(affiliation.get("affiliationIdentifier"), ror_iri, "ROR id",
+                                note)
                        if str(affiliation.get("affiliationIdentifierScheme", "")).upper()
                        == "ROR" else None)
                 entry = _organisation(affiliation.get("name"), ror, "ror")
@@ -218,14 +232,15 @@ def datacite_metadata(attributes: dict[str, Any]) -> Metadata:
                 entry = None
             if entry:
                 affiliations.append(entry)
-        author = _author(_text(creator.get("name")), orcid, affiliations)
+        author = _author(_text(creator.get("name")), orcid, affiliations, note)
         if author:
             authors.append(author)
     funders = []
     for funding in attributes.get("fundingReferences") or ():
         if isinstance(funding, dict):
             entry = _organisation(funding.get("funderName"),
-                                  _checked(funding.get("funderIdentifier"), funder_iri), "id")
+                                  _checked(funding.get("funderIdentifier"), funder_iri, "funder id",
+                                           note), "id")
             if entry and entry not in funders:
                 funders.append(entry)
     work_type = types.get("resourceTypeGeneral")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from alm_ld.config import Settings
+from alm_ld.harvest.replay import Fault, ReplayHTTPServer
 from alm_ld.harvest.work_metadata import crossref_metadata, datacite_metadata, openalex_metadata
 from alm_ld.validate import validate_feed
 from tests.harvest.test_providers import harvest
@@ -40,6 +41,23 @@ def test_openalex_authorships_with_orcid_and_ror(settings: Settings) -> None:
         "https://ror.org/0161xgx34", "https://ror.org/002rjbv21"]
     assert len(work["authors"]) == 9
     assert "funders" not in work  # the record has "grants": [] — nothing invented
+
+
+def test_a_mistyped_upstream_orcid_is_left_out_and_reported(
+        settings: Settings, replay: ReplayHTTPServer) -> None:
+    """The upstream record is served with a wrong ORCID check digit: the feed stays valid
+    (the author is kept without it) and the run report says what was left out and where."""
+    replay.add_fault(Fault("rename", path="peerj.4375", old="https://orcid.org/0000-0003-1613-5981",
+                           new="https://orcid.org/0000-0003-1613-5982"))
+    feed, report = harvest("openalex", ["10.7717/peerj.4375"], settings)
+    assert _work(feed, "https://doi.org/10.7717/peerj.4375")["authors"][0]["name"] == \
+        "Heather Piwowar"
+    assert "orcid" not in _work(feed, "https://doi.org/10.7717/peerj.4375")["authors"][0]
+    notes = [n for n in report.notes if "left out" in n]
+    assert notes == [note for note in notes if note.startswith(
+        "https://doi.org/10.7717/peerj.4375: ORCID of Heather Piwowar "
+        "'https://orcid.org/0000-0003-1613-5982' left out:")] and len(notes) == 1
+    assert any("left out" in line for line in report.lines())
 
 
 def test_crossref_container_type_and_publisher(settings: Settings) -> None:
@@ -77,7 +95,10 @@ def test_crossref_orcid_ror_and_funder_doi_are_normalised_and_typos_dropped() ->
     message["funder"] = [{"DOI": "10.13039/100000001", "name": "National Science Foundation",
                           "doi-asserted-by": "publisher", "award": ["1234"]},
                          {"name": "A foundation without id"}]
-    metadata = crossref_metadata(message)
+    notes: list[str] = []
+    metadata = crossref_metadata(message, notes.append)
+    assert len(notes) == 1 and notes[0].startswith(
+        "ORCID of Brooks B. Pond 'http://orcid.org/0000-0002-1825-0098' left out:")
     assert metadata["authors"][0] == {
         "name": "Shankar Sadasivan", "orcid": "https://orcid.org/0000-0002-1825-0097",
         "affiliations": [{"name": "Brown University", "ror": "https://ror.org/05gq02987"}]}
@@ -94,7 +115,11 @@ def test_openalex_funders_with_ror_and_bad_upstream_ids() -> None:
                         "ror": "https://ror.org/021nxhr62"}]
     body["authorships"][0]["author"]["orcid"] = "https://orcid.org/0000-0003-1613-5982"
     body["authorships"][0]["institutions"][0]["ror"] = "https://ror.org/05ppvf151"
-    metadata = openalex_metadata(body)
+    notes: list[str] = []
+    metadata = openalex_metadata(body, notes.append)
+    assert [n.split(" left out:")[0] for n in notes] == [
+        "ROR id 'https://ror.org/05ppvf151'",
+        "ORCID of Heather Piwowar 'https://orcid.org/0000-0003-1613-5982'"]
     assert metadata["funders"] == [{"name": "National Science Foundation",
                                     "id": "https://ror.org/021nxhr62"}]
     assert metadata["authors"][0] == {

@@ -65,7 +65,7 @@ class CrossrefHarvester(Harvester):
         items: list[dict[str, Any]] = []
         work_facts = work_item(iri, title=message.get("title"),
                                issued=message.get("issued") or message.get("published-print"),
-                               metadata=crossref_metadata(message))
+                               metadata=crossref_metadata(message, self.note_for(iri)))
         if work_facts:
             items.append(work_facts)
         raw = message.get("is-referenced-by-count")

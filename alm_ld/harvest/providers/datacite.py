@@ -80,7 +80,8 @@ class DataCiteHarvester(Harvester):
             title = titles[0].get("title") if isinstance(titles, list) and titles and \
                 isinstance(titles[0], dict) else None
             facts = work_item(work.iri, title=title, issued=attributes.get("publicationYear"),
-                              metadata=datacite_metadata(attributes))
+                              metadata=datacite_metadata(attributes,
+                                                         self.note_for(work.iri)))
             if facts:
                 items.append(facts)
             items.extend(self._counts(work.iri, attributes, fetched))

@@ -85,7 +85,7 @@ class OpenAlexHarvester(Harvester):
         items: list[dict[str, Any]] = []
         facts = work_item(iri, title=body.get("title"), issued=body.get("publication_date"),
                           same_as=[openalex_id] if openalex_id.startswith("https://") else [],
-                          metadata=openalex_metadata(body))
+                          metadata=openalex_metadata(body, self.note_for(iri)))
         if facts:
             items.append(facts)
         total = self.count_value(body.get("cited_by_count"), "cited_by_count", fetched)
