@@ -34,6 +34,10 @@ ALM_LD_CLAIM_LEASE             seconds a writer's claim on the next sequence ``1
                                died frees it after this; docs/store.md)
 ALM_LD_INGEST_WAIT             seconds an ingest waits for its turn among    ``120``
                                concurrent writers of a ``sparql:`` store
+ALM_LD_VALIDATE_TIMEOUT        seconds the SHACL check of one RDF feed sent   ``30``
+                               to ``POST /validate`` may take
+ALM_LD_VALIDATE_WORKERS        SHACL checks running at once per serving       ``1``
+                               process (each in its own child process)
 ALM_LD_<PROVIDER>_API          base URL override of a provider's API         provider's own
 ALM_LD_<PROVIDER>_RATE         requests per second for a provider            provider's own
 =============================  ============================================  =====================
@@ -91,6 +95,8 @@ class Settings:
     max_connections: int = 1000
     claim_lease: float = 120.0
     ingest_wait: float = 120.0
+    validate_timeout: float = 30.0
+    validate_workers: int = 1
     provider_api: Mapping[str, str] = field(default_factory=dict)
     provider_rate: Mapping[str, float] = field(default_factory=dict)
 
@@ -132,6 +138,8 @@ class Settings:
             max_connections=_number(env, "ALM_LD_MAX_CONNECTIONS", 1000, int),
             claim_lease=_number(env, "ALM_LD_CLAIM_LEASE", 120.0),
             ingest_wait=_number(env, "ALM_LD_INGEST_WAIT", 120.0),
+            validate_timeout=_number(env, "ALM_LD_VALIDATE_TIMEOUT", 30.0),
+            validate_workers=_number(env, "ALM_LD_VALIDATE_WORKERS", 1, int),
             provider_api=provider_api,
             provider_rate=provider_rate,
         )

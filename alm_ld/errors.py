@@ -140,6 +140,13 @@ class QueryTimeout(AlmLdError):
     status, exit_code, slug, title = 503, EXIT_UNAVAILABLE, "query-timeout", "Query timed out"
 
 
+class ValidatorBusy(AlmLdError):
+    """Every SHACL check slot of this serving process stayed taken until the deadline (the
+    checks of RDF feeds run in capped child processes: alm_ld.validation.isolated)."""
+
+    status, exit_code, slug, title = 503, EXIT_UNAVAILABLE, "validator-busy", "Validator busy"
+
+
 class StoreUnavailable(AlmLdError):
     status, exit_code, slug, title = 503, EXIT_UNAVAILABLE, "store-unavailable", "Store unavailable"
 

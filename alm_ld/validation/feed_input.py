@@ -10,6 +10,7 @@ decides, so the CLI and the API cannot disagree on what a body is.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from alm_ld.config import Settings
 from alm_ld.errors import UsageError
@@ -48,13 +49,19 @@ def _json_is_rdf(data: bytes) -> bool:
         return False
 
 
+RdfCheck = Callable[..., Report]
+"""How an RDF feed is checked: :func:`validate_rdf_feed` in-process (the CLI) or
+:func:`alm_ld.validation.isolated.validate_rdf_isolated` in a child with a deadline (HTTP)."""
+
+
 def validate_input(data: bytes, syntax: str | None, profile: str = "base", *,
-                   settings: Settings | None = None, size: int | None = None) -> Report:
+                   settings: Settings | None = None, size: int | None = None,
+                   rdf_check: RdfCheck = validate_rdf_feed) -> Report:
     """Validate ``data`` as ``syntax`` (an :data:`INPUT_FORMATS` name, or ``None`` for JSON
     to be told apart by its context). ``size``: the real input size when ``data`` was cut."""
     settings = settings or Settings()
     if syntax in SYNTAXES and syntax != "jsonld":
-        return validate_rdf_feed(data, syntax, profile, settings=settings, size=size)
+        return rdf_check(data, syntax, profile, settings=settings, size=size)
     real_size = max(size or 0, len(data))
     if real_size > settings.max_body:
         if profile not in PROFILES:
@@ -62,5 +69,5 @@ def validate_input(data: bytes, syntax: str | None, profile: str = "base", *,
         return Report(profile, [Problem("$", "too-large",
                                         too_large_message(real_size, settings.max_body))])
     if syntax == "jsonld" or (syntax is None and _json_is_rdf(data)):
-        return validate_rdf_feed(data, "jsonld", profile, settings=settings, size=size)
+        return rdf_check(data, "jsonld", profile, settings=settings, size=size)
     return validate_feed(data, profile, settings=settings)

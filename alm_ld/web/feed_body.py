@@ -3,7 +3,8 @@
 The ``Content-Type`` decides: ``application/ld+json``/``application/json`` (and ``+json``) are
 JSON, told apart from JSON-LD with another context by
 :func:`alm_ld.validation.feed_input.validate_input`; ``text/turtle``, ``application/n-triples``
-and ``application/rdf+xml`` are RDF, checked against the SHACL shapes. Anything else is 415
+and ``application/rdf+xml`` are RDF, checked against the SHACL shapes in a child process with a
+deadline (:mod:`alm_ld.validation.isolated`). Anything else is 415
 naming every accepted type. ``POST /feeds`` still takes JSON feeds only (ingest maps JSON).
 """
 
@@ -14,6 +15,7 @@ from flask import request
 from alm_ld.config import Settings
 from alm_ld.errors import UnsupportedMediaType
 from alm_ld.validation.feed_input import validate_input
+from alm_ld.validation.isolated import validate_rdf_isolated
 from alm_ld.validation.problems import Report
 from alm_ld.validation.rdf_feed import syntax_for_media_type
 
@@ -32,4 +34,5 @@ def validate_body(profile: str, settings: Settings) -> Report:
             f"Send the feed as alm-ld JSON (application/ld+json, application/json) or as RDF "
             f"({', '.join(RDF_TYPES)}, or JSON-LD with any context); got "
             f"{mimetype or 'no Content-Type'}.", accepted=[*JSON_TYPES, *RDF_TYPES])
-    return validate_input(request.get_data(cache=False), syntax, profile, settings=settings)
+    return validate_input(request.get_data(cache=False), syntax, profile, settings=settings,
+                          rdf_check=validate_rdf_isolated)
