@@ -305,7 +305,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                                          **{media: {"schema": TEXT} for media in (
                                              TURTLE, NTRIPLES, RDFXML)}}},
             "responses": {"200": {"description": "Validation report", "content": {
-                JSON: {"schema": _ref("Report")}}}, **_errors(400, 413, 415)}}},
+                JSON: {"schema": _ref("Report")}}}, **_errors(400, 413, 415, 503)}}},
         "/works/batch": {"post": {
             "summary": "Up to 1,000 works by id in one call, in request order; an invalid or "
                        "unknown id is reported in its place (docs/api.md)",
