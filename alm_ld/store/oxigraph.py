@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 import pyoxigraph as ox
-from oxrdflib._converter import from_ox as _from_ox
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
@@ -60,10 +59,21 @@ BULK_MIN_BYTES = 256 * 1024
 
 
 def from_ox(term: Any) -> Node:
-    """An rdflib term; plain strings without their implicit xsd:string, as rdflib writes them."""
-    if isinstance(term, ox.Literal) and term.datatype.value == _XSD_STRING:
-        return RdfLiteral(term.value)
-    return _from_ox(term)
+    """An rdflib term; plain strings without their implicit xsd:string, as rdflib writes them.
+
+    Our own four cases rather than oxrdflib's private ``_converter`` module, which may change
+    in any release."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return RdfLiteral(term.value)
+        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
+    raise ValueError(f"not an Oxigraph term: {term!r}")
 
 
 class _ChunkWriter:
