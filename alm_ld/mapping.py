@@ -5,11 +5,12 @@ the content hash and the observations a new count revises — comes in as :class
 so the same inputs always give the same triples.
 
 One generator (:func:`feed_statements`) decides *what* is said; two sinks decide *how* it is
-written: :func:`map_feed_ntriples` builds N-Triples text directly (the fast default, used by
-ingest) and :func:`map_feed` builds an rdflib :class:`~rdflib.Graph`. A test proves the two
-give isomorphic graphs, and that the JSON-LD route (:func:`map_feed_via_jsonld`: pyld's RDF of
-the raw feed, post-processed to the model) gives the same graph too — which also checks that
-the JSON-LD context and this module agree on what every feed key means.
+written: :func:`map_feed_ntriples` builds N-Triples text directly (the fast path used by
+ingest); ``tests/support/rdf_mapping.py`` builds an rdflib Graph from the same statements. A
+test proves the two give isomorphic graphs, and that the JSON-LD route
+(``tests/support/mapping_jsonld.py``: pyld's RDF of the raw feed, post-processed to the model)
+gives the same graph too — which also checks that the JSON-LD context and this module agree on
+what every feed key means.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from rdflib import BNode, Graph, Literal, URIRef
 
 from alm_ld.identifiers import (
     InvalidIdentifier,
@@ -398,27 +397,3 @@ def map_feed_ntriples(doc: Mapping[str, Any], ctx: IngestContext) -> tuple[bytes
     lines = [f"{_nt_subject(s)} <{p}> {_nt_object(o)} .\n"
              for s, p, o in feed_statements(doc, ctx, summary)]
     return "".join(lines).encode("utf-8"), summary
-
-
-def _rdflib_subject(value: str, bnodes: dict[str, BNode]) -> URIRef | BNode:
-    if value.startswith("_:"):
-        return bnodes.setdefault(value[2:], BNode())
-    return URIRef(safe_iri(value))
-
-
-def _rdflib_object(obj: Obj, bnodes: dict[str, BNode]) -> URIRef | BNode | Literal:
-    if obj[0] == "iri":
-        return URIRef(safe_iri(obj[1]))
-    if obj[0] == "bnode":
-        return bnodes.setdefault(obj[1], BNode())
-    return Literal(obj[1], datatype=URIRef(obj[2]) if len(obj) == 3 else None)
-
-
-def map_feed(doc: Mapping[str, Any], ctx: IngestContext) -> tuple[Graph, MappedFeed]:
-    """The feed's graph as an rdflib Graph (reference path; slower than N-Triples text)."""
-    summary = MappedFeed(feed_iri(doc))
-    graph = Graph()
-    bnodes: dict[str, BNode] = {}
-    for s, p, o in feed_statements(doc, ctx, summary):
-        graph.add((_rdflib_subject(s, bnodes), URIRef(p), _rdflib_object(o, bnodes)))
-    return graph, summary

@@ -130,7 +130,7 @@ def _without_alerts(measure: Any, fresh: FreshStore) -> Any:
 def compare_mapping(report: Report, items: int, repeat: int) -> None:
     """The two mapping routes alone (direct N-Triples vs pyld + post-processing)."""
     from alm_ld.mapping import IngestContext, map_feed_ntriples
-    from alm_ld.mapping_jsonld import map_feed_via_jsonld
+    from tests.support.mapping_jsonld import map_feed_via_jsonld
 
     ctx = IngestContext(sequence=1, ingested_at="2026-06-30T12:00:01Z", content_hash="x",
                         ingest_iri="https://w3id.org/alm-ld/id/ingest/bench")

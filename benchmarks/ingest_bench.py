@@ -89,7 +89,7 @@ def mapping_direct(doc: dict[str, Any]) -> int:
 
 
 def mapping_jsonld(doc: dict[str, Any]) -> int:
-    from alm_ld.mapping_jsonld import map_feed_via_jsonld
+    from tests.support.mapping_jsonld import map_feed_via_jsonld
 
     graph, _ = map_feed_via_jsonld(doc, _ctx())
     return len(graph)

@@ -1,5 +1,5 @@
-"""The built wheel carries schemas, contexts, vocabulary and examples, and validation works
-from the wheel alone (no checkout on the path)."""
+"""The built wheel carries schemas, contexts, vocabulary and examples but no test-only code,
+and validation works from the wheel alone (no checkout on the path)."""
 
 from __future__ import annotations
 
@@ -54,6 +54,14 @@ def test_wheel_contains_data_and_validates_on_its_own(tmp_path: Path) -> None:
                      "alm_ld/data/vocab.ttl",
                      "alm_ld/data/examples/index.json", "alm_ld/data/examples/valid-base.json"):
         assert required in names, required
+    # test-only code lives in tests/support (and the demo builder in tools/), not in the wheel
+    for test_only in ("alm_ld/mapping_jsonld.py", "alm_ld/harvest/replay.py",
+                      "alm_ld/harvest/demo.py"):
+        assert test_only not in names, test_only
+    assert not any(name.startswith(("tests/", "tools/", "benchmarks/")) for name in names)
+    wheel_zip = zipfile.ZipFile(wheel)
+    assert b"class ThreadedServer" not in wheel_zip.read("alm_ld/web/server.py")
+    assert b"def map_feed(" not in wheel_zip.read("alm_ld/mapping.py")
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     elsewhere = tmp_path / "elsewhere"

@@ -21,10 +21,11 @@ from rdflib import Graph
 
 from alm_ld.config import Settings
 from alm_ld.jsonld import to_rdf_nquads
-from alm_ld.mapping import IngestContext, content_hash, map_feed
+from alm_ld.mapping import IngestContext, content_hash
 from alm_ld.resources import demo_dir, examples_dir, shapes_path
 from alm_ld.validation.feed_input import validate_input
 from alm_ld.validation.rdf_feed import validate_rdf_feed
+from tests.support.rdf_mapping import map_feed
 
 ROOT = Path(__file__).resolve().parents[2]
 INDEX = json.loads((examples_dir() / "index.json").read_text(encoding="utf-8"))

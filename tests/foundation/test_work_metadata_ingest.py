@@ -20,11 +20,12 @@ from alm_ld.analytics.work_metadata import current_metadata_graph, work_metadata
 from alm_ld.config import Settings
 from alm_ld.identifiers import iri_problem, issn_check_digit, orcid_check_digit, ror_checksum
 from alm_ld.jsonld import to_rdf_nquads
-from alm_ld.mapping import IngestContext, map_feed, map_feed_ntriples, metadata_base
+from alm_ld.mapping import IngestContext, map_feed_ntriples, metadata_base
 from alm_ld.pipeline import ingest_feed
 from alm_ld.resources import examples_dir
 from alm_ld.store import open_store
 from alm_ld.validate import validate_feed
+from tests.support.rdf_mapping import map_feed
 
 SCHEMA = "http://schema.org/"
 DCTERMS = "http://purl.org/dc/terms/"

@@ -10,7 +10,7 @@ import pytest
 
 from alm_ld.config import Settings
 from alm_ld.harvest.registry import PROVIDERS
-from alm_ld.harvest.replay import ReplayHTTPServer, load_index
+from tests.support.replay import ReplayHTTPServer, load_index
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "providers"
 

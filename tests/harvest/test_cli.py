@@ -10,8 +10,8 @@ import pytest
 
 from alm_ld.cli import main
 from alm_ld.harvest.registry import PROVIDERS
-from alm_ld.harvest.replay import ReplayHTTPServer
 from alm_ld.validate import validate_feed
+from tests.support.replay import ReplayHTTPServer
 
 
 @pytest.fixture()

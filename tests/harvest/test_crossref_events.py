@@ -20,9 +20,9 @@ from alm_ld.cli import main
 from alm_ld.config import Settings
 from alm_ld.harvest.http import FakeClock, ProviderClient
 from alm_ld.harvest.providers.crossref_events import EventWindow
-from alm_ld.harvest.replay import Fault, ReplayHTTPServer
 from alm_ld.harvest.run import harvest_provider, harvest_window, parse_ids
 from alm_ld.validate import validate_feed
+from tests.support.replay import Fault, ReplayHTTPServer
 
 from .conftest import replay_settings
 

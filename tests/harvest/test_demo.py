@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from alm_ld.harvest.demo import DEFAULT_OUTPUT, DEMO_WINDOWS, DEMO_WORKS, build
 from alm_ld.validate import validate_feed
+from tools.build_demo import DEFAULT_OUTPUT, DEMO_WINDOWS, DEMO_WORKS, build
 
 from .conftest import FIXTURES
 
@@ -18,7 +18,7 @@ def test_rebuilding_the_demo_gives_the_shipped_feeds(tmp_path: Path) -> None:
         shipped = json.loads((DEFAULT_OUTPUT / f"{name}.json").read_text(encoding="utf-8"))
         rebuilt = json.loads((tmp_path / f"{name}.json").read_text(encoding="utf-8"))
         assert rebuilt == shipped, f"alm_ld/data/demo/{name}.json is stale: rerun " \
-                                   "python -m alm_ld.harvest.demo"
+                                   "python tools/build_demo.py"
         assert validate_feed(shipped, "strict").valid
         assert all("127.0.0.1" not in str(i.get("evidence")) for i in shipped["items"])
 

@@ -8,9 +8,9 @@ import pytest
 
 from alm_ld.config import Settings
 from alm_ld.harvest.http import FakeClock
-from alm_ld.harvest.replay import ReplayHTTPServer
 from alm_ld.harvest.run import harvest_provider, parse_ids
 from alm_ld.validate import validate_feed
+from tests.support.replay import ReplayHTTPServer
 
 
 def harvest(name: str, ids: list[str], settings: Settings, **kw: Any):
@@ -193,7 +193,7 @@ def test_events_with_impossible_or_future_dates_are_left_out_not_the_feed(
         settings: Settings, replay: ReplayHTTPServer) -> None:
     """A COCI ``creation`` in the future (print dates run ahead) or impossible used to make the
     validator reject the whole feed; now only those events are left out, with a note."""
-    from alm_ld.harvest.replay import Fault
+    from tests.support.replay import Fault
 
     for old, new in (("2019-08-19", "2099-08-19"), ("2019-04-30", "2019-02-30")):
         replay.add_fault(Fault("rename", path="/citations/10.1371", old=old, new=new))

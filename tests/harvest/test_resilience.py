@@ -12,9 +12,9 @@ from alm_ld import __version__
 from alm_ld.config import Settings
 from alm_ld.errors import HarvestError
 from alm_ld.harvest.http import FakeClock, ProviderClient, rate_for
-from alm_ld.harvest.replay import Fault, ReplayHTTPServer
 from alm_ld.harvest.run import RunState, harvest_provider, parse_ids
 from alm_ld.validate import validate_feed
+from tests.support.replay import Fault, ReplayHTTPServer
 
 from .conftest import replay_settings
 

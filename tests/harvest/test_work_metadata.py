@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from alm_ld.config import Settings
-from alm_ld.harvest.replay import Fault, ReplayHTTPServer
 from alm_ld.harvest.work_metadata import crossref_metadata, datacite_metadata, openalex_metadata
 from alm_ld.validate import validate_feed
 from tests.harvest.test_providers import harvest
+from tests.support.replay import Fault, ReplayHTTPServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "providers"
 

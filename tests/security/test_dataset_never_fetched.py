@@ -16,8 +16,8 @@ import requests
 from alm_ld.config import Settings
 from alm_ld.store import open_store
 from alm_ld.web import create_app
-from alm_ld.web.server import ThreadedServer
 from alm_ld.web.sparql_check import EMPTY_GRAPH, QueryInfo, resolve_dataset
+from tests.support.server import ThreadedServer
 
 QUERIES = {
     "FROM": ("SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}", {}),

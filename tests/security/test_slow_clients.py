@@ -221,7 +221,7 @@ def test_chunked_body_over_max_is_refused_under_werkzeug_too() -> None:
     from alm_ld.config import Settings
     from alm_ld.store import open_store
     from alm_ld.web import create_app
-    from alm_ld.web.server import ThreadedServer
+    from tests.support.server import ThreadedServer
 
     with ThreadedServer() as server:
         server.start(create_app(Settings(store="memory:", base_url=server.url, max_body=1000),

@@ -11,15 +11,15 @@ from rdflib.compare import isomorphic
 from alm_ld.mapping import (
     IngestContext,
     feed_keys,
-    map_feed,
     map_feed_ntriples,
     observation_iri,
     observation_key,
 )
-from alm_ld.mapping_jsonld import map_feed_via_jsonld
 from alm_ld.resources import examples_dir
 from tests.store.conftest import load_fixture
 from tests.store.feedgen import synthetic_feed
+from tests.support.mapping_jsonld import map_feed_via_jsonld
+from tests.support.rdf_mapping import map_feed
 
 ALM = "https://w3id.org/alm-ld/vocab#"
 PROV = "http://www.w3.org/ns/prov#"

@@ -18,7 +18,7 @@ from alm_ld.config import Settings
 from alm_ld.pipeline import ingest_feed
 from alm_ld.store import open_store
 from alm_ld.web import create_app
-from alm_ld.web.server import ThreadedServer
+from tests.support.server import ThreadedServer
 
 
 @dataclass

@@ -21,8 +21,8 @@ import pytest
 from alm_ld.config import Settings
 from alm_ld.store import open_store
 from alm_ld.web import create_app
-from alm_ld.web.server import ThreadedServer
 from tests.processes import free_port, stop, wait_ready
+from tests.support.server import ThreadedServer
 from tests.web.w3c_protocol import DATASET, FORM_VARIANTS, QUERY_CASES, SUITE, run_case
 
 

@@ -1,6 +1,6 @@
 """Build the demo dataset by running the real harvesters over recorded provider responses.
 
-``python -m alm_ld.harvest.demo [FIXTURES_DIR] [OUTPUT_DIR]`` starts the replay server on
+``python tools/build_demo.py [FIXTURES_DIR] [OUTPUT_DIR]`` starts the replay server on
 127.0.0.1 with the recordings in ``tests/fixtures/providers``, points every provider at it,
 harvests :data:`DEMO_WORKS` (and the Event Data window :data:`DEMO_WINDOWS`) and writes one
 feed per provider to ``alm_ld/data/demo/``. The
@@ -19,16 +19,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from alm_ld.config import Settings
-from alm_ld.harvest.http import FakeClock
-from alm_ld.harvest.providers.crossref_events import EventWindow
-from alm_ld.harvest.registry import PROVIDERS
-from alm_ld.harvest.replay import ReplayHTTPServer, load_index
-from alm_ld.harvest.run import harvest_provider, harvest_window, parse_ids
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # a dev tool, not in the wheel: it needs tests/support too
 
-REPO = Path(__file__).resolve().parents[2]
+from alm_ld.config import Settings  # noqa: E402
+from alm_ld.harvest.http import FakeClock  # noqa: E402
+from alm_ld.harvest.providers.crossref_events import EventWindow  # noqa: E402
+from alm_ld.harvest.registry import PROVIDERS  # noqa: E402
+from alm_ld.harvest.run import harvest_provider, harvest_window, parse_ids  # noqa: E402
+from tests.support.replay import ReplayHTTPServer, load_index  # noqa: E402
+
 DEFAULT_FIXTURES = REPO / "tests" / "fixtures" / "providers"
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "data" / "demo"
+DEFAULT_OUTPUT = REPO / "alm_ld" / "data" / "demo"
 FEED_NAMESPACE = uuid.UUID("6f1c1d52-1b8e-4f0e-9a55-0c3c8f1e2a7b")
 
 DEMO_TIME = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

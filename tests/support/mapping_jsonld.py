@@ -4,9 +4,10 @@ A feed is JSON-LD, so a JSON-LD processor can turn it into RDF by its context al
 is close to the model but not it: counts are blank nodes (the model mints key-derived IRIs),
 identifiers are not normalised, period literals are untyped, sources default to nothing and
 provenance is missing. :func:`map_feed_via_jsonld` post-processes pyld's output into the model.
-``tests/store/test_mapping.py`` proves it isomorphic to :func:`alm_ld.mapping.map_feed`, which
-makes the context and the direct mapping keep agreeing on what every key means;
-``benchmarks/mapping_bench.py`` shows why ingest uses the direct path.
+``tests/store/test_mapping.py`` proves it isomorphic to the rdflib route
+(``tests/support/rdf_mapping.py``), which makes the context and the direct mapping keep
+agreeing on what every key means;
+``benchmarks/ingest_bench.py`` shows why ingest uses the direct path.
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ from alm_ld.mapping import (
     IngestContext,
     MappedFeed,
     Statement,
-    _rdflib_object,
-    _rdflib_subject,
     alm,
     metadata_base,
     named_node,
@@ -45,6 +44,7 @@ from alm_ld.mapping import (
     temporal_datatype,
 )
 from alm_ld.vocab import DISCLOSURE_KEYS
+from tests.support.rdf_mapping import rdflib_object, rdflib_subject
 
 _TYPE = URIRef(RDF_TYPE)
 
@@ -208,5 +208,5 @@ def map_feed_via_jsonld(doc: Mapping[str, Any], ctx: IngestContext) -> tuple[Gra
     graph = Graph()
     bnodes: dict[str, BNode] = {}
     for s, p, o in _statements(raw, ctx, summary):
-        graph.add((_rdflib_subject(s, bnodes), URIRef(p), _rdflib_object(o, bnodes)))
+        graph.add((rdflib_subject(s, bnodes), URIRef(p), rdflib_object(o, bnodes)))
     return graph, summary
