@@ -17,6 +17,7 @@ from alm_ld.web.analytics import (  # noqa: E402,F401  (views register on the bl
     changes_views,
     related_views,
     series_views,
+    sets_views,
     sources_views,
     works_views,
 )
