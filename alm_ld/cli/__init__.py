@@ -18,14 +18,17 @@ from alm_ld.cli import (
     dump_cmd,
     harvest_cmd,
     ingest_cmd,
+    mirror_cmd,
     query_cmd,
     serve_cmd,
+    snapshot_cmd,
     validate_cmd,
 )
 from alm_ld.errors import EXIT_UNAVAILABLE, EXIT_USAGE, AlmLdError
 
 # Subcommand modules, in the order they appear in --help.
-COMMANDS = (validate_cmd, ingest_cmd, query_cmd, dump_cmd, harvest_cmd, serve_cmd)
+COMMANDS = (validate_cmd, ingest_cmd, query_cmd, dump_cmd, harvest_cmd, serve_cmd,
+            snapshot_cmd, mirror_cmd)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +40,13 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"alm-ld: Usage error: {message} (see '{self.prog} --help')\n")
         raise SystemExit(EXIT_USAGE)
+
+    def format_help(self) -> str:
+        # A command's epilog may be a function: help text that needs an expensive import (the
+        # harvest providers' names) is built when help is shown, not for every command.
+        if callable(self.epilog):
+            self.epilog = self.epilog()
+        return super().format_help()
 
 
 def build_parser() -> argparse.ArgumentParser:

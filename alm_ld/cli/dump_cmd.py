@@ -15,7 +15,6 @@ from pathlib import Path
 from alm_ld.cli.ingest_cmd import add_store_option
 from alm_ld.config import Settings
 from alm_ld.errors import UsageError
-from alm_ld.store import open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_dump(args: argparse.Namespace) -> int:
+    from alm_ld.store import open_store
+
     settings = Settings.from_env(store=args.store)
     with open_store(settings.store, settings=settings) as store:
         if args.output:
@@ -59,6 +60,8 @@ def run_dump(args: argparse.Namespace) -> int:
 
 
 def run_load(args: argparse.Namespace) -> int:
+    from alm_ld.store import open_store
+
     settings = Settings.from_env(store=args.store)
     path = Path(args.file)
     if not path.is_file():

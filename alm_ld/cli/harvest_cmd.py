@@ -22,28 +22,33 @@ import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alm_ld.config import Settings
 from alm_ld.errors import EXIT_OK, EXIT_PARTIAL, UsageError
-from alm_ld.harvest.providers.crossref_events import DEFAULT_ROWS, EventWindow
-from alm_ld.harvest.registry import PROVIDERS, provider_class
-from alm_ld.harvest.run import (
-    ProviderReport,
-    RunState,
-    harvest_provider,
-    harvest_window,
-    parse_ids,
-)
-from alm_ld.identifiers import WorkId
+
+if TYPE_CHECKING:  # the harvesters import requests and rdflib: only when harvesting
+    from alm_ld.harvest.providers.crossref_events import EventWindow
+    from alm_ld.harvest.run import ProviderReport
+    from alm_ld.identifiers import WorkId
+
+
+def _epilog() -> str:
+    """The help's last paragraph, built only when help is shown (the provider registry
+    imports every harvester; see ``_Parser.format_help`` in :mod:`alm_ld.cli`)."""
+    from alm_ld.harvest.providers.crossref_events import DEFAULT_ROWS
+    from alm_ld.harvest.registry import PROVIDERS
+
+    return (f"Providers: {', '.join(sorted(PROVIDERS))}. Window mode reads {DEFAULT_ROWS} "
+            "events per page unless --page-size says otherwise. Exit codes: 0 ok, 2 usage "
+            "error, 3 some works failed upstream.")
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "harvest", help="harvest metrics from providers into feeds",
         description="Harvest article-level metrics from providers; one feed per provider.",
-        epilog="Providers: " + ", ".join(sorted(PROVIDERS)) + ". Exit codes: 0 ok, "
-               "2 usage error, 3 some works failed upstream.")
+        epilog=_epilog)
     parser.add_argument("providers", nargs="+", metavar="PROVIDER")
     parser.add_argument("--ids", nargs="+", metavar="FILE|ID",
                         help="work identifiers, or files with one identifier per line "
@@ -71,8 +76,8 @@ def register(subparsers: Any) -> None:
                              "wikipedia, reddit, twitter, …)")
     window.add_argument("--scholix", action="store_true",
                         help="only DOI-to-DOI links (Event Data scholix=true)")
-    window.add_argument("--page-size", type=int, default=DEFAULT_ROWS, metavar="N",
-                        help=f"events per page (default {DEFAULT_ROWS}, at most 10000)")
+    window.add_argument("--page-size", type=int, default=None, metavar="N",
+                        help="events per page (at most 10000; the default is named below)")
     parser.set_defaults(func=run)
 
 
@@ -89,18 +94,22 @@ def _window(args: argparse.Namespace) -> EventWindow | None:
         extra = [name for name, given in (("--until", args.until is not None),
                                           ("--event-source", args.event_source is not None),
                                           ("--scholix", args.scholix),
-                                          ("--page-size", args.page_size != DEFAULT_ROWS))
+                                          ("--page-size", args.page_size is not None))
                  if given]
         if extra:
             raise UsageError(f"{', '.join(extra)} only apply with --since (window mode).")
         return None
+    from alm_ld.harvest.providers.crossref_events import DEFAULT_ROWS, EventWindow
+
     since = _day(args.since, "--since")
     until = _day(args.until, "--until") if args.until else datetime.now(UTC).date()
     return EventWindow(since, until, source=args.event_source, scholix=args.scholix,
-                       rows=args.page_size)
+                       rows=DEFAULT_ROWS if args.page_size is None else args.page_size)
 
 
 def _read_ids(values: list[str]) -> list[WorkId]:
+    from alm_ld.harvest.run import parse_ids
+
     raw: list[str] = []
     for value in values:
         path = Path(value)
@@ -149,6 +158,9 @@ def _progress(total: int, name: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from alm_ld.harvest.registry import provider_class
+    from alm_ld.harvest.run import RunState, harvest_provider, harvest_window
+
     providers = list(dict.fromkeys(provider_class(p).name for p in args.providers))
     if args.max_pages < 1:
         raise UsageError("--max-pages must be at least 1.")

@@ -28,10 +28,6 @@ from alm_ld.errors import (
     InvalidFeed,
     UsageError,
 )
-from alm_ld.pipeline import ingest_feed
-from alm_ld.store import open_store
-from alm_ld.validate import parse_feed_bytes
-from alm_ld.validation.rdf_feed import too_large_message
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +74,10 @@ def feed_files(names: list[str]) -> list[str]:
 def _ingest_one(store: Any, name: str, settings: Settings, profile: str,
                 progress: Progress) -> tuple[dict[str, Any], int]:
     """Ingest one file; the JSON result line and the exit code it calls for."""
+    from alm_ld.pipeline import ingest_feed
+    from alm_ld.validate import parse_feed_bytes
+    from alm_ld.validation.rdf_feed import too_large_message
+
     path = Path(name)
     if not path.is_file():
         progress.err(f"alm-ld: Usage error: No such feed file: {name}.")
@@ -110,6 +110,8 @@ def _line(data: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from alm_ld.store import open_store
+
     settings = Settings.from_env(store=args.store)
     files = feed_files(args.files)
     worst = EXIT_OK

@@ -15,8 +15,6 @@ from pathlib import Path
 from alm_ld.cli.ingest_cmd import add_store_option
 from alm_ld.config import Settings
 from alm_ld.errors import MalformedQuery, UsageError
-from alm_ld.store import open_store
-from alm_ld.store.results import query_form
 
 TABLE_FORMATS = ("json", "csv", "tsv", "xml")
 GRAPH_FORMATS = ("turtle", "ntriples", "rdfxml", "jsonld")
@@ -69,6 +67,9 @@ def _short_parse_error(error: MalformedQuery) -> MalformedQuery:
 
 
 def run(args: argparse.Namespace) -> int:
+    from alm_ld.store import open_store
+    from alm_ld.store.results import query_form
+
     settings = Settings.from_env(store=args.store)
     sparql = _query_text(args.query)
     form = query_form(sparql)

@@ -39,14 +39,13 @@ import json
 import multiprocessing
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from alm_ld.config import Settings
 from alm_ld.errors import EXIT_OK, AlmLdError, QueryTimeout, StoreUnavailable, UsageError
-from alm_ld.resources import demo_dir
-from alm_ld.store import check_spec, open_store
-from alm_ld.store.base import Store
-from alm_ld.store.health import check_store
+
+if TYPE_CHECKING:
+    from alm_ld.store.base import Store
 
 EMBEDDED_SCHEMES = ("oxigraph", "memory")
 T = TypeVar("T")
@@ -122,6 +121,9 @@ def check_remote_store(settings: Settings) -> bool:
     ``dataset-missing``) instead of being quietly re-seeded by a worker's first request."""
     if not settings.store.startswith("sparql:"):
         return False
+    from alm_ld.store import open_store
+    from alm_ld.store.health import check_store
+
     store = open_store(settings.store, load_vocabulary=False, settings=settings)
     try:
         writes = bool(settings.tokens) or not getattr(store, "read_only", False)
@@ -140,6 +142,8 @@ def check_remote_store(settings: Settings) -> bool:
 def ingest_demo(settings: Settings, store: Store | None = None) -> list[dict[str, object]]:
     """Ingest every packaged demo feed; already-ingested feeds come back 'unchanged'."""
     from alm_ld.pipeline import ingest_feed
+    from alm_ld.resources import demo_dir
+    from alm_ld.store import open_store
 
     files = sorted(demo_dir().glob("*.json"))
     results: list[dict[str, object]] = []
@@ -174,6 +178,8 @@ def in_child(function: Callable[[Settings], T], settings: Settings) -> T:
 
 def probe_store(settings: Settings) -> None:
     """Open and close the store once, so a locked or unreadable one fails at start-up."""
+    from alm_ld.store import open_store
+
     open_store(settings.store).close()
 
 
@@ -192,6 +198,8 @@ def prepare_demo(settings: Settings) -> Store | None:
     if scheme == "oxigraph":
         lines = ingest_demo_in_child(settings)
     elif scheme == "memory":
+        from alm_ld.store import open_store
+
         store = open_store(settings.store)
         lines = ingest_demo(settings, store)
     else:
@@ -206,6 +214,8 @@ def run(args: argparse.Namespace) -> int:
     check_workers(settings.store, args.workers)
     if args.threads < 1:
         raise UsageError("--threads must be at least 1.")
+    from alm_ld.store import check_spec
+
     check_spec(settings.store)
     local = None
     if uses_local_server(settings.store, args.workers):

@@ -17,12 +17,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alm_ld.config import Settings
 from alm_ld.errors import EXIT_INVALID, EXIT_OK, UsageError
-from alm_ld.validate import PROFILES, Report
-from alm_ld.validation.feed_input import INPUT_FORMATS, sniff_syntax, validate_input
-from alm_ld.validation.rdf_feed import syntax_for_path
+
+if TYPE_CHECKING:
+    from alm_ld.validation.problems import Report
+
+PROFILES = ("base", "strict")
+INPUT_FORMATS = ("feed", "turtle", "ntriples", "rdfxml", "jsonld")
+"""The choices of ``--profile`` and ``--input-format``, spelled here so that building the
+parser (``alm-ld --help``, every command) imports no validator, rdflib or jsonschema-rs; a test
+checks they equal :data:`alm_ld.validation.schema_check.PROFILES` and
+:data:`alm_ld.validation.feed_input.INPUT_FORMATS`."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,6 +79,9 @@ def _syntax(args: argparse.Namespace, data: bytes) -> str | None:
     an alm-ld feed unless its ``@context`` says JSON-LD with another context."""
     if args.syntax:
         return args.syntax
+    from alm_ld.validation.feed_input import sniff_syntax
+    from alm_ld.validation.rdf_feed import syntax_for_path
+
     if args.file == "-":
         return sniff_syntax(data)
     return syntax_for_path(args.file)
@@ -86,6 +97,8 @@ def format_text(report: Report, name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from alm_ld.validation.feed_input import validate_input
+
     settings = Settings.from_env()
     data, size = _read(args.file, settings.max_body)
     report = validate_input(data, _syntax(args, data), args.profile, settings=settings,
