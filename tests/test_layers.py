@@ -30,7 +30,7 @@ PACKAGE = ROOT / "alm_ld"
 # joins them); so are pipeline (feeds in) and exchange (dumps out), which both sit above
 # analytics; the CLI's ``serve`` starts the web app, so cli sits above web.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("base", frozenset({"__init__", "errors", "config", "resources", "vocab"})),
+    ("base", frozenset({"__init__", "errors", "config", "resources", "vocab", "instants"})),
     ("core", frozenset({"identifiers", "validate", "validation", "mapping", "jsonld",
                         "sparql_text"})),
     ("io", frozenset({"harvest", "store"})),

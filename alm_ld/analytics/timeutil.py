@@ -10,6 +10,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from alm_ld.errors import UsageError
+from alm_ld.instants import rfc3339  # noqa: F401 - re-exported for analytics modules
 
 GRANULARITIES = ("day", "month", "year")
 
@@ -37,13 +38,6 @@ def parse_date(value: str, name: str) -> date:
         except ValueError:
             pass
     return parse_datetime(value, name).date()
-
-
-def rfc3339(moment: datetime) -> str:
-    """UTC with ``Z``; sub-second digits kept when there are any (a ``since`` cut between two
-    ingests in the same second must stay between them)."""
-    text = moment.astimezone(UTC).isoformat()
-    return text.replace("+00:00", "Z")
 
 
 def day_of(lexical: str) -> date:

@@ -1,6 +1,6 @@
 """What every provider module has in common: the harvester contract and item builders.
 
-A provider turns one work into feed items (DESIGN.md §1) or says why it could not:
+A provider turns one work into feed items (docs/feed-format.md) or says why it could not:
 :class:`WorkNotFound` (the provider does not know the work — skipped, not failed),
 :class:`~alm_ld.errors.UpstreamFormatChanged` (an expected field is missing or has another type —
 the work fails with a message naming provider and field) or another
@@ -17,12 +17,13 @@ import hashlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from alm_ld.errors import UpstreamFormatChanged
 from alm_ld.harvest.http import Clock, Fetched, ProviderClient
 from alm_ld.identifiers import WorkId
+from alm_ld.instants import rfc3339
 
 EVENT_ID_BASE = "https://w3id.org/alm-ld/id/event/"
 CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
@@ -38,15 +39,14 @@ class WorkNotFound(Exception):
         self.provider, self.work, self.url = provider, work, url
 
 
-def rfc3339(moment: datetime) -> str:
-    """UTC date-time with a ``Z``, seconds precision (stable, sortable, validator-friendly)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def feed_time(moment: datetime) -> str:
+    """The moment in whole seconds (UTC, ``Z``): harvested feeds are stable and diffable, and
+    no provider's count is meaningful below a second."""
+    return rfc3339(moment.replace(microsecond=0))
 
 
 def utc_instant(value: object) -> str | None:
-    """An upstream date-time (``…T16:43:31.000Z``, ``+00:00``, microseconds) as :func:`rfc3339`.
+    """An upstream date-time (``…T16:43:31.000Z``, ``+00:00``, microseconds) as :func:`feed_time`.
 
     None for anything that is not a real instant with a zone (``2018-02-30``, a date without a
     time, no offset): callers decide whether that is a format change or a record to leave out.
@@ -57,7 +57,7 @@ def utc_instant(value: object) -> str | None:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return rfc3339(moment) if moment.tzinfo is not None else None
+    return feed_time(moment) if moment.tzinfo is not None else None
 
 
 def minted_event_id(provider: str, *parts: str) -> str:
@@ -157,7 +157,7 @@ class Harvester(ABC):
               source: str | None = None, aggregation: str = "cumulative",
               period_start: str | None = None, period_end: str | None = None,
               evidence: str | None = None) -> dict[str, Any]:
-        retrieved = rfc3339(fetched.retrieved)
+        retrieved = feed_time(fetched.retrieved)
         item: dict[str, Any] = {
             "type": "Count", "work": work, "metric": metric, "value": value,
             "aggregation": aggregation,

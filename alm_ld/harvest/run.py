@@ -21,7 +21,7 @@ from typing import Any
 
 from alm_ld.config import Settings
 from alm_ld.errors import HarvestError, InvalidIdentifier, UsageError
-from alm_ld.harvest.base import Harvester, WorkNotFound, rfc3339
+from alm_ld.harvest.base import Harvester, WorkNotFound, feed_time
 from alm_ld.harvest.http import Clock, ProviderClient
 from alm_ld.harvest.providers.crossref_events import EventWindow
 from alm_ld.harvest.registry import provider_class
@@ -104,7 +104,7 @@ class RunState:
 
     def record(self, provider: str, work: str, status: str, items: list[dict[str, Any]],
                reason: str | None = None) -> None:
-        line = json.dumps({"work": work, "status": status, "at": rfc3339(self.clock.now()),
+        line = json.dumps({"work": work, "status": status, "at": feed_time(self.clock.now()),
                            "reason": reason, "items": items}, sort_keys=True)
         with self._file(provider).open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")
@@ -165,7 +165,7 @@ def usable_events(items: list[dict[str, Any]], now: datetime
 
 def build_feed(harvester: type[Harvester], items: list[dict[str, Any]], generated: datetime,
                feed_id: str | None = None) -> dict[str, Any]:
-    """One alm-ld feed (DESIGN.md §1) from a provider's items; duplicates keep the first."""
+    """One alm-ld feed (docs/feed-format.md) from a provider's items; duplicates keep the first."""
     unique: dict[tuple[Any, ...], dict[str, Any]] = {}
     for item in items:
         unique.setdefault(_item_key(item), item)
@@ -174,7 +174,7 @@ def build_feed(harvester: type[Harvester], items: list[dict[str, Any]], generate
         "type": "Feed",
         "id": feed_id or f"urn:uuid:{uuid.uuid4()}",
         "provider": {"id": harvester.provider_iri, "name": harvester.label},
-        "generated": rfc3339(generated),
+        "generated": feed_time(generated),
         "disclosure": dict(harvester.disclosure),
         "items": list(unique.values()),
     }

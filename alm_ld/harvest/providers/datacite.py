@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from alm_ld.errors import InvalidIdentifier
-from alm_ld.harvest.base import CC0, Harvester, WorkNotFound, rfc3339, work_item
+from alm_ld.harvest.base import CC0, Harvester, WorkNotFound, feed_time, work_item
 from alm_ld.harvest.http import Fetched
 from alm_ld.harvest.work_metadata import datacite_metadata
 from alm_ld.identifiers import WorkId, is_absolute_iri, work_iri
@@ -144,4 +144,4 @@ def _utc(value: str, fetched: Fetched, where: str, harvester: Harvester) -> str:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise harvester.changed(fetched, where + ".occurredAt", f"is {value!r}, not a date-time")
-    return rfc3339(moment)
+    return feed_time(moment)
