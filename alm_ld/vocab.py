@@ -32,7 +32,8 @@ CITO = Namespace("http://purl.org/spar/cito/")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
 SCHEMA = Namespace("http://schema.org/")
 
-# Concept ids that providers write by hand (DESIGN.md §2); they must exist with exactly these ids.
+# Concept ids that providers write by hand (docs/vocabulary.md); they must exist with exactly
+# these ids.
 CORE_METRICS = (
     "views", "downloads", "readers", "bookmarks", "mentions", "comments", "citations",
     "recommendations",

@@ -61,7 +61,7 @@ def alm_ld_ingest(doc: dict[str, Any], folder: Path) -> int:
 
 def naive_ingest(doc: dict[str, Any]) -> int:
     """jsonschema.validate (rebuilds the validator) + pyld to_rdf + rdflib Memory, one add per
-    triple — the stack DESIGN.md names, used the obvious way."""
+    triple — the stack pyproject.toml declares, used the obvious way."""
     import jsonschema
     from pyld import jsonld
     from rdflib import Dataset

@@ -28,7 +28,7 @@ from alm_ld.vocab import (  # noqa: E402
     relation_concepts,
 )
 
-# Disclosure keys (DESIGN.md §1) -> (NISO RP-25-2016 item number, description).
+# Disclosure keys (docs/feed-format.md) -> (NISO RP-25-2016 item number, description).
 DISCLOSURE = dict(NISO_ITEMS)
 DISCLOSURE["independentVerification"] = (12, NISO_ITEMS["independentVerification"][1]
                                          + " Optional in every profile.")

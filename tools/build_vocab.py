@@ -63,7 +63,7 @@ DROPPED = {
     "the work receives; fits no PLOS category. Use Events with relation 'references' instead.",
 }
 
-# Core ids the csv lacks, providers write them by hand (DESIGN.md §2).
+# Core ids the csv lacks, providers write them by hand (docs/vocabulary.md).
 EXTRA_METRICS = [
     {"concept_id": "readers", "pref_label": "Readers",
      "definition": "Number of users of a reference manager or reading service who have the work "

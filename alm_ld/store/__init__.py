@@ -1,4 +1,4 @@
-"""Store backends behind one interface, chosen by a spec string (DESIGN.md §4).
+"""Store backends behind one interface, chosen by a spec string (docs/store.md).
 
 =====================================  ==========================================================
 spec                                   backend

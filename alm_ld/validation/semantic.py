@@ -1,4 +1,4 @@
-"""The rules of DESIGN.md §1 that JSON Schema cannot express.
+"""The rules of docs/feed-format.md that JSON Schema cannot express.
 
 They run on whatever parts of a feed are well-typed, so a feed with schema errors still gets
 every semantic problem reported too (a provider fixes everything in one round). Fields with the
