@@ -38,6 +38,8 @@ ALM_LD_VALIDATE_TIMEOUT        seconds the SHACL check of one RDF feed sent   ``
                                to ``POST /validate`` may take
 ALM_LD_VALIDATE_WORKERS        SHACL checks running at once per serving       ``1``
                                process (each in its own child process)
+ALM_LD_DUMPS                   folder of the snapshots and deltas served at  beside an embedded
+                               ``/dumps`` (``alm-ld snapshot``)              store: ``var/dumps``
 ALM_LD_<PROVIDER>_API          base URL override of a provider's API         provider's own
 ALM_LD_<PROVIDER>_RATE         requests per second for a provider            provider's own
 =============================  ============================================  =====================
@@ -97,6 +99,8 @@ class Settings:
     ingest_wait: float = 120.0
     validate_timeout: float = 30.0
     validate_workers: int = 1
+    dumps_dir: str = ""
+    """Where snapshots and deltas are written (empty: see :meth:`dumps_folder`)."""
     provider_api: Mapping[str, str] = field(default_factory=dict)
     provider_rate: Mapping[str, float] = field(default_factory=dict)
 
@@ -140,11 +144,22 @@ class Settings:
             ingest_wait=_number(env, "ALM_LD_INGEST_WAIT", 120.0),
             validate_timeout=_number(env, "ALM_LD_VALIDATE_TIMEOUT", 30.0),
             validate_workers=_number(env, "ALM_LD_VALIDATE_WORKERS", 1, int),
+            dumps_dir=env.get("ALM_LD_DUMPS") or "",
             provider_api=provider_api,
             provider_rate=provider_rate,
         )
         overrides = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **overrides) if overrides else settings
+
+    def dumps_folder(self) -> str:
+        """The dumps folder: ``dumps_dir``, else a ``dumps`` folder beside an embedded store
+        (``oxigraph:var/store`` → ``var/dumps``), else ``./var/dumps``."""
+        if self.dumps_dir:
+            return self.dumps_dir
+        kind, _, path = self.store.partition(":")
+        if kind == "oxigraph" and path:
+            return os.path.join(os.path.dirname(os.path.abspath(path)), "dumps")
+        return os.path.join(".", "var", "dumps")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some settings changed (tests and CLI options)."""

@@ -359,3 +359,115 @@ class ProviderClient:
                 raise problem
             self.clock.sleep(wait if wait is not None else self._backoff(attempt))
             attempt += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole files from another alm-ld (``alm-ld mirror``): streamed to disk, resumed with Range.
+
+
+@dataclass
+class Downloaded:
+    """A file fetched to disk: where, how big, its sha256, and from which byte it resumed."""
+
+    path: Path
+    size: int
+    sha256: str
+    resumed_from: int
+    status: int
+
+
+class FileClient:
+    """A requests.Session for fetching JSON documents and large files from an alm-ld server.
+
+    Files are streamed to ``<target>.partial`` (never held in memory) with the server's ETag
+    kept beside it; a later call, or the next attempt after a dropped connection, asks only
+    for the missing bytes (``Range: bytes=N-`` with ``If-Range: <etag>``), so an interrupted
+    download of a large dump resumes instead of starting again. A server that answers 200 to
+    such a request (the file changed, or it ignores ranges) simply sends the whole file."""
+
+    CHUNK = 1 << 16
+
+    def __init__(self, settings: Settings, *, provider: str = "mirror") -> None:
+        self.provider = provider
+        self.settings = settings
+        self.retries = max(0, int(settings.http_retries))
+        self.timeout = (settings.http_timeout, settings.http_timeout)
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = user_agent(settings)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _fail(self, url: str, detail: str, status: int | None = None) -> HarvestError:
+        return HarvestError(f"{detail} ({url})", provider=self.provider, url=url,
+                            status_code=status)
+
+    def _send(self, url: str, headers: Mapping[str, str]) -> requests.Response:
+        try:
+            response = self.session.get(url, headers=dict(headers), timeout=self.timeout,
+                                        stream=True)
+        except requests.Timeout:
+            raise self._fail(url, f"no answer within {self.settings.http_timeout:g} s")
+        except requests.RequestException as exc:
+            raise self._fail(url, f"connection failed: {type(exc).__name__}")
+        if response.status_code >= 400:
+            excerpt = response.raw.read(EXCERPT_CHARS, decode_content=True) or b""
+            response.close()
+            raise self._fail(url, f"answered HTTP {response.status_code}: "
+                                  f"{excerpt.decode('utf-8', errors='replace')}",
+                             response.status_code)
+        return response
+
+    def get_json(self, url: str) -> tuple[Any, Mapping[str, str]]:
+        """The JSON body of ``url`` and the response headers (a non-JSON body is an error)."""
+        response = self._send(url, {"Accept": "application/json"})
+        with response:
+            body = response.content
+        try:
+            return json.loads(body), dict(response.headers)
+        except ValueError as exc:
+            raise self._fail(url, f"answered a body that is not JSON ({exc})", 200)
+
+    def download(self, url: str, target: Path) -> Downloaded:
+        """Fetch ``url`` to ``target`` (renamed from ``.partial`` once complete), resuming a
+        partial file left by an earlier attempt; retries dropped connections."""
+        partial = target.with_name(target.name + ".partial")
+        etag_file = target.with_name(target.name + ".etag")
+        attempt = 0
+        while True:
+            have = partial.stat().st_size if partial.exists() else 0
+            etag = etag_file.read_text() if have and etag_file.exists() else None
+            headers = {"Accept-Encoding": "identity"}
+            if have and etag:
+                headers.update({"Range": f"bytes={have}-", "If-Range": etag})
+            try:
+                response = self._send(url, headers)
+                with response:
+                    resumed = have if response.status_code == 206 else 0
+                    if response.headers.get("ETag"):
+                        etag_file.write_text(response.headers["ETag"])
+                    with open(partial, "ab" if resumed else "wb") as out:
+                        for chunk in response.iter_content(self.CHUNK):
+                            out.write(chunk)
+                    status = response.status_code
+                    expected = response.headers.get("Content-Length")
+                if expected is not None and partial.stat().st_size - resumed != int(expected):
+                    raise self._fail(url, "body cut short")
+            except (HarvestError, requests.RequestException) as exc:
+                if isinstance(exc, HarvestError) and (exc.status_code or 0) >= 400:
+                    raise
+                if attempt >= self.retries:
+                    if isinstance(exc, HarvestError):
+                        raise
+                    raise self._fail(url, f"connection dropped: {type(exc).__name__}")
+                attempt += 1
+                time.sleep(min(MAX_WAIT, BACKOFF_BASE * attempt))
+                continue
+            digest = hashlib.sha256()
+            with open(partial, "rb") as data:
+                for block in iter(lambda: data.read(self.CHUNK), b""):
+                    digest.update(block)
+            partial.replace(target)
+            etag_file.unlink(missing_ok=True)
+            return Downloaded(target, target.stat().st_size, digest.hexdigest(), resumed,
+                              status)

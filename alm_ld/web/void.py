@@ -6,6 +6,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from alm_ld.config import Settings
+from alm_ld.exchange.snapshots import newest_dump_urls
 from alm_ld.sparql_text import CITO_NS, PROV_NS, QB_NS, bind_iri
 from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS
@@ -41,6 +42,8 @@ def void_graph(store: Store, settings: Settings) -> Graph:
         "many providers, as observations and events with provenance.")))
     graph.add((dataset, VOID.sparqlEndpoint, URIRef(base + "/sparql")))
     graph.add((dataset, VOID.uriLookupEndpoint, URIRef(base + "/works/")))
+    for dump in newest_dump_urls(settings):  # /dumps (issue 17): the newest snapshot
+        graph.add((dataset, VOID.dataDump, URIRef(dump)))
     graph.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/JSON-LD")))
     graph.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle")))
     for vocabulary in (ALM_NS, PROV_NS, QB_NS, CITO_NS):

@@ -1,0 +1,53 @@
+"""Fixtures of the exchange tests: alm-ld apps served over real HTTP, with their own store and
+dumps folder, and the packaged demo feeds to fill them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alm_ld.config import Settings
+from alm_ld.pipeline import ingest_feed
+from alm_ld.resources import demo_dir
+from alm_ld.store import open_store
+from alm_ld.web import create_app
+from tests.support.server import ThreadedServer
+
+DEMO = sorted(demo_dir().glob("*.json"))
+
+
+@dataclass
+class Served:
+    url: str
+    store: Any
+    settings: Settings
+
+    def ingest(self, *names: str) -> None:
+        for name in names:
+            doc = json.loads((demo_dir() / name).read_text(encoding="utf-8"))
+            assert ingest_feed(self.store, doc, settings=self.settings).status == "created"
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
+    """``serve(name, store=None)``: a served app over ``store`` (default a new ``memory:``)
+    with the dumps folder ``tmp_path/<name>-dumps``."""
+    servers: list[ThreadedServer] = []
+
+    def start(name: str, store: Any = None) -> Served:
+        server = ThreadedServer()
+        servers.append(server)
+        settings = Settings(store="memory:", base_url=server.url,
+                            dumps_dir=str(tmp_path / f"{name}-dumps"))
+        store = store if store is not None else open_store("memory:", settings=settings)
+        server.start(create_app(settings, store))
+        return Served(server.url, store, settings)
+
+    yield start
+    for server in servers:
+        server.stop()
