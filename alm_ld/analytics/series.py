@@ -14,17 +14,28 @@ Rules (documented in docs/analytics.md):
   the count decreased); for interval series the bucket's sum itself.
 * ``current`` ignores ``from``/``to``: it is what the source says now — the latest cumulative value,
   or for interval counts the sum of all intervals.
+* ``fill="zero"`` makes every period of the range a point (the range is ``from``…``to``, each
+  end defaulting to the series' first / last reported period). A period no stored count
+  reports is *filled*: zero activity, i.e. value 0 for an interval series and the previous
+  period's value for a cumulative one (0 before its first report), with no provenance. Every
+  point then says which it is — ``reported`` or ``filled`` — so a reported zero is never
+  confused with a period nobody reported.
+* ``as_of`` (an aware datetime) answers as the service knew it then: only feeds *ingested* at
+  or before that instant (``alm:ingestedAt``) count, and among them the usual rule picks the
+  current revision — so a count revised by a later feed shows its earlier value, and counts
+  first ingested later are absent. (``prov:generatedAtTime`` is the provider's clock, not
+  what this service knew, so it is not used.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from alm_ld.analytics.sparql import iri, select, short
-from alm_ld.analytics.timeutil import GRANULARITIES, period_label
+from alm_ld.analytics.timeutil import GRANULARITIES, moment_of, period_label
 from alm_ld.errors import UsageError
 from alm_ld.vocab import ALM_NS, METRICS_NS, SOURCES_NS
 
@@ -40,8 +51,13 @@ class SeriesRequest:
     end: date | None = None
     granularity: str = "day"
     increments: bool = False
+    fill: str | None = None
+    as_of: datetime | None = None
 
     def __post_init__(self) -> None:
+        if self.fill not in (None, "zero"):
+            raise UsageError(f"fill={self.fill!r}: the only filling is fill=zero (every "
+                             "period of the range, unreported ones marked as filled).")
         if self.granularity not in GRANULARITIES:
             raise UsageError(f"granularity={self.granularity!r} is not one of "
                              f"{', '.join(GRANULARITIES)}.")
@@ -75,6 +91,7 @@ class Point:
     value: int
     counts: list[Count]
     increment: int | None = None
+    filled: bool = False
 
 
 @dataclass
@@ -88,25 +105,30 @@ class Series:
 
 
 def fetch_counts(store: Any, work: str, *, metric: str | None = None,
-                 source: str | None = None) -> list[Count]:
-    """Every observation about ``work`` (one per observation node, with all its feeds)."""
+                 source: str | None = None, as_of: datetime | None = None) -> list[Count]:
+    """Every observation about ``work`` (one per observation node, with all its feeds);
+    with ``as_of``, only as stated by feeds ingested at or before it."""
     filters = ""
     if metric:
         filters += f" FILTER(?metric = {iri(metric)})"
     if source:
         filters += f" FILTER(?source = {iri(source)})"
     rows = select(store, f"""
-SELECT ?obs ?metric ?source ?agg ?value ?start ?end ?feed ?seq ?evidence WHERE {{
+SELECT ?obs ?metric ?source ?agg ?value ?start ?end ?feed ?seq ?ingested ?evidence WHERE {{
   GRAPH ?feed {{
     ?obs alm:work {iri(work)} ; alm:metric ?metric ; alm:source ?source ;
          alm:aggregation ?agg ; alm:value ?value ; alm:periodEnd ?end .
     OPTIONAL {{ ?obs alm:periodStart ?start }}
     OPTIONAL {{ ?obs prov:wasDerivedFrom ?evidence }}
   }}
-  ?feed alm:sequence ?seq .{filters}
+  ?feed alm:sequence ?seq .
+  OPTIONAL {{ ?feed alm:ingestedAt ?ingested }}{filters}
 }}""")
     by_iri: dict[str, Count] = {}
     for row in rows:
+        if as_of is not None and not (row.get("ingested")
+                                      and moment_of(str(row["ingested"])) <= as_of):
+            continue
         count = by_iri.get(row["obs"])
         if count is None:
             count = by_iri[row["obs"]] = Count(
@@ -151,6 +173,8 @@ def build_series(counts: Iterable[Count], request: SeriesRequest) -> list[Series
         current_value = current.value if cumulative and current else sum(c.value for c in members)
         window = [c for c in members if _in_window(c, request)]
         points = _bucket(window, request.granularity, cumulative)
+        if request.fill == "zero":
+            points = _fill(points, request, cumulative, members)
         if request.increments:
             _add_increments(points, cumulative)
         result.append(Series(metric, source, aggregation, current if cumulative else None,
@@ -179,6 +203,51 @@ def _bucket(counts: list[Count], granularity: str, cumulative: bool) -> list[Poi
             point.value += count.value
             point.counts.append(count)
     return [points[label] for label in sorted(points)]
+
+
+def _next_period(label: str, granularity: str) -> str:
+    if granularity == "day":
+        return (date.fromisoformat(label) + timedelta(days=1)).isoformat()
+    if granularity == "month":
+        year, month = int(label[:4]), int(label[5:7])
+        return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+    return f"{int(label) + 1:04d}"
+
+
+MAX_FILLED = 40_000
+"""Periods one filled series may have (a century of days): a wider range is a 400."""
+
+
+def _fill(points: list[Point], request: SeriesRequest, cumulative: bool,
+          members: list[Count]) -> list[Point]:
+    """Every period of the range, unreported ones filled (see the module docstring)."""
+    granularity = request.granularity
+    first = period_label(request.start.isoformat(), granularity) if request.start else (
+        points[0].period if points else None)
+    last = period_label(request.end.isoformat(), granularity) if request.end else (
+        points[-1].period if points else None)
+    if first is None or last is None or first > last:
+        return points
+    reported = {p.period: p for p in points}
+    # a cumulative count reported before the range still stands at its last value
+    before = [c for c in members
+              if period_label(c.period_end, granularity) < first]
+    carried = before[-1].value if cumulative and before else 0
+    out: list[Point] = []
+    label = first
+    while label <= last:
+        if len(out) >= MAX_FILLED:
+            raise UsageError(f"fill=zero over {first}…{last} by {granularity} gives more than "
+                             f"{MAX_FILLED} periods; narrow from/to or use a coarser "
+                             "granularity.")
+        point = reported.get(label)
+        if point is None:
+            point = Point(label, carried if cumulative else 0, [], filled=True)
+        out.append(point)
+        if cumulative:
+            carried = point.value
+        label = _next_period(label, granularity)
+    return out
 
 
 def _add_increments(points: list[Point], cumulative: bool) -> None:
@@ -213,5 +282,6 @@ def comparison(series: list[Series]) -> list[dict[str, Any]]:
 
 
 def work_series(store: Any, request: SeriesRequest) -> list[Series]:
-    counts = fetch_counts(store, request.work, metric=request.metric, source=request.source)
+    counts = fetch_counts(store, request.work, metric=request.metric, source=request.source,
+                          as_of=request.as_of)
     return build_series(counts, request)

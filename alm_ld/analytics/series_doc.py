@@ -4,6 +4,9 @@ The dataset is one ``qb:DataSet`` for the work with one ``qb:Slice`` per (metric
 aggregation); each slice carries the current value and its ``qb:Observation`` points. Every point
 links to its provenance: ``derivedFrom`` (the stored observations it was computed from),
 ``feed`` (the named graphs they came in) and ``evidence`` (the URLs the provider read them from).
+With ``fill=zero`` every point also carries ``obsStatus`` (SDMX's observation status, the Data
+Cube's own attribute for it): ``A`` (a stored count reports it) or ``L`` (no count reports this
+period: a filled point, zero activity, without provenance).
 """
 
 from __future__ import annotations
@@ -19,6 +22,12 @@ from alm_ld.vocab import ALM_NS, METRICS_NS, SOURCES_NS
 
 CSV_COLUMNS = ("work", "metric", "source", "aggregation", "period", "value", "increment",
                "periodStart", "periodEnd", "observations", "feeds", "evidence")
+FILL_COLUMN = "reported"
+"""The CSV column added with ``fill=zero``: ``true`` for a reported period, ``false`` for a
+filled one."""
+REPORTED, FILLED = "A", "L"
+"""SDMX ``obsStatus`` codes: A = normal value; L = missing value, data exist but were not
+collected (no stored count reports the period)."""
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -33,6 +42,11 @@ def _point_doc(point: Point, request: SeriesRequest, aggregation: str) -> dict[s
     }
     if request.increments and point.increment is not None:
         doc["increment"] = point.increment
+    if request.fill:
+        doc["obsStatus"] = FILLED if point.filled else REPORTED
+    if point.filled:
+        doc["derivedFrom"], doc["feed"] = [], []
+        return doc
     first, last = point.counts[0], point.counts[-1]
     if aggregation == ALM_NS + "interval":
         doc["periodStart"] = first.period_start or first.period_end
@@ -77,6 +91,8 @@ def dataset_document(series: list[Series], request: SeriesRequest, url: str, *,
         "granularity": request.granularity,
         "increments": request.increments,
     }
+    if request.as_of:
+        doc["asOf"] = request.as_of.isoformat().replace("+00:00", "Z")
     if request.start:
         doc["periodStart"] = request.start.isoformat()
     if request.end:
@@ -90,7 +106,7 @@ def csv_text(series: list[Series], request: SeriesRequest) -> str:
     """One row per (series, period); sources stay in separate rows, never summed."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + ((FILL_COLUMN,) if request.fill else ()))
     for one in series:
         for point in one.points:
             doc = _point_doc(point, request, one.aggregation)
@@ -99,8 +115,9 @@ def csv_text(series: list[Series], request: SeriesRequest) -> str:
                 request.work, short(one.metric, METRICS_NS), short(one.source, SOURCES_NS),
                 short(one.aggregation, ALM_NS), point.period, point.value,
                 "" if point.increment is None or not request.increments else point.increment,
-                doc.get("periodStart", ""), doc["periodEnd"], " ".join(doc["derivedFrom"]),
-                " ".join(doc["feed"]),
+                doc.get("periodStart", ""), doc.get("periodEnd", ""),
+                " ".join(doc["derivedFrom"]), " ".join(doc["feed"]),
                 " ".join(evidence) if isinstance(evidence, list) else evidence,
+                *((("false" if point.filled else "true"),) if request.fill else ()),
             ])
     return out.getvalue()
