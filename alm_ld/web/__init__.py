@@ -12,7 +12,7 @@ from flask import Flask
 
 from alm_ld.config import Settings
 from alm_ld.store.base import Store
-from alm_ld.web import analytics, discovery, dumps, feeds, pages, shapes, sparql, works
+from alm_ld.web import analytics, compat, discovery, dumps, feeds, pages, shapes, sparql, works
 from alm_ld.web.assets import register_assets
 from alm_ld.web.body_limit import register_body_limit
 from alm_ld.web.compression import register_compression
@@ -24,7 +24,7 @@ from alm_ld.web.state import AppState
 # The API areas, registered in this order (earlier areas win a shared URL rule).
 BLUEPRINTS = (discovery.blueprint, works.blueprint, sparql.blueprint, feeds.blueprint,
               shapes.blueprint, analytics.blueprint, pages.blueprint,
-              dumps.blueprint)
+              dumps.blueprint, compat.blueprint)
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None, *,

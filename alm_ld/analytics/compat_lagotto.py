@@ -1,0 +1,231 @@
+"""The retired Lagotto (PLOS ALM) works API, answered from alm-ld's counts.
+
+``GET /api/works?ids=…`` (and ``POST``) answers in the body shape Lagotto's API gave with
+``info=detail`` (the recordings in tests/fixtures/lagotto): ``{"total", "total_pages", "page",
+"error", "data": [work, …]}``, each work with ``sources`` and, per source, ``metrics``,
+``by_day``, ``by_month`` and ``by_year``. docs/compat.md lists every field.
+
+Nothing is computed twice:
+
+* which works exist and their title, issue date and per-metric values come from
+  :func:`alm_ld.analytics.works_list.batch_works` (the ``POST /works/batch`` answer);
+* the per-source numbers come from :func:`alm_ld.analytics.series.fetch_counts` and
+  :func:`~alm_ld.analytics.series.build_series` (the ``/works/{id}/metrics`` series), with
+  ``increments`` for the per-period totals.
+
+Names: one Lagotto source per (metric, alm-ld source). Its ``name`` follows the vocabulary's
+Lagotto crosswalk (``skos:*Match`` to ``https://w3id.org/alm-ld/mappings/lagotto-source/…`` on
+the metric concept or one of its narrower concepts): the crosswalk name that spells the alm-ld
+source (``crossref``, ``europe_pmc``, ``wikipedia``), else the only Lagotto source of the metric,
+else the alm-ld source id (``openalex``, which Lagotto never had). ``group_name`` is the metric's
+PLOS category (viewed, saved, discussed, cited, recommended). Lagotto summed sources into the
+work's ``viewed``/``saved``/``discussed``/``cited``; alm-ld never adds sources (they overlap), so
+these are the highest value among them, as ``/works`` does.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from rdflib import URIRef
+from rdflib.namespace import SKOS
+
+from alm_ld.analytics.series import Series, SeriesRequest, build_series, fetch_counts
+from alm_ld.analytics.sparql import short
+from alm_ld.analytics.timeutil import period_label
+from alm_ld.analytics.works_list import MAX_BATCH, batch_works
+from alm_ld.errors import UsageError
+from alm_ld.vocab import (
+    ALM_NS,
+    CATEGORIES,
+    METRICS_NS,
+    SOURCES_NS,
+    category_of,
+    metric_concepts,
+    vocab_graph,
+)
+
+LAGOTTO_SOURCE_NS = "https://w3id.org/alm-ld/mappings/lagotto-source/"
+_MATCHES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.relatedMatch, SKOS.broadMatch,
+            SKOS.narrowMatch)
+METRIC_FIELDS = ("pdf", "html", "readers", "comments", "likes", "total")
+# Lagotto's named per-source metrics, filled when the alm-ld metric is that kind of number.
+_FIELD_OF_METRIC = {"pdf-downloads": "pdf", "html-views": "html", "readers": "readers",
+                    "mendeley-readers": "readers", "comments": "comments", "likes": "likes"}
+
+
+def _fold(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
+
+
+@cache
+def lagotto_names(metric: str) -> tuple[str, ...]:
+    """Lagotto source names the vocabulary relates to ``metric`` (an IRI) or its narrower
+    concepts, the metric's own first."""
+    graph = vocab_graph()
+    own: list[str] = []
+    narrower: list[str] = []
+    concepts = [(URIRef(metric), own)] + [
+        (c, narrower) for c in graph.subjects(SKOS.broader, URIRef(metric))]
+    for concept, bucket in concepts:
+        for predicate in _MATCHES:
+            for target in graph.objects(concept, predicate):
+                text = str(target)
+                if text.startswith(LAGOTTO_SOURCE_NS):
+                    bucket.append(text[len(LAGOTTO_SOURCE_NS):])
+    return tuple(dict.fromkeys(sorted(own) + sorted(narrower)))
+
+
+def lagotto_source_name(metric: str, source: str) -> str:
+    """The Lagotto ``name`` of the (metric IRI, alm-ld source IRI) pair (module docstring)."""
+    source_id = short(source, SOURCES_NS) or source
+    names = lagotto_names(metric)
+    for name in names:
+        if _fold(name) == _fold(source_id):
+            return name
+    mine = _own_names(metric)
+    if len(mine) == 1:
+        return mine[0]
+    return source_id
+
+
+@cache
+def _own_names(metric: str) -> tuple[str, ...]:
+    graph = vocab_graph()
+    return tuple(sorted({str(t)[len(LAGOTTO_SOURCE_NS):] for p in _MATCHES
+                         for t in graph.objects(URIRef(metric), p)
+                         if str(t).startswith(LAGOTTO_SOURCE_NS)}))
+
+
+def parse_ids(raw: object) -> list[str]:
+    """``ids`` as Lagotto took it: comma-separated text (GET, form POST) or a JSON list."""
+    if isinstance(raw, str):
+        ids = [part.strip() for part in raw.split(",") if part.strip()]
+    elif isinstance(raw, list):
+        ids = raw
+    else:
+        ids = []
+    if not 1 <= len(ids) <= MAX_BATCH:
+        raise UsageError(f"ids must name 1 to {MAX_BATCH} works (comma-separated DOIs, PMIDs, "
+                         f"PMCIDs or URLs), not {len(ids)}.")
+    return ids
+
+
+def _period(label: str) -> dict[str, int]:
+    parts = [int(p) for p in label.split("-")]
+    return dict(zip(("year", "month", "day"), parts, strict=False))
+
+
+def _totals(series: Series | None, granularity: str) -> list[dict[str, int]]:
+    """Per-period totals: an interval series' sums, a cumulative series' growth in the period
+    (its first period: the value reached by then). An interval count longer than the period
+    (a yearly count in ``by_day``) is left out of that granularity rather than shown as if it
+    all happened on its last day."""
+    if series is None:
+        return []
+    cumulative = series.aggregation == ALM_NS + "cumulative"
+    out = []
+    for point in series.points:
+        if not cumulative and any(
+                period_label(c.period_start or c.period_end, granularity) != point.period
+                for c in point.counts):
+            continue
+        value = point.value if not cumulative or point.increment is None else point.increment
+        out.append({**_period(point.period), "total": value})
+    return out
+
+
+def _issued(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    return {"date-parts": [[int(p) for p in text[:10].split("-")]]}
+
+
+def _work_sources(store: Any, work: str) -> list[dict[str, Any]]:
+    counts = fetch_counts(store, work)
+    by_granularity = {g: build_series(counts, SeriesRequest(work=work, granularity=g,
+                                                            increments=True))
+                      for g in ("day", "month", "year")}
+    keyed: dict[tuple[str, str], dict[str, Series]] = {}
+    for granularity, series_list in by_granularity.items():
+        for one in series_list:
+            slot = keyed.setdefault((one.metric, one.source), {})
+            # interval series give the per-period numbers; cumulative ones the current total
+            kind = "interval" if one.aggregation == ALM_NS + "interval" else "cumulative"
+            slot[f"{kind}:{granularity}"] = one
+    sources = []
+    for (metric, source), slot in sorted(keyed.items()):
+        current = slot.get("cumulative:day") or slot.get("interval:day")
+        assert current is not None
+        total = current.current_value
+        per = {g: slot.get(f"interval:{g}") or slot.get(f"cumulative:{g}")
+               for g in ("day", "month", "year")}
+        metric_id = short(metric, METRICS_NS) or metric
+        metrics: dict[str, int | None] = dict.fromkeys(METRIC_FIELDS)
+        metrics["total"] = total
+        if (field := _FIELD_OF_METRIC.get(metric_id)) is not None:
+            metrics[field] = total
+        latest = current.current.period_end if current.current else (
+            current.points[-1].period if current.points else None)
+        source_id = short(source, SOURCES_NS) or source
+        sources.append({
+            "name": lagotto_source_name(metric, source),
+            "display_name": source_id,
+            "group_name": category_of(metric) or "other",
+            "events_url": (current.current.evidence[0]
+                           if current.current and current.current.evidence else None),
+            "by_day": _totals(per["day"], "day"), "by_month": _totals(per["month"], "month"),
+            "by_year": _totals(per["year"], "year"),
+            "update_date": latest,
+            "metrics": metrics,
+            "events": [], "events_csl": [],
+            "metric": metric_id, "source": source_id,
+        })
+    return sources
+
+
+def _lagotto_id(work: str) -> str:
+    if work.startswith("https://doi.org/"):
+        return "doi/" + work[len("https://doi.org/"):]
+    return work
+
+
+def lagotto_works(store: Any, ids: list[Any], *, timeout: float | None = None
+                  ) -> dict[str, Any]:
+    """The Lagotto answer for ``ids``: known works in request order (each once); unknown and
+    invalid ids are left out of ``data`` (as Lagotto did) and listed in ``missing``."""
+    answer = batch_works(store, ids, timeout=timeout)
+    data = []
+    seen: set[str] = set()
+    missing = []
+    for result in answer["results"]:
+        if "error" in result:
+            missing.append({"id": result["input"], "status": result["error"]["status"],
+                            "detail": result["error"]["detail"]})
+            continue
+        work = result["id"]
+        if work in seen:
+            continue
+        seen.add(work)
+        sources = _work_sources(store, work)
+        groups: dict[str, int] = dict.fromkeys(CATEGORIES[:4], 0)
+        for metric_id, value in result["metrics"].items():
+            category = category_of(METRICS_NS + metric_id) if metric_id in metric_concepts() \
+                else None
+            if category in groups:
+                groups[category] = max(groups[category], value)
+        entry: dict[str, Any] = {
+            "id": _lagotto_id(work), "title": result.get("title"),
+            "issued": _issued(result.get("issued")),
+            "doi": work[len("https://doi.org/"):] if work.startswith("https://doi.org/")
+            else None,
+            "canonical_url": work,
+            **groups,
+            "update_date": max((s["update_date"] for s in sources if s["update_date"]),
+                               default=None),
+            "sources": sources,
+        }
+        data.append(entry)
+    return {"total": len(data), "total_pages": 1 if data else 0, "page": 1, "error": None,
+            "data": data, "missing": missing}
