@@ -1,4 +1,5 @@
-"""Fixtures for the analytics tests: the web tests' live server plus a store per test."""
+"""Fixtures for the analytics tests: an in-memory Oxigraph store per test, its settings, and
+``ingest``; ``live_server`` comes from ``tests/conftest.py``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 from alm_ld.config import Settings
 from alm_ld.pipeline import ingest_feed
 from alm_ld.store import open_store
-from tests.web.conftest import live_server  # noqa: F401  (re-exported fixture)
 
 
 @pytest.fixture
@@ -21,16 +21,16 @@ def store() -> Any:
 
 
 @pytest.fixture
-def settings() -> Settings:
+def oxigraph_settings() -> Settings:
     return Settings(store="oxigraph:")
 
 
 @pytest.fixture
-def ingest(store: Any, settings: Settings) -> Callable[..., Any]:
+def ingest(store: Any, oxigraph_settings: Settings) -> Callable[..., Any]:
     def run(*docs: dict[str, Any]) -> Any:
         result = None
         for doc in docs:
-            result = ingest_feed(store, doc, settings=settings)
+            result = ingest_feed(store, doc, settings=oxigraph_settings)
         return result
 
     return run

@@ -66,16 +66,16 @@ def test_implausible_jump_for_discussion_metrics_only(live_server, store, ingest
         (WORK, 1300, 100), (OTHER, 3000, None)]
 
 
-def test_jump_threshold_is_a_setting(store, settings):
+def test_jump_threshold_is_a_setting(store, oxigraph_settings):
     from alm_ld.pipeline import ingest_feed
 
     tweets = dict(metric="tweets", source="twitter")
     ingest_feed(store, feed([count(WORK, 0, "2026-01-01", **tweets),
                              count(WORK, 600, "2026-01-02", **tweets)]),
-                settings=settings.with_(jump_threshold=700))
+                settings=oxigraph_settings.with_(jump_threshold=700))
     assert select(store, "SELECT ?a WHERE { ?a a alm:Alert }") == []
     ingest_feed(store, feed([count(WORK, 1400, "2026-01-03", **tweets)]),
-                settings=settings.with_(jump_threshold=700))
+                settings=oxigraph_settings.with_(jump_threshold=700))
     [row] = select(store, "SELECT ?v WHERE { ?a alm:alertType alm:ImplausibleJump ; alm:value ?v }")
     assert row["v"] == 1400
 

@@ -114,7 +114,7 @@ def test_bad_parameters_are_problems(live_server, store):
 
 
 @pytest.mark.slow
-def test_concurrent_ingest_no_gaps_no_duplicates(live_server, store, settings):
+def test_concurrent_ingest_no_gaps_no_duplicates(live_server, store, oxigraph_settings):
     live = live_server(store=store)
     feeds = [feed([count(f"https://doi.org/10.5555/conc.{n}", v, f"2026-01-{v:02d}")
                    for v in range(1, 1 + n % 4 + 1)]) for n in range(40)]
@@ -126,7 +126,7 @@ def test_concurrent_ingest_no_gaps_no_duplicates(live_server, store, settings):
     def writer():
         try:
             for doc in feeds:
-                ingest_feed(store, doc, settings=settings)
+                ingest_feed(store, doc, settings=oxigraph_settings)
         except BaseException as error:  # surfaced by the assertion below
             failures.append(error)
         finally:
@@ -171,7 +171,7 @@ def _sse_events(response, wanted):
     return events
 
 
-def test_server_sent_events_push_each_ingest(live_server, store, settings, ingest):
+def test_server_sent_events_push_each_ingest(live_server, store, oxigraph_settings, ingest):
     first = feed([count(WORK, 1, "2026-01-01")])
     ingest(first)
     live = live_server(store=store)
@@ -179,7 +179,7 @@ def test_server_sent_events_push_each_ingest(live_server, store, settings, inges
         assert response.status_code == 200
         assert response.headers["Content-Type"].startswith("text/event-stream")
         second = feed([count(WORK, 2, "2026-01-02"), count(WORK, 3, "2026-01-03")])
-        threading.Timer(0.2, lambda: ingest_feed(store, second, settings=settings)).start()
+        threading.Timer(0.2, lambda: ingest_feed(store, second, settings=oxigraph_settings)).start()
         [pushed] = _sse_events(response, 1)
     assert pushed["event"] == "ingest" and pushed["id"] == "2"
     data = json.loads(pushed["data"])

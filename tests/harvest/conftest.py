@@ -37,5 +37,6 @@ def replay_settings(server: ReplayHTTPServer, **changes: object) -> Settings:
 
 
 @pytest.fixture()
-def settings(replay: ReplayHTTPServer) -> Settings:
+def harvest_settings(replay: ReplayHTTPServer) -> Settings:
+    """Every provider pointed at the replay server (as the ALM_LD_*_API variables would)."""
     return replay_settings(replay)

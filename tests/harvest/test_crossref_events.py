@@ -44,9 +44,9 @@ def targets(replay: ReplayHTTPServer) -> list[str]:
     return [r["target"] for r in replay.requests_for("/v1/events")]
 
 
-def test_first_page_exact_events_and_reported_page_limit(settings: Settings,
+def test_first_page_exact_events_and_reported_page_limit(harvest_settings: Settings,
                                                          replay: ReplayHTTPServer) -> None:
-    feed, report = window(settings, max_pages=1)
+    feed, report = window(harvest_settings, max_pages=1)
     events = feed["items"]
     assert len(events) == 25 and report.ok and report.done == 1
     assert events[0] == {
@@ -73,9 +73,9 @@ def test_first_page_exact_events_and_reported_page_limit(settings: Settings,
 
 
 def test_paging_stops_at_the_short_last_page_despite_its_next_cursor(
-        settings: Settings, replay: ReplayHTTPServer) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
     replay.state.variants.add("stitched")
-    feed, report = window(settings)
+    feed, report = window(harvest_settings)
     ids = [e["id"].rsplit("/", 1)[1] for e in feed["items"]]
     assert len(ids) == 55 == len(set(ids)) and report.ok and not report.notes
     assert ids[-1] == LAST_PAGE_NEXT_CURSOR  # the last page's next-cursor is its last event
@@ -86,10 +86,10 @@ def test_paging_stops_at_the_short_last_page_despite_its_next_cursor(
     assert all(e["object"] == e["object"].lower() for e in feed["items"])  # 17 were upper-case
 
 
-def test_window_filtered_to_requested_works(settings: Settings,
+def test_window_filtered_to_requested_works(harvest_settings: Settings,
                                             replay: ReplayHTTPServer) -> None:
     replay.state.variants.add("stitched")
-    feed, _ = window(settings, works=parse_ids(["10.5194/AMT-14-4403-2021",
+    feed, _ = window(harvest_settings, works=parse_ids(["10.5194/AMT-14-4403-2021",
                                                 "https://doi.org/10.18434/T4D303"]))
     ends = sorted((e["subject"], e["object"]) for e in feed["items"])
     assert len(ends) == 7
@@ -97,17 +97,18 @@ def test_window_filtered_to_requested_works(settings: Settings,
     assert sum(o == "https://doi.org/10.18434/t4d303" for _, o in ends) == 2
 
 
-def test_empty_window_costs_one_request(settings: Settings, replay: ReplayHTTPServer) -> None:
+def test_empty_window_costs_one_request(harvest_settings: Settings,
+                                        replay: ReplayHTTPServer) -> None:
     empty = EventWindow(date(2018, 1, 4), date(2018, 1, 31), source="crossref", scholix=True)
-    feed, report = window(settings, empty)
+    feed, report = window(harvest_settings, empty)
     assert feed["items"] == [] and report.ok and report.done == 1
     assert report.notes == ["window 2018-01-04..2018-01-31 source=crossref scholix: no events "
                             "collected"]
     assert len(targets(replay)) == 1
 
 
-def test_a_missing_page_fails_the_window_but_keeps_pages_read(settings: Settings) -> None:
-    feed, report = window(settings)  # page 2's cursor is not recorded: 404
+def test_a_missing_page_fails_the_window_but_keeps_pages_read(harvest_settings: Settings) -> None:
+    feed, report = window(harvest_settings)  # page 2's cursor is not recorded: 404
     assert len(feed["items"]) == 25
     [(what, reason)] = report.failed
     assert what == "window 2023-01-01..2023-01-02 source=crossref scholix"
@@ -115,10 +116,10 @@ def test_a_missing_page_fails_the_window_but_keeps_pages_read(settings: Settings
     assert "cursor=34e5233f-dd8a-49ed-ad0b-eaf8000a1760" in reason
 
 
-def test_inverse_relation_swaps_subject_and_object(settings: Settings,
+def test_inverse_relation_swaps_subject_and_object(harvest_settings: Settings,
                                                    replay: ReplayHTTPServer) -> None:
     replay.add_fault(Fault("rename", path="/v1/events", old="references", new="is-referenced-by"))
-    feed, _ = window(settings, max_pages=1)
+    feed, _ = window(harvest_settings, max_pages=1)
     first = feed["items"][0]
     assert first["relation"] == "references"
     assert first["subject"] == "https://doi.org/10.2305/iucn.uk.2010-3.rlts.t39742a10261941.en"
@@ -130,23 +131,25 @@ def test_inverse_relation_swaps_subject_and_object(settings: Settings,
     ("references", "is_supplement_to", "events left out: 25 relation is_supplement_to"),
 ])
 def test_deleted_and_unmapped_events_are_left_out_and_counted(
-        settings: Settings, replay: ReplayHTTPServer, old: str, new: str, note: str) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer, old: str, new: str,
+        note: str) -> None:
     replay.add_fault(Fault("rename", path="/v1/events", old=old, new=new))
-    feed, report = window(settings, max_pages=1)
+    feed, report = window(harvest_settings, max_pages=1)
     assert feed["items"] == [] and report.ok
     assert report.notes[-1] == note
 
 
-def test_format_change_names_the_field(settings: Settings, replay: ReplayHTTPServer) -> None:
+def test_format_change_names_the_field(harvest_settings: Settings,
+                                       replay: ReplayHTTPServer) -> None:
     replay.add_fault(Fault("rename", path="/v1/events", old="occurred_at", new="occurredAt"))
-    feed, report = window(settings, max_pages=1)
+    feed, report = window(harvest_settings, max_pages=1)
     assert feed["items"] == []
     assert "field 'message.events[0].occurred_at' is missing" in report.failed[0][1]
 
 
-def test_per_work_mode_asks_obj_id(settings: Settings, replay: ReplayHTTPServer) -> None:
+def test_per_work_mode_asks_obj_id(harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
     feed, report = harvest_provider("crossref-events", parse_ids(["10.1037/T05462-000"]),
-                                    settings, clock=FakeClock())
+                                    harvest_settings, clock=FakeClock())
     assert targets(replay) == ["/v1/events?obj-id=10.1037%2Ft05462-000&rows=1000"]
     # no obj-id query was recorded: the replay server's 404 is "not found", not a failure
     assert report.skipped == [("https://doi.org/10.1037/t05462-000",

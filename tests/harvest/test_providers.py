@@ -34,12 +34,12 @@ def works(feed: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {i["work"]: i for i in feed["items"] if i["type"] == "Work"}
 
 
-def test_crossref_counts_titles_and_absent_counts(settings: Settings) -> None:
+def test_crossref_counts_titles_and_absent_counts(harvest_settings: Settings) -> None:
     feed, report = harvest("crossref", [
         "10.1371/journal.pone.0033693", "10.1038/srep16696", "10.1021/jp036075h",
         "10.1371/journal.pone.0000030", "10.1890/0012-9658(2006)87[2832:TIOPMA]2.0.CO;2",
         "10.1371/JOURNAL.PMED.0030186", "https://doi.org/10.1371/journal.pone.0067729",
-    ], settings)
+    ], harvest_settings)
     assert counts(feed) == {
         ("https://doi.org/10.1371/journal.pone.0033693", "citations"): 72,
         ("https://doi.org/10.1038/srep16696", "citations"): 110,
@@ -54,15 +54,15 @@ def test_crossref_counts_titles_and_absent_counts(settings: Settings) -> None:
     assert feed["id"].startswith("urn:uuid:")
 
 
-def test_crossref_not_found_is_skipped(settings: Settings) -> None:
+def test_crossref_not_found_is_skipped(harvest_settings: Settings) -> None:
     feed, report = harvest("crossref", ["10.1371/notarealdoi", "10.1371/journal.pone.0033693"],
-                           settings)
+                           harvest_settings)
     assert report.skipped == [("https://doi.org/10.1371/notarealdoi", "not found at crossref")]
     assert report.done == 1 and report.ok
 
 
-def test_openalex_total_and_yearly_interval_counts(settings: Settings) -> None:
-    feed, report = harvest("openalex", ["https://openalex.org/W2741809807"], settings)
+def test_openalex_total_and_yearly_interval_counts(harvest_settings: Settings) -> None:
+    feed, report = harvest("openalex", ["https://openalex.org/W2741809807"], harvest_settings)
     work = "https://doi.org/10.7717/peerj.4375"
     assert counts(feed) == {(work, "citations"): 962}
     yearly = {i["periodStart"][:4]: i["value"] for i in feed["items"]
@@ -72,24 +72,24 @@ def test_openalex_total_and_yearly_interval_counts(settings: Settings) -> None:
     assert works(feed)[work]["sameAs"] == ["https://openalex.org/W2741809807"]
 
 
-def test_openalex_by_doi_and_later_snapshot(settings: Settings, replay: ReplayHTTPServer
+def test_openalex_by_doi_and_later_snapshot(harvest_settings: Settings, replay: ReplayHTTPServer
                                             ) -> None:
     replay.state.variants.add("later")
-    feed, _ = harvest("openalex", ["https://openalex.org/W2741809807"], settings)
+    feed, _ = harvest("openalex", ["https://openalex.org/W2741809807"], harvest_settings)
     assert counts(feed) == {("https://doi.org/10.7717/peerj.4375", "citations"): 1149}
     current = [i for i in feed["items"] if i.get("periodStart") == "2026-01-01"]
     assert current and current[0]["periodEnd"] == "2026-01-01"  # running year ends at retrieval
 
 
-def test_openalex_doi_lookup(settings: Settings, replay: ReplayHTTPServer) -> None:
+def test_openalex_doi_lookup(harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
     replay.state.variants.clear()
-    feed, _ = harvest("openalex", ["doi:10.7717/PEERJ.4375"], settings)
+    feed, _ = harvest("openalex", ["doi:10.7717/PEERJ.4375"], harvest_settings)
     assert counts(feed) == {("https://doi.org/10.7717/peerj.4375", "citations"): 962}
 
 
-def test_europepmc_counts_and_cites_events(settings: Settings) -> None:
+def test_europepmc_counts_and_cites_events(harvest_settings: Settings) -> None:
     feed, report = harvest("europepmc", ["pmid:17183658", "pmid:15723116", "pmid:20098740"],
-                           settings, max_pages=1)
+                           harvest_settings, max_pages=1)
     assert counts(feed) == {
         ("https://doi.org/10.1371/journal.pone.0000030", "citations"): 31,
         ("https://pubmed.ncbi.nlm.nih.gov/15723116", "citations"): 810,
@@ -106,9 +106,9 @@ def test_europepmc_counts_and_cites_events(settings: Settings) -> None:
     assert "https://pubmed.ncbi.nlm.nih.gov/17183658" in work["sameAs"]
 
 
-def test_opencitations_string_count_and_oci_events(settings: Settings) -> None:
+def test_opencitations_string_count_and_oci_events(harvest_settings: Settings) -> None:
     feed, report = harvest("opencitations", ["10.1108/JD-12-2013-0166",
-                                             "10.1371/journal.pgen.1005937"], settings)
+                                             "10.1371/journal.pgen.1005937"], harvest_settings)
     assert counts(feed) == {
         ("https://doi.org/10.1108/jd-12-2013-0166", "citations"): 20,   # "20" upstream
         ("https://doi.org/10.1371/journal.pgen.1005937", "citations"): 18,  # list length
@@ -123,9 +123,9 @@ def test_opencitations_string_count_and_oci_events(settings: Settings) -> None:
     assert first["license"] == "https://creativecommons.org/publicdomain/zero/1.0/"
 
 
-def test_datacite_counts_events_and_not_found(settings: Settings) -> None:
+def test_datacite_counts_events_and_not_found(harvest_settings: Settings) -> None:
     feed, report = harvest("datacite", ["10.5438/mk65-3m12", "10.7272/42z6-cf76",
-                                        "10.0001/foo.bar", "10.15468/dl.l2bg9a"], settings)
+                                        "10.0001/foo.bar", "10.15468/dl.l2bg9a"], harvest_settings)
     # views/downloads 0 with no usage reports are "not reported", omitted; citations keep 0
     assert counts(feed) == {("https://doi.org/10.5438/mk65-3m12", "citations"): 0,
                             ("https://doi.org/10.7272/42z6-cf76", "citations"): 0}
@@ -138,10 +138,11 @@ def test_datacite_counts_events_and_not_found(settings: Settings) -> None:
     assert works(feed)["https://doi.org/10.5438/mk65-3m12"]["title"] == "Eating your own Dog Food"
 
 
-def test_wikipedia_totalhits_and_reference_events(settings: Settings) -> None:
+def test_wikipedia_totalhits_and_reference_events(harvest_settings: Settings) -> None:
     feed, report = harvest("wikipedia", ["10.1371/journal.pone.0044271",
                                          "10.1371/journal.pone.0044294",
-                                         "10.1371/journal.pone.0008776"], settings, max_pages=1)
+                                         "10.1371/journal.pone.0008776"], harvest_settings,
+                           max_pages=1)
     assert counts(feed) == {
         ("https://doi.org/10.1371/journal.pone.0044271", "wikipedia-references"): 2,
         ("https://doi.org/10.1371/journal.pone.0008776", "wikipedia-references"): 677,
@@ -157,30 +158,30 @@ def test_wikipedia_totalhits_and_reference_events(settings: Settings) -> None:
                                "not found at wikipedia")]
 
 
-def test_plos_counter_total(settings: Settings, replay: ReplayHTTPServer) -> None:
-    feed, _ = harvest("plos", ["10.1371/journal.pone.0002154"], settings)
+def test_plos_counter_total(harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
+    feed, _ = harvest("plos", ["10.1371/journal.pone.0002154"], harvest_settings)
     assert counts(feed) == {("https://doi.org/10.1371/journal.pone.0002154", "views"): 9812}
     replay.state.variants.add("month")  # a response with extra fields: same number
-    feed, _ = harvest("plos", ["10.1371/journal.pone.0002154"], settings)
+    feed, _ = harvest("plos", ["10.1371/journal.pone.0002154"], harvest_settings)
     assert counts(feed) == {("https://doi.org/10.1371/journal.pone.0002154", "views"): 9812}
 
 
-def test_unknown_work_is_skipped_everywhere(settings: Settings) -> None:
+def test_unknown_work_is_skipped_everywhere(harvest_settings: Settings) -> None:
     for name in ("crossref", "openalex", "opencitations", "datacite", "plos", "crossref-events"):
-        feed, report = harvest(name, ["10.9999/never-recorded"], settings)
+        feed, report = harvest(name, ["10.9999/never-recorded"], harvest_settings)
         assert feed["items"] == [] and report.ok
         assert report.skipped[0][1] == f"not found at {name}"
 
 
-def test_identifier_kinds_a_provider_cannot_use_are_skipped(settings: Settings) -> None:
-    feed, report = harvest("crossref", ["pmid:17183658"], settings)
+def test_identifier_kinds_a_provider_cannot_use_are_skipped(harvest_settings: Settings) -> None:
+    feed, report = harvest("crossref", ["pmid:17183658"], harvest_settings)
     assert report.skipped == [("https://pubmed.ncbi.nlm.nih.gov/17183658",
                                "crossref takes doi identifiers, not pmid")]
 
 
 @pytest.mark.parametrize("name", ["crossref", "openalex", "europepmc", "opencitations",
                                   "datacite", "wikipedia", "plos", "crossref-events"])
-def test_disclosure_is_complete(name: str, settings: Settings) -> None:
+def test_disclosure_is_complete(name: str, harvest_settings: Settings) -> None:
     from alm_ld.harvest.registry import provider_class
     from alm_ld.vocab import DISCLOSURE_KEYS
 
@@ -190,14 +191,14 @@ def test_disclosure_is_complete(name: str, settings: Settings) -> None:
 
 
 def test_events_with_impossible_or_future_dates_are_left_out_not_the_feed(
-        settings: Settings, replay: ReplayHTTPServer) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
     """A COCI ``creation`` in the future (print dates run ahead) or impossible used to make the
     validator reject the whole feed; now only those events are left out, with a note."""
     from tests.support.replay import Fault
 
     for old, new in (("2019-08-19", "2099-08-19"), ("2019-04-30", "2019-02-30")):
         replay.add_fault(Fault("rename", path="/citations/10.1371", old=old, new=new))
-    feed, report = harvest("opencitations", ["10.1371/journal.pgen.1005937"], settings)
+    feed, report = harvest("opencitations", ["10.1371/journal.pgen.1005937"], harvest_settings)
     assert counts(feed) == {("https://doi.org/10.1371/journal.pgen.1005937", "citations"): 18}
     assert len(events(feed)) == 16 and report.ok
     assert report.notes == [

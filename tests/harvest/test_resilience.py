@@ -30,35 +30,37 @@ def run(name: str, ids: list[str], settings: Settings, clock: FakeClock | None =
     return feed, report, clock
 
 
-def test_retry_after_seconds_is_honoured(settings: Settings, replay: ReplayHTTPServer) -> None:
+def test_retry_after_seconds_is_honoured(harvest_settings: Settings,
+                                         replay: ReplayHTTPServer) -> None:
     replay.add_fault(Fault("status", path=OK_DOI, status=429, retry_after="7", times=1))
-    feed, report, clock = run("crossref", [OK_DOI], settings)
+    feed, report, clock = run("crossref", [OK_DOI], harvest_settings)
     assert report.ok and report.done == 1
     assert 7.0 in clock.sleeps
     assert len(replay.requests_for(OK_DOI)) == 2
 
 
-def test_retry_after_http_date_is_honoured(settings: Settings, replay: ReplayHTTPServer) -> None:
+def test_retry_after_http_date_is_honoured(harvest_settings: Settings,
+                                           replay: ReplayHTTPServer) -> None:
     replay.add_fault(Fault("status", path=OK_DOI, status=503,
                            retry_after="Thu, 01 Jan 2026 00:00:30 GMT", times=1))
-    _, report, clock = run("crossref", [OK_DOI], settings)
+    _, report, clock = run("crossref", [OK_DOI], harvest_settings)
     assert report.ok
     assert any(29 <= s <= 30 for s in clock.sleeps)
 
 
 def test_a_retry_after_that_is_no_number_falls_back_to_backoff(
-        settings: Settings, replay: ReplayHTTPServer) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
     """'\u00b2' (superscript two, a Latin-1 header byte) passes str.isdigit() but not float()."""
     replay.add_fault(Fault("status", path=OK_DOI, status=429, retry_after="\u00b2", times=1))
-    _, report, clock = run("crossref", [OK_DOI], settings)
+    _, report, clock = run("crossref", [OK_DOI], harvest_settings)
     assert report.ok and report.done == 1
     assert len(replay.requests_for(OK_DOI)) == 2 and 2.0 not in clock.sleeps
 
 
 def test_retry_after_beyond_the_cap_fails_the_work_without_waiting(
-        settings: Settings, replay: ReplayHTTPServer) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
     replay.add_fault(Fault("status", path=OK_DOI, status=429, retry_after="3600"))
-    feed, report, clock = run("crossref", [OK_DOI, OTHER_DOI], settings)
+    feed, report, clock = run("crossref", [OK_DOI, OTHER_DOI], harvest_settings)
     assert [w for w, _ in report.failed] == ["https://doi.org/" + OK_DOI]
     assert "asked to wait 3600 s" in report.failed[0][1]
     assert max(clock.sleeps, default=0) < 60
@@ -66,17 +68,17 @@ def test_retry_after_beyond_the_cap_fails_the_work_without_waiting(
 
 
 def test_server_errors_back_off_exponentially_then_succeed(
-        settings: Settings, replay: ReplayHTTPServer) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
     replay.add_fault(Fault("status", path=OK_DOI, status=500, times=2))
-    _, report, clock = run("crossref", [OK_DOI], settings)
+    _, report, clock = run("crossref", [OK_DOI], harvest_settings)
     assert report.ok
     assert clock.sleeps[-2:] == [1.0, 2.0]  # backoff 1 s, 2 s (jitter 0 in tests)
 
 
 def test_persistent_server_errors_fail_only_that_work(
-        settings: Settings, replay: ReplayHTTPServer) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
     replay.add_fault(Fault("status", path=OK_DOI, status=500))
-    feed, report, _ = run("crossref", [OK_DOI, OTHER_DOI], settings)
+    feed, report, _ = run("crossref", [OK_DOI, OTHER_DOI], harvest_settings)
     (work, reason), = report.failed
     assert work == "https://doi.org/" + OK_DOI
     assert "HTTP 500" in reason and "gave up after 3 attempts" in reason
@@ -85,8 +87,8 @@ def test_persistent_server_errors_fail_only_that_work(
 
 
 def test_recorded_crossref_429_html_is_an_error_with_request_and_response(
-        settings: Settings) -> None:
-    client = ProviderClient("crossref", "https://api.crossref.org", settings,
+        harvest_settings: Settings) -> None:
+    client = ProviderClient("crossref", "https://api.crossref.org", harvest_settings,
                             clock=FakeClock(), rng=lambda: 0.0)
     with pytest.raises(HarvestError) as caught:
         client.get("/works/10.1039%2Fc8cc06410e")
@@ -106,12 +108,12 @@ def test_slow_responses_time_out(replay: ReplayHTTPServer) -> None:
 
 
 def test_truncated_body_is_retried_then_reported(
-        settings: Settings, replay: ReplayHTTPServer) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
     replay.add_fault(Fault("truncate", path=OK_DOI, times=1))
-    _, report, _ = run("crossref", [OK_DOI], settings)
+    _, report, _ = run("crossref", [OK_DOI], harvest_settings)
     assert report.ok and report.done == 1
     replay.add_fault(Fault("truncate", path=OK_DOI))
-    _, report, _ = run("crossref", [OK_DOI], settings)
+    _, report, _ = run("crossref", [OK_DOI], harvest_settings)
     assert "body cut short" in report.failed[0][1]
 
 
@@ -128,9 +130,9 @@ def test_truncated_body_is_retried_then_reported(
 ])
 def test_changed_field_fails_that_work_naming_provider_and_field(
         provider: str, work: str, old: str, new: str, field: str | None,
-        settings: Settings, replay: ReplayHTTPServer) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
     replay.add_fault(Fault("rename", old=old, new=new))
-    feed, report, _ = run(provider, [work], settings)
+    feed, report, _ = run(provider, [work], harvest_settings)
     if field is None:  # an optional list renamed away is absence, not a format change
         assert report.ok
         return
@@ -138,9 +140,10 @@ def test_changed_field_fails_that_work_naming_provider_and_field(
     assert reason.startswith(f"{provider}: upstream format changed: field {field!r}")
 
 
-def test_wrong_type_is_a_format_change(settings: Settings, replay: ReplayHTTPServer) -> None:
+def test_wrong_type_is_a_format_change(harvest_settings: Settings,
+                                       replay: ReplayHTTPServer) -> None:
     replay.add_fault(Fault("rename", old="is-referenced-by-count", new="x"))  # absent: fine
-    feed, report, _ = run("crossref", [OK_DOI], settings)
+    feed, report, _ = run("crossref", [OK_DOI], harvest_settings)
     assert report.ok and not [i for i in feed["items"] if i["type"] == "Count"]
 
 
@@ -168,9 +171,9 @@ def test_user_agent_names_alm_ld_and_the_contact(replay: ReplayHTTPServer) -> No
 
 
 def test_conditional_requests_revalidate_from_memory_and_disk(
-        settings: Settings, replay: ReplayHTTPServer, tmp_path: Path) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer, tmp_path: Path) -> None:
     path = "/dois/10.5438/mk65-3m12"
-    client = ProviderClient("datacite", "https://api.datacite.org", settings,
+    client = ProviderClient("datacite", "https://api.datacite.org", harvest_settings,
                             clock=FakeClock(), cache_dir=tmp_path)
     first = client.get(path)
     second = client.get(path)
@@ -178,13 +181,13 @@ def test_conditional_requests_revalidate_from_memory_and_disk(
     sent = replay.requests_for(path)
     assert "If-None-Match" not in sent[0]["headers"]
     assert sent[1]["headers"]["If-None-Match"] == 'W/"f5db84fe85fed552d5670f7e4bb8d2fa"'
-    fresh = ProviderClient("datacite", "https://api.datacite.org", settings,
+    fresh = ProviderClient("datacite", "https://api.datacite.org", harvest_settings,
                            clock=FakeClock(), cache_dir=tmp_path)  # a resumed process
     assert fresh.get(path).from_cache
 
 
-def test_last_modified_revalidation(settings: Settings, replay: ReplayHTTPServer) -> None:
-    client = ProviderClient("plos", "https://api.plos.org", settings, clock=FakeClock())
+def test_last_modified_revalidation(harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
+    client = ProviderClient("plos", "https://api.plos.org", harvest_settings, clock=FakeClock())
     params = {"wt": "json", "fq": "doc_type:full", "q": 'id:"10.1371/journal.pone.0002154"',
               "fl": "id,counter_total_all"}
     client.get("/search", params)
@@ -198,7 +201,7 @@ class Interrupt(Exception):
 
 
 def test_interrupted_run_resumes_without_refetching(
-        settings: Settings, replay: ReplayHTTPServer, tmp_path: Path) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer, tmp_path: Path) -> None:
     ids = [OK_DOI, OTHER_DOI, "10.1371/notarealdoi", "10.1021/jp036075h"]
     clock = FakeClock()
     state = RunState(tmp_path, clock=clock)
@@ -210,10 +213,10 @@ def test_interrupted_run_resumes_without_refetching(
             raise Interrupt
 
     with pytest.raises(Interrupt):
-        harvest_provider("crossref", parse_ids(ids), settings, clock=clock, state=state,
+        harvest_provider("crossref", parse_ids(ids), harvest_settings, clock=clock, state=state,
                          on_work=stop_after_two)
     replay.state.log.clear()
-    feed, report = harvest_provider("crossref", parse_ids(ids), settings, clock=clock,
+    feed, report = harvest_provider("crossref", parse_ids(ids), harvest_settings, clock=clock,
                                     state=RunState(tmp_path, clock=clock))
     assert not replay.requests_for(OK_DOI) and not replay.requests_for(OTHER_DOI)
     assert report.resumed == 2 and report.done == 3 and len(report.skipped) == 1
@@ -223,20 +226,20 @@ def test_interrupted_run_resumes_without_refetching(
     # outside the run window everything is fetched again
     later = FakeClock(clock.now() + timedelta(hours=25))
     replay.state.log.clear()
-    _, report = harvest_provider("crossref", parse_ids(ids), settings, clock=later,
+    _, report = harvest_provider("crossref", parse_ids(ids), harvest_settings, clock=later,
                                  state=RunState(tmp_path, clock=later))
     assert report.resumed == 0 and replay.requests_for(OK_DOI)
 
 
 def test_failed_works_are_retried_on_resume(
-        settings: Settings, replay: ReplayHTTPServer, tmp_path: Path) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer, tmp_path: Path) -> None:
     replay.add_fault(Fault("status", path=OK_DOI, status=500))
     clock = FakeClock()
-    _, report = harvest_provider("crossref", parse_ids([OK_DOI, OTHER_DOI]), settings,
+    _, report = harvest_provider("crossref", parse_ids([OK_DOI, OTHER_DOI]), harvest_settings,
                                  clock=clock, state=RunState(tmp_path, clock=clock),
                                  rng=lambda: 0.0)
     assert len(report.failed) == 1
     replay.clear()
-    _, report = harvest_provider("crossref", parse_ids([OK_DOI, OTHER_DOI]), settings,
+    _, report = harvest_provider("crossref", parse_ids([OK_DOI, OTHER_DOI]), harvest_settings,
                                  clock=clock, state=RunState(tmp_path, clock=clock))
     assert report.ok and report.resumed == 1 and report.done == 2

@@ -25,8 +25,8 @@ def _work(feed: dict[str, Any], iri: str) -> dict[str, Any]:
     return next(i for i in feed["items"] if i["type"] == "Work" and i["work"] == iri)
 
 
-def test_openalex_authorships_with_orcid_and_ror(settings: Settings) -> None:
-    feed, _ = harvest("openalex", ["10.7717/peerj.4375"], settings)
+def test_openalex_authorships_with_orcid_and_ror(harvest_settings: Settings) -> None:
+    feed, _ = harvest("openalex", ["10.7717/peerj.4375"], harvest_settings)
     work = _work(feed, "https://doi.org/10.7717/peerj.4375")
     assert work["workType"] == "journal-article"  # type_crossref, not OpenAlex's "article"
     assert work["container"] == {"title": "PeerJ", "issn": ["2167-8359"]}
@@ -44,12 +44,12 @@ def test_openalex_authorships_with_orcid_and_ror(settings: Settings) -> None:
 
 
 def test_a_mistyped_upstream_orcid_is_left_out_and_reported(
-        settings: Settings, replay: ReplayHTTPServer) -> None:
+        harvest_settings: Settings, replay: ReplayHTTPServer) -> None:
     """The upstream record is served with a wrong ORCID check digit: the feed stays valid
     (the author is kept without it) and the run report says what was left out and where."""
     replay.add_fault(Fault("rename", path="peerj.4375", old="https://orcid.org/0000-0003-1613-5981",
                            new="https://orcid.org/0000-0003-1613-5982"))
-    feed, report = harvest("openalex", ["10.7717/peerj.4375"], settings)
+    feed, report = harvest("openalex", ["10.7717/peerj.4375"], harvest_settings)
     assert _work(feed, "https://doi.org/10.7717/peerj.4375")["authors"][0]["name"] == \
         "Heather Piwowar"
     assert "orcid" not in _work(feed, "https://doi.org/10.7717/peerj.4375")["authors"][0]
@@ -60,9 +60,9 @@ def test_a_mistyped_upstream_orcid_is_left_out_and_reported(
     assert any("left out" in line for line in report.lines())
 
 
-def test_crossref_container_type_and_publisher(settings: Settings) -> None:
+def test_crossref_container_type_and_publisher(harvest_settings: Settings) -> None:
     feed, _ = harvest("crossref", ["10.1371/journal.pone.0033693", "10.1021/jp036075h"],
-                      settings)
+                      harvest_settings)
     plos = _work(feed, "https://doi.org/10.1371/journal.pone.0033693")
     assert plos["workType"] == "journal-article"
     assert plos["container"] == {"title": "PLoS ONE", "issn": ["1932-6203"]}
@@ -127,8 +127,8 @@ def test_openalex_funders_with_ror_and_bad_upstream_ids() -> None:
         "affiliations": [{"name": "Impact Technology Development (United States)"}]}
 
 
-def test_datacite_creators_with_orcid_and_resource_type(settings: Settings) -> None:
-    feed, _ = harvest("datacite", ["10.5438/mk65-3m12", "10.7272/42z6-cf76"], settings)
+def test_datacite_creators_with_orcid_and_resource_type(harvest_settings: Settings) -> None:
+    feed, _ = harvest("datacite", ["10.5438/mk65-3m12", "10.7272/42z6-cf76"], harvest_settings)
     blog = _work(feed, "https://doi.org/10.5438/mk65-3m12")
     assert blog["workType"] == "Text"
     assert blog["publisher"] == "DataCite"

@@ -21,7 +21,7 @@ def load_fixture(name: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def settings() -> Settings:
+def memory_settings() -> Settings:
     return Settings(store="memory:")
 
 

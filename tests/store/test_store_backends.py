@@ -37,8 +37,8 @@ def test_vocabulary_graph_is_loaded(store: Store) -> None:
         "ASK { GRAPH <https://w3id.org/alm-ld/vocab> { ?s ?p ?o } }").boolean is True
 
 
-def test_ingest_reports_counts_and_writes_one_graph(store: Store, settings) -> None:
-    result = ingest_feed(store, load_fixture("feed-crossref-1.json"), settings=settings)
+def test_ingest_reports_counts_and_writes_one_graph(store: Store, memory_settings) -> None:
+    result = ingest_feed(store, load_fixture("feed-crossref-1.json"), settings=memory_settings)
     assert result.to_dict() == {"id": FEED1, "items": 4, "observations": 2, "events": 2,
                                 "status": "created"}
     assert URIRef(FEED1) in store.graph_names()
@@ -53,7 +53,7 @@ def test_ingest_reports_counts_and_writes_one_graph(store: Store, settings) -> N
                        f"<http://purl.org/spar/cito/cites> <{WORK1}> }}").boolean
 
 
-def test_shipped_examples_ingest(store: Store, settings) -> None:
+def test_shipped_examples_ingest(store: Store, memory_settings) -> None:
     """Valid examples are created then unchanged; invalid ones are refused, nothing written."""
     index = json.loads((examples_dir() / "index.json").read_text(encoding="utf-8"))
     assert index, "engineer A's example feeds are missing"
@@ -65,59 +65,59 @@ def test_shipped_examples_ingest(store: Store, settings) -> None:
             feed_id = json.loads(data)["id"]
             if feed_id in seen:  # examples reuse ids: another document under a used id
                 with pytest.raises(FeedConflict):
-                    ingest_feed(store, data, settings=settings, profile=profile)
+                    ingest_feed(store, data, settings=memory_settings, profile=profile)
                 continue
             seen.add(feed_id)
-            result = ingest_feed(store, data, settings=settings, profile=profile)
+            result = ingest_feed(store, data, settings=memory_settings, profile=profile)
             assert result.status == "created", name
-            again = ingest_feed(store, data, settings=settings, profile=profile)
+            again = ingest_feed(store, data, settings=memory_settings, profile=profile)
             assert again.status == "unchanged", name
         else:
             before = store.quads_count()
             with pytest.raises(InvalidFeed):
-                ingest_feed(store, data, settings=settings, profile=profile)
+                ingest_feed(store, data, settings=memory_settings, profile=profile)
             assert store.quads_count() == before, name
 
 
-def test_reingest_is_unchanged_and_writes_nothing(store: Store, settings) -> None:
-    ingest_feed(store, load_fixture("feed-crossref-1.json"), settings=settings)
+def test_reingest_is_unchanged_and_writes_nothing(store: Store, memory_settings) -> None:
+    ingest_feed(store, load_fixture("feed-crossref-1.json"), settings=memory_settings)
     before = store.quads_count()
-    again = ingest_feed(store, load_fixture("feed-crossref-1.json"), settings=settings)
+    again = ingest_feed(store, load_fixture("feed-crossref-1.json"), settings=memory_settings)
     assert again.status == "unchanged"
     assert (again.items, again.observations, again.events) == (4, 2, 2)
     assert store.quads_count() == before
 
 
-def test_same_id_other_content_is_a_conflict(store: Store, settings) -> None:
-    ingest_feed(store, load_fixture("feed-crossref-1.json"), settings=settings)
+def test_same_id_other_content_is_a_conflict(store: Store, memory_settings) -> None:
+    ingest_feed(store, load_fixture("feed-crossref-1.json"), settings=memory_settings)
     before = store.quads_count()
     changed = load_fixture("feed-crossref-1.json")
     changed["items"][0]["value"] = 99
     with pytest.raises(FeedConflict) as caught:
-        ingest_feed(store, changed, settings=settings)
+        ingest_feed(store, changed, settings=memory_settings)
     assert caught.value.status == 409 and FEED1 in caught.value.detail
     assert store.quads_count() == before
 
 
-def test_invalid_feed_writes_nothing(store: Store, settings) -> None:
+def test_invalid_feed_writes_nothing(store: Store, memory_settings) -> None:
     before, graphs = store.quads_count(), store.graph_names()
     bad = load_fixture("feed-crossref-1.json")
     bad["items"][0]["value"] = -3
     del bad["generated"]
     with pytest.raises(InvalidFeed) as caught:
-        ingest_feed(store, bad, settings=settings)
+        ingest_feed(store, bad, settings=memory_settings)
     assert caught.value.problems and all("message" in p for p in caught.value.problems)
     with pytest.raises(InvalidFeed):
-        ingest_feed(store, b"{not json", settings=settings)
+        ingest_feed(store, b"{not json", settings=memory_settings)
     assert store.quads_count() == before and store.graph_names() == graphs
 
 
-def test_revision_chain_and_current_counts(store: Store, settings) -> None:
-    _ingest_both(store, settings)
+def test_revision_chain_and_current_counts(store: Store, memory_settings) -> None:
+    _ingest_both(store, memory_settings)
     third = load_fixture("feed-crossref-2.json")
     third["id"] = "urn:uuid:5a1c2a6e-0a9b-4a7e-9b2f-2b1c8e7d6f03"
     third["items"] = [dict(third["items"][0], value=14)]
-    assert ingest_feed(store, third, settings=settings).status == "created"
+    assert ingest_feed(store, third, settings=memory_settings).status == "created"
     rows = store.query(PREFIX + f"""SELECT ?new ?old ?newValue ?oldValue WHERE {{
         ?new prov:wasRevisionOf ?old . ?new alm:value ?newValue . ?old alm:value ?oldValue .
         ?new alm:work <{WORK1}> }}""").rows
@@ -133,8 +133,8 @@ def test_revision_chain_and_current_counts(store: Store, settings) -> None:
     assert sorted(int(r["seq"]) for r in sequences) == [1, 2, 3]
 
 
-def test_default_graph_is_the_union(store: Store, settings) -> None:
-    _ingest_both(store, settings)
+def test_default_graph_is_the_union(store: Store, memory_settings) -> None:
+    _ingest_both(store, memory_settings)
     rows = store.query(PREFIX + "SELECT ?f WHERE { ?f a alm:Feed }").rows
     assert {str(r["f"]) for r in rows} == {FEED1, FEED2}
     # vocabulary and data join without GRAPH clauses
@@ -149,10 +149,10 @@ def _dataset(data: bytes, fmt: str) -> dict[URIRef, object]:
 
 
 @pytest.mark.parametrize("fmt", ["nquads", "trig"])
-def test_dump_load_round_trip_is_isomorphic(store_factory: Callable[[], Store], settings,
+def test_dump_load_round_trip_is_isomorphic(store_factory: Callable[[], Store], memory_settings,
                                             fmt: str) -> None:
     first = store_factory()
-    _ingest_both(first, settings)
+    _ingest_both(first, memory_settings)
     out = io.BytesIO()
     first.dump(out, fmt)
     original = out.getvalue()
@@ -170,8 +170,8 @@ def test_dump_load_round_trip_is_isomorphic(store_factory: Callable[[], Store], 
         assert isomorphic(graph, actual[name]), name
 
 
-def test_query_forms_and_formats(store: Store, settings) -> None:
-    _ingest_both(store, settings)
+def test_query_forms_and_formats(store: Store, memory_settings) -> None:
+    _ingest_both(store, memory_settings)
     select = PREFIX + "SELECT ?f ?seq WHERE { ?f alm:sequence ?seq } ORDER BY ?seq"
     media, chunks = store.query_serialized(select, "json")
     doc = json.loads(b"".join(chunks))
@@ -217,7 +217,8 @@ def test_expensive_query_times_out(store: Store) -> None:
     assert store.query("ASK { ?s ?p ?o }", timeout=30).boolean is True
 
 
-def test_feed_graphs_are_listed_and_checked(store: Store, settings) -> None:
+def test_feed_graphs_are_listed_and_checked(store: Store, memory_settings) -> None:
     assert not store.has_graph(URIRef(FEED1))
-    ingest_feed(store, copy.deepcopy(load_fixture("feed-crossref-1.json")), settings=settings)
+    ingest_feed(store, copy.deepcopy(load_fixture("feed-crossref-1.json")),
+                settings=memory_settings)
     assert store.has_graph(URIRef(FEED1))

@@ -1,16 +1,11 @@
-"""Fixtures for the web tests: the real app served over real HTTP on a free 127.0.0.1 port.
-
-``live_server(settings=None, store=None, **setting_changes)`` starts a threaded werkzeug server,
-builds the app with ``base_url`` set to the server's own URL (so served links and the JSON-LD
-context URL resolve to this server), and returns a :class:`Live` with ``url``, ``app``,
-``store`` and ``settings``. Servers are stopped at the end of the test.
+"""Fixtures for the web tests: ``loaded`` (the small feed behind a live server) and a
+module-scoped ``fuzz_server``; ``live_server`` itself is shared by every area
+(``tests/support/live.py``, registered in ``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,41 +13,15 @@ from alm_ld.config import Settings
 from alm_ld.pipeline import ingest_feed
 from alm_ld.store import open_store
 from alm_ld.web import create_app
+
+# tests/sets imports Live and live_server from here
+from tests.support.live import Live, live_server  # noqa: F401
 from tests.support.server import ThreadedServer
-
-
-@dataclass
-class Live:
-    url: str
-    app: Any
-    store: Any
-    settings: Settings
+from tests.web.webdata import FEED_ID, FIXTURES, WORK, feed_doc  # noqa: F401 - re-exported
 
 
 @pytest.fixture
-def live_server() -> Iterator[Callable[..., Live]]:
-    servers: list[ThreadedServer] = []
-
-    def start(settings: Settings | None = None, store: Any = None, **changes: Any) -> Live:
-        server = ThreadedServer()
-        servers.append(server)
-        base = settings or Settings(store="memory:")
-        base = base.with_(base_url=server.url, **changes)
-        store = store if store is not None else open_store(base.store)
-        app = create_app(base, store)
-        server.start(app)
-        return Live(server.url, app, store, base)
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-from tests.web.webdata import FEED_ID, FIXTURES, WORK, feed_doc  # noqa: E402,F401 - re-exported
-
-
-@pytest.fixture
-def loaded(live_server) -> Live:
+def loaded(live_server) -> Live:  # noqa: F811 - the fixture, not the import
     """A live server over a memory: store holding the small feed, ingest token 'secret'."""
     store = open_store("memory:")
     settings = Settings(store="memory:", tokens=("secret",))
