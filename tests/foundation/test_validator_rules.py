@@ -162,7 +162,12 @@ def test_fuzz_feed_shaped_input(mutated: list, profile: str) -> None:
 @settings(max_examples=100, deadline=None)
 @given(raw=st.binary(max_size=200))
 def test_fuzz_bytes_never_crash(raw: bytes) -> None:
-    validate_feed(raw)
+    """Any bytes give a report (never an exception): not valid, with at least one located,
+    named, explained problem, and serialisable as the API's JSON answer."""
+    report = validate_feed(raw)
+    assert report.valid is False and report.problems
+    assert all(p.path.startswith("$") and p.rule and p.message for p in report.problems)
+    json.dumps(report.to_dict())
 
 
 def _whole_walk(doc: object, profile: str) -> list[tuple]:
