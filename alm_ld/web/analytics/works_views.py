@@ -13,8 +13,9 @@ from typing import Any
 
 from flask import Response, request
 
+from alm_ld.analytics.batch import batch_works_following_same_as
 from alm_ld.analytics.contexts import analytics_context
-from alm_ld.analytics.works_list import batch_works, list_works, parse_works_query
+from alm_ld.analytics.works_list import list_works, parse_works_query
 from alm_ld.errors import UsageError
 from alm_ld.web.analytics import blueprint
 from alm_ld.web.analytics.common import JSON, JSONLD, json_response, request_url
@@ -64,10 +65,12 @@ def list_works_view() -> Response:
 
 @blueprint.post("/works/batch")
 def batch_works_view() -> Response:
-    """Up to 1,000 works in one call (``{"ids": [...]}``), answered in request order."""
+    """Up to 1,000 works in one call (``{"ids": [...]}``), answered in request order; an
+    ``owl:sameAs`` alias answers with its work (``sameAs`` names the id asked)."""
     body = request.get_json(silent=True, force=True)
     if not isinstance(body, dict) or set(body) != {"ids"}:
         raise UsageError('The body is a JSON object {"ids": [...]} with 1 to 1000 work ids.')
-    answer = batch_works(store(), body["ids"], timeout=settings().query_timeout)
+    answer = batch_works_following_same_as(store(), body["ids"],
+                                           timeout=settings().query_timeout)
     doc = {"@context": analytics_context(settings().base_url), **answer}
     return json_response(doc, OFFERS[:2])
