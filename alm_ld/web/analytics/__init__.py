@@ -15,6 +15,7 @@ blueprint = Blueprint("analytics", __name__)
 from alm_ld.web.analytics import (  # noqa: E402,F401  (views register on the blueprint)
     alerts_views,
     changes_views,
+    niso_views,
     related_views,
     series_views,
     sets_views,

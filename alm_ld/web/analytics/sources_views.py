@@ -13,6 +13,7 @@ from alm_ld.jsonld import to_rdf_nquads
 from alm_ld.vocab import ALM_NS
 from alm_ld.web.analytics import blueprint
 from alm_ld.web.analytics.common import JSON, JSONLD, json_response, request_url
+from alm_ld.web.analytics.niso_views import niso_path
 from alm_ld.web.rdf_out import NTRIPLES, RDFXML, TURTLE, content_type, serialize
 from alm_ld.web.respond import context_url, finish, link_header, negotiated_media
 from alm_ld.web.state import settings, state, store
@@ -30,6 +31,7 @@ def sources() -> Response:
     base = settings().base_url
     for row in rows:
         row["alertsUrl"] = f"{base}/alerts?source={quote(row['id'], safe='')}"
+        row["nisoUrl"] = base + niso_path(row["id"])  # NISO RP-25 self-report (niso_views)
     if media == HTML and hook is not None:
         response = Response(hook(rows), content_type="text/html; charset=utf-8")
         response.headers["Cache-Control"] = "no-cache"
