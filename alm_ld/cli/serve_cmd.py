@@ -70,6 +70,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="threads per worker (8; at least ALM_LD_SSE_MAX + 8 are started)")
     parser.add_argument("--demo", action="store_true",
                         help="ingest the packaged demo feeds first (idempotent)")
+    parser.add_argument("--snapshot-every", metavar="DURATION", default=None,
+                        help="write a /dumps snapshot at this interval (e.g. 6h, 1d); --demo "
+                        "also writes one at start")
     parser.add_argument("--server", choices=("waitress", "dev"), default="waitress",
                         help="waitress (default) or werkzeug's development server")
     parser.add_argument("--base-url", default=None,
@@ -206,11 +209,52 @@ def prepare_demo(settings: Settings) -> Store | None:
         lines = ingest_demo(settings)
     for line in lines:
         sys.stderr.write(f"demo: {json.dumps(line)}\n")
+    snapshot_demo(settings, store)
     return store
+
+
+def _snapshot(settings: Settings, store: Store | None = None) -> str:
+    from alm_ld.exchange.snapshots import make_snapshot
+    from alm_ld.store import open_store
+
+    if store is not None:
+        made = make_snapshot(store, settings)
+    else:
+        with open_store(settings.store, settings=settings) as opened:
+            made = make_snapshot(opened, settings)
+    return made["id"] if made else "up to date"
+
+
+def snapshot_demo(settings: Settings, store: Store | None) -> None:
+    """A snapshot right after the demo feeds (issue 17: /dumps is never empty on a fresh
+    install); an embedded ``oxigraph:`` folder is read from a child, as the demo is written."""
+    if store is None and settings.store.startswith("oxigraph:"):
+        made = in_child(_snapshot, settings)
+    else:
+        made = _snapshot(settings, store)
+    sys.stderr.write(f"demo: snapshot {made} in {settings.dumps_folder()}\n")
+
+
+def with_snapshots(app: T, settings: Settings, args: argparse.Namespace) -> T:
+    """``--snapshot-every``: a timer thread snapshotting the store the app serves."""
+    if args.snapshot_every:
+        from alm_ld.exchange.snapshots import parse_duration, snapshot_timer
+
+        snapshot_timer(app.extensions["alm_ld"].get_store, settings,  # type: ignore[attr-defined]
+                       parse_duration(args.snapshot_every),
+                       lambda line: sys.stderr.write(f"alm-ld: {line}\n"))
+    return app
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
+    # The dumps folder is fixed while the spec still names the embedded store (it becomes a
+    # sparql: spec when a local Oxigraph server takes the folder over).
+    settings = settings.with_(dumps_dir=settings.dumps_folder())
+    if args.snapshot_every:
+        from alm_ld.exchange.snapshots import parse_duration
+
+        parse_duration(args.snapshot_every)  # a bad duration is a usage error before start-up
     check_workers(settings.store, args.workers)
     if args.threads < 1:
         raise UsageError("--threads must be at least 1.")
@@ -267,14 +311,16 @@ def _serve(args: argparse.Namespace, settings: Settings, local: object | None) -
     if args.server == "dev":
         from alm_ld.web.server import run_dev_server
 
-        run_dev_server(create_app(settings, store, load_vocabulary=not vocabulary_loaded),
+        run_dev_server(with_snapshots(create_app(settings, store, load_vocabulary=not
+                                                 vocabulary_loaded), settings, args),
                        host=args.host, port=args.port)
         return EXIT_OK
     from alm_ld.web.production import serve
 
     # The app opens its store (and anything else, e.g. a query-process pool) lazily, i.e. in
     # the process that serves, after any fork.
-    failure = serve(create_app(settings, store, load_vocabulary=not vocabulary_loaded),
+    failure = serve(with_snapshots(create_app(settings, store, load_vocabulary=not
+                                              vocabulary_loaded), settings, args),
                     host=args.host, port=args.port, limits=limits,
                     workers=args.workers, watch=getattr(local, "watch", None))
     if failure:

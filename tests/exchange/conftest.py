@@ -3,34 +3,17 @@ dumps folder, and the packaged demo feeds to fill them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from alm_ld.config import Settings
-from alm_ld.pipeline import ingest_feed
-from alm_ld.resources import demo_dir
 from alm_ld.store import open_store
 from alm_ld.web import create_app
+from tests.exchange.served import Served
 from tests.support.server import ThreadedServer
-
-DEMO = sorted(demo_dir().glob("*.json"))
-
-
-@dataclass
-class Served:
-    url: str
-    store: Any
-    settings: Settings
-
-    def ingest(self, *names: str) -> None:
-        for name in names:
-            doc = json.loads((demo_dir() / name).read_text(encoding="utf-8"))
-            assert ingest_feed(self.store, doc, settings=self.settings).status == "created"
 
 
 @pytest.fixture
