@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from alm_ld.sparql_text import iri, literal
+
 PREFIXES = """PREFIX alm: <https://w3id.org/alm-ld/vocab#>
 PREFIX almm: <https://w3id.org/alm-ld/metrics/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -15,10 +17,15 @@ PREFIX cito: <http://purl.org/spar/cito/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <http://schema.org/>
 """
 
 # Any work serves as the placeholder of the per-work examples until the page knows a real one.
 DEFAULT_WORK = "https://doi.org/10.1371/journal.pone.0000001"
+# The institution and the journal of the set examples: ones the demo describes (an author of
+# PeerJ 4375 is affiliated with 00cvxb145; PLOS ONE has three described works).
+DEFAULT_ROR = "https://ror.org/00cvxb145"
+DEFAULT_ISSN = "1932-6203"
 
 
 @dataclass(frozen=True)
@@ -99,10 +106,61 @@ ORDER BY DESC(?observations)
 """
 
 
-def examples(work_iri: str = DEFAULT_WORK) -> list[Example]:
-    """The editor's example queries; the per-work one uses ``work_iri``."""
+def institution_works_query(ror: str = DEFAULT_ROR) -> str:
+    """Works with an author affiliated with the institution, most cited first."""
+    return PREFIXES + f"""
+# Our institution's works by citations: works whose description names an author affiliated
+# with the institution (put your ROR id in VALUES), with the largest cumulative citation count
+# any source reports (the GET /works rule: the highest value among sources, never a sum).
+SELECT ?work (SAMPLE(?t) AS ?title) (MAX(?value) AS ?citations) WHERE {{
+  VALUES ?institution {{ {iri(ror)} }}
+  ?work schema:author/schema:affiliation ?institution .
+  OPTIONAL {{ ?work dcterms:title ?t }}
+  ?obs alm:work ?work ;
+       alm:metric ?metric ;
+       alm:aggregation alm:cumulative ;
+       alm:value ?value .
+  ?metric skos:broader* almm:citations .
+}}
+GROUP BY ?work
+ORDER BY DESC(?citations)
+LIMIT 100
+"""
+
+
+def journal_views_query(issn: str = DEFAULT_ISSN) -> str:
+    """Views of a journal's works per year."""
+    return PREFIXES + f"""
+# A journal's yearly views: for each year, the views its works had gathered by the end of that
+# year (per work the highest cumulative count any source reported during the year — sources
+# are not added up), summed over the journal's works (put the ISSN in VALUES).
+SELECT ?year (SUM(?views) AS ?totalViews) (COUNT(?work) AS ?works) WHERE {{
+  {{ SELECT ?work ?year (MAX(?value) AS ?views) WHERE {{
+      VALUES ?issn {{ {literal(issn)} }}
+      ?work schema:isPartOf/schema:issn ?issn .
+      ?obs alm:work ?work ;
+           alm:metric ?metric ;
+           alm:aggregation alm:cumulative ;
+           alm:periodEnd ?end ;
+           alm:value ?value .
+      ?metric skos:broader* almm:views .
+      BIND (SUBSTR(STR(?end), 1, 4) AS ?year)
+    }} GROUP BY ?work ?year }}
+}}
+GROUP BY ?year
+ORDER BY ?year
+"""
+
+
+def examples(work_iri: str = DEFAULT_WORK, *, ror: str = DEFAULT_ROR,
+             issn: str = DEFAULT_ISSN) -> list[Example]:
+    """The editor's example queries; the per-work one uses ``work_iri``, the set ones ``ror``
+    and ``issn``."""
     return [
         Example("top-cited", "Top cited works", TOP_CITED),
+        Example("institution-works", "Our institution's works by citations",
+                institution_works_query(ror)),
+        Example("journal-views", "A journal's yearly views", journal_views_query(issn)),
         Example("work-series", "A work's time series", work_series_query(work_iri)),
         Example("co-cited", "Co-cited works", CO_CITED),
         Example("alerts", "Data-quality alerts", ALERTS),
