@@ -24,6 +24,7 @@ and deletes its claim in one update (:mod:`alm_ld.store.claims`). Either way: ex
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -58,6 +59,7 @@ _BACKOFF = random.Random()
 """Pauses between lost claim rounds (random, so that colliding writers drift apart)."""
 
 PREFIXES = prefixes("alm", "prov")
+_log = logging.getLogger(__name__)
 _VALUES_CHUNK = 400
 
 
@@ -241,6 +243,20 @@ def _after_ingest(store: Store, result: IngestResult, settings: Settings) -> Non
     from alm_ld.analytics.hooks import on_ingested
 
     on_ingested(store, result, settings)
+    refresh_derived(store)
+
+
+def refresh_derived(store: Store) -> None:
+    """Bring the current-value view (:mod:`alm_ld.analytics.current_view`) up to every stored
+    feed: this feed's (work, metric) pairs after an ingest, everything a stopped process or an
+    older version left behind otherwise. Like the alerts, it never fails the ingest: the feed is
+    stored, and every reader of the view catches it up first."""
+    from alm_ld.analytics.current_view import refresh_current_view
+
+    try:
+        refresh_current_view(store)
+    except Exception:  # noqa: BLE001 - derived data; repaired by the next reader or ingest
+        _log.exception("the current-value view could not be refreshed")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,383 @@
+"""The current-value view: one named graph holding, per (work, metric, source, aggregation),
+the value that is current now, so that reads cost a lookup instead of deduplicating the union
+graph (issue 15; the graph and the SPARQL to write against it are in docs/store.md).
+
+Why a graph in the store and not a cache in memory: every process reading the store (two web
+servers over one ``sparql:`` store, a CLI run, a restart) must see the same answer, and the
+store is the one thing they share.
+
+What it holds (graph ``almid:current``):
+
+* ``alm:CurrentValue`` per (work, metric, source, aggregation): ``alm:currentValue`` by the rule
+  of :mod:`alm_ld.analytics.series` — per observation key the revision from the newest feed
+  (:func:`~alm_ld.analytics.series.newest_per_key`, the ONE rule of "current"), then for a
+  cumulative series the value with the latest ``periodEnd`` (ties: newest feed), for an interval
+  series the sum of its periods;
+* ``alm:WorkTotal`` per (work, metric): ``alm:highestValue``, the highest current cumulative
+  value among sources (sources overlap, so they are not summed; analytics.works_list), and
+  ``alm:sourceCount``;
+* ``alm:SourceTotal`` per (source, metric): the sum of current cumulative values and the number
+  of works, recomputed from the entries (no deduplication) the first time they are read after
+  a change (:func:`source_totals`);
+* ``almid:current alm:viewSequence N``: every feed with ``alm:sequence`` ≤ N is folded in.
+
+How it stays right: after a feed is committed (pipeline._after_ingest) the (work, metric) pairs
+of every feed newer than the view's mark are recomputed from the store and written in one update
+with the new mark. Feed and view are two writes, so a process stopped in between leaves the
+mark behind: every reader (:func:`ensure_current_view`) and every later ingest catches the view
+up first, and a store ingested before the view existed (no mark) is rebuilt whole. Each entry
+carries ``alm:asOf`` (the highest feed sequence its computation saw), and an update never
+replaces an entry computed from newer data, so concurrent writers on a shared store cannot put
+an older value back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from alm_ld.analytics.series import newest_per_key
+from alm_ld.analytics.sparql import iri, literal, select
+from alm_ld.sparql_text import RDF_NS, XSD_NS
+from alm_ld.vocab import ALM_NS, ID_NS
+
+VIEW_GRAPH = ID_NS + "current"
+"""The named graph of the view (also the subject of its ``alm:viewSequence`` mark)."""
+_CUMULATIVE = ALM_NS + "cumulative"
+_XSD_INT = XSD_NS + "integer"
+_RDF_TYPE = RDF_NS + "type"
+_SEP = " "  # stored IRIs, dates and integers never contain a space
+_PAIRS_PER_UPDATE = 2000
+_LOCK = threading.Lock()
+"""One view refresh at a time in this process (other processes are fenced by ``alm:asOf``)."""
+
+_A = {name: ALM_NS + name for name in (
+    "CurrentValue", "WorkTotal", "SourceTotal", "forWork", "forMetric", "forSource",
+    "forAggregation", "currentValue", "currentObservation", "latestPeriodEnd", "highestValue",
+    "sourceCount", "totalValue", "workCount", "asOf", "viewSequence")}
+
+
+@dataclass
+class _Obs:
+    iri: str
+    work: str
+    metric: str
+    source: str
+    aggregation: str
+    value: int
+    start: str
+    end: str
+    sequence: int
+
+
+@dataclass
+class Entry:
+    """One current value: a (work, metric, source, aggregation) series of the view."""
+
+    work: str
+    metric: str
+    source: str
+    aggregation: str
+    value: int
+    observation: str | None
+    period_end: str
+
+    @property
+    def node(self) -> str:
+        return _node(self.work, self.metric, self.source, self.aggregation)
+
+
+def _node(*parts: str) -> str:
+    return f"{VIEW_GRAPH}/{hashlib.sha256('|'.join(parts).encode()).hexdigest()[:32]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Computing entries (pure)
+
+
+def current_entries(observations: Iterable[_Obs]) -> list[Entry]:
+    """The view entries of the observations of some (work, metric) pairs (all their feeds)."""
+    revisions = newest_per_key(
+        observations, key=lambda o: (o.work, o.metric, o.source, o.aggregation, o.start, o.end),
+        rank=lambda o: (o.sequence, o.iri))
+    series: dict[tuple[str, str, str, str], list[_Obs]] = {}
+    for obs in revisions:
+        series.setdefault((obs.work, obs.metric, obs.source, obs.aggregation), []).append(obs)
+    entries = []
+    for (work, metric, source, aggregation), members in series.items():
+        members.sort(key=lambda o: (o.end, o.sequence, o.iri))
+        latest = members[-1]
+        if aggregation == _CUMULATIVE:
+            entries.append(Entry(work, metric, source, aggregation, latest.value, latest.iri,
+                                 latest.end))
+        else:
+            entries.append(Entry(work, metric, source, aggregation,
+                                 sum(o.value for o in members), None, latest.end))
+    return entries
+
+
+def _work_totals(entries: list[Entry]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(work, metric) → (highest current cumulative value among sources, number of sources)."""
+    totals: dict[tuple[str, str], tuple[int, int]] = {}
+    for entry in entries:
+        if entry.aggregation != _CUMULATIVE:
+            continue
+        high, count = totals.get((entry.work, entry.metric), (entry.value, 0))
+        totals[(entry.work, entry.metric)] = (max(high, entry.value), count + 1)
+    return totals
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the store
+
+
+def _marks(store: Any) -> tuple[int, int]:
+    """(the view's mark or 0 when there is no view, the highest feed sequence or 0)."""
+    rows = select(store, f"""
+SELECT ?mark ?max WHERE {{
+  {{ SELECT (MAX(?seq) AS ?max) WHERE {{ GRAPH ?g {{ ?g alm:sequence ?seq }} }} }}
+  OPTIONAL {{ GRAPH {iri(VIEW_GRAPH)} {{ {iri(VIEW_GRAPH)} alm:viewSequence ?mark }} }}
+}}""")
+    row = rows[0] if rows else {}
+    return int(row.get("mark") or 0), int(row.get("max") or 0)
+
+
+def view_sequence(store: Any) -> int:
+    """The view's mark: the highest feed sequence folded into it (0: no view)."""
+    return _marks(store)[0]
+
+
+def _observations(store: Any, after: int, upto: int) -> list[_Obs]:
+    """Every observation of the (work, metric) pairs that feeds ``after < sequence ≤ upto``
+    observe (all pairs when ``after`` is 0), one packed string per row (as alerts does)."""
+    if after > 0:
+        pairs = f"""{{ SELECT DISTINCT ?work ?metric WHERE {{
+      GRAPH ?new {{ ?new alm:sequence ?newSeq FILTER (?newSeq > {after} && ?newSeq <= {upto})
+                    ?o alm:work ?work ; alm:metric ?metric }} }} }}"""
+    else:
+        pairs = ""
+    rows = select(store, f"""
+SELECT ?row WHERE {{
+  {pairs}
+  GRAPH ?feed {{
+    ?obs alm:work ?work ; alm:metric ?metric ; alm:source ?source ; alm:aggregation ?agg ;
+         alm:value ?value ; alm:periodEnd ?end .
+    OPTIONAL {{ ?obs alm:periodStart ?start }}
+  }}
+  BIND(CONCAT(STR(?obs), "{_SEP}", STR(?feed), "{_SEP}", STR(?work), "{_SEP}", STR(?metric),
+              "{_SEP}", STR(?source), "{_SEP}", STR(?agg), "{_SEP}", STR(?value), "{_SEP}",
+              STR(?end), "{_SEP}", COALESCE(STR(?start), "")) AS ?row)
+}}""")
+    if not rows:
+        return []
+    sequences = {r["g"]: int(r["seq"]) for r in select(
+        store, "SELECT ?g ?seq WHERE { GRAPH ?g { ?g alm:sequence ?seq } }")}
+    found = []
+    for row in rows:
+        obs_iri, feed, work, metric, source, agg, value, end, start = row["row"].split(_SEP)
+        seq = sequences.get(feed)
+        if seq is None or seq > upto:  # not a feed, or newer than this computation's mark
+            continue
+        found.append(_Obs(obs_iri, work, metric, source, agg, int(value), start, end, seq))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def _entry_triples(entry: Entry, as_of: int) -> Iterator[str]:
+    node = iri(entry.node)
+    yield f"{node} <{_RDF_TYPE}> <{_A['CurrentValue']}> ."
+    yield f"{node} <{_A['forWork']}> {iri(entry.work)} ."
+    yield f"{node} <{_A['forMetric']}> {iri(entry.metric)} ."
+    yield f"{node} <{_A['forSource']}> {iri(entry.source)} ."
+    yield f"{node} <{_A['forAggregation']}> {iri(entry.aggregation)} ."
+    yield f"{node} <{_A['currentValue']}> {literal(str(entry.value), _XSD_INT)} ."
+    yield f"{node} <{_A['latestPeriodEnd']}> {literal(entry.period_end)} ."
+    if entry.observation:
+        yield f"{node} <{_A['currentObservation']}> {iri(entry.observation)} ."
+    yield f"{node} <{_A['asOf']}> {literal(str(as_of), _XSD_INT)} ."
+
+
+def _total_triples(work: str, metric: str, high: int, sources: int,
+                   as_of: int) -> Iterator[str]:
+    node = iri(_node(work, metric))
+    yield f"{node} <{_RDF_TYPE}> <{_A['WorkTotal']}> ."
+    yield f"{node} <{_A['forWork']}> {iri(work)} ."
+    yield f"{node} <{_A['forMetric']}> {iri(metric)} ."
+    yield f"{node} <{_A['highestValue']}> {literal(str(high), _XSD_INT)} ."
+    yield f"{node} <{_A['sourceCount']}> {literal(str(sources), _XSD_INT)} ."
+    yield f"{node} <{_A['asOf']}> {literal(str(as_of), _XSD_INT)} ."
+
+
+def _write(store: Any, pairs: list[tuple[str, str]], entries: list[Entry], as_of: int) -> None:
+    """Replace the entries of ``pairs`` by ``entries`` in one update request (atomic).
+
+    On a shared store a pair whose stored entries were computed from newer data (``alm:asOf``
+    greater than ``as_of``: another process's refresh) is left alone, pair by pair, so an older
+    computation can never put an older value back. A store this process owns has one refresh
+    at a time (``_LOCK``), so there the plain DELETE + INSERT DATA is enough."""
+    graph = iri(VIEW_GRAPH)
+    triples: dict[tuple[str, str], list[str]] = {pair: [] for pair in pairs}
+    for entry in entries:
+        triples.setdefault((entry.work, entry.metric), []).extend(_entry_triples(entry, as_of))
+    for (work, metric), (high, count) in _work_totals(entries).items():
+        triples[(work, metric)].extend(_total_triples(work, metric, high, count, as_of))
+    rows = " ".join(f"({iri(w)} {iri(m)})" for w, m in triples)
+    if not store.shared:
+        inserts = "\n".join(line for lines in triples.values() for line in lines)
+        store.update(f"""PREFIX alm: <{ALM_NS}>
+DELETE {{ GRAPH {graph} {{ ?e ?p ?o }} }} WHERE {{
+  VALUES (?w ?m) {{ {rows} }}
+  GRAPH {graph} {{ ?e alm:forWork ?w ; alm:forMetric ?m ; ?p ?o }}
+}} ;
+INSERT DATA {{ GRAPH {graph} {{
+{inserts}
+}} }}""")
+        return
+    newer = (f"FILTER NOT EXISTS {{ GRAPH {graph} {{ ?newer alm:forWork ?w ; alm:forMetric ?m ;"
+             f" alm:asOf ?at FILTER (?at > {as_of}) }} }}")
+    spo = " ".join(f"({iri(w)} {iri(m)} {line[:-2]})" for (w, m), lines in triples.items()
+                   for line in lines)
+    store.update(f"""PREFIX alm: <{ALM_NS}>
+DELETE {{ GRAPH {graph} {{ ?e ?p ?o }} }} WHERE {{
+  VALUES (?w ?m) {{ {rows} }}
+  GRAPH {graph} {{ ?e alm:forWork ?w ; alm:forMetric ?m ; ?p ?o }}
+  {newer}
+}} ;
+INSERT {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{
+  VALUES (?w ?m ?s ?p ?o) {{ {spo} }}
+  {newer}
+}}""")
+
+
+def _set_mark(store: Any, sequence: int) -> None:
+    """Move the mark up to ``sequence`` (never down: a slower writer's older mark loses)."""
+    graph = iri(VIEW_GRAPH)
+    store.update(f"""PREFIX alm: <{ALM_NS}>
+DELETE {{ GRAPH {graph} {{ {graph} alm:viewSequence ?old }} }}
+INSERT {{ GRAPH {graph} {{ {graph} alm:viewSequence {literal(str(sequence), _XSD_INT)} }} }}
+WHERE {{
+  OPTIONAL {{ GRAPH {graph} {{ {graph} alm:viewSequence ?old }} }}
+  FILTER (!BOUND(?old) || ?old < {sequence})
+}}""")
+
+
+def refresh_current_view(store: Any) -> int:
+    """Fold every feed newer than the view's mark into the view (all feeds when there is no
+    view yet); return how many (work, metric) pairs were recomputed."""
+    with _LOCK:
+        mark, top = _marks(store)
+        if mark >= top:
+            return 0
+        observations = _observations(store, mark, top)
+        by_pair: dict[tuple[str, str], list[_Obs]] = {}
+        for obs in observations:
+            by_pair.setdefault((obs.work, obs.metric), []).append(obs)
+        pairs = sorted(by_pair)
+        for start in range(0, len(pairs), _PAIRS_PER_UPDATE):
+            chunk = pairs[start:start + _PAIRS_PER_UPDATE]
+            entries = current_entries(o for pair in chunk for o in by_pair[pair])
+            _write(store, chunk, entries, top)
+        _set_mark(store, top)
+        return len(pairs)
+
+
+def ensure_current_view(store: Any) -> int:
+    """The view's mark after catching it up with the stored feeds (what every reader calls
+    first: a view left behind by a stopped process or built before this version is repaired
+    here, on whichever process reads first)."""
+    mark, top = _marks(store)
+    if mark < top:
+        refresh_current_view(store)
+        mark = max(mark, top)
+    return mark
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the view
+
+
+def current_values(store: Any, work: str) -> list[Entry]:
+    """The current values of ``work`` (one lookup in the view)."""
+    ensure_current_view(store)
+    rows = select(store, f"""
+SELECT ?metric ?source ?agg ?value ?obs ?end WHERE {{
+  GRAPH {iri(VIEW_GRAPH)} {{
+    ?e alm:forWork {iri(work)} ; alm:forMetric ?metric ; alm:forSource ?source ;
+       alm:forAggregation ?agg ; alm:currentValue ?value ; alm:latestPeriodEnd ?end .
+    OPTIONAL {{ ?e alm:currentObservation ?obs }}
+  }}
+}} ORDER BY ?metric ?source ?agg""")
+    return [Entry(work, r["metric"], r["source"], r["agg"], int(r["value"]), r.get("obs"),
+                  r["end"]) for r in rows]
+
+
+def source_totals(store: Any) -> list[dict[str, Any]]:
+    """Per (source, metric): the sum of current cumulative values and the number of works.
+
+    Kept in the view with the mark they were computed at; recomputed from the entries (one
+    GROUP BY, no deduplication) only when the view has moved since."""
+    mark = ensure_current_view(store)
+    graph = iri(VIEW_GRAPH)
+    rows = select(store, f"""
+SELECT ?source ?metric ?total ?works ?at WHERE {{ GRAPH {graph} {{
+  ?t a alm:SourceTotal ; alm:forSource ?source ; alm:forMetric ?metric ;
+     alm:totalValue ?total ; alm:workCount ?works ; alm:asOf ?at }} }}""")
+    if rows and all(int(r["at"]) == mark for r in rows):
+        return _totals(rows)
+    rows = select(store, f"""
+SELECT ?source ?metric (SUM(?v) AS ?total) (COUNT(?e) AS ?works) WHERE {{ GRAPH {graph} {{
+  ?e alm:forAggregation alm:cumulative ; alm:forSource ?source ; alm:forMetric ?metric ;
+     alm:currentValue ?v }} }} GROUP BY ?source ?metric""")
+    lines = []
+    for row in rows:
+        node = iri(_node("total", row["source"], row["metric"]))
+        lines += [f"{node} <{_RDF_TYPE}> <{_A['SourceTotal']}> .",
+                  f"{node} <{_A['forSource']}> {iri(row['source'])} .",
+                  f"{node} <{_A['forMetric']}> {iri(row['metric'])} .",
+                  f"{node} <{_A['totalValue']}> {literal(str(row['total']), _XSD_INT)} .",
+                  f"{node} <{_A['workCount']}> {literal(str(row['works']), _XSD_INT)} .",
+                  f"{node} <{_A['asOf']}> {literal(str(mark), _XSD_INT)} ."]
+    inserts = "\n".join(lines)
+    store.update(f"""PREFIX alm: <{ALM_NS}>
+DELETE {{ GRAPH {graph} {{ ?t ?p ?o }} }}
+WHERE {{ GRAPH {graph} {{ ?t a alm:SourceTotal ; ?p ?o }} }} ;
+INSERT DATA {{ GRAPH {graph} {{
+{inserts}
+}} }}""")
+    return _totals(rows)
+
+
+def _totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(({"source": r["source"], "metric": r["metric"], "total": int(r["total"]),
+                    "works": int(r["works"])} for r in rows),
+                  key=lambda t: (t["source"], t["metric"]))
+
+
+def top_works(store: Any, metric: str, limit: int = 10) -> list[tuple[str, int]]:
+    """The ``limit`` works with the highest current value of ``metric`` (over sources)."""
+    ensure_current_view(store)
+    rows = select(store, f"""
+SELECT ?work ?value WHERE {{ GRAPH {iri(VIEW_GRAPH)} {{
+  ?t alm:forMetric {iri(metric)} ; alm:highestValue ?value ; alm:forWork ?work }} }}
+ORDER BY DESC(?value) ?work LIMIT {int(limit)}""")
+    return [(r["work"], int(r["value"])) for r in rows]
+
+
+def metric_totals(store: Any) -> dict[str, int]:
+    """Per metric: the sum over works of each work's highest current cumulative value."""
+    ensure_current_view(store)
+    rows = select(store, f"""
+SELECT ?metric (SUM(?value) AS ?total) WHERE {{ GRAPH {iri(VIEW_GRAPH)} {{
+  ?t alm:highestValue ?value ; alm:forMetric ?metric }} }} GROUP BY ?metric""")
+    return {r["metric"]: int(r["total"]) for r in rows}
+
+
+__all__ = ["VIEW_GRAPH", "Entry", "current_entries", "current_values", "ensure_current_view",
+           "metric_totals", "refresh_current_view", "source_totals", "top_works",
+           "view_sequence"]

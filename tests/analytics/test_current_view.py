@@ -1,0 +1,178 @@
+"""The current-value view (issue 15): the values it holds are the ones the series rule computes
+from the union graph, on every backend, after revisions, after a stopped process, for a store
+ingested before the view existed, after a restart, and with several store clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rdflib import URIRef
+
+from alm_ld.analytics import current_view as cv
+from alm_ld.analytics.series import SeriesRequest, work_series
+from alm_ld.analytics.sparql import select
+from alm_ld.config import Settings
+from alm_ld.mapping import content_hash, feed_iri
+from alm_ld.pipeline import _mapped, checked_feed, ingest_feed, max_sequence
+from alm_ld.sparql_text import iri
+from alm_ld.store import open_store
+from alm_ld.vocab import ALM_NS, METRICS_NS, SOURCES_NS
+from tests.analytics.feeds import count, feed
+
+DEMO = sorted((Path(__file__).resolve().parents[2] / "alm_ld" / "data" / "demo").glob("*.json"))
+A = "https://doi.org/10.5555/view-a"
+B = "https://doi.org/10.5555/view-b"
+CITATIONS, VIEWS = METRICS_NS + "citations", METRICS_NS + "views"
+CROSSREF, OPENALEX = SOURCES_NS + "crossref", SOURCES_NS + "openalex"
+
+
+def demo_feeds() -> list[bytes]:
+    return [path.read_bytes() for path in DEMO]
+
+
+def revisions() -> list[dict[str, Any]]:
+    """Three feeds: a first report, a revision (down) plus a second source, and a late revision
+    of an older period (which must not become current)."""
+    return [
+        feed([count(A, 10, "2026-01-31"), count(A, 12, "2026-02-28"), count(B, 5, "2026-02-28"),
+              count(A, 7, "2026-01-31", metric="views", aggregation="interval",
+                    start="2026-01-01"),
+              count(A, 4, "2026-02-28", metric="views", aggregation="interval",
+                    start="2026-02-01")]),
+        feed([count(A, 11, "2026-02-28"), count(A, 20, "2026-02-28", source="openalex"),
+              count(A, 6, "2026-02-28", metric="views", aggregation="interval",
+                    start="2026-02-01")]),
+        feed([count(A, 9, "2026-01-31"), count(B, 5, "2026-02-28")]),
+    ]
+
+
+@pytest.fixture(params=["memory", "oxigraph", "sparql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Settings]]:
+    if request.param == "memory":
+        spec = "memory:"
+    elif request.param == "oxigraph":
+        spec = f"oxigraph:{tmp_path / 'store'}"
+    else:
+        spec = request.getfixturevalue("sparql_store_spec")
+    yield spec, Settings(store=spec)
+
+
+def by_rule(store: Any) -> dict[tuple[str, str, str, str], int]:
+    """(work, metric, source, aggregation) → current value, by analytics.series from the union
+    graph (the query path the view replaces)."""
+    works = {r["w"] for r in select(store, "SELECT DISTINCT ?w WHERE { GRAPH ?g { "
+                                           "?g alm:sequence ?s . ?o alm:work ?w } }")}
+    found = {}
+    for work in works:
+        for series in work_series(store, SeriesRequest(work)):
+            found[(work, series.metric, series.source, series.aggregation)] = \
+                series.current_value
+    return found
+
+
+def in_view(store: Any) -> dict[tuple[str, str, str, str], int]:
+    cv.ensure_current_view(store)
+    rows = select(store, f"""SELECT ?w ?m ?s ?a ?v WHERE {{ GRAPH {iri(cv.VIEW_GRAPH)} {{
+      ?e a alm:CurrentValue ; alm:forWork ?w ; alm:forMetric ?m ; alm:forSource ?s ;
+         alm:forAggregation ?a ; alm:currentValue ?v }} }}""")
+    found: dict[tuple[str, str, str, str], int] = {}
+    for r in rows:
+        key = (r["w"], r["m"], r["s"], r["a"])
+        assert key not in found, f"two entries for {key}"
+        found[key] = int(r["v"])
+    return found
+
+
+def ingest_all(store: Any, settings: Settings, docs: list[Any]) -> None:
+    for doc in docs:
+        ingest_feed(store, doc, settings=settings)
+
+
+def test_view_holds_the_series_rule_after_revisions_on_every_backend(backend) -> None:
+    spec, settings = backend
+    with open_store(spec) as store:
+        ingest_all(store, settings, [*demo_feeds(), *revisions()])
+        view = in_view(store)
+        assert view == by_rule(store)
+        cumulative, interval = ALM_NS + "cumulative", ALM_NS + "interval"
+        assert view[(A, CITATIONS, CROSSREF, cumulative)] == 11  # revised down, latest period
+        assert view[(A, CITATIONS, OPENALEX, cumulative)] == 20
+        assert view[(A, VIEWS, CROSSREF, interval)] == 13  # 7 + the revised 6
+        top = cv.top_works(store, CITATIONS, 100)
+        assert (A, 20) in top and top == sorted(top, key=lambda t: (-t[1], t[0]))
+        assert cv.view_sequence(store) == max_sequence(store)
+        totals = {(t["source"], t["metric"]): t for t in cv.source_totals(store)}
+        crossref = totals[(CROSSREF, CITATIONS)]
+        expected = sum(v for (_, m, s, a), v in view.items()
+                       if (m, s, a) == (CITATIONS, CROSSREF, cumulative))
+        assert crossref["total"] == expected
+        # the stored totals are reused until a feed moves the view, then recomputed
+        ingest_feed(store, feed([count(B, 105, "2026-03-31")]), settings=settings)
+        totals = {(t["source"], t["metric"]): t for t in cv.source_totals(store)}
+        assert totals[(CROSSREF, CITATIONS)]["total"] == expected - 5 + 105
+
+
+def test_feed_without_its_view_update_is_folded_in_by_the_next_reader() -> None:
+    """A process stopped between committing a feed and updating the view leaves the mark
+    behind; the next reader catches up (the feed is written exactly as ingest writes it)."""
+    settings = Settings(store="oxigraph:")
+    with open_store("oxigraph:") as store:
+        first, second, third = revisions()
+        ingest_all(store, settings, [first, second])
+        doc = checked_feed(third, settings=settings)
+        sequence = max_sequence(store) + 1
+        data, _, _ = _mapped(store, doc, feed_iri(doc), content_hash(doc), sequence)
+        store.add_graph(URIRef(feed_iri(doc)), data)
+        assert cv.view_sequence(store) == sequence - 1
+        assert in_view(store) == by_rule(store)
+        assert cv.view_sequence(store) == sequence
+
+
+def test_store_without_a_view_gets_one_built_whole() -> None:
+    settings = Settings(store="oxigraph:")
+    with open_store("oxigraph:") as store:
+        ingest_all(store, settings, [*demo_feeds(), *revisions()])
+        expected = in_view(store)
+        store.update(f"DROP GRAPH {iri(cv.VIEW_GRAPH)}")  # as a store from before issue 15
+        assert cv.view_sequence(store) == 0
+        assert in_view(store) == expected
+        assert cv.view_sequence(store) == max_sequence(store)
+
+
+def test_view_survives_a_restart_without_recomputing(tmp_path: Path) -> None:
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    settings = Settings(store=spec)
+    with open_store(spec) as store:
+        ingest_all(store, settings, revisions())
+        expected = in_view(store)
+    with open_store(spec) as store:
+        assert cv.refresh_current_view(store) == 0  # nothing to fold: it was kept
+        assert in_view(store) == expected
+
+
+def test_two_clients_of_one_sparql_store_share_the_view(sparql_store_spec: str) -> None:
+    settings = Settings(store=sparql_store_spec)
+    with open_store(sparql_store_spec) as writer, open_store(sparql_store_spec) as reader:
+        ingest_all(writer, settings, revisions()[:2])
+        assert in_view(reader) == by_rule(reader)
+        ingest_feed(reader, revisions()[2], settings=settings)
+        assert in_view(writer) == by_rule(writer)
+
+
+def test_an_older_computation_never_overwrites_a_newer_one(sparql_store_spec: str) -> None:
+    """On a shared store a slow refresh (computed at an older feed sequence) that writes after a
+    newer one leaves the newer entries alone, pair by pair."""
+    settings = Settings(store=sparql_store_spec)
+    with open_store(sparql_store_spec) as store:
+        ingest_all(store, settings, revisions())
+        newest = cv.view_sequence(store)
+        stale = cv.Entry(A, CITATIONS, CROSSREF, ALM_NS + "cumulative", 1, None, "2026-01-01")
+        other = cv.Entry("https://doi.org/10.5555/view-c", CITATIONS, CROSSREF,
+                         ALM_NS + "cumulative", 3, None, "2026-01-01")
+        cv._write(store, [(A, CITATIONS), (other.work, CITATIONS)], [stale, other], newest - 1)
+        view = in_view(store)
+        assert view[(A, CITATIONS, CROSSREF, ALM_NS + "cumulative")] == 11
+        assert view[(other.work, CITATIONS, CROSSREF, ALM_NS + "cumulative")] == 3
