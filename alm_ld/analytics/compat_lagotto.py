@@ -20,7 +20,9 @@ source (``crossref``, ``europe_pmc``, ``wikipedia``), else the only Lagotto sour
 else the alm-ld source id (``openalex``, which Lagotto never had). ``group_name`` is the metric's
 PLOS category (viewed, saved, discussed, cited, recommended). Lagotto summed sources into the
 work's ``viewed``/``saved``/``discussed``/``cited``; alm-ld never adds sources (they overlap), so
-these are the highest value among them, as ``/works`` does.
+these are the highest source total in the group, as ``/works`` takes the highest source value.
+A source total is the series' current value: the latest cumulative count, or (interval counts
+only) their sum.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ from alm_ld.vocab import (
     METRICS_NS,
     SOURCES_NS,
     category_of,
-    metric_concepts,
     vocab_graph,
 )
 
@@ -210,11 +211,10 @@ def lagotto_works(store: Any, ids: list[Any], *, timeout: float | None = None
         seen.add(work)
         sources = _work_sources(store, work)
         groups: dict[str, int] = dict.fromkeys(CATEGORIES[:4], 0)
-        for metric_id, value in result["metrics"].items():
-            category = category_of(METRICS_NS + metric_id) if metric_id in metric_concepts() \
-                else None
-            if category in groups:
-                groups[category] = max(groups[category], value)
+        for source in sources:
+            if source["group_name"] in groups:
+                groups[source["group_name"]] = max(groups[source["group_name"]],
+                                                   source["metrics"]["total"])
         entry: dict[str, Any] = {
             "id": _lagotto_id(work), "title": result.get("title"),
             "issued": _issued(result.get("issued")),
