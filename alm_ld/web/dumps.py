@@ -5,10 +5,10 @@
 * ``GET /dumps/{name}`` — a file the manifest lists, with ``ETag`` (its sha256),
   ``Last-Modified`` and byte ranges (``Range``/``If-Range`` → 206, so an interrupted download
   resumes; an unsatisfiable range → 416 with ``Content-Range: bytes */size``);
-* ``GET /dumps/live?after=N[&limit=M]`` — N-Quads of the feeds after sequence ``N`` up to the
-  change feed's watermark (at most ``M`` feeds), streamed; its first line is the comment
-  ``# alm-ld feeds FIRST..LAST`` and the same range is in ``Alm-Sequence-First``/``-Last``
-  headers. An empty body: nothing after ``N`` yet.
+* ``GET /dumps/live?after=N[&limit=M]`` — N-Quads of the feeds after sequence ``N`` (default
+  0) up to the change feed's watermark (at most ``M`` feeds, default 1000), streamed; its
+  first line is the comment ``# alm-ld feeds FIRST..LAST`` and the same range is in the
+  ``Alm-Sequence-First``/``-Last`` headers. An empty body: nothing after ``N`` yet.
 
 Files are made by ``alm-ld snapshot`` or ``serve --snapshot-every`` (alm_ld.exchange.snapshots);
 this module only serves them.
@@ -122,7 +122,6 @@ def _manifest_response(media: str) -> Response:
 
 
 @blueprint.get("/dumps")
-@blueprint.get("/dumps/")
 def dumps_index() -> Response:
     media = negotiate(request.headers.get("Accept"), [JSON, TURTLE],
                       format_param=request.args.get("format"))
@@ -157,7 +156,7 @@ def _natural(name: str, default: int | None = None, *, at_most: int | None = Non
 
 @blueprint.get("/dumps/live")
 def dumps_live() -> Response:
-    after = _natural("after")
+    after = _natural("after", 0)
     limit = _natural("limit", MAX_LIVE_FEEDS, at_most=MAX_LIVE_FEEDS)
     the_store = store()
     last = min(watermark(the_store), after + limit)

@@ -247,6 +247,37 @@ def _analytics_paths() -> dict[str, Any]:
     }
 
 
+def _dumps_paths() -> dict[str, Any]:
+    """/dumps (issue 17; alm_ld/web/dumps.py, docs/api.md "Dumps")."""
+    ranged = {"206": {"description": "The requested byte range (Range, If-Range)",
+                      "content": {"application/gzip": {"schema": TEXT}}},
+              **NOT_MODIFIED,
+              "416": {"description": "Range not satisfiable (Content-Range: bytes */size)",
+                      "content": PROBLEM}}
+    return {
+        "/dumps": _get("Manifest of the snapshots and deltas: JSON, or a DCAT catalogue in "
+                       "Turtle", (JSON, TURTLE), extra=NOT_MODIFIED),
+        "/dumps/index.json": _get("The manifest as JSON: each file with its sequence range, "
+                                  "size, sha256, record counts and licences per source",
+                                  (JSON,), negotiated=False, extra=NOT_MODIFIED),
+        "/dumps/index.ttl": _get("The manifest as a DCAT catalogue (Turtle)", (TURTLE,),
+                                 negotiated=False, extra=NOT_MODIFIED),
+        "/dumps/live": _get(  # N-Quads: only here, so named here
+            "N-Quads of the feeds after a sequence, up to the /changes watermark (first line "
+            "'# alm-ld feeds FIRST..LAST'; empty when nothing is newer)", ("application/n-quads",),
+            negotiated=False, errors=(400, 503), params=[
+                _query("after", "the last feed sequence the client holds",
+                       {"type": "integer", "minimum": 0, "default": 0}),
+                _query("limit", "most feeds in this answer",
+                       {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1000})]),
+        "/dumps/{name}": _get(
+            "A file the manifest lists (gzip); ETag = its sha256; byte ranges resume "
+            "downloads", ("application/gzip",), negotiated=False, errors=(404,),
+            extra=ranged, params=[_path_param("name", "file name from the manifest",
+                                              "snapshot-000008.nq.gz")]),
+    }
+
+
 def openapi_document(base_url: str) -> dict[str, Any]:
     feed_body = {"required": True, "description": "A feed; its JSON Schema is "
                  f"{base_url}/schemas/feed-base.schema.json (strict: feed-strict)",
@@ -360,6 +391,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             ("*/*",), negotiated=False, errors=(404,), extra=NOT_MODIFIED,
             params=[_path_param("filename", "file under the static folder", "css/site.css")]),
     }
+    paths.update(_dumps_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "alm-ld", "version": "1",

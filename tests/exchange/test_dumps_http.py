@@ -178,7 +178,8 @@ def test_the_live_tail_streams_feeds_after_a_sequence(source) -> None:
 
 
 @pytest.mark.parametrize("path", [
-    "/dumps/live", "/dumps/live?after=-1", "/dumps/live?after=x", "/dumps/live?after=%C2%B2",
+    "/dumps/live?after=%20", "/dumps/live?after=-1", "/dumps/live?after=x",
+    "/dumps/live?after=%C2%B2",
     "/dumps/live?after=0&limit=0", "/dumps/live?after=0&limit=100000"])
 def test_bad_live_parameters_are_400_problems(source, path: str) -> None:
     status, headers, body = fetch(source.url + path)
