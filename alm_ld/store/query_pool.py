@@ -212,10 +212,9 @@ def _serve(conn: Connection) -> None:
                     current[1].close()
                 current = None
                 current = (view, OxigraphStore.open_read_only(view))
-            media_type, chunks = current[1].query_serialized(
+            answer: Any = ("ok", *current[1].query_bytes(
                 sparql, media, default_graphs=default_graphs, named_graphs=named_graphs,
-                timeout=None, limit=limit)
-            answer: Any = ("ok", media_type, b"".join(chunks))
+                limit=limit))
         except AlmLdError as error:
             answer = ("error", type(error).__name__, error.detail)
         except Exception as error:  # noqa: BLE001 - reported to the parent, worker goes on
