@@ -108,8 +108,13 @@ def mirror(base_url: str, store: Store, settings: Settings, *,
         with tempfile.TemporaryDirectory(prefix="alm-ld-mirror-",
                                          dir=str(work_dir) if work_dir else None) as tmp:
             manifest, _ = client.get_json(f"{base}/dumps/index.json")
-            if not isinstance(manifest, dict):
+            if not isinstance(manifest, dict) or not isinstance(manifest.get("snapshots"), list):
                 raise InvalidDump(f"{base}/dumps/index.json is not an alm-ld dumps manifest.")
+            if local > int(manifest.get("watermark") or 0):
+                raise UsageError(
+                    f"The store holds feeds up to sequence {local} but {base} serves only up "
+                    f"to {manifest.get('watermark') or 0}: it is not a mirror of that service. "
+                    "Mirror into an empty store.")
             for entry in plan(manifest, local):
                 item = _nquads_file(entry)
                 url = item.get("url") or f"{base}/dumps/{quote(item['name'])}"

@@ -123,6 +123,7 @@ def test_dcat_turtle_by_conneg_and_void_data_dump(source) -> None:
     manifest = json.loads(fetch(f"{source.url}/dumps")[2])
     assert downloads == {URIRef(i["url"]) for i in files_of(manifest).values()}
     assert fetch(f"{source.url}/dumps/index.ttl")[2] == body
+    assert fetch(f"{source.url}/dumps?format=ttl")[2] == body
     void = Graph().parse(data=fetch(f"{source.url}/.well-known/void",
                                     {"Accept": "text/turtle"})[2], format="turtle")
     assert set(void.objects(None, VOID.dataDump)) == {

@@ -98,6 +98,16 @@ def test_a_file_failing_its_sha256_is_refused_and_nothing_loaded(serve, tmp_path
         assert feeds_from(store, 1) == []
 
 
+def test_a_store_ahead_of_the_source_is_refused(serve, capsys) -> None:
+    ahead, behind = serve("ahead"), serve("behind")
+    ahead.ingest("crossref.json", "plos.json")
+    behind.ingest("datacite.json")
+    from alm_ld.errors import UsageError
+    from alm_ld.exchange.mirror import mirror
+    with pytest.raises(UsageError, match="holds feeds up to sequence 2 but"):
+        mirror(behind.url, ahead.store, ahead.settings)
+
+
 @pytest.mark.parametrize(("argv", "code", "words"), [
     (["mirror", "ftp://example.org/"], 2, "not an http(s) URL"),
     (["mirror", "http://127.0.0.1:{port}/"], 3, "connection failed"),
