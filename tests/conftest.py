@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.processes import free_port, stop, wait_ready
-from tests.support.live import live_server  # noqa: F401 - the fixture, for every test area
+from tests.support.live import app_client, live_server  # noqa: F401 - fixtures for every area
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import requests
-
 from alm_ld.analytics import record_harvest, refresh_stale_alerts
 from alm_ld.analytics.sparql import select
 from tests.analytics.feeds import ALTMETRIC, count, feed
@@ -15,16 +13,16 @@ OTHER = "https://doi.org/10.5555/alerts.2"
 
 
 def _alerts(live, **params):
-    response = requests.get(f"{live.url}/alerts", params=params, timeout=10)
+    response = live.get("/alerts", params=params)
     assert response.status_code == 200, response.text
-    return response.json()["alerts"]
+    return response.get_json()["alerts"]
 
 
-def test_decrease_alerts_with_both_values_and_feeds(live_server, store, ingest):
+def test_decrease_alerts_with_both_values_and_feeds(app_client, store, ingest):
     first = feed([count(WORK, 30, "2026-01-31")])
     second = feed([count(WORK, 25, "2026-02-28")])
     ingest(first, second)
-    live = live_server(store=store)
+    live = app_client(store=store)
     [alert] = _alerts(live, type="CountDecreased")
     assert alert["work"] == WORK and alert["metric"] == "citations"
     assert alert["source"] == "crossref"
@@ -44,13 +42,13 @@ def test_decrease_found_within_one_feed_and_by_revision(store, ingest):
     assert [(r["work"], r["v"], r["p"]) for r in rows] == [(WORK, 7, 9), (OTHER, 40, 50)]
 
 
-def test_no_alert_for_a_growing_series(live_server, store, ingest):
+def test_no_alert_for_a_growing_series(app_client, store, ingest):
     ingest(feed([count(WORK, 1, "2026-01-01")]), feed([count(WORK, 2, "2026-01-02")]))
-    live = live_server(store=store)
+    live = app_client(store=store)
     assert _alerts(live) == []
 
 
-def test_implausible_jump_for_discussion_metrics_only(live_server, store, ingest):
+def test_implausible_jump_for_discussion_metrics_only(app_client, store, ingest):
     tweets = dict(metric="tweets", source="twitter")
     ingest(feed([count(WORK, 100, "2026-01-01", **tweets),
                  count(WORK, 1300, "2026-01-03", **tweets),      # +600/day > 500
@@ -60,7 +58,7 @@ def test_implausible_jump_for_discussion_metrics_only(live_server, store, ingest
                  count(OTHER, 3000, "2026-01-05", metric="tweets", source="twitter",
                        aggregation="interval", start="2026-01-01")],  # 600/day
                 provider=ALTMETRIC))
-    live = live_server(store=store)
+    live = app_client(store=store)
     jumps = _alerts(live, type="ImplausibleJump")
     assert sorted((a["work"], a["value"], a.get("previousValue")) for a in jumps) == [
         (WORK, 1300, 100), (OTHER, 3000, None)]
@@ -80,11 +78,11 @@ def test_jump_threshold_is_a_setting(store, oxigraph_settings):
     assert row["v"] == 1400
 
 
-def test_sources_disagreeing_beyond_factor(live_server, store, ingest):
+def test_sources_disagreeing_beyond_factor(app_client, store, ingest):
     ingest(feed([count(WORK, 10, "2026-01-31"), count(OTHER, 10, "2026-01-31")]))
     ingest(feed([count(WORK, 25, "2026-01-31", source="opencitations"),
                  count(OTHER, 15, "2026-01-31", source="opencitations")]))
-    live = live_server(store=store)
+    live = app_client(store=store)
     [alert] = _alerts(live, type="SourcesDisagree")
     assert alert["work"] == WORK
     assert {alert["source"], alert["otherSource"]} == {"crossref", "opencitations"}
@@ -96,10 +94,10 @@ def test_sources_disagreeing_beyond_factor(live_server, store, ingest):
     assert len(_alerts(live, source="opencitations", type="SourcesDisagree")) == 1
 
 
-def test_stale_source_by_disclosed_update_frequency(live_server, store, ingest):
+def test_stale_source_by_disclosed_update_frequency(app_client, store, ingest):
     ingest(feed([count(WORK, 1, "2026-01-01")], disclosure={"updateFrequency": "P1D"}))
     ingest(feed([count(OTHER, 1, "2026-01-01")], provider=ALTMETRIC))  # discloses nothing
-    live = live_server(store=store)
+    live = app_client(store=store)
     assert _alerts(live, type="StaleSource") == []
     refresh_stale_alerts(store, now=datetime.now(UTC) + timedelta(days=2))
     [alert] = _alerts(live, type="StaleSource")
@@ -110,22 +108,22 @@ def test_stale_source_by_disclosed_update_frequency(live_server, store, ingest):
     assert _alerts(live, type="StaleSource") == []
 
 
-def test_failed_harvest_recorded_and_cleared(live_server, store, ingest):
+def test_failed_harvest_recorded_and_cleared(app_client, store, ingest):
     ingest(feed([count(WORK, 1, "2026-01-01")]))
     provider = "https://ror.org/02twcfp32"
     record_harvest(store, provider, failed=2, attempted=8, detail="HTTP 503 from Crossref")
-    live = live_server(store=store)
+    live = app_client(store=store)
     [alert] = _alerts(live, type="HarvestFailed")
     assert alert["provider"] == provider and "2 of 8" in alert["message"]
-    [source] = requests.get(f"{live.url}/sources", timeout=10).json()["sources"]
+    [source] = live.get("/sources").get_json()["sources"]
     assert source["failureRate"] == 0.25
     record_harvest(store, provider, failed=0, attempted=8)
     assert _alerts(live, type="HarvestFailed") == []
 
 
-def test_bad_alert_filters_are_problems(live_server, store):
-    live = live_server(store=store)
+def test_bad_alert_filters_are_problems(app_client, store):
+    live = app_client(store=store)
     for params in ({"type": "Nonsense"}, {"work": "nope"}, {"limit": "0"}):
-        response = requests.get(f"{live.url}/alerts", params=params, timeout=10)
+        response = live.get("/alerts", params=params)
         assert response.status_code == 400, params
         assert response.headers["Content-Type"] == "application/problem+json"

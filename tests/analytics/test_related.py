@@ -14,8 +14,6 @@ Jaccard with A:  D = |{C1, W1}| / |{C1, C2, C3, W1}|       = 2/4 = 0.5
 
 from __future__ import annotations
 
-import requests
-
 from alm_ld.analytics import related_works
 from tests.analytics.feeds import event, feed
 
@@ -31,13 +29,13 @@ def _seed(ingest):
                  event(W2, "references", B)]))
 
 
-def test_ranked_by_jaccard_with_evidence(live_server, store, ingest):
+def test_ranked_by_jaccard_with_evidence(app_client, store, ingest):
     _seed(ingest)
-    live = live_server(store=store)
-    response = requests.get(f"{live.url}/works/10.5555/rel.a/related", timeout=10)
+    live = app_client(store=store)
+    response = live.get("/works/10.5555/rel.a/related")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/ld+json")
-    doc = response.json()
+    doc = response.get_json()
     assert doc["work"] == A and doc["subjectCount"] == 4
     ranked = [(r["work"], r["score"], r["coCitations"], r["coMentions"]) for r in doc["related"]]
     assert ranked == [(D, 0.5, 1, 1), (B, 0.4, 2, 0), (E, 0.25, 1, 0)]
@@ -46,22 +44,20 @@ def test_ranked_by_jaccard_with_evidence(live_server, store, ingest):
     assert doc["related"][0]["reason"] == "co-cited by 1 work; co-mentioned by 1 subject"
 
 
-def test_limit_and_symmetry(live_server, store, ingest):
+def test_limit_and_symmetry(app_client, store, ingest):
     _seed(ingest)
-    live = live_server(store=store)
-    top = requests.get(f"{live.url}/works/{A}/related", params={"limit": 1}, timeout=10).json()
+    live = app_client(store=store)
+    top = live.get(f"/works/{A}/related", params={"limit": 1}).get_json()
     assert [r["work"] for r in top["related"]] == [D]
     # Jaccard is symmetric: A is as related to D as D is to A
     from_d = {r.work: r.score for r in related_works(store, D)}
     assert from_d[A] == 0.5
 
 
-def test_work_without_subjects_has_no_related(live_server, store, ingest):
+def test_work_without_subjects_has_no_related(app_client, store, ingest):
     _seed(ingest)
-    live = live_server(store=store)
-    doc = requests.get(f"{live.url}/works/{C1}/related", timeout=10).json()
+    live = app_client(store=store)
+    doc = live.get(f"/works/{C1}/related").get_json()
     assert doc["related"] == [] and doc["subjectCount"] == 0
-    assert requests.get(f"{live.url}/works/10.5555/unknown/related",
-                        timeout=10).status_code == 404
-    assert requests.get(f"{live.url}/works/{A}/related", params={"limit": "x"},
-                        timeout=10).status_code == 400
+    assert live.get("/works/10.5555/unknown/related").status_code == 404
+    assert live.get(f"/works/{A}/related", params={"limit": "x"}).status_code == 400

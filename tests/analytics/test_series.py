@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 
-import requests
-
 from alm_ld.jsonld import expand
 from tests.analytics.feeds import count, feed
 
@@ -32,14 +30,14 @@ def _slice(doc, metric, source):
     return found
 
 
-def test_monthly_series_with_increments(live_server, store, ingest):
+def test_monthly_series_with_increments(app_client, store, ingest):
     _seed(ingest)
-    live = live_server(store=store)
-    response = requests.get(f"{live.url}/works/10.5555/series.1/metrics",
-                            params={"granularity": "month", "increments": "true"}, timeout=10)
+    live = app_client(store=store)
+    response = live.get("/works/10.5555/series.1/metrics",
+                        params={"granularity": "month", "increments": "true"})
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/ld+json")
-    doc = response.json()
+    doc = response.get_json()
     assert doc["type"] == "DataSet" and doc["work"] == WORK
     crossref = _slice(doc, "citations", "crossref")
     assert crossref["current"] == 20
@@ -56,11 +54,10 @@ def test_monthly_series_with_increments(live_server, store, ingest):
     assert point["evidence"] == "https://api.example.org/crossref/series.1"
 
 
-def test_sources_shown_side_by_side_never_summed(live_server, store, ingest):
+def test_sources_shown_side_by_side_never_summed(app_client, store, ingest):
     _seed(ingest)
-    live = live_server(store=store)
-    doc = requests.get(f"{live.url}/works/{WORK}/metrics", params={"metric": "citations"},
-                       timeout=10).json()
+    live = app_client(store=store)
+    doc = live.get(f"/works/{WORK}/metrics", params={"metric": "citations"}).get_json()
     assert {s["source"] for s in doc["slice"]} == {"crossref", "opencitations"}
     [row] = doc["comparison"]
     assert row["metric"] == "citations"
@@ -69,26 +66,25 @@ def test_sources_shown_side_by_side_never_summed(live_server, store, ingest):
     assert row["ratio"] == 4.0
 
 
-def test_daily_filter_window(live_server, store, ingest):
+def test_daily_filter_window(app_client, store, ingest):
     _seed(ingest)
-    live = live_server(store=store)
-    doc = requests.get(f"{live.url}/works/{WORK}/metrics",
-                       params={"source": "crossref", "from": "2026-01-20", "to": "2026-02-28"},
-                       timeout=10).json()
+    live = app_client(store=store)
+    doc = live.get(f"/works/{WORK}/metrics", params={
+        "source": "crossref", "from": "2026-01-20", "to": "2026-02-28"}).get_json()
     [only] = doc["slice"]
     assert [(p["period"], p["value"]) for p in only["observation"]] == [
         ("2026-01-31", 14), ("2026-02-28", 20)]
     assert "increment" not in only["observation"][0]
 
 
-def test_csv_by_accept_and_format(live_server, store, ingest):
+def test_csv_by_accept_and_format(app_client, store, ingest):
     _seed(ingest)
-    live = live_server(store=store)
+    live = app_client(store=store)
     url = f"{live.url}/works/{WORK}/metrics"
-    by_accept = requests.get(url, params={"granularity": "year", "increments": "1"},
-                             headers={"Accept": "text/csv"}, timeout=10)
-    by_format = requests.get(url, params={"granularity": "year", "increments": "1",
-                                          "format": "csv"}, timeout=10)
+    by_accept = live.get(url, params={"granularity": "year", "increments": "1"},
+                         headers={"Accept": "text/csv"})
+    by_format = live.get(url, params={"granularity": "year", "increments": "1",
+                                      "format": "csv"})
     assert by_accept.headers["Content-Type"].startswith("text/csv")
     assert by_accept.text == by_format.text
     rows = list(csv.DictReader(io.StringIO(by_accept.text)))
@@ -99,20 +95,20 @@ def test_csv_by_accept_and_format(live_server, store, ingest):
     assert all(r["feeds"] and r["observations"] for r in rows)
 
 
-def test_revision_replaces_value_in_series(live_server, store, ingest):
+def test_revision_replaces_value_in_series(app_client, store, ingest):
     ingest(feed([count(WORK, 10, "2026-03-01")]))
     ingest(feed([count(WORK, 12, "2026-03-01")]))
-    live = live_server(store=store)
-    doc = requests.get(f"{live.url}/works/{WORK}/metrics", timeout=10).json()
+    live = app_client(store=store)
+    doc = live.get(f"/works/{WORK}/metrics").get_json()
     [only] = doc["slice"]
     assert only["current"] == 12
     assert [p["value"] for p in only["observation"]] == [12]
 
 
-def test_dataset_is_data_cube_json_ld(live_server, store, ingest):
+def test_dataset_is_data_cube_json_ld(app_client, store, ingest):
     _seed(ingest)
-    live = live_server(store=store)
-    doc = requests.get(f"{live.url}/works/{WORK}/metrics", timeout=10).json()
+    live = app_client(store=store)
+    doc = live.get(f"/works/{WORK}/metrics").get_json()
     expanded = expand(doc)
     [dataset] = expanded
     assert dataset["@type"] == [QB + "DataSet"]
@@ -123,17 +119,17 @@ def test_dataset_is_data_cube_json_ld(live_server, store, ingest):
     assert 20 in values or "20" in values
 
 
-def test_errors_are_problem_documents(live_server, store, ingest):
+def test_errors_are_problem_documents(app_client, store, ingest):
     _seed(ingest)
-    live = live_server(store=store)
+    live = app_client(store=store)
     base = f"{live.url}/works/{WORK}/metrics"
     for params, status in (({"granularity": "week"}, 400), ({"from": "yesterday"}, 400),
                            ({"from": "2026-03-01", "to": "2026-01-01"}, 400),
                            ({"increments": "maybe"}, 400), ({"format": "xml"}, 406)):
-        response = requests.get(base, params=params, timeout=10)
+        response = live.get(base, params=params)
         assert response.status_code == status, params
         assert response.headers["Content-Type"] == "application/problem+json"
-    unknown = requests.get(f"{live.url}/works/10.5555/nobody/metrics", timeout=10)
+    unknown = live.get("/works/10.5555/nobody/metrics")
     assert unknown.status_code == 404
-    bad = requests.get(f"{live.url}/works/not-an-id/metrics", timeout=10)
+    bad = live.get("/works/not-an-id/metrics")
     assert bad.status_code == 400

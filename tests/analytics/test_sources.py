@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import requests
-
 from tests.analytics.feeds import ALTMETRIC, count, event, feed
 
 WORK = "https://doi.org/10.5555/sources.1"
 
 
-def test_dashboard_counts_disclosure_and_alerts(live_server, store, ingest):
+def test_dashboard_counts_disclosure_and_alerts(app_client, store, ingest):
     ingest(feed([count(WORK, 30, "2026-01-31")], disclosure={"updateFrequency": "P7D"},
                 generated="2026-02-01T00:00:00Z"),
            feed([count(WORK, 20, "2026-02-28"),
@@ -18,11 +16,11 @@ def test_dashboard_counts_disclosure_and_alerts(live_server, store, ingest):
                 generated="2026-03-01T00:00:00Z"),
            feed([event("https://en.wikipedia.org/wiki/X", "references", WORK)],
                 provider=ALTMETRIC))
-    live = live_server(store=store)
-    response = requests.get(f"{live.url}/sources", timeout=10)
+    live = app_client(store=store)
+    response = live.get("/sources")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/ld+json")
-    rows = {row["id"]: row for row in response.json()["sources"]}
+    rows = {row["id"]: row for row in response.get_json()["sources"]}
     crossref = rows["https://ror.org/02twcfp32"]
     assert crossref["name"] == "Crossref" and crossref["feeds"] == 2
     assert (crossref["observationCount"], crossref["eventCount"]) == (3, 0)
@@ -36,15 +34,15 @@ def test_dashboard_counts_disclosure_and_alerts(live_server, store, ingest):
     assert crossref["openAlerts"] == 1  # the decrease 30 → 20
     assert "failureRate" not in crossref  # no harvest run recorded
     assert crossref["alertsUrl"].startswith(f"{live.url}/alerts?source=")
-    assert len(requests.get(crossref["alertsUrl"], timeout=10).json()["alerts"]) == 1
+    assert len(live.get(crossref["alertsUrl"]).get_json()["alerts"]) == 1
     altmetric = rows["https://www.altmetric.com/"]
     assert altmetric["eventCount"] == 1 and altmetric["disclosure"] == {}
 
 
-def test_sources_html_view_through_pages_hook(live_server, store, ingest):
+def test_sources_html_view_through_pages_hook(app_client, store, ingest):
     ingest(feed([count(WORK, 1, "2026-01-01")]))
-    live = live_server(store=store)
-    response = requests.get(f"{live.url}/sources", headers={"Accept": "text/html"}, timeout=10)
+    live = app_client(store=store)
+    response = live.get("/sources", headers={"Accept": "text/html"})
     hooks = live.app.extensions["alm_ld"].html_hooks
     if "sources" in hooks:
         assert response.status_code == 200

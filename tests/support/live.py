@@ -46,3 +46,62 @@ def live_server() -> Iterator[Callable[..., Live]]:
     yield start
     for server in servers:
         server.stop()
+
+
+IN_PROCESS_URL = "http://localhost"
+"""The base URL an in-process app believes it has (the test client's default host)."""
+
+
+@dataclass
+class InProcess:
+    """The app called through Flask's test client: no socket, no server thread.
+
+    For tests whose subject is what the app answers (documents, status codes, headers), not the
+    HTTP server: protocol, security, streaming and client-library tests keep :func:`live_server`.
+    Requests take a path or an absolute URL under :attr:`url` (links read from the app's own
+    documents), ``params`` as a query string, and return werkzeug's ``TestResponse``.
+    """
+
+    url: str
+    app: Any
+    store: Any
+    settings: Settings
+
+    def request(self, method: str, target: str, *, params: Any = None,
+                allow_redirects: bool = True, **kwargs: Any) -> Any:
+        """Like ``requests.request``: redirects are followed unless ``allow_redirects=False``."""
+        path = target.removeprefix(self.url) or "/"
+        assert path.startswith("/"), f"{target} is not served by this app ({self.url})"
+        return self.app.test_client().open(path, method=method, query_string=params,
+                                           follow_redirects=allow_redirects, **kwargs)
+
+    def get(self, target: str, **kwargs: Any) -> Any:
+        return self.request("GET", target, **kwargs)
+
+    def post(self, target: str, **kwargs: Any) -> Any:
+        return self.request("POST", target, **kwargs)
+
+    def put(self, target: str, **kwargs: Any) -> Any:
+        return self.request("PUT", target, **kwargs)
+
+    def delete(self, target: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", target, **kwargs)
+
+    def head(self, target: str, **kwargs: Any) -> Any:
+        return self.request("HEAD", target, **kwargs)
+
+    def options(self, target: str, **kwargs: Any) -> Any:
+        return self.request("OPTIONS", target, **kwargs)
+
+
+@pytest.fixture
+def app_client() -> Callable[..., InProcess]:
+    """``app_client(settings=None, store=None, **setting_changes)``: like :func:`live_server`,
+    but the app is called in-process (see :class:`InProcess`)."""
+
+    def make(settings: Settings | None = None, store: Any = None, **changes: Any) -> InProcess:
+        base = (settings or Settings(store="memory:")).with_(base_url=IN_PROCESS_URL, **changes)
+        store = store if store is not None else open_store(base.store)
+        return InProcess(IN_PROCESS_URL, create_app(base, store), store, base)
+
+    return make

@@ -15,7 +15,7 @@ from alm_ld.store import open_store
 from alm_ld.web import create_app
 
 # tests/sets imports Live and live_server from here
-from tests.support.live import Live, live_server  # noqa: F401
+from tests.support.live import InProcess, Live, live_server  # noqa: F401
 from tests.support.server import ThreadedServer
 from tests.web.webdata import FEED_ID, FIXTURES, WORK, feed_doc  # noqa: F401 - re-exported
 
@@ -27,6 +27,15 @@ def loaded(live_server) -> Live:  # noqa: F811 - the fixture, not the import
     settings = Settings(store="memory:", tokens=("secret",))
     ingest_feed(store, feed_doc(), settings=settings)
     return live_server(settings, store)
+
+
+@pytest.fixture
+def loaded_app(app_client) -> InProcess:
+    """``loaded`` without a socket: the same app and data, called through Flask's test client."""
+    store = open_store("memory:")
+    settings = Settings(store="memory:", tokens=("secret",))
+    ingest_feed(store, feed_doc(), settings=settings)
+    return app_client(settings, store)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ JSON-LD clients ``profile="http://www.w3.org/ns/json-ld#compacted"``, and many c
 from __future__ import annotations
 
 import pytest
-import requests
 
 from tests.web.webdata import WORK
 
@@ -25,22 +24,22 @@ CASES = [
 
 
 @pytest.mark.parametrize(("accept", "served"), CASES)
-def test_work_document_honours_accept_with_parameters(loaded, accept, served):
-    response = requests.get(f"{loaded.url}/works/{WORK}", headers={"Accept": accept}, timeout=10)
+def test_work_document_honours_accept_with_parameters(loaded_app, accept, served):
+    response = loaded_app.get(f"/works/{WORK}", headers={"Accept": accept})
     assert response.status_code == 200, response.text
     assert response.headers["Content-Type"].split(";")[0] == served
 
 
-def test_sparql_results_with_charset(loaded):
-    response = requests.get(f"{loaded.url}/sparql", params={"query": "ASK {}"}, timeout=10,
-                            headers={"Accept": "application/sparql-results+json;charset=utf-8"})
+def test_sparql_results_with_charset(loaded_app):
+    response = loaded_app.get("/sparql", params={"query": "ASK {}"},
+                              headers={"Accept": "application/sparql-results+json;charset=utf-8"})
     assert response.status_code == 200, response.text
     assert response.headers["Content-Type"].startswith("application/sparql-results+json")
-    assert response.json()["boolean"] is True  # the empty pattern has one solution
+    assert response.get_json()["boolean"] is True  # the empty pattern has one solution
 
 
-def test_unknown_type_with_parameters_is_still_406(loaded):
-    response = requests.get(f"{loaded.url}/works/{WORK}", timeout=10,
-                            headers={"Accept": "image/png; q=1; foo=bar"})
+def test_unknown_type_with_parameters_is_still_406(loaded_app):
+    response = loaded_app.get(f"/works/{WORK}",
+                              headers={"Accept": "image/png; q=1; foo=bar"})
     assert response.status_code == 406
     assert response.headers["Content-Type"].startswith("application/problem+json")

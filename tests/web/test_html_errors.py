@@ -8,15 +8,14 @@ import re
 from html import unescape
 
 import pytest
-import requests
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 PROBLEM = "application/problem+json"
 
 
 def get(live, path, accept=None, method="GET"):
-    return requests.request(method, live.url + path, timeout=10,
-                            headers={"Accept": accept} if accept else {})
+    return live.request(method, path,
+                        headers={"Accept": accept} if accept else {})
 
 
 @pytest.mark.parametrize(("method", "path", "status"), [
@@ -27,8 +26,8 @@ def get(live, path, accept=None, method="GET"):
     ("GET", "/sparql?query=SELEKT", 400),
     ("GET", "/changes?cursor=!!!", 400),
 ])
-def test_browsers_get_an_html_error_page(loaded, method, path, status):
-    page = get(loaded, path, BROWSER, method)
+def test_browsers_get_an_html_error_page(loaded_app, method, path, status):
+    page = get(loaded_app, path, BROWSER, method)
     assert page.status_code == status
     assert page.headers["Content-Type"].startswith("text/html")
     assert "Accept" in page.headers["Vary"]
@@ -36,16 +35,16 @@ def test_browsers_get_an_html_error_page(loaded, method, path, status):
     embedded = json.loads(unescape(re.search(r'<pre id="problem-json">(.*?)</pre>', page.text,
                                              re.S).group(1)))
     for accept in (None, "*/*", "application/json", PROBLEM):
-        data = get(loaded, path, accept, method)
+        data = get(loaded_app, path, accept, method)
         assert data.status_code == status
         assert data.headers["Content-Type"] == PROBLEM
-        assert data.json() == embedded
+        assert data.get_json() == embedded
     if status == 405:
         assert page.headers["Allow"] == data.headers["Allow"]
 
 
-def test_error_page_escapes_what_the_client_sent(loaded):
-    page = get(loaded, "/works/10.1234/<script>alert(1)</script>", BROWSER)
+def test_error_page_escapes_what_the_client_sent(loaded_app):
+    page = get(loaded_app, "/works/10.1234/<script>alert(1)</script>", BROWSER)
     assert page.status_code in (400, 404)
     assert "<script>alert(1)" not in page.text
     assert "&lt;script&gt;alert(1)" in page.text

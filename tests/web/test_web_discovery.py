@@ -13,37 +13,35 @@ from tests.web.webdata import FEED_ID
 VOID = "http://rdfs.org/ns/void#"
 
 
-def test_context_served_as_jsonld_with_cors_and_cache(loaded):
-    response = requests.get(loaded.url + "/contexts/v1.jsonld", timeout=10)
+def test_context_served_as_jsonld_with_cors_and_cache(loaded_app):
+    response = loaded_app.get("/contexts/v1.jsonld")
     assert response.headers["Content-Type"] == "application/ld+json"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "max-age=" in response.headers["Cache-Control"]
-    assert "@context" in response.json()
-    assert requests.get(loaded.url + "/contexts/..%2Fpyproject.toml",
-                        timeout=10).status_code == 404
+    assert "@context" in response.get_json()
+    assert loaded_app.get("/contexts/..%2Fpyproject.toml").status_code == 404
 
 
-def test_schemas(loaded):
-    listing = requests.get(loaded.url + "/schemas", timeout=10).json()["schemas"]
+def test_schemas(loaded_app):
+    listing = loaded_app.get("/schemas").get_json()["schemas"]
     assert listing
-    response = requests.get(listing[0], timeout=10)
+    response = loaded_app.get(listing[0])
     assert response.headers["Content-Type"] == "application/schema+json"
-    assert "$schema" in response.json()
-    assert requests.get(loaded.url + "/schemas/nope.json", timeout=10).status_code == 404
+    assert "$schema" in response.get_json()
+    assert loaded_app.get("/schemas/nope.json").status_code == 404
 
 
-def test_vocab_conneg(loaded):
-    ttl = requests.get(loaded.url + "/vocab", headers={"Accept": "text/turtle"}, timeout=10)
+def test_vocab_conneg(loaded_app):
+    ttl = loaded_app.get("/vocab", headers={"Accept": "text/turtle"})
     assert ttl.headers["Content-Type"].startswith("text/turtle")
     assert len(Graph().parse(data=ttl.text, format="turtle")) > 50
-    ld = requests.get(loaded.url + "/vocab", headers={"Accept": "application/ld+json"},
-                      timeout=10)
+    ld = loaded_app.get("/vocab", headers={"Accept": "application/ld+json"})
     assert ld.headers["Content-Type"] == "application/ld+json"
-    html = requests.get(loaded.url + "/vocab", headers={"Accept": "text/html"}, timeout=10)
+    html = loaded_app.get("/vocab", headers={"Accept": "text/html"})
     assert html.headers["Content-Type"].startswith("text/html")
 
 
-def test_vocab_page_groups_defines_and_crosswalks_every_term(loaded):
+def test_vocab_page_groups_defines_and_crosswalks_every_term(loaded_app):
     """The HTML page is built from the served graph: every alm: class and property and every
     metric has its own anchor, its definition, and the metrics their crosswalk."""
     import re
@@ -51,8 +49,8 @@ def test_vocab_page_groups_defines_and_crosswalks_every_term(loaded):
 
     from rdflib import OWL, RDF, RDFS, SKOS
 
-    page = requests.get(loaded.url + "/vocab", headers={"Accept": "text/html"}, timeout=10).text
-    graph = Graph().parse(data=requests.get(loaded.url + "/vocab?format=ttl", timeout=10).text,
+    page = loaded_app.get("/vocab", headers={"Accept": "text/html"}).text
+    graph = Graph().parse(data=loaded_app.get("/vocab?format=ttl").text,
                           format="turtle")
     assert re.findall(r'<h2 id="([a-z]+)">', page) == [
         "classes", "properties", "values", "categories", "metrics", "relations"]
@@ -73,12 +71,11 @@ def test_vocab_page_groups_defines_and_crosswalks_every_term(loaded):
     assert "Crosswalk of Citations" in citations and "mappings/plumx/Citations" in citations
 
 
-def test_void_statistics(loaded):
-    response = requests.get(loaded.url + "/.well-known/void", headers={"Accept": "text/turtle"},
-                            timeout=10)
+def test_void_statistics(loaded_app):
+    response = loaded_app.get("/.well-known/void", headers={"Accept": "text/turtle"})
     graph = Graph().parse(data=response.text, format="turtle")
-    dataset = URIRef(loaded.url + "/.well-known/void#dataset")
-    assert (dataset, URIRef(VOID + "sparqlEndpoint"), URIRef(loaded.url + "/sparql")) in graph
+    dataset = URIRef(loaded_app.url + "/.well-known/void#dataset")
+    assert (dataset, URIRef(VOID + "sparqlEndpoint"), URIRef(loaded_app.url + "/sparql")) in graph
     assert int(graph.value(dataset, URIRef(VOID + "triples"))) > 50
     feeds = [p for p in graph.objects(dataset, URIRef(VOID + "classPartition"))
              if graph.value(p, URIRef(VOID + "class")) ==
@@ -86,16 +83,16 @@ def test_void_statistics(loaded):
     assert graph.value(feeds[0], URIRef(VOID + "entities")) == Literal(1, datatype=XSD.integer)
 
 
-def test_healthz(loaded):
-    response = requests.get(loaded.url + "/healthz", timeout=10)
-    assert response.status_code == 200 and response.json()["status"] == "ok"
+def test_healthz(loaded_app):
+    response = loaded_app.get("/healthz")
+    assert response.status_code == 200 and response.get_json()["status"] == "ok"
 
 
-def test_openapi_describes_every_route(loaded):
-    doc = requests.get(loaded.url + "/openapi.json", timeout=10).json()
+def test_openapi_describes_every_route(loaded_app):
+    doc = loaded_app.get("/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
     described = set(doc["paths"])
-    for rule in loaded.app.url_map.iter_rules():
+    for rule in loaded_app.app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.rule.rstrip("/") == "/schemas" and \
                 "/schemas" in described:
             continue
@@ -105,9 +102,9 @@ def test_openapi_describes_every_route(loaded):
             assert path in described, path
 
 
-def test_options_preflight(loaded):
-    response = requests.options(loaded.url + "/sparql", headers={
-        "Origin": "https://example.org", "Access-Control-Request-Method": "POST"}, timeout=10)
+def test_options_preflight(loaded_app):
+    response = loaded_app.options("/sparql", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
@@ -144,5 +141,5 @@ def test_fuzz_post_never_500(fuzz_server, body, content_type, path):
         assert response.headers["Content-Type"] == "application/problem+json"
 
 
-def test_feed_listed_in_service_description(loaded):
-    assert FEED_ID in requests.get(loaded.url + "/sparql", timeout=10).text
+def test_feed_listed_in_service_description(loaded_app):
+    assert FEED_ID in loaded_app.get("/sparql").text
