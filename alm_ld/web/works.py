@@ -1,43 +1,130 @@
-"""``GET /works/<id>``: one work's linked-data document, content-negotiated."""
+"""``GET /works/<id>``: one work's linked-data document, content-negotiated.
+
+The document is kept ready in the store (:func:`~alm_ld.web.work_document.kept_document`: one
+lookup while no newer feed mentions the work), and its renderings are kept in this process by
+the document's content tag, so a request costs that lookup plus a dictionary hit. The ETag is
+derived from the tag, media type and context URL: ``If-None-Match`` is answered 304 without
+rendering anything, in every process serving the same store.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template
+import hashlib
+import threading
+from collections import OrderedDict
+
+from flask import Blueprint, Response, redirect, render_template, request
 from rdflib import RDF, Graph, URIRef
 
 from alm_ld.errors import NotFound
 from alm_ld.identifiers import ACCEPTED_FORMS, parse_work_id
 from alm_ld.vocab import ALM_NS
 from alm_ld.web.feeds import feed_path
-from alm_ld.web.respond import RDF_OFFERS, rdf_response
+from alm_ld.web.rdf_out import HTML, content_type, serialize
+from alm_ld.web.respond import RDF_OFFERS, context_url, finish, link_header, negotiated_media
 from alm_ld.web.state import settings, store
-from alm_ld.web.work_document import same_as, work_graph, work_path, work_view
+from alm_ld.web.work_document import (
+    KeptDocument,
+    document_from_body,
+    kept_document,
+    same_as,
+    work_path,
+    work_view,
+)
 
 blueprint = Blueprint("works", __name__)
 
 # The template the HTML representation renders; the pages area may ship its own "work.html".
 WORK_TEMPLATE = "work.html"
 
+_KEPT = 2048
+"""Documents whose parsed graph and renderings this process keeps (least recently used out)."""
+
+
+class _Renderings:
+    """tag → (graph, {media: body}) for the most recently served documents of this process."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[str, tuple[Graph, dict[str, bytes]]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, tag: str) -> tuple[Graph, dict[str, bytes]] | None:
+        with self.lock:
+            found = self.items.get(tag)
+            if found is not None:
+                self.items.move_to_end(tag)
+            return found
+
+    def put(self, tag: str, graph: Graph) -> tuple[Graph, dict[str, bytes]]:
+        with self.lock:
+            entry = self.items.setdefault(tag, (graph, {}))
+            self.items.move_to_end(tag)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+            return entry
+
+
+RENDERINGS = _Renderings(_KEPT)
+
+
+def _etag(tag: str, media: str) -> str:
+    return hashlib.sha256(f"{tag}|{media}|{context_url()}".encode()).hexdigest()[:40]
+
 
 @blueprint.get("/works/<path:identifier>")
 def get_work(identifier: str) -> Response:
     work = parse_work_id(identifier)
     timeout = settings().query_timeout
-    graph = work_graph(store(), work.iri, timeout=timeout)
-    if len(graph) == 0:
+    doc = kept_document(store(), work.iri, timeout=timeout)
+    if doc is None:
         canonical = same_as(store(), work.iri, timeout=timeout)
         if canonical:
             return redirect(work_path(canonical), code=303)
         raise NotFound(f"No work {work.iri} is known to this service (asked as "
                        f"{identifier!r}).", acceptedForms=ACCEPTED_FORMS)
     path = work_path(work)
+    media = negotiated_media(RDF_OFFERS)
+    etag = _etag(doc.tag, media)
+    # Weak comparison (RFC 9110 §13.1.2): a compressed answer carried the ETag as W/"…".
+    if media != HTML and request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return finish(response)
+    tag, graph, bodies = _rendered(doc, timeout)
+    etag = _etag(tag, media)
+    if media == HTML:
+        body: bytes | str = render_template(
+            WORK_TEMPLATE, work=work, view=work_view(graph, work.iri), path=path,
+            offers=RDF_OFFERS, base_url=settings().base_url)
+    else:
+        body = bodies.get(media) or b""
+        if not body:
+            body = bodies[media] = serialize(graph, media, context_url=context_url(),
+                                             first=URIRef(work.iri))
+    response = Response(body, content_type=content_type(media))
+    response.headers["Link"] = ", ".join(
+        value for value in (link_header(path, RDF_OFFERS, media), *work_links(graph, path))
+        if value)
+    if media != HTML:
+        response.set_etag(etag)
+    return finish(response)
 
-    def html() -> str:
-        return render_template(WORK_TEMPLATE, work=work, view=work_view(graph, work.iri),
-                               path=path, offers=RDF_OFFERS, base_url=settings().base_url)
 
-    return rdf_response(graph, path=path, first=URIRef(work.iri), html=html,
-                        links=work_links(graph, path))
+def _rendered(doc: KeptDocument,
+              timeout: float) -> tuple[str, Graph, dict[str, bytes]]:
+    """The tag, parsed graph and renderings kept for ``doc`` (read once per process; when the
+    document changed since ``doc`` was looked up, those of the newer one)."""
+    found = RENDERINGS.get(doc.tag)
+    if found is not None:
+        return (doc.tag, *found)
+    body = doc.body
+    if body is None:
+        fresh = kept_document(store(), doc.work, timeout=timeout, with_body=True)
+        body = fresh.body if fresh is not None and fresh.tag == doc.tag else None
+        if fresh is not None and body is None:  # changed in between: serve the newer one
+            doc, body = fresh, fresh.body
+    return (doc.tag, *RENDERINGS.put(doc.tag, document_from_body(body or "")))
 
 
 MAX_FEED_LINKS = 20
