@@ -28,6 +28,7 @@ only) their sum.
 from __future__ import annotations
 
 from functools import cache
+from math import ceil
 from typing import Any
 
 from rdflib import URIRef
@@ -36,7 +37,13 @@ from rdflib.namespace import SKOS
 from alm_ld.analytics.series import Series, SeriesRequest, build_series, fetch_counts
 from alm_ld.analytics.sparql import short
 from alm_ld.analytics.timeutil import period_label
-from alm_ld.analytics.works_list import MAX_BATCH, batch_works
+from alm_ld.analytics.works_list import (
+    MAX_BATCH,
+    WorksQuery,
+    batch_works,
+    list_works,
+    parse_works_query,
+)
 from alm_ld.errors import UsageError
 from alm_ld.vocab import (
     ALM_NS,
@@ -229,3 +236,33 @@ def lagotto_works(store: Any, ids: list[Any], *, timeout: float | None = None
         data.append(entry)
     return {"total": len(data), "total_pages": 1 if data else 0, "page": 1, "error": None,
             "data": data, "missing": missing}
+
+
+MAX_PER_PAGE = 50  # Lagotto's own page size
+MAX_LISTED = 10000
+
+
+def lagotto_page(store: Any, page: int = 1, per_page: int = MAX_PER_PAGE, *,
+                 timeout: float | None = None) -> dict[str, Any]:
+    """Without ``ids`` Lagotto listed every work, ``page`` by ``page``: here the works in
+    ``/works`` order (:func:`~alm_ld.analytics.works_list.list_works`, walking its cursor to
+    the page), each answered as :func:`lagotto_works` does. Pages reach the first
+    :data:`MAX_LISTED` works; beyond, ``/works`` with its cursor is the way."""
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise UsageError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}.")
+    if page < 1 or page * per_page > MAX_LISTED:
+        raise UsageError(f"page={page} is out of range: pages reach the first {MAX_LISTED} "
+                         "works; use /works with its cursor for more.")
+    answer = list_works(store, WorksQuery(per_page=per_page), timeout=timeout)
+    for _ in range(page - 1):
+        following = answer["meta"]["next_cursor"]
+        if following is None:
+            answer = {**answer, "results": []}
+            break
+        answer = list_works(store, parse_works_query(per_page=str(per_page), cursor=following),
+                            timeout=timeout)
+    ids = [result["id"] for result in answer["results"]]
+    body = lagotto_works(store, ids, timeout=timeout) if ids else {"data": [], "missing": []}
+    total = answer["meta"]["count"]
+    return {"total": total, "total_pages": ceil(total / per_page), "page": page,
+            "error": None, "data": body["data"], "missing": body["missing"]}

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from alm_ld.analytics.compat_eventdata import parse_event_query, query_events
-from alm_ld.analytics.compat_lagotto import lagotto_works, parse_ids
+from alm_ld.analytics.compat_lagotto import MAX_PER_PAGE, lagotto_page, lagotto_works, parse_ids
 from alm_ld.errors import UsageError
 from alm_ld.web.respond import finish
 from alm_ld.web.state import settings, store
@@ -27,6 +27,15 @@ def _json(doc: Any) -> Response:
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return finish(response, vary=False, cache_seconds=None)
+
+
+def _whole(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise UsageError(f"{name}={raw!r} is not a whole number.")
+    return int(raw)
 
 
 @blueprint.get("/v1/events")
@@ -48,6 +57,10 @@ def lagotto_works_view() -> Response:
             raw = body["ids"]
         else:
             raw = request.form.get("ids", raw)
+    if raw is None and request.method == "GET":  # Lagotto listed all works, page by page
+        page = _whole("page", 1)
+        per_page = _whole("per_page", MAX_PER_PAGE)
+        return _json(lagotto_page(store(), page, per_page, timeout=settings().query_timeout))
     if raw is None:
         raise UsageError("ids is required: comma-separated DOIs (or PMIDs, PMCIDs, URLs).")
     ids = parse_ids(raw)

@@ -278,6 +278,59 @@ def _dumps_paths() -> dict[str, Any]:
     }
 
 
+def _compat_paths() -> dict[str, Any]:
+    """Compatibility shapes of retired APIs and the NISO self-reports (issue 17;
+    alm_ld/web/compat.py, alm_ld/web/analytics/niso_views.py, docs/compat.md)."""
+    day = {"type": "string", "format": "date"}
+    events = _get(
+        "Crossref Event Data Query API shape: stored events in ingest order, cursor-paged "
+        "({status, message-type: event-list, message: {next-cursor, total-results, "
+        "items-per-page, events}}); next-cursor is null on the last page",
+        (JSON,), negotiated=False, errors=(400, 503), params=[
+            _query("obj-id", "events about this work (any accepted id spelling)"),
+            _query("obj-id.prefix", "events about works under this DOI prefix (10.5555)"),
+            _query("subj-id", "events whose subject is this work or IRI"),
+            _query("subj-id.prefix", "events whose subject is a DOI under this prefix"),
+            _query("source", "Event Data source id (crossref, wikipedia, …)",
+                   {"type": "string", "pattern": "^[A-Za-z0-9._-]+$"}),
+            _query("from-occurred-date", "first day the event occurred", day),
+            _query("until-occurred-date", "last day the event occurred", day),
+            _query("from-collected-date", "first day alm-ld stored the event", day),
+            _query("until-collected-date", "last day alm-ld stored the event", day),
+            _query("scholix", "only DOI-to-DOI events", {"type": "boolean", "default": False}),
+            _query("rows", "events per page (0: count only)",
+                   {"type": "integer", "minimum": 0, "maximum": 10000, "default": 1000}),
+            _query("cursor", "message.next-cursor of the previous page"),
+            _query("mailto", "accepted and ignored (Event Data's polite pool)")])
+    ids = _query("ids", "comma-separated work ids (DOIs, PMIDs, PMCIDs, URLs), 1 to 1000")
+    works = _get(
+        "Lagotto works shape ({total, total_pages, page, error, data}); per work and source "
+        "metrics, by_day, by_month, by_year; Lagotto source names from the vocabulary's "
+        "crosswalk; unknown ids listed in missing. Without ids: every work, page by page",
+        (JSON,), negotiated=False, errors=(400, 503), params=[
+            ids, _query("page", "without ids: the page of works",
+                        {"type": "integer", "minimum": 1, "default": 1}),
+            _query("per_page", "without ids: works per page",
+                   {"type": "integer", "minimum": 1, "maximum": 50, "default": 50})])
+    post = {"summary": "As GET /api/works, ids in a form field or a JSON body",
+            "requestBody": {"required": True, "content": {
+                "application/x-www-form-urlencoded": {"schema": {
+                    "type": "object", "required": ["ids"], "properties": {"ids": TEXT}}},
+                JSON: {"schema": {"type": "object", "required": ["ids"], "properties": {
+                    "ids": {"oneOf": [TEXT, {"type": "array", "items": TEXT,
+                                             "minItems": 1, "maxItems": 1000}]}}}}}},
+            "responses": {"200": {"description": "OK", "content": _content((JSON,))},
+                          **_errors(400, 413, 415, 503)}}
+    niso = _get(
+        "The provider's NISO RP-25-2016 self-reporting table: its latest disclosure per "
+        "reporting item next to what alm-ld observed, and the disclosure's change log",
+        (JSONLD, JSON, CSV, HTML), errors=(404, 503), params=[_path_param(
+            "provider", "the provider IRI, percent-encoded (the nisoUrl of /sources)",
+            "https%3A%2F%2Fror.org%2F02twcfp32")])
+    return {"/v1/events": events, "/api/works": {**works, "post": post},
+            "/sources/{provider}/niso": niso}
+
+
 def openapi_document(base_url: str) -> dict[str, Any]:
     feed_body = {"required": True, "description": "A feed; its JSON Schema is "
                  f"{base_url}/schemas/feed-base.schema.json (strict: feed-strict)",
@@ -392,6 +445,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             params=[_path_param("filename", "file under the static folder", "css/site.css")]),
     }
     paths.update(_dumps_paths())
+    paths.update(_compat_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "alm-ld", "version": "1",

@@ -133,11 +133,11 @@ def test_post_form_and_json_answer_like_get(served) -> None:
 
 def test_bad_requests_are_problems(served) -> None:
     url = f"{served.url}/api/works"
-    cases = [requests.get(url, timeout=10),
-             requests.get(url, params={"ids": ",".join(f"10.5555/{i}" for i in range(1001))},
+    cases = [requests.get(url, params={"ids": ",".join(f"10.5555/{i}" for i in range(1001))},
                           timeout=10),
              requests.post(url, json={"works": [W]}, timeout=10),
-             requests.get(url, params={"ids": " , "}, timeout=10)]
+             requests.get(url, params={"ids": " , "}, timeout=10),
+             requests.post(url, data={}, timeout=10)]
     for response in cases:
         assert response.status_code == 400
         assert response.headers["Content-Type"].startswith("application/problem+json")
@@ -160,3 +160,17 @@ def test_demo_work(live_server, store, ingest) -> None:
     [openalex] = [s for s in work["sources"] if s["name"] == "openalex"]
     assert openalex["by_day"] == []  # yearly counts_by_year: no per-day numbers
     assert sum(y["total"] for y in openalex["by_year"]) > 0
+
+
+def test_without_ids_every_work_page_by_page(served) -> None:
+    url = f"{served.url}/api/works"
+    first = requests.get(url, params={"per_page": 1}, timeout=10).json()
+    second = requests.get(url, params={"per_page": 1, "page": 2}, timeout=10).json()
+    beyond = requests.get(url, params={"per_page": 1, "page": 3}, timeout=10).json()
+    assert (first["total"], first["total_pages"], first["page"]) == (2, 2, 1)
+    assert sorted(w["id"] for w in first["data"] + second["data"]) == [
+        "doi/10.5555/lagotto.1", "doi/10.5555/lagotto.2"]
+    assert beyond["data"] == [] and beyond["page"] == 3
+    assert first["data"][0] == lagotto(served, "doi:" + first["data"][0]["doi"]).json()["data"][0]
+    for params in ({"per_page": 51}, {"page": 0}, {"page": "x"}, {"page": 10001}):
+        assert requests.get(url, params=params, timeout=10).status_code == 400
