@@ -29,6 +29,7 @@ import random
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -149,6 +150,9 @@ def ingest_feed(store: Store, doc: object, *, settings: Settings,
                 profile: str = "base") -> IngestResult:
     """Validate and ingest one feed (bytes, str or parsed JSON); see the module docstring."""
     feed = checked_feed(doc, settings=settings, profile=profile)
+    if store not in _REPAIRED:  # the first ingest into a store opened by this process
+        _REPAIRED.add(store)
+        repair_derived(store, settings)
     feed_id = feed_iri(feed)  # the stored form of the id (see mapping.feed_iri)
     digest = content_hash(feed)
     if store.shared:
@@ -244,6 +248,34 @@ def _after_ingest(store: Store, result: IngestResult, settings: Settings) -> Non
 
     on_ingested(store, result, settings)
     refresh_derived(store)
+
+
+_REPAIRED: weakref.WeakSet[Store] = weakref.WeakSet()
+"""Stores this process already repaired (:func:`repair_derived`)."""
+
+
+def repair_derived(store: Store, settings: Settings) -> int:
+    """Recompute the derived data a stopped process or an older version left missing: the
+    alerts of every feed whose alert graph lacks its ``alm:alertsComputedFor`` mark, then the
+    current-value view. Run on the first ingest of a store opened by this process (a re-send
+    repairs one feed; this repairs all). Returns how many feeds got their alerts."""
+    from alm_ld.analytics.hooks import compute_feed_alerts
+
+    repaired = 0
+    try:
+        missing = store.query(f"""{PREFIXES}
+SELECT ?feed ?seq WHERE {{
+  GRAPH ?feed {{ ?feed alm:sequence ?seq }}
+  FILTER NOT EXISTS {{ GRAPH ?alerts {{ ?alerts alm:alertsComputedFor ?feed }} }}
+}} ORDER BY ?seq""").rows
+        for row in missing:
+            _log.warning("alerts of feed %s were missing; recomputing", row["feed"])
+            compute_feed_alerts(store, str(row["feed"]), settings)
+            repaired += 1
+    except Exception:  # noqa: BLE001 - derived data: the next open or re-send tries again
+        _log.exception("missing alerts could not be recomputed")
+    refresh_derived(store)
+    return repaired
 
 
 def refresh_derived(store: Store) -> None:
@@ -353,5 +385,5 @@ def feeds_by_sequence(store: Store) -> dict[int, str]:
 __all__ = [
     "CURRENT_COUNTS", "INGEST_LOCK", "IngestResult", "METRIC_SERIES", "checked_feed",
     "current_counts", "current_observations", "feeds_by_sequence", "ingest_feed",
-    "max_sequence", "metric_series"
+    "max_sequence", "metric_series", "refresh_derived", "repair_derived"
 ]

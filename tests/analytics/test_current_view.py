@@ -176,3 +176,25 @@ def test_an_older_computation_never_overwrites_a_newer_one(sparql_store_spec: st
         view = in_view(store)
         assert view[(A, CITATIONS, CROSSREF, ALM_NS + "cumulative")] == 11
         assert view[(other.work, CITATIONS, CROSSREF, ALM_NS + "cumulative")] == 3
+
+
+def test_first_ingest_after_opening_repairs_missing_alerts_and_view(tmp_path: Path) -> None:
+    """Derived data is recomputed on open, not only on a re-send: a store whose alerts and view
+    were lost (a stopped process, an older version) is repaired by the next process's first
+    ingest, for every feed."""
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    settings = Settings(store=spec)
+    first, second, third = revisions()
+    with open_store(spec) as store:
+        ingest_all(store, settings, [first, second])
+        marks = """SELECT ?f WHERE { GRAPH ?g { ?g alm:alertsComputedFor ?f } }"""
+        assert len(select(store, marks)) == 2
+        for graph in store.graph_names():
+            if str(graph).startswith(cv.VIEW_GRAPH) or "/alerts/" in str(graph):
+                store.update(f"DROP GRAPH {iri(str(graph))}")
+        assert select(store, marks) == [] and cv.view_sequence(store) == 0
+    with open_store(spec) as store:  # the next process
+        ingest_feed(store, third, settings=settings)
+        assert len(select(store, marks)) == 3
+        assert cv.view_sequence(store) == 3
+        assert in_view(store) == by_rule(store)
