@@ -26,7 +26,7 @@ from alm_ld.errors import QueryRefused
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _OPEN = frozenset("{([")
-_CLOSE = frozenset("})]")
+_BRACKETS = re.compile(r"[{}()\[\]]")
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,13 @@ def unescape(text: str) -> str:
 def measure(text: str) -> Measures:
     """Size in UTF-8 bytes, deepest bracket nesting and an upper bound of triple patterns."""
     size = len(text.encode("utf-8", "surrogatepass"))
-    expanded = unescape(text)
+    expanded = unescape(text) if "\\" in text else text
     depth = deepest = 0
-    for char in expanded:
+    for char in _BRACKETS.findall(expanded):  # only the brackets: a Python step per bracket
         if char in _OPEN:
             depth += 1
             deepest = max(deepest, depth)
-        elif char in _CLOSE:
+        else:
             depth = max(0, depth - 1)
     patterns = sum(expanded.count(c) for c in ".;,{")
     return Measures(size, deepest, patterns)
