@@ -306,7 +306,24 @@ def _all_works(store: Store, limit: int | None, timeout: float | None) -> set[st
 
 def _current_values(store: Store, sources: tuple[str, ...] | None, limit: int | None,
                     timeout: float | None) -> dict[str, dict[str, dict[str, int]]]:
-    """work → metric IRI → source IRI → current cumulative value (see the module docstring)."""
+    """work → metric IRI → source IRI → current cumulative value (see the module docstring).
+
+    Read from the current-value view (one row per series, nothing to deduplicate) when the
+    view holds the store as of ``limit``; a cursor from before a later feed reads the feeds
+    up to its limit instead (the view only knows now)."""
+    from alm_ld.analytics.current_view import VIEW_GRAPH, ensure_current_view
+
+    if limit is None or ensure_current_view(store) == limit:
+        rows = store.query(_PREFIXES + f"""SELECT ?work ?metric ?source ?value WHERE {{
+  {values("source", sources) if sources else ""}
+  GRAPH <{VIEW_GRAPH}> {{
+    ?e alm:forAggregation alm:cumulative ; alm:forWork ?work ; alm:forMetric ?metric ;
+       alm:forSource ?source ; alm:currentValue ?value }}
+}}""", timeout=timeout).rows
+        view: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+        for row in rows:
+            view[str(row["work"])][str(row["metric"])][str(row["source"])] = int(row["value"])
+        return view
     query = _PREFIXES + f"""SELECT ?work ?metric ?source ?value ?end ?seq WHERE {{
   {values("source", sources) if sources else ""}
   GRAPH ?g {{
