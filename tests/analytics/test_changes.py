@@ -1,4 +1,5 @@
-"""GET /changes and /changes/stream over real HTTP: order, cursors, concurrency, SSE."""
+"""GET /changes (in-process: order, cursors, concurrency) and /changes/stream (SSE, over real
+HTTP: the stream itself is under test)."""
 
 from __future__ import annotations
 
@@ -17,32 +18,32 @@ from tests.analytics.feeds import count, event, feed
 WORK = "https://doi.org/10.5555/changes.1"
 
 
-def _page(url, **params):
-    response = requests.get(url, params=params, timeout=10)
+def _page(app, url, **params):
+    response = app.get(url, params=params)
     assert response.status_code == 200, response.text
-    return response.json()
+    return response.get_json()
 
 
-def _follow(first_url, **params):
+def _follow(app, first_url, **params):
     """Every item reachable by following `next` until a page has none (it is empty: caught
     up); that page's `id` is where to poll later."""
-    items, doc = [], _page(first_url, **params)
+    items, doc = [], _page(app, first_url, **params)
     for _ in range(1000):
         items += doc["orderedItems"]
         if "next" not in doc:
             assert doc["orderedItems"] == []
             return items, doc["id"]
-        doc = _page(doc["next"])
+        doc = _page(app, doc["next"])
     raise AssertionError("following next did not end")
 
 
-def test_as2_page_in_ingest_order(live_server, store, ingest):
+def test_as2_page_in_ingest_order(app_client, store, ingest):
     one = feed([count(WORK, 1, "2026-01-01"), event("https://en.wikipedia.org/wiki/A",
                                                       "references", WORK)])
     two = feed([count(WORK, 2, "2026-01-01")])  # same key, new value: a revision
     ingest(one, two)
-    live = live_server(store=store)
-    doc = _page(f"{live.url}/changes", since="2000-01-01T00:00:00Z")
+    live = app_client(store=store)
+    doc = _page(live, "/changes", since="2000-01-01T00:00:00Z")
     assert doc["@context"] == "https://www.w3.org/ns/activitystreams"
     assert doc["type"] == "OrderedCollectionPage"
     assert doc["partOf"] == f"{live.url}/changes"
@@ -56,7 +57,7 @@ def test_as2_page_in_ingest_order(live_server, store, ingest):
     assert doc["orderedItems"][0]["published"].endswith("Z")
 
 
-def test_since_skips_earlier_feeds_and_repeats_are_not_changes(live_server, store, ingest):
+def test_since_skips_earlier_feeds_and_repeats_are_not_changes(app_client, store, ingest):
     ingest(feed([count(WORK, 1, "2026-01-01")]))
     # Ingest times are stored to the millisecond: keep `middle` a few ms clear of both ingests,
     # or a second ingest in the same millisecond would sort before a microsecond `middle`.
@@ -65,57 +66,57 @@ def test_since_skips_earlier_feeds_and_repeats_are_not_changes(live_server, stor
     time.sleep(0.005)
     again = feed([count(WORK, 1, "2026-01-01"), count(WORK, 5, "2026-01-02")])
     ingest(again)
-    live = live_server(store=store)
-    items, _ = _follow(f"{live.url}/changes", since=middle)
+    live = app_client(store=store)
+    items, _ = _follow(live, "/changes", since=middle)
     assert [(a["object"]["value"], a["context"]) for a in items] == [(5, again["id"])]
 
 
-def test_paging_with_small_pages_and_resuming(live_server, store, ingest):
+def test_paging_with_small_pages_and_resuming(app_client, store, ingest):
     ingest(*[feed([count(WORK, v, f"2026-01-{d:02d}") for d in range(1, 4)], )
              for v in (10, 20)])
-    live = live_server(store=store)
-    items, resume = _follow(f"{live.url}/changes", since="2000-01-01", limit=2)
+    live = app_client(store=store)
+    items, resume = _follow(live, "/changes", since="2000-01-01", limit=2)
     assert len(items) == 6 and len({a["object"]["id"] for a in items}) == 6
-    assert _page(resume)["orderedItems"] == []
+    assert _page(live, resume)["orderedItems"] == []
     ingest(feed([count(WORK, 99, "2026-02-01")]))
-    later = _page(resume)["orderedItems"]
+    later = _page(live, resume)["orderedItems"]
     assert [a["object"]["value"] for a in later] == [99]
 
 
-def test_the_collection_itself(live_server, store, ingest):
+def test_the_collection_itself(app_client, store, ingest):
     """GET /changes (what every page's partOf names) is the AS2 OrderedCollection: first walks
     everything, last is the page after the newest change (empty, no next, until an ingest)."""
     ingest(feed([count(WORK, 1, "2026-01-01"), count(WORK, 2, "2026-01-02")]),
            feed([count(WORK, 1, "2026-01-01"), count(WORK, 3, "2026-01-03")]))
-    live = live_server(store=store)
-    doc = _page(f"{live.url}/changes", limit=2)
+    live = app_client(store=store)
+    doc = _page(live, "/changes", limit=2)
     assert doc["@context"] == "https://www.w3.org/ns/activitystreams"
     assert doc["type"] == "OrderedCollection" and doc["id"] == f"{live.url}/changes"
     assert doc["totalItems"] == 3  # the repeated observation is not a change
-    items, resume = _follow(doc["first"])
+    items, resume = _follow(live, doc["first"])
     assert len(items) == 3
-    last = _page(doc["last"])
+    last = _page(live, doc["last"])
     assert last["orderedItems"] == [] and "next" not in last
     assert last["partOf"] == doc["id"]
     ingest(feed([count(WORK, 4, "2026-01-04")]))
-    assert [a["object"]["value"] for a in _page(doc["last"])["orderedItems"]] == [4]
-    assert [a["object"]["value"] for a in _page(resume)["orderedItems"]] == [4]
-    assert _page(f"{live.url}/changes")["totalItems"] == 4
+    assert [a["object"]["value"] for a in _page(live, doc["last"])["orderedItems"]] == [4]
+    assert [a["object"]["value"] for a in _page(live, resume)["orderedItems"]] == [4]
+    assert _page(live, "/changes")["totalItems"] == 4
 
 
-def test_bad_parameters_are_problems(live_server, store):
-    live = live_server(store=store)
+def test_bad_parameters_are_problems(app_client, store):
+    live = app_client(store=store)
     for params in ({"cursor": "!!!"}, {"cursor": Cursor(1).encode()[:-3] + "zzz"},
                    {"since": "last tuesday"}, {"since": "2026-01-01T00:00:00"},
                    {"since": "2026-01-01", "limit": "5000"}):
-        response = requests.get(f"{live.url}/changes", params=params, timeout=10)
+        response = live.get("/changes", params=params)
         assert response.status_code == 400, params
         assert response.headers["Content-Type"] == "application/problem+json"
 
 
 @pytest.mark.slow
-def test_concurrent_ingest_no_gaps_no_duplicates(live_server, store, oxigraph_settings):
-    live = live_server(store=store)
+def test_concurrent_ingest_no_gaps_no_duplicates(app_client, store, oxigraph_settings):
+    live = app_client(store=store)
     feeds = [feed([count(f"https://doi.org/10.5555/conc.{n}", v, f"2026-01-{v:02d}")
                    for v in range(1, 1 + n % 4 + 1)]) for n in range(40)]
     expected = {(doc["id"], item["value"], item["work"]) for doc in feeds
@@ -136,18 +137,18 @@ def test_concurrent_ingest_no_gaps_no_duplicates(live_server, store, oxigraph_se
     sequences: list[int] = []
     thread = threading.Thread(target=writer)
     thread.start()
-    doc = _page(f"{live.url}/changes", since="2000-01-01T00:00:00Z", limit=3)
+    doc = _page(live, "/changes", since="2000-01-01T00:00:00Z", limit=3)
     while True:
         for activity in doc["orderedItems"]:
             obj = activity["object"]
             seen.append((activity["context"], obj["value"], obj["work"]))
             sequences.append(feeds.index(next(f for f in feeds if f["id"] == activity["context"])))
         if not doc["orderedItems"] and done.is_set():
-            doc = _page(doc["id"])  # one more read after the writer finished
+            doc = _page(live, doc["id"])  # one more read after the writer finished
             if not doc["orderedItems"]:
                 break
             continue
-        doc = _page(doc.get("next", doc["id"]))  # caught up: poll the same position again
+        doc = _page(live, doc.get("next", doc["id"]))  # caught up: poll the same position again
     thread.join()
     assert not failures
     assert len(seen) == len(set(seen)), "an item was delivered twice"
@@ -184,7 +185,7 @@ def test_server_sent_events_push_each_ingest(live_server, store, oxigraph_settin
     assert pushed["event"] == "ingest" and pushed["id"] == "2"
     data = json.loads(pushed["data"])
     assert data["feed"] == second["id"] and data["observations"] == 2
-    page = _page(data["changes"])
+    page = requests.get(data["changes"], timeout=10).json()
     assert {a["context"] for a in page["orderedItems"]} == {second["id"]}
 
 
@@ -222,7 +223,7 @@ def test_a_fresh_gap_in_sequences_holds_the_feed_back(store):
     assert [f.sequence for f in visible_feeds(store, 0, now=later)] == [1, 3]
 
 
-def test_changes_page_is_activity_streams_rdf_offline(live_server, store, ingest):
+def test_changes_page_is_activity_streams_rdf_offline(app_client, store, ingest):
     """A JSON-LD processor reads a /changes page as AS2 triples, with the embedded objects in
     alm-ld terms; alm_ld.jsonld serves both contexts from the package (nothing is fetched)."""
     from rdflib import Dataset, Literal, URIRef
@@ -235,8 +236,8 @@ def test_changes_page_is_activity_streams_rdf_offline(live_server, store, ingest
     one = feed([count(WORK, 7, "2026-01-01"),
                 event("https://en.wikipedia.org/wiki/A", "references", WORK)])
     ingest(one)
-    live = live_server(store=store)
-    doc = _page(f"{live.url}/changes", since="2000-01-01T00:00:00Z")
+    live = app_client(store=store)
+    doc = _page(live, "/changes", since="2000-01-01T00:00:00Z")
     graph = Dataset()
     graph.parse(data=to_rdf_nquads(doc), format="nquads")
 

@@ -72,7 +72,7 @@ class InProcess:
         """Like ``requests.request``: redirects are followed unless ``allow_redirects=False``."""
         path = target.removeprefix(self.url) or "/"
         assert path.startswith("/"), f"{target} is not served by this app ({self.url})"
-        return self.app.test_client().open(path, method=method, query_string=params,
+        return self.app.test_client().open(path, method=method, query_string=params or None,
                                            follow_redirects=allow_redirects, **kwargs)
 
     def get(self, target: str, **kwargs: Any) -> Any:
