@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import aggregates, http_bench, ingest, tools, workers_bench
+from benchmarks import aggregates, http_bench, ingest, sparql_cli_bench, tools, workers_bench
 from benchmarks.report import Report, machine, write
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
@@ -93,6 +93,10 @@ def run(options: argparse.Namespace) -> Report:
             ingest.compare_mapping(report, steps.ingest_items[0], steps.repeat)
         if wanted("validate"):
             tools.validate_cli(report, steps.validate_items, steps.repeat, work_dir)
+        if wanted("cli"):  # issue 15: whole-process CLI times
+            sparql_cli_bench.cli(report, work_dir, steps.repeat,
+                                 ingest_items=500 if options.quick else 5000,
+                                 naive_repeat=1 if options.quick else 2)
         for works in steps.sizes:
             store_dir = work_dir / f"store-{works}"
             dump = work_dir / f"dump-{works}.nq"
@@ -107,6 +111,12 @@ def run(options: argparse.Namespace) -> Report:
                           " MB+ at this size" if works > RDFLIB_MAX_WORKS else "")
                 aggregates.run(report, works, f"oxigraph:{store_dir}", dump, steps.repeat,
                                baseline=works <= RDFLIB_MAX_WORKS, baseline_reason=reason)
+            if wanted("sparql") and works == steps.sizes[-1]:  # issue 15, before "http" (it
+                # removes the bare Oxigraph folder both use)
+                sparql_cli_bench.sparql_point(
+                    report, works, store_dir, dump, oxigraph_bin, work_dir,
+                    repeat=max(1, min(steps.repeat, 3)), latency_requests=steps.latency_requests,
+                    clients=steps.clients, per_client=steps.per_client)
             if wanted("http"):
                 http_bench.run(report, works, store_dir, dump, oxigraph_bin, work_dir,
                                repeat=max(1, min(steps.repeat, 2)),
@@ -144,7 +154,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="repetitions per measurement (default 5, quick 2)")
     parser.add_argument("--out", default=None, help=f"result folder (default {DEFAULT_OUT})")
     parser.add_argument("--only", default=None,
-                        help="comma-separated subset: ingest,validate,aggregates,http,workers "
+                        help="comma-separated subset: ingest,validate,cli,aggregates,http,"
+                             "sparql,workers "
                              "(bulk ingest and dump always run for each size)")
     return parser.parse_args(argv)
 

@@ -17,6 +17,13 @@ request's deadline (waiting for a free worker counts against it). On timeout it 
 worker and answers :class:`QueryTimeout`; a worker that dies answers :class:`QueryRefused`
 (the query crashed the engine); either way a replacement is started at once in the background,
 so the next query finds a warm worker.
+
+Answers are kept (:class:`ResultCache`) per checkpoint: the data a checkpoint holds never
+changes, and every write makes the next query name a new checkpoint, so the same query text with
+the same media type, dataset and row limit asked again before the next write is answered from
+memory, without a worker round trip (a point query's round trip is most of its cost). Only
+successful answers up to :data:`CACHE_ENTRY_BYTES` are kept, at most :data:`CACHE_BYTES` in all
+(least recently used first out).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -51,6 +59,52 @@ CHILD_MODULE = "alm_ld.store.query_pool"
 STACK_BYTES = 512 * 1024 * 1024
 """Stack of the evaluating thread in a worker: virtual memory, committed only when used; deep
 recursion in the engine then exhausts it far later than a default 8 MB stack."""
+
+
+CACHE_BYTES = 32 * 1024 * 1024
+CACHE_ENTRY_BYTES = 256 * 1024
+
+
+class ResultCache:
+    """Serialised answers by (checkpoint, query, media type, dataset, limit); LRU by bytes."""
+
+    def __init__(self, budget: int | None = None, entry: int | None = None) -> None:
+        self.budget = CACHE_BYTES if budget is None else budget  # 0: keep nothing
+        self.entry = CACHE_ENTRY_BYTES if entry is None else entry
+        self._items: OrderedDict[tuple[Any, ...], tuple[str, bytes, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> tuple[str, bytes] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found[0], found[1]
+
+    def put(self, key: tuple[Any, ...], media_type: str, payload: bytes) -> None:
+        cost = len(payload) + len(key[1]) + 200  # the query text is part of what is kept
+        if cost > min(self.entry, self.budget):
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[2]
+            self._items[key] = (media_type, payload, cost)
+            self._bytes += cost
+            while self._bytes > self.budget:
+                _, (_, _, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+
+    def forget_views(self, keep: set[str]) -> None:
+        """Drop the answers of checkpoints no longer queried (their folders are pruned)."""
+        with self._lock:
+            for key in [k for k in self._items if k[0] not in keep]:
+                self._bytes -= self._items.pop(key)[2]
 
 
 @dataclass(eq=False)
@@ -77,6 +131,7 @@ class QueryPool:
         self._lock = threading.Lock()
         self._closed = False
         self.sandbox_status: str | None = None
+        self.cache = ResultCache()
         for _ in range(self.size):
             self._spawn_in_background()
 
@@ -138,13 +193,19 @@ class QueryPool:
     def query_serialized(self, sparql: str, media_type: str, *,
                          default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
                          timeout: float, limit: int | None = None) -> tuple[str, bytes]:
-        """Evaluate in a worker; (media type, payload) or an :class:`AlmLdError`."""
+        """Evaluate in a worker (or answer from :attr:`cache`); (media type, payload) or an
+        :class:`AlmLdError`."""
         deadline = time.monotonic() + timeout
+        request = (sparql, media_type, tuple(default_graphs), tuple(named_graphs), limit)
+        cached = self.cache.get((self._view(), *request))
+        if cached is not None:
+            return cached
         try:
             worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             raise _timeout(timeout, "every query worker stayed busy") from None
-        view = self._view()
+        view = self._view()  # named once a worker is ours: pruning spares what workers hold
+        key = (view, *request)
         try:
             worker.conn.send((view, sparql, media_type, tuple(default_graphs),
                               tuple(named_graphs), limit))
@@ -158,11 +219,14 @@ class QueryPool:
             raise _timeout(timeout, "it was stopped")
         previous, worker.view = worker.view, view
         self._idle.put(worker)
-        if previous != view and self._prune is not None:
+        if previous != view:
             with self._lock:
                 in_use = {w.view for w in self._all if w.view}
-            self._prune(in_use)
+            self.cache.forget_views(in_use | {view})
+            if self._prune is not None:
+                self._prune(in_use)
         if answer[0] == "ok":
+            self.cache.put(key, answer[1], answer[2])
             return answer[1], answer[2]
         raise _error_from(answer[1], answer[2])
 
