@@ -47,11 +47,10 @@ NOT_THE_SAME_IN_RDF = {
     "duplicate-count": "needs identifier normalisation (semantic only)",
     "json-parse": "no RDF form",
     "empty": "no RDF form",
-    # issue 16 (feed v1.1 Work metadata): checked by the JSON validator only so far
-    "funder-id": "Work metadata of feed v1.1, not described by the shapes yet",
-    "issn": "Work metadata of feed v1.1, not described by the shapes yet",
-    "orcid": "Work metadata of feed v1.1, not described by the shapes yet",
-    "ror": "Work metadata of feed v1.1, not described by the shapes yet",
+    # feed v1.1 Work metadata: the shapes check the form of ORCID iDs, ISSNs, ROR and funder
+    # ids; the issn and ror examples are well-formed ids with a wrong check digit
+    "issn": "the ISSN check digit (MOD 11) is checked by the JSON validator only",
+    "ror": "the ROR checksum (ISO 7064 MOD 97-10) is checked by the JSON validator only",
 }
 
 
@@ -193,3 +192,20 @@ def test_demo_feeds_conform_in_both_forms(name):
     graph, _ = map_feed(doc, ctx)
     stored = validate_rdf_feed(graph.serialize(format="nt", encoding="utf-8"), "ntriples")
     assert stored.valid, [p.to_dict() for p in stored.problems][:3]
+
+
+@pytest.mark.parametrize(("good", "bad", "rule"), [
+    (b'"1932-6203"', b'"1932-62"', "issn"),
+    (b"<https://ror.org/05gq02987>", b"<https://ror.org/05gq0298>", "ror"),
+    (b"<https://doi.org/10.13039/100000001>", b"<https://doi.org/10.5555/100000001>",
+     "funder-id"),
+    (b"<https://orcid.org/0000-0002-1825-0097>", b"<https://orcid.org/0000-0002-1825>", "orcid"),
+])
+def test_malformed_work_metadata_ids_are_refused_in_rdf(good, bad, rule):
+    """Feed v1.1 Work metadata in RDF: an ISSN, ROR id, funder id or ORCID iD of the wrong form
+    is refused with the JSON validator's rule (check digits stay JSON-only)."""
+    data = _exchange_graph("valid-base-work-metadata.json").serialize(format="nt",
+                                                                      encoding="utf-8")
+    assert good in data
+    report = validate_rdf_feed(data.replace(good, bad), "ntriples")
+    assert rule in _errors(report), [p.to_dict() for p in report.problems]
