@@ -23,6 +23,8 @@ Alert IRIs are hashes of their content, so recomputing gives the same nodes.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -212,6 +214,28 @@ SELECT ?obs ?rev WHERE {{ GRAPH {iri(feed)} {{ ?obs prov:wasRevisionOf ?rev }} }
     return list(found.values())
 
 
+_READS: OrderedDict[tuple[int, str], list[_Obs]] = OrderedDict()
+_READS_LOCK = threading.Lock()
+
+
+def _keep_read(store: Any, feed: str, observations: list[_Obs]) -> None:
+    """Keep the last few reads for :func:`feed_observations` (the current-value view, refreshed
+    right after the alerts of the same feed, needs exactly this read: it is the largest cost of
+    an ingest, so it is made once)."""
+    with _READS_LOCK:
+        _READS[(id(store), feed)] = observations
+        while len(_READS) > 4:
+            _READS.popitem(last=False)
+
+
+def feed_observations(store: Any, feed: str) -> list[_Obs]:
+    """Every stored observation of the (work, metric) pairs ``feed`` observes: the alerts'
+    read of this feed if it was just made (taken once), else a new read."""
+    with _READS_LOCK:
+        kept = _READS.pop((id(store), feed), None)
+    return kept if kept is not None else _observations(store, feed)
+
+
 def _current(observations: Iterable[_Obs]) -> list[_Obs]:
     """Per key (period) the revision in the latest feed, ordered by periodEnd."""
     best: dict[tuple[str | None, str], _Obs] = {}
@@ -340,6 +364,7 @@ def feed_alerts(store: Any, feed: str, settings: Settings,
     detected = rfc3339(now or datetime.now(UTC))
     # One read serves both checks: every observation of the (work, metric) pairs in the feed.
     wide = _observations(store, feed)
+    _keep_read(store, feed, wide)
     if not wide:
         return []
     in_feed = {(o.work, o.metric, o.source) for o in wide if feed in o.feeds}

@@ -152,16 +152,26 @@ def view_sequence(store: Any) -> int:
 
 def _observations(store: Any, after: int, upto: int) -> list[_Obs]:
     """Every observation of the (work, metric) pairs that feeds ``after < sequence ≤ upto``
-    observe (all pairs when ``after`` is 0), one packed string per row (as alerts does)."""
+    observe (every observation when ``after`` is 0).
+
+    Read feed by feed with the query the alerts use (alerts._observations: the pairs come from
+    a subquery over ONE named feed graph, which Oxigraph evaluates first; with the feed left as
+    a variable it scanned every observation first, 8 s at 10k works for a feed of events)."""
+    from alm_ld.analytics.alerts import feed_observations
+
+    sequences = {r["g"]: int(r["seq"]) for r in select(
+        store, "SELECT ?g ?seq WHERE { GRAPH ?g { ?g alm:sequence ?seq } }")}
     if after > 0:
-        pairs = f"""{{ SELECT DISTINCT ?work ?metric WHERE {{
-      GRAPH ?new {{ ?new alm:sequence ?newSeq FILTER (?newSeq > {after} && ?newSeq <= {upto})
-                    ?o alm:work ?work ; alm:metric ?metric }} }} }}"""
-    else:
-        pairs = ""
+        found: dict[str, _Obs] = {}
+        for feed, seq in sorted(sequences.items(), key=lambda item: item[1]):
+            if after < seq <= upto:
+                for obs in feed_observations(store, feed):
+                    found[obs.iri] = _Obs(obs.iri, obs.work, obs.metric, obs.source,
+                                          obs.aggregation, obs.value, obs.start or "", obs.end,
+                                          obs.sequence)
+        return list(found.values())
     rows = select(store, f"""
 SELECT ?row WHERE {{
-  {pairs}
   GRAPH ?feed {{
     ?obs alm:work ?work ; alm:metric ?metric ; alm:source ?source ; alm:aggregation ?agg ;
          alm:value ?value ; alm:periodEnd ?end .
@@ -171,18 +181,14 @@ SELECT ?row WHERE {{
               "{_SEP}", STR(?source), "{_SEP}", STR(?agg), "{_SEP}", STR(?value), "{_SEP}",
               STR(?end), "{_SEP}", COALESCE(STR(?start), "")) AS ?row)
 }}""")
-    if not rows:
-        return []
-    sequences = {r["g"]: int(r["seq"]) for r in select(
-        store, "SELECT ?g ?seq WHERE { GRAPH ?g { ?g alm:sequence ?seq } }")}
-    found = []
+    every = []
     for row in rows:
         obs_iri, feed, work, metric, source, agg, value, end, start = row["row"].split(_SEP)
         seq = sequences.get(feed)
         if seq is None or seq > upto:  # not a feed, or newer than this computation's mark
             continue
-        found.append(_Obs(obs_iri, work, metric, source, agg, int(value), start, end, seq))
-    return found
+        every.append(_Obs(obs_iri, work, metric, source, agg, int(value), start, end, seq))
+    return every
 
 
 # ---------------------------------------------------------------------------------------------
