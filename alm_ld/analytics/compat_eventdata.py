@@ -28,18 +28,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from alm_ld.analytics.changes import END, Cursor, FeedInfo, item_rows, watermark
-from alm_ld.analytics.sparql import iri, literal, select, short
+from alm_ld.analytics.changes import (
+    END,
+    Cursor,
+    FeedInfo,
+    feeds_from,
+    item_rows,
+    new_items,
+    watermark,
+)
+from alm_ld.analytics.sparql import XSD_NS, iri, literal, select, short
 from alm_ld.analytics.timeutil import day_of, moment_of, parse_date
 from alm_ld.errors import InvalidIdentifier, UsageError
 from alm_ld.harvest.providers.crossref_events import EVENT_IRI, TERMS
 from alm_ld.identifiers import is_absolute_iri, parse_work_id
-from alm_ld.vocab import RELATIONS_NS, SOURCES_NS
+from alm_ld.vocab import ALM_NS, RELATIONS_NS, SOURCES_NS
 
 DEFAULT_ROWS = 1000
 MAX_ROWS = 10000
@@ -172,49 +181,121 @@ class _Match:
     ingested_at: str
 
 
-def _matches(store: Any, query: EventQuery, upto: int, timeout: float | None
-             ) -> list[_Match]:
-    """Every event matching ``query`` in feeds 1..``upto``, once, at its first feed, in
-    change-feed order."""
+def _source_iri(source: str) -> str:
+    return source if is_absolute_iri(source) else SOURCES_NS + source
+
+
+def _midnight(day: date) -> str:
+    return literal(day.isoformat() + "T00:00:00Z", XSD_NS + "dateTime")
+
+
+def _filters(query: EventQuery, upto: int) -> list[str]:
+    """SPARQL filters over ``?e ?subj ?obj ?occ ?src ?seq ?at`` for everything but the
+    first-feed rule of the collected dates."""
     filters = [f"FILTER(?seq <= {literal(upto)})"]
     if query.obj_id:
         filters.append(f"FILTER(?obj = {iri(query.obj_id)})")
     if query.subj_id:
         filters.append(f"FILTER(?subj = {iri(query.subj_id)})")
-    if query.obj_prefix:
-        filters.append(f"FILTER(STRSTARTS(STR(?obj), {literal(DOI_IRI + query.obj_prefix + '/')}))")
-    if query.subj_prefix:
-        filters.append(
-            f"FILTER(STRSTARTS(STR(?subj), {literal(DOI_IRI + query.subj_prefix + '/')}))")
+    for var, prefix in (("obj", query.obj_prefix), ("subj", query.subj_prefix)):
+        if prefix:
+            filters.append(
+                f"FILTER(STRSTARTS(STR(?{var}), {literal(DOI_IRI + prefix + '/')}))")
     if query.scholix:
         filters.append(f"FILTER(STRSTARTS(STR(?subj), {literal(DOI_IRI)}) && "
                        f"STRSTARTS(STR(?obj), {literal(DOI_IRI)}))")
     if query.source:
-        source = query.source if is_absolute_iri(query.source) else SOURCES_NS + query.source
-        filters.append(f"FILTER(?src = {iri(source)})")
+        filters.append(f"FILTER(?src = {iri(_source_iri(query.source))})")
+    for var, low, high in (("occ", query.from_occurred, query.until_occurred),
+                           ("at", query.from_collected, query.until_collected)):
+        if low:
+            filters.append(f"FILTER(?{var} >= {_midnight(low)})")
+        if high:
+            filters.append(f"FILTER(?{var} < {_midnight(high + timedelta(days=1))})")
+    return filters
+
+
+_EVENT_PATTERN = """
+  GRAPH ?feed { ?e a alm:Event ; alm:subject ?subj ; alm:object ?obj ; alm:occurred ?occ .
+                OPTIONAL { ?e alm:source ?src } }
+  ?feed alm:sequence ?seq ; alm:ingestedAt ?at ."""
+_FIRST_FEED = """
+  FILTER NOT EXISTS { GRAPH ?earlier { ?e a alm:Event } ?earlier alm:sequence ?eseq .
+                      FILTER(?eseq < ?seq) }"""
+
+
+def _count(store: Any, query: EventQuery, upto: int, timeout: float | None) -> int:
+    """``total-results``: one COUNT in the store (rows are never brought to Python)."""
+    collected = query.from_collected or query.until_collected
     rows = select(store, f"""
-SELECT ?e ?feed ?seq ?at ?occ WHERE {{
-  GRAPH ?feed {{ ?e a alm:Event ; alm:subject ?subj ; alm:object ?obj ; alm:occurred ?occ .
-                 OPTIONAL {{ ?e alm:source ?src }} }}
-  ?feed alm:sequence ?seq ; alm:ingestedAt ?at .
-  {' '.join(filters)}
+SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ {_EVENT_PATTERN}
+  {' '.join(_filters(query, upto))} {_FIRST_FEED if collected else ""}
 }}""", timeout=timeout)
-    first: dict[str, tuple[_Match, str]] = {}
-    for row in rows:
-        match = _Match(int(row["seq"]), row["e"], row["feed"], row["at"])
-        known = first.get(match.event)
-        if known is None or match.sequence < known[0].sequence:
-            first[match.event] = (match, row["occ"])
-    result = []
-    for match, occurred in first.values():
-        if not _in_days(day_of(_utc(occurred)), query.from_occurred, query.until_occurred):
-            continue
-        if not _in_days(day_of(_utc(match.ingested_at)), query.from_collected,
-                        query.until_collected):
-            continue
-        result.append(match)
+    return int(rows[0]["n"]) if rows and rows[0].get("n") is not None else 0
+
+
+def _matches(store: Any, query: EventQuery, upto: int, timeout: float | None
+             ) -> list[_Match]:
+    """Every event matching a *selective* ``query`` (``obj-id``/``subj-id``) in feeds
+    1..``upto``, once, at its first feed, in change-feed order."""
+    rows = select(store, f"""
+SELECT ?e ?feed ?seq ?at WHERE {{ {_EVENT_PATTERN}
+  {' '.join(_filters(query, upto))} {_FIRST_FEED}
+}}""", timeout=timeout)
+    result = [_Match(int(row["seq"]), row["e"], row["feed"], row["at"]) for row in rows]
     result.sort(key=lambda m: (m.sequence, m.event))
     return result
+
+
+def _row_matches(row: dict[str, Any], query: EventQuery) -> bool:
+    """The :func:`_filters` conditions on one item row (the walk reads rows, not SPARQL)."""
+    if row.get("kind") != ALM_NS + "Event" or row.get("occurred") is None:
+        return False
+    subject, obj = str(row.get("subject")), str(row.get("object"))
+    if query.obj_prefix and not obj.startswith(DOI_IRI + query.obj_prefix + "/"):
+        return False
+    if query.subj_prefix and not subject.startswith(DOI_IRI + query.subj_prefix + "/"):
+        return False
+    if query.scholix and not (subject.startswith(DOI_IRI) and obj.startswith(DOI_IRI)):
+        return False
+    if query.source and row.get("source") != _source_iri(query.source):
+        return False
+    return _in_days(day_of(_utc(row["occurred"])), query.from_occurred, query.until_occurred)
+
+
+_FEED_BATCH = 200
+_CHUNK = 500
+
+
+def _walk(store: Any, query: EventQuery, upto: int, start: Cursor | None, want: int
+          ) -> list[tuple[dict[str, Any], FeedInfo]]:
+    """Up to ``want`` matching events after ``start``, walking the change feed itself: feed
+    by feed, each feed's changed items (:func:`~alm_ld.analytics.changes.new_items`, kept per
+    process) from the cursor on, read in chunks with ``item_rows``. A page costs what it
+    reads, not what the store holds; feeds outside the collected-date window are skipped
+    whole."""
+    position = start or Cursor(0, END)
+    found: list[tuple[dict[str, Any], FeedInfo]] = []
+    first = position.sequence + 1 if position.item == END else position.sequence
+    while len(found) < want:
+        feeds = [f for f in feeds_from(store, first, _FEED_BATCH) if f.sequence <= upto]
+        for feed in feeds:
+            if not _in_days(day_of(_utc(feed.ingested_at)), query.from_collected,
+                            query.until_collected):
+                continue
+            listed = new_items(store, feed)
+            begin = (bisect_right(listed, position.item)
+                     if feed.sequence == position.sequence and position.item != END else 0)
+            for at in range(begin, len(listed), _CHUNK):
+                for row in item_rows(store, feed, listed[at:at + _CHUNK]):
+                    if _row_matches(row, query):
+                        found.append((row, feed))
+                        if len(found) == want:
+                            return found
+        if len(feeds) < _FEED_BATCH or not feeds:
+            return found
+        first = feeds[-1].sequence + 1
+    return found
 
 
 def _in_days(day: date, low: date | None, high: date | None) -> bool:
@@ -261,30 +342,42 @@ def query_events(store: Any, query: EventQuery, *, timeout: float | None = None
     """The Event Data envelope for ``query``: one page of events after ``query.after``.
 
     ``next-cursor`` is null on the last page (Event Data still gave one there; a client that
-    stops at an empty page or at a null cursor works either way)."""
+    stops at an empty page or at a null cursor works either way). A query naming one work
+    (``obj-id``/``subj-id``) is answered from an index lookup; any other walks the change
+    feed from the cursor (:func:`_walk`)."""
     upto = watermark(store)
-    matches = _matches(store, query, upto, timeout)
-    total = len(matches)
-    if query.after is not None:
-        position = (query.after.sequence, query.after.item)
-        matches = [m for m in matches if (m.sequence, m.event) > position
-                   and not (query.after.item == END and m.sequence == query.after.sequence)]
-    page = matches[:query.rows]
-    events: list[dict[str, Any]] = []
-    by_feed: dict[tuple[str, int, str], list[str]] = {}
-    for match in page:
-        by_feed.setdefault((match.feed, match.sequence, match.ingested_at), []).append(
-            match.event)
-    read: dict[str, dict[str, Any]] = {}
-    for (feed, sequence, at), items in by_feed.items():
-        for row in item_rows(store, FeedInfo(feed, sequence, at), items):
-            read[row["item"]] = row
-    for match in page:
-        row = read.get(match.event)
-        if row is not None and row.get("occurred") is not None:
-            events.append(event_data_event(row, match.ingested_at))
-    more = query.rows > 0 and len(matches) > query.rows
-    next_cursor = encode_cursor(Cursor(page[-1].sequence, page[-1].event)) if more else None
+    total = _count(store, query, upto, timeout)
+    page: list[tuple[dict[str, Any], str]] = []
+    more = False
+    if query.rows > 0 and (query.obj_id or query.subj_id):
+        matches = _matches(store, query, upto, timeout)
+        if query.after is not None:
+            position = (query.after.sequence, query.after.item)
+            matches = [m for m in matches if (m.sequence, m.event) > position
+                       and not (query.after.item == END
+                                and m.sequence == query.after.sequence)]
+        more = len(matches) > query.rows
+        by_feed: dict[tuple[str, int, str], list[str]] = {}
+        for match in matches[:query.rows]:
+            by_feed.setdefault((match.feed, match.sequence, match.ingested_at), []).append(
+                match.event)
+        read: dict[str, tuple[dict[str, Any], FeedInfo]] = {}
+        for (feed, sequence, at), items in by_feed.items():
+            info = FeedInfo(feed, sequence, at)
+            for row in item_rows(store, info, items):
+                read[row["item"]] = (row, info)
+        walked = [read[m.event] for m in matches[:query.rows] if m.event in read]
+    elif query.rows > 0:
+        walked = _walk(store, query, upto, query.after, query.rows + 1)
+        more = len(walked) > query.rows
+        walked = walked[:query.rows]
+    else:
+        walked = []
+    page = [(row, feed.ingested_at) for row, feed in walked]
+    events = [event_data_event(row, at) for row, at in page if row.get("occurred") is not None]
+    last = walked[-1] if walked else None
+    next_cursor = (encode_cursor(Cursor(last[1].sequence, last[0]["item"]))
+                   if more and last else None)
     return {"status": "ok", "message-type": "event-list",
             "message": {"next-cursor": next_cursor, "total-results": total,
                         "items-per-page": query.rows, "events": events}}
