@@ -151,6 +151,15 @@ class StoreUnavailable(AlmLdError):
     status, exit_code, slug, title = 503, EXIT_UNAVAILABLE, "store-unavailable", "Store unavailable"
 
 
+class StoreError(StoreUnavailable):
+    """The store refused a request that is valid SPARQL (one alm-ld built, or a user's query
+    that our parser accepts): the engine's fault or limit, not the client's, so a 502 — never
+    400 "Malformed query" echoing the query (issue 14). A :class:`StoreUnavailable` so callers
+    that handle an unreachable store handle this too (exit 4)."""
+
+    status, slug, title = 502, "store-error", "Store error"
+
+
 class StoreMisconfigured(AlmLdError):
     """The store answers, but not the way alm-ld needs: e.g. its default graph is not the union
     of its named graphs (``oxigraph serve`` without ``--union-default-graph``), or it refuses

@@ -361,9 +361,17 @@ def provenance_statements(feed: str, provider: Mapping[str, Any], generated: str
     yield feed, PROV + "wasGeneratedBy", _iri(ctx.ingest_iri)
     present = [key for key in DISCLOSURE_KEYS if disclosure.get(key)]
     if present:
-        yield feed, alm("disclosure"), ("bnode", "disclosure")
+        node = disclosure_iri(feed)
+        yield feed, alm("disclosure"), _iri(node)
         for key in present:
-            yield "_:disclosure", alm(key), _lit(str(disclosure[key]))
+            yield node, alm(key), _lit(str(disclosure[key]))
+
+
+def disclosure_iri(feed: str) -> str:
+    """The skolem IRI of a feed's disclosure node (``almid:disclosure/<hash of the feed>``):
+    no blank node, so every store takes it (Virtuoso refuses blank nodes in ``INSERT DATA``),
+    every backend gives the same documents, and a re-send mints the same IRI."""
+    return f"{ID_NS}disclosure/{hashlib.sha256(feed.encode()).hexdigest()[:32]}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ def _sparql(rest: str, settings: Settings) -> Store:
             f"sparql:{rest} needs an http(s) query URL, e.g. "
             "sparql:http://127.0.0.1:7878/query;http://127.0.0.1:7878/update")
     return SparqlStore(query_url, update_url or None, timeout=settings.query_timeout,
-                       write_timeout=settings.store_write_timeout)
+                       write_timeout=settings.store_write_timeout,
+                       update_chunk=settings.update_chunk)
 
 
 BACKENDS: dict[str, Callable[[str, Settings], Store]] = {

@@ -20,6 +20,11 @@ writers"):
    then sees as a feed with sequence ``N``);
 3. **publish**: the feed graph (with ``alm:sequence N``) is inserted and the claim deleted in ONE
    update request, conditioned on the claim still being there and younger than half the lease.
+   A feed larger than ``ALM_LD_UPDATE_CHUNK`` triples is first written in chunks to a staging
+   graph that no reader sees; the publishing update then copies it (``SparqlStore.insert_where``).
+
+Lease ages are computed by the store from ``NOW()`` with calendar arithmetic (:func:`_seconds`)
+rather than ``NOW() - duration``, which Virtuoso 7 does not implement.
 
 A writer that dies holding a claim blocks ``N`` for at most the lease (``ALM_LD_CLAIM_LEASE``):
 older claims are ignored by the check and deleted by the next claim. ``N`` is then taken by the
@@ -33,12 +38,13 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable
 
 from rdflib import URIRef
 
 from alm_ld.errors import AlmLdError
 from alm_ld.sparql_text import XSD_NS, iri, literal, prefixes
-from alm_ld.store.base import Store
+from alm_ld.store.base import QueryResult, Store
 from alm_ld.vocab import ID_NS
 
 CLAIMS_GRAPH = ID_NS + "claims"
@@ -46,9 +52,36 @@ CLAIMS_GRAPH = ID_NS + "claims"
 _PREFIXES = prefixes("alm", "prov", "xsd")
 
 
+def _seconds(term: str) -> str:
+    """A SPARQL expression: the date-time ``term`` as seconds on a day count (proleptic
+    Gregorian, days_from_civil), from ``YEAR`` … ``SECONDS`` and integer arithmetic only.
+    Engine-neutral on purpose: Virtuoso 7 cannot subtract a duration from a date-time
+    (``NOW() - "PT120S"^^xsd:dayTimeDuration`` is its error SQ074), and every engine has these
+    functions. Both sides of a comparison come from the store's own ``NOW()``, so its time
+    zone (Virtuoso writes local time without one) cancels out."""
+    y = f"(YEAR({term}) - IF(MONTH({term}) <= 2, 1, 0))"
+    m = f"IF(MONTH({term}) > 2, MONTH({term}) - 3, MONTH({term}) + 9)"
+    days = (f"(365 * {y} + FLOOR({y} / 4) - FLOOR({y} / 100) + FLOOR({y} / 400)"
+            f" + FLOOR((153 * {m} + 2) / 5) + DAY({term}) - 1)")
+    return (f"({days} * 86400 + HOURS({term}) * 3600 + MINUTES({term}) * 60"
+            f" + SECONDS({term}))")
+
+
+def _age(variable: str) -> str:
+    """Seconds between ``variable`` (a claim's ``NOW()``) and the store's ``NOW()`` now."""
+    return f"({_seconds('NOW()')} - {_seconds(variable)})"
+
+
 def _lease(seconds: float) -> str:
-    """``"PT<s>S"^^xsd:dayTimeDuration`` for a SPARQL date-time comparison."""
-    return literal(f"PT{max(seconds, 0.001):.3f}S", XSD_NS + "dayTimeDuration")
+    return literal(f"{max(seconds, 0.001):.3f}", XSD_NS + "decimal")
+
+
+def _whole(store: Store) -> Callable[[str], QueryResult]:
+    """The store's query over everything it holds. A ``sparql:`` store that shows readers only
+    alm-ld's graphs lists them first, in a query of its own; a feed published between that
+    list and the check would be missed, so the checks here read the whole store instead
+    (their patterns are alm-ld's own and cannot match another application's data)."""
+    return getattr(store, "query_whole", store.query)
 
 
 def new_claim_iri() -> str:
@@ -61,7 +94,7 @@ def claim(store: Store, claim_iri: str, sequence: int, feed_id: str, lease: floa
     store.update(f"""{_PREFIXES}
 DELETE {{ GRAPH {graph} {{ ?old ?p ?o }} }}
 WHERE {{ GRAPH {graph} {{ ?old alm:claimedAt ?at ; ?p ?o }}
-        FILTER (?at < NOW() - {_lease(lease)}) }} ;
+        FILTER ({_age("?at")} > {_lease(lease)}) }} ;
 INSERT {{ GRAPH {graph} {{
   {node} a alm:SequenceClaim ; alm:claimedSequence {literal(sequence)} ;
          alm:claimedFeed {iri(feed_id)} ; alm:claimedAt ?now }} }}
@@ -72,17 +105,17 @@ def alone(store: Store, claim_iri: str, sequence: int, feed_id: str, lease: floa
     """True when ``claim_iri`` is the only live claim on ``sequence`` and neither that
     sequence nor the feed is published yet (see the module docstring, step 2)."""
     graph, number = iri(CLAIMS_GRAPH), literal(sequence)
-    result = store.query(f"""{_PREFIXES}
+    result = _whole(store)(f"""{_PREFIXES}
 SELECT ?why WHERE {{
   {{ GRAPH {graph} {{ {iri(claim_iri)} alm:claimedSequence ?mine }} BIND ("mine" AS ?why) }}
   UNION
   {{ GRAPH {graph} {{ ?other alm:claimedSequence {number} ; alm:claimedAt ?at }}
-     FILTER (?other != {iri(claim_iri)} && ?at >= NOW() - {_lease(lease)})
+     FILTER (?other != {iri(claim_iri)} && {_age("?at")} <= {_lease(lease)})
      BIND ("other" AS ?why) }}
   UNION {{ GRAPH ?g {{ ?g alm:sequence {number} }} BIND ("taken" AS ?why) }}
   UNION {{ GRAPH {iri(feed_id)} {{ {iri(feed_id)} alm:contentHash ?h }} BIND ("feed" AS ?why) }}
 }}""")
-    reasons = {str(row["why"]) for row in result.rows}
+    reasons = {str(row["why"]) for row in result.rows if "why" in row}
     return reasons == {"mine"}
 
 
@@ -91,16 +124,22 @@ def publish(store: Store, claim_iri: str, sequence: int, graph_name: str, data: 
     """Insert the feed graph and delete the claim in one update request, if the claim is still
     there and younger than half the lease and nobody published ``sequence`` (step 3)."""
     graph, node = iri(CLAIMS_GRAPH), iri(claim_iri)
+    condition = f"""
+  GRAPH {graph} {{ {node} alm:claimedAt ?at }}
+  FILTER ({_age("?at")} <= {_lease(lease / 2)})
+  FILTER NOT EXISTS {{ GRAPH ?g {{ ?g alm:sequence {literal(sequence)} }} }}"""
+    then = f"DELETE WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }}"
+    insert_where = getattr(store, "insert_where", None)
+    if insert_where is not None:  # sparql: chunks a large feed through a staging graph
+        insert_where(graph_name, data, prologue=_PREFIXES, condition=condition, then=then)
+        return
     store.update(f"""{_PREFIXES}
 INSERT {{ GRAPH {iri(graph_name)} {{
 {data.decode("utf-8")}
 }} }}
-WHERE {{
-  GRAPH {graph} {{ {node} alm:claimedAt ?at }}
-  FILTER (?at >= NOW() - {_lease(lease / 2)})
-  FILTER NOT EXISTS {{ GRAPH ?g {{ ?g alm:sequence {literal(sequence)} }} }}
+WHERE {{{condition}
 }} ;
-DELETE WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }}""")
+{then}""")
 
 
 def retract(store: Store, claim_iri: str) -> None:
@@ -111,7 +150,7 @@ def retract(store: Store, claim_iri: str) -> None:
 
 def published_by(store: Store, feed_id: str, ingest_iri: str) -> bool:
     """Whether the stored feed graph is the one this writer published (its ingest activity)."""
-    result = store.query(f"{_PREFIXES}ASK {{ GRAPH {iri(feed_id)} "
+    result = _whole(store)(f"{_PREFIXES}ASK {{ GRAPH {iri(feed_id)} "
                          f"{{ {iri(feed_id)} prov:wasGeneratedBy {iri(ingest_iri)} }} }}")
     return bool(result.boolean)
 

@@ -86,6 +86,25 @@ def nt_term(term: Node) -> str:
     return f"<{term}>"
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_TURTLE_SHORT = {
+    _XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    _XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    _XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+"),
+    _XSD + "boolean": re.compile(r"true|false"),
+}
+
+
+def tsv_term(term: Node) -> str:
+    """A TSV cell as Oxigraph writes it: N-Triples, except numbers and booleans whose lexical
+    form Turtle can write bare (so every backend gives the same bytes)."""
+    if isinstance(term, Literal) and term.datatype and not term.language:
+        pattern = _TURTLE_SHORT.get(str(term.datatype))
+        if pattern is not None and pattern.fullmatch(str(term)):
+            return str(term)
+    return nt_term(term)
+
+
 def _json_term(term: Node) -> dict[str, str]:
     if isinstance(term, Literal):
         out = {"type": "literal", "value": str(term)}
@@ -177,7 +196,7 @@ def write_rows(media: str, variables: list[str], rows: Iterable[list[Node | None
     elif media == TSV:
         buffer.append("\t".join("?" + v for v in variables) + "\n")
         for row in rows:
-            buffer.append("\t".join("" if t is None else nt_term(t) for t in row) + "\n")
+            buffer.append("\t".join("" if t is None else tsv_term(t) for t in row) + "\n")
             if len(buffer) >= batch:
                 yield flush()
     else:  # pragma: no cover - callers check the media type first

@@ -32,38 +32,63 @@ public clients).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.client
 import json
+import random
+import re
 import socket
 import threading
 import time
 import urllib.parse
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, BinaryIO, Literal
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from alm_ld.errors import AlmLdError, MalformedQuery, QueryTimeout, StoreUnavailable
-from alm_ld.sparql_text import iri
+from alm_ld.errors import (
+    AlmLdError,
+    MalformedQuery,
+    QueryTimeout,
+    StoreError,
+    StoreUnavailable,
+)
+from alm_ld.sparql_text import iri, prefixes
 from alm_ld.store.base import QueryResult, Store
 from alm_ld.store.dumps import read_dump
 from alm_ld.store.results import (
     JSON,
     NTRIPLES,
-    TSV,
     check_media_for_form,
     media_type_for,
+    nt_term,
     query_form,
     term_from_json,
+    write_boolean,
     write_rows,
 )
+from alm_ld.vocab import ID_NS, VOCAB_GRAPH
 
 DEFAULT_QUERY_TIMEOUT = 10.0
 """Seconds a query may take when neither the caller nor the settings say (= ALM_LD_QUERY_TIMEOUT's
 default)."""
 DEFAULT_WRITE_TIMEOUT = 120.0
 """Seconds an update may take (= ALM_LD_STORE_WRITE_TIMEOUT's default)."""
+DEFAULT_UPDATE_CHUNK = 1000
+"""Most triples in one update request (= ALM_LD_UPDATE_CHUNK's default). Virtuoso 7 fails on
+``INSERT DATA`` of about 1,400 triples ("generated SQL text has exceeded 10000 lines")."""
+
+SKOLEM_PREFIX = ID_NS + "genid/"
+"""Blank nodes written to a ``sparql:`` store become IRIs here (Virtuoso refuses blank nodes in
+``INSERT DATA``); see :func:`skolemise`."""
+STAGING_PREFIX = ID_NS + "staging/"
+"""Graphs a large write is assembled in before one small update publishes it; never part of the
+dataset alm-ld reads (see :meth:`SparqlStore.dataset`)."""
+STALE_ALERTS_GRAPH = ID_NS + "alerts/stale"
+"""The one alm-ld graph that is neither a feed nor marked in its own content (analytics)."""
+CLAIMS_GRAPH = ID_NS + "claims"
 
 
 class _Exchange:
@@ -122,7 +147,8 @@ class SparqlStore(Store):
     shared = True  # other processes and machines may write the same server
 
     def __init__(self, query_url: str, update_url: str | None = None, *,
-                 timeout: float | None = None, write_timeout: float | None = None) -> None:
+                 timeout: float | None = None, write_timeout: float | None = None,
+                 update_chunk: int | None = None) -> None:
         self.spec = f"sparql:{query_url}" + (f";{update_url}" if update_url else "")
         self.query_url, self.update_url = query_url, update_url
         self.read_only = update_url is None
@@ -130,11 +156,15 @@ class SparqlStore(Store):
         """Deadline of a query whose caller gives none (analytics, VoID, vocabulary check)."""
         self.write_timeout = write_timeout or DEFAULT_WRITE_TIMEOUT
         """Deadline of an update (an ingest is one ``INSERT DATA`` request)."""
+        self.update_chunk = DEFAULT_UPDATE_CHUNK if update_chunk is None else update_chunk
+        """Most triples in one update request (0: no limit); larger writes are staged."""
+        self._foreign: bool | None = None
 
     # -- HTTP ----------------------------------------------------------------------------
 
     def _open(self, url: str, body: bytes, content_type: str, accept: str | None, *,
-              deadline: float | None, idle: float, what: str) -> tuple[_Exchange, Any]:
+              deadline: float | None, idle: float, what: str,
+              sparql: str = "") -> tuple[_Exchange, Any]:
         """Send one request; return the exchange and its 2xx response, or raise our error."""
         headers = {"Content-Type": content_type, "User-Agent": "alm-ld"}
         if accept:
@@ -158,11 +188,20 @@ class SparqlStore(Store):
         except (OSError, http.client.HTTPException):
             text = ""
         exchange.close()
-        if response.status == 400:
+        if response.status == 400 and what == "query" and not _parses(sparql):
             raise MalformedQuery(f"The SPARQL server at {url} rejected the {what} as malformed "
                                  "(HTTP 400).")
+        if 400 <= response.status < 500:
+            # Valid SPARQL (ours, or a user's that our parser accepts) that the engine refused:
+            # its limit or gap, not the client's error. The engine's text is not passed on
+            # (Virtuoso echoes the whole query in it).
+            raise StoreError(f"The SPARQL server at {url} answered {response.status} "
+                             f"{response.reason} to a valid SPARQL {what}: {_reason(text)}")
+        if _DEADLOCK.search(text):
+            raise _Deadlock(f"The SPARQL server at {url} aborted the {what} as deadlocked "
+                            f"with a concurrent one ({_reason(text)}).")
         raise StoreUnavailable(f"The SPARQL server at {url} answered {response.status} "
-                               f"{response.reason}: {' '.join(text.split())[:200]}")
+                               f"{response.reason}: {_reason(text)}")
 
     @staticmethod
     def _no_answer(url: str, what: str, exchange: _Exchange, idle: float) -> AlmLdError:
@@ -183,30 +222,150 @@ class SparqlStore(Store):
         body = urllib.parse.urlencode(params).encode()
         exchange, response = self._open(
             self.query_url, body, "application/x-www-form-urlencoded", accept,
-            deadline=seconds if deadline else None, idle=seconds, what="query")
+            deadline=seconds if deadline else None, idle=seconds, what="query", sparql=sparql)
         return _stream(exchange, response, seconds)
 
     def update(self, sparql: str) -> None:
         if not self.update_url:
             raise StoreUnavailable(
                 f"{self.spec} has no update URL; use sparql:QUERY_URL;UPDATE_URL to write.")
-        exchange, response = self._open(
-            self.update_url, sparql.encode("utf-8"), "application/sparql-update", None,
-            deadline=self.write_timeout, idle=self.write_timeout, what="update")
-        for _ in _stream(exchange, response, self.write_timeout):
-            pass
+        for attempt in range(DEADLOCK_RETRIES + 1):
+            try:
+                exchange, response = self._open(
+                    self.update_url, sparql.encode("utf-8"), "application/sparql-update", None,
+                    deadline=self.write_timeout, idle=self.write_timeout, what="update")
+            except _Deadlock:
+                # The engine rolled the whole request back (Virtuoso SR172, SQLSTATE 40001):
+                # sending it again is the same as sending it the first time.
+                if attempt == DEADLOCK_RETRIES:
+                    raise
+                time.sleep(_JITTER.uniform(0.005, 0.02 * 2 ** min(attempt, 5)))
+                continue
+            for _ in _stream(exchange, response, self.write_timeout):
+                pass
+            return
+
+    # -- the dataset -----------------------------------------------------------------------
+
+    def _select(self, sparql: str, default_graphs: Sequence[str] = (),
+                named_graphs: Sequence[str] = (), timeout: float | None = None, *,
+                deadline: bool = True) -> QueryResult:
+        """A SELECT/ASK over exactly the given dataset (none: the engine's own default);
+        ``deadline=False`` bounds only the pauses (a dump's graphs may take long)."""
+        body = b"".join(self._query_request(sparql, JSON, timeout, default_graphs,
+                                            named_graphs, deadline=deadline))
+        try:
+            doc = json.loads(body)
+            if "boolean" in doc:
+                return QueryResult("ASK", boolean=bool(doc["boolean"]))
+            rows = [{k: term_from_json(v) for k, v in binding.items()}
+                    for binding in doc["results"]["bindings"]]
+            return QueryResult("SELECT", variables=doc["head"].get("vars", []), rows=rows)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise StoreUnavailable(f"The SPARQL server at {self.query_url} sent an answer that "
+                                   f"is not a valid {JSON} document ({type(error).__name__}).")
+
+    def query_whole(self, sparql: str) -> QueryResult:
+        """A SELECT/ASK over the engine's whole default dataset (claims: see there)."""
+        return self._select(sparql)
+
+    def holds_foreign_graphs(self, timeout: float | None = None) -> bool:
+        """Whether the engine holds named graphs that are not alm-ld's (Virtuoso's system
+        graphs, another application's data). Decided once per store object, when first needed:
+        then every query is run over :meth:`dataset` instead of the engine's default dataset."""
+        if self._foreign is None:
+            names = self._engine_graphs(timeout)
+            ours = {str(row["g"]) for row in self._select(_PREFIXES + """
+SELECT ?g WHERE { GRAPH ?g { ?g a alm:Feed } }""", timeout=timeout).rows}
+            self._foreign = any(name not in ours and not _ours_by_name(name) for name in names)
+        return self._foreign
+
+    def _engine_graphs(self, timeout: float | None = None) -> set[str]:
+        """Every named graph of the engine. ``GRAPH ?g {}`` lists them without reading the
+        data (Oxigraph); Virtuoso answers it with one empty row, so it is asked by its data."""
+        rows = self._select("SELECT ?g WHERE { GRAPH ?g { } }", timeout=timeout).rows
+        if any("g" not in row for row in rows):
+            rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                                timeout=timeout).rows
+        return {str(row["g"]) for row in rows if "g" in row}
+
+    def dataset(self, timeout: float | None = None) -> list[str]:
+        """alm-ld's graphs: every feed graph (it names itself ``a alm:Feed``), every alerts and
+        probe graph (marked likewise), the vocabulary, the claims and the stale-alerts graph.
+        Staging graphs of writes in flight and whatever else the engine holds are not in it."""
+        rows = self._select(_PREFIXES + """
+SELECT DISTINCT ?g WHERE {
+  { GRAPH ?g { ?g a alm:Feed } } UNION { GRAPH ?g { ?g alm:alertsComputedFor ?feed } }
+  UNION { GRAPH ?g { ?g alm:probe ?probe } }
+}""", timeout=timeout).rows
+        graphs = {str(row["g"]) for row in rows if "g" in row}
+        graphs.update((str(VOCAB_GRAPH), CLAIMS_GRAPH, STALE_ALERTS_GRAPH))
+        return sorted(graphs)
+
+    def _scoped(self, default_graphs: Sequence[str], named_graphs: Sequence[str],
+                timeout: float | None = None) -> tuple[Sequence[str], Sequence[str]]:
+        """The dataset a query runs over: the caller's when it names one; else, on an engine
+        that holds foreign graphs, alm-ld's graphs as default (merged) and named graphs."""
+        if default_graphs or named_graphs or not self.holds_foreign_graphs(timeout):
+            return default_graphs, named_graphs
+        graphs = self.dataset(timeout)
+        return graphs, graphs
 
     # -- writing -------------------------------------------------------------------------
 
-    def add_graph(self, name: URIRef, graph: Graph | bytes, *, replace: bool = False) -> None:
+    def _triples(self, graph: Graph | bytes, scope: str) -> list[str]:
         data = graph if isinstance(graph, bytes) else graph.serialize(format="nt",
                                                                        encoding="utf-8")
+        return [line for line in skolemise(data, scope).decode("utf-8").split("\n")
+                if line.strip()]
+
+    def _fits(self, lines: Sequence[str]) -> bool:
+        return self.update_chunk <= 0 or len(lines) <= self.update_chunk
+
+    def _staged(self, lines: Sequence[str], publish: str) -> None:
+        """Write ``lines`` into a fresh staging graph in requests of at most ``update_chunk``
+        triples, then send ``publish`` (which reads ``?s ?p ?o`` from ``GRAPH ?staging``) and
+        the staging graph's removal as ONE update: the data appears whole or not at all."""
+        staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
+        graph = iri(staging)
+        try:
+            for start in range(0, len(lines), self.update_chunk):
+                chunk = "\n".join(lines[start:start + self.update_chunk])
+                self.update(f"INSERT DATA {{ GRAPH {graph} {{\n{chunk}\n}} }}")
+            self.update(publish.replace("?staging", graph) + f" ;\nDROP SILENT GRAPH {graph}")
+        except BaseException:
+            with contextlib.suppress(AlmLdError):
+                self.update(f"DROP SILENT GRAPH {graph}")
+            raise
+
+    def add_graph(self, name: URIRef, graph: Graph | bytes, *, replace: bool = False) -> None:
+        lines = self._triples(graph, str(name))
         graph_iri = iri(str(name))
         drop = f"DROP SILENT GRAPH {graph_iri} ;\n" if replace else ""
-        self.update(f"{drop}INSERT DATA {{ GRAPH {graph_iri} {{\n{data.decode('utf-8')}\n}} }}")
+        if self._fits(lines):
+            body = "\n".join(lines)
+            self.update(f"{drop}INSERT DATA {{ GRAPH {graph_iri} {{\n{body}\n}} }}")
+            return
+        self._staged(lines, f"{drop}INSERT {{ GRAPH {graph_iri} {{ ?s ?p ?o }} }} "
+                            "WHERE { GRAPH ?staging { ?s ?p ?o } }")
+
+    def insert_where(self, graph_name: str, data: bytes, *, prologue: str, condition: str,
+                     then: str) -> None:
+        """Insert ``data`` into ``graph_name`` if ``condition`` (a group pattern) has a
+        solution, followed by the update ``then`` — one update request however large the
+        data (staged in chunks first when it exceeds ``update_chunk``)."""
+        lines = self._triples(data, graph_name)
+        graph = iri(graph_name)
+        if self._fits(lines):
+            body = "\n".join(lines)
+            self.update(f"{prologue}INSERT {{ GRAPH {graph} {{\n{body}\n}} }}\n"
+                        f"WHERE {{ {condition} }} ;\n{then}")
+            return
+        self._staged(lines, f"{prologue}INSERT {{ GRAPH {graph} {{ ?s ?p ?o }} }}\n"
+                            f"WHERE {{ {condition}\n GRAPH ?staging {{ ?s ?p ?o }} }} ;\n{then}")
 
     def has_graph(self, name: URIRef) -> bool:
-        return bool(self.query(f"ASK {{ GRAPH {iri(str(name))} {{ ?s ?p ?o }} }}").boolean)
+        return bool(self._select(f"ASK {{ GRAPH {iri(str(name))} {{ ?s ?p ?o }} }}").boolean)
 
     def graph_names(self) -> list[URIRef]:
         result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
@@ -217,22 +376,16 @@ class SparqlStore(Store):
     def query(self, sparql: str, *, default_graphs: Sequence[str] = (),
               named_graphs: Sequence[str] = (), timeout: float | None = None) -> QueryResult:
         form = query_form(sparql)
-        accept = JSON if form in ("SELECT", "ASK") else NTRIPLES
-        body = b"".join(self._query_request(sparql, accept, timeout, default_graphs,
+        default_graphs, named_graphs = self._scoped(default_graphs, named_graphs, timeout)
+        if form in ("SELECT", "ASK"):
+            return self._select(sparql, default_graphs, named_graphs, timeout)
+        body = b"".join(self._query_request(sparql, NTRIPLES, timeout, default_graphs,
                                             named_graphs))
         try:
-            if form in ("SELECT", "ASK"):
-                doc = json.loads(body)
-                if "boolean" in doc:
-                    return QueryResult("ASK", boolean=bool(doc["boolean"]))
-                variables = doc["head"].get("vars", [])
-                rows = [{k: term_from_json(v) for k, v in binding.items()}
-                        for binding in doc["results"]["bindings"]]
-                return QueryResult("SELECT", variables=variables, rows=rows)
             graph = Graph().parse(data=body, format="nt")
         except (ValueError, KeyError, TypeError, AttributeError, SyntaxError) as error:
             raise StoreUnavailable(f"The SPARQL server at {self.query_url} sent an answer that "
-                                   f"is not a valid {accept} document ({type(error).__name__}).")
+                                   f"is not a valid {NTRIPLES} document ({type(error).__name__}).")
         return QueryResult(form, graph=graph)  # type: ignore[arg-type]
 
     def query_serialized(self, sparql: str, media_type: str, *, default_graphs: Sequence[str] = (),
@@ -241,86 +394,154 @@ class SparqlStore(Store):
         media = media_type_for(media_type)
         form = query_form(sparql)
         check_media_for_form("CONSTRUCT" if form == "DESCRIBE" else form, media)
-        if limit is not None and form == "SELECT":
+        if form in ("SELECT", "ASK"):
+            # Read as SPARQL JSON (every engine writes it alike) and written by our own writers:
+            # Virtuoso's TSV, CSV and XML differ from the standard's in quoting and typing.
             result = self.query(sparql, default_graphs=default_graphs,
                                 named_graphs=named_graphs, timeout=timeout)
-            rows = ([row.get(v) for v in result.variables] for row in result.rows[:limit])
+            if result.form == "ASK":
+                return media, [write_boolean(media, bool(result.boolean))]
+            shown = result.rows if limit is None else result.rows[:limit]
+            rows = ([row.get(v) for v in result.variables] for row in shown)
             return media, write_rows(media, result.variables, rows)
+        default_graphs, named_graphs = self._scoped(default_graphs, named_graphs, timeout)
         return media, self._query_request(sparql, media, timeout, default_graphs, named_graphs)
 
     # -- dumps ---------------------------------------------------------------------------
 
     def dump(self, out: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None:
-        """Every quad, read as TSV results (whose cells are N-Triples terms) line by line."""
-        chunks = self._query_request("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", TSV,
-                                     None, (), (), deadline=False)
-        current = None
-        for number, raw in enumerate(_lines(chunks)):
-            line = raw.decode("utf-8").rstrip("\n")
-            if number == 0 or not line:
-                continue  # header
-            cells = line.split("\t")
-            if len(cells) != 4:
-                # Oxigraph ends a stream its --timeout-s cancelled with a message line, as if
-                # the answer were complete: the dump would be silently short.
-                raise StoreUnavailable(
-                    f"The store {self.spec} ended the dump with a malformed row (line "
-                    f"{number + 1}), e.g. because its own timeout cancelled the query; the "
-                    "dump is incomplete. Raise the server's timeout or dump on the server "
-                    "(oxigraph dump).")
-            s, p, o, g = (_nt_cell(cell) for cell in cells)
-            if fmt == "nquads":
-                out.write(f"{s} {p} {o} {g} .\n".encode())
+        """Every quad of alm-ld's graphs, read graph by graph as SPARQL JSON results (the one
+        result format every engine writes alike; Virtuoso's TSV quotes IRIs its own way)."""
+        try:
+            self._dump(out, fmt)
+        except StoreUnavailable as error:
+            if isinstance(error, StoreError):
+                raise
+            # e.g. Oxigraph ends a stream its own --timeout-s cancelled with a message line
+            # (then the JSON does not parse): the file must not look complete.
+            raise StoreUnavailable(
+                f"{error.detail.rstrip('.')}; the dump is incomplete. Raise the server's "
+                "timeout or dump on the server (oxigraph dump).") from error
+
+    def _dump(self, out: BinaryIO, fmt: Literal["nquads", "trig"]) -> None:
+        graphs = (self.dataset() if self.holds_foreign_graphs()
+                  else sorted(str(g) for g in self._engine_graphs()
+                              if not str(g).startswith(STAGING_PREFIX)))
+        for graph in graphs:
+            result = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
+                                  (), (graph,), deadline=False)
+            if not result.rows:
                 continue
-            if g != current:
-                if current is not None:
-                    out.write(b"}\n")
+            g = iri(graph)
+            if fmt == "trig":
                 out.write(f"{g} {{\n".encode())
-                current = g
-            out.write(f"  {s} {p} {o} .\n".encode())
-        if fmt == "trig" and current is not None:
-            out.write(b"}\n")
+            for row in result.rows:
+                s, p, o = (nt_term(row[k]) for k in ("s", "p", "o"))
+                out.write((f"  {s} {p} {o} .\n" if fmt == "trig"
+                           else f"{s} {p} {o} {g} .\n").encode())
+            if fmt == "trig":
+                out.write(b"}\n")
 
     def load_dump(self, data: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None:
-        """The whole dump as ONE ``INSERT DATA`` request, bounded by the write timeout: parsed
-        locally first (a malformed file sends nothing), then applied in one transaction by
-        servers that apply an update request atomically (Oxigraph, Fuseki/TDB2), so a failure
-        leaves nothing half-loaded. Quads in the default graph are skipped (the server's
-        default graph is the union of the named graphs)."""
+        """The whole dump in ONE update request when it fits ``update_chunk``, else staged in
+        chunks and published by one small update (parsed locally first: a malformed file sends
+        nothing). Quads in the default graph are skipped (the server's default graph is the
+        union of the named graphs); blank nodes become skolem IRIs (:func:`skolemise`)."""
         graphs: dict[str, list[str]] = {}
         for quad in read_dump(data, fmt):
             if isinstance(quad.graph_name, ox.DefaultGraph):
                 continue
             graphs.setdefault(str(quad.graph_name), []).append(
                 f"{quad.subject} {quad.predicate} {quad.object} .")
-        if graphs:
-            blocks = (f"GRAPH {name} {{\n" + "\n".join(lines) + "\n}"
-                      for name, lines in graphs.items())
+        lines: list[str] = []
+        names: list[str] = []
+        for name, triples in graphs.items():
+            scope = name.strip("<>")
+            quads = self._triples("\n".join(triples).encode("utf-8"), scope)
+            lines.extend(f"{name} {line}" for line in quads)  # graph-prefixed for staging
+            names.append(name)
+        if not lines:
+            return
+        if self._fits(lines):
+            blocks = (f"GRAPH {name} {{\n" + "\n".join(
+                line[len(name) + 1:] for line in lines if line.startswith(name + " "))
+                + "\n}" for name in names)
             self.update("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+            return
+        self._load_staged(lines)
+
+    def _load_staged(self, lines: list[str]) -> None:
+        """Quads staged as reified rows ``<row> alm:g G; alm:s S; alm:p P; alm:o O`` and
+        published in one update that rebuilds each quad in its graph."""
+        rows = []
+        for number, line in enumerate(lines):
+            g, rest = line.split(" ", 1)
+            term = ox.parse(rest.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+            triple = next(iter(term))
+            row = f"<{STAGING_PREFIX}row/{number}>"
+            rows.append(f"{row} <{_ALM}stagedGraph> {g} ; <{_ALM}stagedSubject> "
+                        f"{triple.subject} ; <{_ALM}stagedPredicate> {triple.predicate} ; "
+                        f"<{_ALM}stagedObject> {triple.object} .")
+        self._staged(rows, f"INSERT {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?staging {{ "
+                           f"?row <{_ALM}stagedGraph> ?g ; <{_ALM}stagedSubject> ?s ; "
+                           f"<{_ALM}stagedPredicate> ?p ; <{_ALM}stagedObject> ?o }} }}")
 
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+DEADLOCK_RETRIES = 12
+"""Times an update the engine aborted as deadlocked is sent again before giving up (503)."""
+_DEADLOCK = re.compile(r"\b40001\b|SR172|deadlock", re.IGNORECASE)
+_JITTER = random.Random()
 
 
-def _nt_cell(cell: str) -> str:
-    """TSV cells are Turtle terms: numbers and booleans may be bare; N-Quads needs them typed."""
-    if cell[:1] in ('<', '"', '_'):
-        return cell
-    if cell in ("true", "false"):
-        return f'"{cell}"^^<{_XSD}boolean>'
-    kind = "double" if "e" in cell.lower() else "decimal" if "." in cell else "integer"
-    return f'"{cell}"^^<{_XSD}{kind}>'
+class _Deadlock(StoreUnavailable):
+    """The engine aborted and rolled back the request because of a concurrent one."""
 
 
-def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    pending = b""
-    for chunk in chunks:
-        pending += chunk
-        *complete, pending = pending.split(b"\n")
-        for line in complete:
-            yield line + b"\n"
-    if pending:
-        yield pending
+_ALM = "https://w3id.org/alm-ld/vocab#"
+_PREFIXES = prefixes("alm")
+
+
+def _ours_by_name(graph: str) -> bool:
+    return graph == str(VOCAB_GRAPH) or graph.startswith(ID_NS)
+
+
+def _parses(sparql: str) -> bool:
+    """Whether our own parser accepts ``sparql`` (rdflib's SPARQL 1.1 grammar)."""
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parseQuery(sparql)
+    except Exception:  # noqa: BLE001 - any failure means "not valid SPARQL for us"
+        return False
+    return True
+
+
+def _reason(text: str) -> str:
+    """A short reason from an engine's error body, without the query it may echo."""
+    first = " ".join(text.split())
+    for marker in ("SPARQL query:", "SPARQL query :", "Query:"):
+        if marker in first:
+            first = first.split(marker, 1)[0]
+    return first[:160].rstrip(" :") or "no detail"
+
+
+def skolemise(data: bytes, scope: str) -> bytes:
+    """N-Triples with every blank node replaced by an IRI under ``almid:genid/``, hashed from
+    ``scope`` (the graph name) and the node's label: deterministic, so a re-send of the same
+    graph writes the same IRIs (idempotent), and two graphs never share a node by accident."""
+    if b"_:" not in data:
+        return data
+    out = []
+    for triple in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
+        terms = []
+        for term in (triple.subject, triple.predicate, triple.object):
+            if isinstance(term, ox.BlankNode):
+                digest = hashlib.sha256(f"{scope}|{term.value}".encode()).hexdigest()[:32]
+                terms.append(f"<{SKOLEM_PREFIX}{digest}>")
+            else:
+                terms.append(str(term))
+        out.append(" ".join(terms) + " .\n")
+    return "".join(out).encode("utf-8")
 
 
 def _stream(exchange: _Exchange, response: Any, seconds: float) -> Iterator[bytes]:
