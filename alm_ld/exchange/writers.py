@@ -21,7 +21,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,15 +135,30 @@ def expanded_graph(name: str, quads: Iterable[ox.Quad]) -> dict[str, Any]:
     return {"@id": name, "@graph": list(nodes.values())}
 
 
-def jsonld_lines(store: Store, feeds: Iterable[FeedInfo], counts: Counts) -> Iterator[bytes]:
+CompactGraph = Callable[[Any, str], dict[str, Any]]
+"""``(graph, name) → JSON-LD document`` of one named graph (an rdflib ``Graph`` as
+``Store.query`` returns for a CONSTRUCT), compacted against the v1 context."""
+
+
+def jsonld_lines(store: Store, feeds: Iterable[FeedInfo], counts: Counts,
+                 compact_graph: CompactGraph | None = None) -> Iterator[bytes]:
     """One line per feed: its graph compacted against the v1 context (alerts left out: they
-    are derived data with terms of their own, and the N-Quads files carry them)."""
+    are derived data with terms of their own, and the N-Quads files carry them).
+
+    ``compact_graph``: the interfaces pass the web's table-driven compactor (the one JSON-LD
+    answers use; this layer may not import it). Without it, pyld compacts — correct, but
+    ~25 s for a 10,000-item feed where the compactor takes ~2 s."""
     for feed in feeds:
         counts.feeds += 1
         counts.observations += feed.observations
         counts.events += feed.events
-        quads = graph_quads(store, feed.iri, f"s{feed.sequence}g0_")
-        doc = compact(expanded_graph(feed.iri, quads), CONTEXT_URL)
+        if compact_graph is not None:
+            graph = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri(feed.iri)} "
+                                "{ ?s ?p ?o } }").graph
+            doc = compact_graph(graph, feed.iri)
+        else:
+            quads = graph_quads(store, feed.iri, f"s{feed.sequence}g0_")
+            doc = compact(expanded_graph(feed.iri, quads), CONTEXT_URL)
         yield json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 

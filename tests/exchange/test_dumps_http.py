@@ -22,6 +22,7 @@ from alm_ld.exchange.snapshots import make_snapshot
 from alm_ld.harvest.http import FileClient
 from alm_ld.store import open_store
 from alm_ld.web import create_app
+from alm_ld.web.dumps import feed_jsonld
 from tests.exchange.served import Served
 from tests.support.server import ThreadedServer
 
@@ -48,9 +49,9 @@ def source(tmp_path_factory) -> Iterator[Served]:
     served = Served(server.url, open_store("memory:", settings=settings), settings)
     server.start(create_app(settings, served.store))
     served.ingest("crossref.json", "europepmc.json", "wikipedia.json")
-    make_snapshot(served.store, served.settings)
+    make_snapshot(served.store, served.settings, compact_graph=feed_jsonld)
     served.ingest("plos.json")
-    make_snapshot(served.store, served.settings)
+    make_snapshot(served.store, served.settings, compact_graph=feed_jsonld)
     yield served
     server.stop()
 
@@ -97,6 +98,31 @@ def test_manifest_lists_each_file_with_range_size_sha256_counts_and_licences(sou
     assert "plos" in snapshot["licenses"] and "plos" not in files[
         "snapshot-000003.nq.gz"]["licenses"]
     assert set(files["delta-000004-000004.nq.gz"]["licenses"]) == {"plos"}
+
+
+def test_each_jsonld_line_means_exactly_its_feed_graph_in_the_nquads(source) -> None:
+    """Both compactions (the web's, which serve and the CLI use, and pyld's default) give
+    lines whose RDF is the feed graph the N-Quads file holds."""
+    from rdflib import Dataset
+    from rdflib.compare import isomorphic
+
+    from alm_ld.analytics.changes import feeds_from
+    from alm_ld.exchange.writers import Counts, jsonld_lines
+    from alm_ld.jsonld import to_rdf_nquads
+
+    quads = Dataset()
+    quads.parse(data=gzip.decompress(fetch(f"{source.url}/dumps/snapshot-000004.nq.gz")[2]),
+                format="nquads")
+    served_lines = gzip.decompress(fetch(f"{source.url}/dumps/snapshot-000004.jsonl.gz")[2])
+    feeds = feeds_from(source.store, 1)[:2]
+    pyld_lines = b"".join(jsonld_lines(source.store, feeds, Counts()))
+    for lines in (served_lines.splitlines()[:2], pyld_lines.splitlines()):
+        for line, feed in zip(lines, feeds, strict=True):
+            doc = json.loads(line)
+            assert doc["id"] == feed.iri
+            meant = Dataset()
+            meant.parse(data=to_rdf_nquads(doc), format="nquads")
+            assert isomorphic(meant.graph(URIRef(feed.iri)), quads.graph(URIRef(feed.iri)))
 
 
 def test_current_values_csv_holds_the_newest_value_per_work_metric_source(serve) -> None:
