@@ -337,19 +337,35 @@ def event_data_event(row: dict[str, Any], collected: str) -> dict[str, Any]:
     return {k: v for k, v in event.items() if v is not None}
 
 
+def _sparse(store: Any, query: EventQuery, upto: int, total: int,
+            timeout: float | None) -> bool:
+    """Whether the matches are few among the events the walk would read, so listing them
+    all from the indexes beats walking: always for one work (``obj-id``/``subj-id``); for
+    other item filters when under one event in ten matches (a page of a rare ``source``
+    would otherwise read most of the store)."""
+    if query.obj_id or query.subj_id:
+        return True
+    if not (query.obj_prefix or query.subj_prefix or query.scholix or query.source
+            or query.from_occurred or query.until_occurred):
+        return False
+    window = EventQuery(from_collected=query.from_collected,
+                        until_collected=query.until_collected)
+    return total * 10 < _count(store, window, upto, timeout)
+
+
 def query_events(store: Any, query: EventQuery, *, timeout: float | None = None
                  ) -> dict[str, Any]:
     """The Event Data envelope for ``query``: one page of events after ``query.after``.
 
     ``next-cursor`` is null on the last page (Event Data still gave one there; a client that
     stops at an empty page or at a null cursor works either way). A query naming one work
-    (``obj-id``/``subj-id``) is answered from an index lookup; any other walks the change
-    feed from the cursor (:func:`_walk`)."""
+    (``obj-id``/``subj-id``) or matching few events is answered from the indexes; any other
+    walks the change feed from the cursor (:func:`_walk`)."""
     upto = watermark(store)
     total = _count(store, query, upto, timeout)
     page: list[tuple[dict[str, Any], str]] = []
     more = False
-    if query.rows > 0 and (query.obj_id or query.subj_id):
+    if query.rows > 0 and _sparse(store, query, upto, total, timeout):
         matches = _matches(store, query, upto, timeout)
         if query.after is not None:
             position = (query.after.sequence, query.after.item)
