@@ -112,6 +112,9 @@ def test_upper_case_doi_found_by_its_registrant_spelling(served) -> None:
     by_prefix = get(served, **{"obj-id.prefix": "10.5281"}).json()["message"]
     assert by_prefix["total-results"] == sum(
         e["obj_id"].lower().startswith("https://doi.org/10.5281/") for e in recorded) > 0
+    assert sorted(e["id"] for e in page_through(served, rows=3, **{"obj-id.prefix": "10.5281"})
+                  ) == sorted(e["id"] for e in recorded
+                              if e["obj_id"].lower().startswith("https://doi.org/10.5281/"))
     by_subject = get(served, **{"subj-id.prefix": "10.5194", "rows": 0}).json()["message"]
     assert by_subject["total-results"] == sum(
         e["subj_id"].startswith("https://doi.org/10.5194/") for e in recorded) > 0
