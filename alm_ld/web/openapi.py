@@ -187,7 +187,13 @@ def _analytics_paths() -> dict[str, Any]:
                 _query("granularity", "bucket size",
                        {"type": "string", "enum": list(GRANULARITIES), "default": "day"}),
                 _query("increments", "also give the increase per bucket",
-                       {"type": "boolean", "default": False})]),
+                       {"type": "boolean", "default": False}),
+                _query("fill", "zero: every period of the range; unreported periods filled "
+                       "(obsStatus L, zero activity) and reported ones marked obsStatus A",
+                       {"type": "string", "enum": ["zero"]}),
+                _query("as_of", "the series as known then: only feeds ingested at or before "
+                       "it (a date: the end of that UTC day)",
+                       {"type": "string", "format": "date-time"})]),
         "/works": _get(
             "Sets of works, OpenAlex-style: filter on each work's current metadata, sort, "
             "cursor paging, group_by; a metric's value is the highest current cumulative "
@@ -331,6 +337,30 @@ def _compat_paths() -> dict[str, Any]:
             "/sources/{provider}/niso": niso}
 
 
+def _sets_paths() -> dict[str, Any]:
+    """One set of works per institution, journal, funder and author (issue 16;
+    alm_ld/web/analytics/sets_views.py, docs/api.md "Sets")."""
+    kinds = {
+        "/institutions/{ror}": ("ror", "a ROR id: 03vek6s52, ror:…, https://ror.org/…",
+                                "00cvxb145", "an author affiliated with the institution"),
+        "/journals/{issn}": ("issn", "an ISSN: 1932-6203, 19326203, urn:issn:…, the ISSN "
+                             "portal IRI", "1932-6203", "a container with the ISSN"),
+        "/funders/{id}": ("id", "a Crossref Funder Registry DOI (10.13039/100000001, "
+                          "https://doi.org/…) or a ROR id", "10.13039/100000001",
+                          "the funder"),
+        "/authors/{orcid}": ("orcid", "an ORCID iD: 0000-0002-1825-0097, 16 characters, "
+                             "https://orcid.org/…", "0000-0003-1419-2405", "the author"),
+    }
+    return {path: _get(
+        f"The works whose current description names {what}: totals (per metric the sum of "
+        "each work's highest value among sources), sums by year of issue, top works, "
+        "sources; HTML or RDF (schema.org, alm:metric counters). 400 names the failed "
+        "check digit; 404 when no work names it",
+        (*RDF_TYPES, HTML), errors=(400, 404, 503),
+        params=[_path_param(name, description, example)])
+        for path, (name, description, example, what) in kinds.items()}
+
+
 def openapi_document(base_url: str) -> dict[str, Any]:
     feed_body = {"required": True, "description": "A feed; its JSON Schema is "
                  f"{base_url}/schemas/feed-base.schema.json (strict: feed-strict)",
@@ -446,6 +476,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     }
     paths.update(_dumps_paths())
     paths.update(_compat_paths())
+    paths.update(_sets_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "alm-ld", "version": "1",

@@ -20,7 +20,7 @@ from alm_ld.analytics.sets import KINDS, SetSummary, path_for, set_path, set_sum
 from alm_ld.vocab import ALM_NS, DCTERMS, METRICS_NS, SCHEMA
 from alm_ld.web.analytics import blueprint
 from alm_ld.web.pages.charts import Point, legend_entries, line_chart_svg
-from alm_ld.web.respond import RDF_OFFERS, rdf_response
+from alm_ld.web.respond import RDF_OFFERS, negotiated_media, rdf_response
 from alm_ld.web.state import settings, store
 
 # What links a work to its set in the set's RDF: the schema.org property of the relation the
@@ -79,6 +79,7 @@ def _charts(summary: SetSummary) -> list[dict[str, Any]]:
 
 
 def _answer(kind: str, raw_id: str) -> Response:
+    negotiated_media(RDF_OFFERS)  # an unservable Accept is a 406 before any store read
     summary = set_summary(store(), kind, raw_id, timeout=settings().query_timeout)
     path = set_path(kind, summary.id)
     page_url = settings().base_url + path
