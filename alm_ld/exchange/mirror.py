@@ -12,7 +12,11 @@ Steps, each aligned on feed sequences (see :mod:`alm_ld.exchange`):
    until a page comes back empty;
 4. read ``/changes`` from the cursor after the last feed loaded: it must be empty (the mirror has
    caught up). If a feed was ingested meanwhile, step 3 runs again. The cursor is returned so
-   a caller continues following ``/changes`` from exactly there.
+   a caller continues following ``/changes`` from exactly there;
+5. bring the current-value view (``almid:current``, derived from the feeds) up to date.
+
+The files carry the feed graphs and their alert graphs; the current-value view is derived data
+that every alm-ld rebuilds from the feeds, so it is not copied.
 
 Why the tail and not the items of ``/changes``: a change activity carries an observation or an
 event, not the feed graph around it (ingest activity, provider, disclosure, counts, alerts),
@@ -30,6 +34,7 @@ from typing import Any
 from urllib.parse import quote
 
 from alm_ld.analytics.changes import END, Cursor, max_sequence
+from alm_ld.analytics.current_view import ensure_current_view
 from alm_ld.config import Settings
 from alm_ld.errors import InvalidDump, UsageError
 from alm_ld.harvest.http import FileClient
@@ -134,6 +139,9 @@ def mirror(base_url: str, store: Store, settings: Settings, *,
                     f"{base}/changes?cursor={Cursor(report.sequence, END).encode()}&limit=1")
                 report.changes = f"{base}/changes?cursor={Cursor(report.sequence, END).encode()}"
                 if not page.get("orderedItems"):
+                    # Derived, not copied: the current-value view is rebuilt from the feeds
+                    # now rather than by the mirror's first reader.
+                    ensure_current_view(store)
                     return report
     finally:
         client.close()
