@@ -17,6 +17,8 @@ item   declared                   observed by alm-ld
                                   interval, when it reads as a duration or a word such as
                                   "daily")
 11     qualityMonitoring          open data-quality alerts on its data, by type
+12     independentVerification    how many of its observations and events link the response
+                                  they were read from (evidence)
 13     correctionProcess          corrections seen: stored values revised by a later feed
                                   (``prov:wasRevisionOf``)
 =====  =========================  ===========================================================
@@ -158,6 +160,19 @@ SELECT (COUNT(DISTINCT ?obs) AS ?n) WHERE {{
     return int(rows[0]["n"]) if rows and rows[0].get("n") is not None else 0
 
 
+def _evidence(store: Any, provider: str) -> dict[str, int]:
+    """How many of the provider's observations and events link the response they were read
+    from (``prov:wasDerivedFrom``): what an independent check can start from."""
+    rows = select(store, f"""
+SELECT (COUNT(DISTINCT ?item) AS ?all) (COUNT(DISTINCT ?linked) AS ?withEvidence) WHERE {{
+  ?feed alm:provider {iri(provider)} ; alm:sequence ?seq .
+  GRAPH ?feed {{ ?item a ?kind . VALUES ?kind {{ alm:Observation alm:Event }}
+                 OPTIONAL {{ ?item prov:wasDerivedFrom ?e . BIND(?item AS ?linked) }} }}
+}}""")
+    row = rows[0] if rows else {}
+    return {"items": int(row.get("all") or 0), "withEvidence": int(row.get("withEvidence") or 0)}
+
+
 def _alerts_by_type(store: Any, provider: str) -> dict[str, int]:
     target = iri(provider)
     rows = select(store, f"""
@@ -221,6 +236,9 @@ def _observed_text(key: str, observed: dict[str, Any]) -> str:
         alerts = observed["openAlertsByType"]
         return f"{observed['openAlerts']} open alert(s)" + (
             ": " + ", ".join(f"{k} {v}" for k, v in alerts.items()) if alerts else "")
+    if key == "independentVerification":
+        return (f"{observed['withEvidence']} of {observed['items']} observations and events "
+                "link the response they were read from")
     if key == "correctionProcess":
         return f"{observed['revisions']} stored value(s) revised by a later feed"
     return ""
@@ -248,6 +266,7 @@ def niso_report(store: Any, provider: str) -> dict[str, Any] | None:
         "updateFrequency": _frequency(declared.get("updateFrequency"), feeds),
         "qualityMonitoring": {"openAlerts": entry.get("openAlerts", 0),
                               "openAlertsByType": by_type},
+        "independentVerification": _evidence(store, provider),
         "correctionProcess": {"revisions": _revisions(store, provider)},
     }
     if "failureRate" in entry:

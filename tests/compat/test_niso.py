@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
+from alm_ld.jsonld import to_rdf_nquads
 from alm_ld.resources import demo_dir
 from alm_ld.vocab import DISCLOSURE_KEYS
 
@@ -74,6 +75,11 @@ def test_demo_table_in_three_formats_linked_from_sources(live_server, store, ing
         assert as_json.headers["Content-Type"].startswith("application/ld+json")
         report = as_json.json()
         assert report["id"] == entry["nisoUrl"] and report["type"] == "NisoSelfReport"
+        quads = to_rdf_nquads(report)  # JSON-LD that means something as RDF
+        assert (f"<{entry['nisoUrl']}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                "<https://w3id.org/alm-ld/niso-report#NisoSelfReport> .") in quads
+        counted = report["items"][11]["observed"]
+        assert counted["items"] == sum(i["type"] != "Work" for i in doc["items"])
         assert report["provider"] == {"id": provider, "name": doc["provider"]["name"]}
         assert [row["key"] for row in report["items"]] == list(DISCLOSURE_KEYS)
         assert [row["declared"] for row in report["items"]] == [
@@ -139,6 +145,8 @@ def test_declared_next_to_observed_and_change_log(live_server, store, ingest) ->
     assert items["metricDefinitions"]["observed"] == {"metrics": {"views": 2},
                                                       "relations": {"discusses": 1}}
     assert items["correctionProcess"]["observed"] == {"revisions": 1}
+    # two values of the count (10, then 8 sent twice) and one event; none names its evidence
+    assert items["independentVerification"]["observed"] == {"items": 3, "withEvidence": 0}
     assert items["correctionProcess"]["observedText"] == "1 stored value(s) revised by a later feed"
     frequency = items["updateFrequency"]["observed"]
     assert frequency["ingests"] == 3 and frequency["declaredIntervalSeconds"] == 86400

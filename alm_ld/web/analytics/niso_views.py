@@ -28,6 +28,9 @@ from alm_ld.web.state import settings, store
 HTML = "text/html"
 CSV = "text/csv"
 OFFERS = (JSONLD, JSON, CSV, HTML)
+REPORT_TERMS = "https://w3id.org/alm-ld/niso-report#"
+"""Where the report's own keys (``items``, ``declared``, ``observed``, …) expand in RDF: they
+describe this table, not the metrics, so they stay out of the alm-ld vocabulary."""
 
 
 def niso_path(provider: str) -> str:
@@ -66,7 +69,7 @@ def niso_view(provider: str) -> Response:
         response = Response(body, content_type=content_type)
         response.headers["Cache-Control"] = "no-cache"
         return finish(response, cache_seconds=None)
-    doc = {"@context": analytics_context(settings().base_url),
+    doc = {"@context": [*analytics_context(settings().base_url), {"@vocab": REPORT_TERMS}],
            "id": settings().base_url + niso_path(provider),
            "type": "NisoSelfReport", **report}
     return json_response(doc, OFFERS[:2], media)
