@@ -418,6 +418,16 @@ class FileClient:
                              response.status_code)
         return response
 
+    def _read_some(self, response: requests.Response) -> bytes:
+        """The next bytes of the body as they arrive (``read1``: bytes received before a
+        dropped connection are kept; a full-size read would discard them). A broken body is a
+        ``requests.ConnectionError`` (urllib3 raises its own types, which only requests may
+        name), so the caller retries from the bytes it has."""
+        try:
+            return response.raw.read1(self.CHUNK, decode_content=False)
+        except Exception as exc:  # noqa: BLE001 - any failure here is a broken body
+            raise requests.ConnectionError(f"body cut short: {exc}") from exc
+
     def get_json(self, url: str) -> tuple[Any, Mapping[str, str]]:
         """The JSON body of ``url`` and the response headers (a non-JSON body is an error)."""
         response = self._send(url, {"Accept": "application/json"})
@@ -447,7 +457,7 @@ class FileClient:
                     if response.headers.get("ETag"):
                         etag_file.write_text(response.headers["ETag"])
                     with open(partial, "ab" if resumed else "wb") as out:
-                        for chunk in response.iter_content(self.CHUNK):
+                        while chunk := self._read_some(response):
                             out.write(chunk)
                     status = response.status_code
                     expected = response.headers.get("Content-Length")

@@ -236,3 +236,39 @@ def test_file_client_names_the_url_of_a_failed_request(source, tmp_path: Path) -
     finally:
         client.close()
     assert caught.value.url == f"{source.url}/dumps/missing.nq.gz"
+
+
+def test_a_connection_dropped_mid_file_is_resumed_with_a_range(source, tmp_path: Path) -> None:
+    """The server dies after 1,000 bytes of the first answer; the client asks for the rest
+    (Range + If-Range) and ends with the whole, checked file."""
+    from tests.support.server import ThreadedServer
+
+    seen: list[str | None] = []
+
+    def cut_once(environ, start_response):
+        seen.append(environ.get("HTTP_RANGE"))
+        upstream = urllib.request.urlopen(urllib.request.Request(
+            source.url + environ["PATH_INFO"],
+            headers={k: environ[f"HTTP_{k.upper().replace('-', '_')}"]
+                     for k in ("Range", "If-Range") if f"HTTP_{k.upper().replace('-', '_')}"
+                     in environ}), timeout=30)
+        body = upstream.read()
+        headers = [(k, v) for k, v in upstream.headers.items()
+                   if k.lower() not in ("connection", "transfer-encoding")]
+        start_response(f"{upstream.status} X", headers)
+        yield body[:1000]
+        if len(seen) == 1:
+            raise ConnectionAbortedError("cut")  # the connection drops mid-body
+        yield body[1000:]
+
+    proxy = ThreadedServer().start(cut_once)
+    manifest = json.loads(fetch(f"{source.url}/dumps/index.json")[2])
+    item = files_of(manifest)["snapshot-000004.nq.gz"]
+    client = FileClient(Settings(http_timeout=5))
+    try:
+        got = client.download(f"{proxy.url}/dumps/{item['name']}", tmp_path / item["name"])
+    finally:
+        client.close()
+        proxy.stop()
+    assert seen == [None, "bytes=1000-"]
+    assert (got.status, got.resumed_from, got.sha256) == (206, 1000, item["sha256"])
