@@ -79,14 +79,12 @@ def _is_module(dotted: str) -> bool:
     return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
 
 
-@cache
-def _imports(path: Path) -> tuple[str, ...]:
-    """Every module ``path`` imports, absolute and dotted (relative imports resolved)."""
-    rel = path.relative_to(PACKAGE)
+def _imports_in(source: str, rel: Path) -> tuple[str, ...]:
+    """Every module the text of alm_ld/``rel`` imports, absolute and dotted (relative imports
+    resolved; ``from alm_ld import store`` also names the store package)."""
     package = ["alm_ld", *rel.parts[:-1]]
-    tree = ast.parse(path.read_text(encoding="utf-8"))
     names: list[str] = []
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -98,10 +96,14 @@ def _imports(path: Path) -> tuple[str, ...]:
                 module = node.module or ""
             names.append(module)
             if module == "alm_ld" or module.startswith("alm_ld."):
-                # ``from alm_ld import store`` imports the store package, not alm_ld/__init__
                 names.extend(f"{module}.{alias.name}" for alias in node.names
                              if _is_module(f"{module}.{alias.name}"))
     return tuple(names)
+
+
+@cache
+def _imports(path: Path) -> tuple[str, ...]:
+    return _imports_in(path.read_text(encoding="utf-8"), path.relative_to(PACKAGE))
 
 
 def _third_party(name: str) -> str | None:
@@ -118,25 +120,53 @@ def _target_component(name: str) -> str:
     return parts[1] if _is_module(".".join(parts[:2])) else "__init__"
 
 
-@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_module_respects_layers(path: Path) -> None:
-    rel = path.relative_to(PACKAGE).as_posix()
-    source = _component(path)
-    assert source in RANK, f"{source} is not assigned a layer in tests/test_layers.py"
-    for name in _imports(path):
+def _layer_violations(rel: Path, names: tuple[str, ...]) -> list[str]:
+    source = rel.parts[0].removesuffix(".py")
+    if source not in RANK:
+        return [f"{source} is not assigned a layer in tests/test_layers.py"]
+    found = []
+    for name in names:
         if not (name == "alm_ld" or name.startswith("alm_ld.")):
             continue
         target = _target_component(name)
-        assert target in RANK, f"{rel} imports {name}, which has no layer"
-        if target == source:
+        if target not in RANK:
+            found.append(f"{rel} imports {name}, which has no layer")
+        elif target == source:
             continue
-        assert RANK[target] <= RANK[source], (
-            f"{rel} ({LAYER_NAME[source]}) imports the outer layer {name} "
-            f"({LAYER_NAME[target]})")
-        if RANK[target] == RANK[source]:
-            assert LAYER_NAME[source] in PEERS_MAY_IMPORT, (
-                f"{rel} imports {name}: {source} and {target} are both in the "
-                f"{LAYER_NAME[source]} layer and must stay independent")
+        elif RANK[target] > RANK[source]:
+            found.append(f"{rel} ({LAYER_NAME[source]}) imports the outer layer {name} "
+                         f"({LAYER_NAME[target]})")
+        elif RANK[target] == RANK[source] and LAYER_NAME[source] not in PEERS_MAY_IMPORT:
+            found.append(f"{rel} imports {name}: {source} and {target} are both in the "
+                         f"{LAYER_NAME[source]} layer and must stay independent")
+    return found
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_module_respects_layers(path: Path) -> None:
+    assert _layer_violations(path.relative_to(PACKAGE), _imports(path)) == []
+
+
+def test_the_checker_sees_every_kind_of_import() -> None:
+    """The rules above can fail: relative, from-package and function-level imports are seen,
+    and an IO peer, an outer layer and an unowned library are each reported."""
+    source = """
+from __future__ import annotations
+from . import http
+from ..store import base
+from alm_ld import pipeline
+
+def later():
+    import flask
+"""
+    rel = Path("harvest/example.py")
+    names = _imports_in(source, rel)
+    assert {"alm_ld.harvest.http", "alm_ld.store", "alm_ld.pipeline", "flask"} <= set(names)
+    found = _layer_violations(rel, names)
+    assert any("must stay independent" in f and "alm_ld.store" in f for f in found)
+    assert any("outer layer alm_ld.pipeline" in f for f in found)
+    assert not any("harvest.http" in f for f in found)
+    assert not rel.as_posix().startswith(OWNERS["flask"])
 
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
