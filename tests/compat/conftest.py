@@ -1,5 +1,6 @@
-"""Fixtures for the compatibility and NISO tests: a real Oxigraph store per test, the web tests'
-live server and the harvest tests' replay server (recorded Event Data pages), re-exported."""
+"""Fixtures for the compatibility and NISO tests: a real Oxigraph store per test and the harvest
+tests' replay server (recorded Event Data pages), re-exported; ``live_server`` is registered for
+every area in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from alm_ld.config import Settings
 from alm_ld.pipeline import ingest_feed
 from alm_ld.store import open_store
 from tests.harvest.conftest import replay, replay_server, replay_settings  # noqa: F401
-from tests.web.conftest import live_server  # noqa: F401  (re-exported fixture)
 
 
 @pytest.fixture
