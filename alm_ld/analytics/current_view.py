@@ -36,8 +36,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from rdflib import URIRef
 
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, literal, select
@@ -71,6 +73,9 @@ class _Obs:
     start: str
     end: str
     sequence: int
+    seqs: tuple[int, ...] = ()
+    """The sequences of every feed holding this observation (the same count sent twice is one
+    node), so the state as of any earlier feed can be computed (:func:`_as_of`)."""
 
 
 @dataclass
@@ -150,26 +155,38 @@ def view_sequence(store: Any) -> int:
     return _marks(store)[0]
 
 
-def _observations(store: Any, after: int, upto: int) -> list[_Obs]:
-    """Every observation of the (work, metric) pairs that feeds ``after < sequence ≤ upto``
-    observe (every observation when ``after`` is 0).
+_SEQUENCES = "SELECT ?g ?seq WHERE { GRAPH ?g { ?g alm:sequence ?seq } }"
 
-    Read feed by feed with the query the alerts use (alerts._observations: the pairs come from
-    a subquery over ONE named feed graph, which Oxigraph evaluates first; with the feed left as
-    a variable it scanned every observation first, 8 s at 10k works for a feed of events)."""
+
+def _sequences(store: Any) -> dict[str, int]:
+    return {r["g"]: int(r["seq"]) for r in select(store, _SEQUENCES)}
+
+
+def _feeds_after(store: Any, after: int, upto: int) -> list[tuple[str, int]]:
+    """(feed IRI, sequence) of the feeds ``after < sequence ≤ upto``, in sequence order."""
+    return sorted(((feed, seq) for feed, seq in _sequences(store).items()
+                   if after < seq <= upto), key=lambda item: item[1])
+
+
+def _feed_observations(store: Any, feed: str) -> list[_Obs]:
+    """Every observation of the (work, metric) pairs ``feed`` observes, with the sequences of
+    the feeds holding each: the alerts' read of the same feed (alerts.feed_observations, made
+    once per ingest; a subquery over ONE named feed graph, which Oxigraph evaluates first —
+    with the feed left a variable it scanned every observation, 8 s at 10k works)."""
     from alm_ld.analytics.alerts import feed_observations
 
-    sequences = {r["g"]: int(r["seq"]) for r in select(
-        store, "SELECT ?g ?seq WHERE { GRAPH ?g { ?g alm:sequence ?seq } }")}
-    if after > 0:
-        found: dict[str, _Obs] = {}
-        for feed, seq in sorted(sequences.items(), key=lambda item: item[1]):
-            if after < seq <= upto:
-                for obs in feed_observations(store, feed):
-                    found[obs.iri] = _Obs(obs.iri, obs.work, obs.metric, obs.source,
-                                          obs.aggregation, obs.value, obs.start or "", obs.end,
-                                          obs.sequence)
-        return list(found.values())
+    sequences = _sequences(store)
+    found = []
+    for obs in feed_observations(store, feed):
+        seqs = tuple(sorted(sequences[f] for f in obs.feeds if f in sequences))
+        if seqs:
+            found.append(_Obs(obs.iri, obs.work, obs.metric, obs.source, obs.aggregation,
+                              obs.value, obs.start or "", obs.end, seqs[-1], seqs))
+    return found
+
+
+def _every_observation(store: Any, upto: int) -> list[_Obs]:
+    """Every observation in a feed up to ``upto`` (for a rebuild), one packed row each."""
     rows = select(store, f"""
 SELECT ?row WHERE {{
   GRAPH ?feed {{
@@ -181,18 +198,52 @@ SELECT ?row WHERE {{
               "{_SEP}", STR(?source), "{_SEP}", STR(?agg), "{_SEP}", STR(?value), "{_SEP}",
               STR(?end), "{_SEP}", COALESCE(STR(?start), "")) AS ?row)
 }}""")
-    every = []
+    sequences = _sequences(store)
+    found: dict[str, _Obs] = {}
     for row in rows:
         obs_iri, feed, work, metric, source, agg, value, end, start = row["row"].split(_SEP)
         seq = sequences.get(feed)
         if seq is None or seq > upto:  # not a feed, or newer than this computation's mark
             continue
-        every.append(_Obs(obs_iri, work, metric, source, agg, int(value), start, end, seq))
-    return every
+        obs = found.get(obs_iri)
+        if obs is None:
+            found[obs_iri] = _Obs(obs_iri, work, metric, source, agg, int(value), start, end,
+                                  seq, (seq,))
+        else:
+            obs.seqs = tuple(sorted({*obs.seqs, seq}))
+            obs.sequence = obs.seqs[-1]
+    return list(found.values())
 
 
 # ---------------------------------------------------------------------------------------------
 # Writing
+
+
+def _as_of(observations: Iterable[_Obs], cutoff: int) -> list[_Obs]:
+    """The observations as the store held them once feed ``cutoff`` was in: only those in a
+    feed up to ``cutoff``, each ranked by the newest such feed."""
+    seen = []
+    for obs in observations:
+        held = [seq for seq in obs.seqs if seq <= cutoff]
+        if held:
+            seen.append(replace(obs, sequence=max(held)))
+    return seen
+
+
+def _pair_lines(observations: list[_Obs], cutoff: int) -> tuple[int, list[str]]:
+    """(``alm:asOf``, N-Triples lines) of one (work, metric) pair's entries as of ``cutoff``.
+
+    ``alm:asOf`` is the newest feed that touched the pair: a function of the data, so the
+    lines the view holds for a pair can be recomputed exactly (and deleted with DELETE DATA)."""
+    visible = _as_of(observations, cutoff)
+    if not visible:
+        return 0, []
+    as_of = max(obs.sequence for obs in visible)
+    entries = current_entries(visible)
+    lines = [line for entry in entries for line in _entry_triples(entry, as_of)]
+    for (work, metric), (high, count) in _work_totals(entries).items():
+        lines.extend(_total_triples(work, metric, high, count, as_of))
+    return as_of, lines
 
 
 def _entry_triples(entry: Entry, as_of: int) -> Iterator[str]:
@@ -220,45 +271,61 @@ def _total_triples(work: str, metric: str, high: int, sources: int,
     yield f"{node} <{_A['asOf']}> {literal(str(as_of), _XSD_INT)} ."
 
 
-def _write(store: Any, pairs: list[tuple[str, str]], entries: list[Entry], as_of: int) -> None:
-    """Replace the entries of ``pairs`` by ``entries`` in one update request (atomic).
-
-    On a shared store a pair whose stored entries were computed from newer data (``alm:asOf``
-    greater than ``as_of``: another process's refresh) is left alone, pair by pair, so an older
-    computation can never put an older value back. A store this process owns has one refresh
-    at a time (``_LOCK``), so there the plain DELETE + INSERT DATA is enough."""
+def _mark_line(sequence: int) -> str:
     graph = iri(VIEW_GRAPH)
-    triples: dict[tuple[str, str], list[str]] = {pair: [] for pair in pairs}
-    for entry in entries:
-        triples.setdefault((entry.work, entry.metric), []).extend(_entry_triples(entry, as_of))
-    for (work, metric), (high, count) in _work_totals(entries).items():
-        triples[(work, metric)].extend(_total_triples(work, metric, high, count, as_of))
-    rows = " ".join(f"({iri(w)} {iri(m)})" for w, m in triples)
-    if not store.shared:
-        inserts = "\n".join(line for lines in triples.values() for line in lines)
+    return f"{graph} <{_A['viewSequence']}> {literal(str(sequence), _XSD_INT)} ."
+
+
+def _fold_owned(store: Any, previous: int, sequence: int,
+                by_pair: dict[tuple[str, str], list[_Obs]]) -> None:
+    """Fold feed ``sequence`` into the view of a store this process owns: the pairs' lines as
+    of the previous feed (what the view holds: it is always exactly the state at its mark) are
+    deleted and the lines as of this feed inserted, with the mark, in ONE update of ground
+    triples — no pattern to evaluate (a DELETE … WHERE over 2,000 pairs cost ~1 s)."""
+    old: set[str] = set()
+    new: set[str] = set()
+    for observations in by_pair.values():
+        old.update(_pair_lines(observations, previous)[1])
+        new.update(_pair_lines(observations, sequence)[1])
+    old.add(_mark_line(previous))
+    new.add(_mark_line(sequence))
+    graph = iri(VIEW_GRAPH)
+    gone, added = "\n".join(sorted(old - new)), "\n".join(sorted(new - old))
+    store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{gone}\n}} }} ;\n"
+                 f"INSERT DATA {{ GRAPH {graph} {{\n{added}\n}} }}")
+
+
+def _fold_shared(store: Any, sequence: int,
+                 by_pair: dict[tuple[str, str], list[_Obs]]) -> None:
+    """Fold feed ``sequence`` into the view of a store other processes write too: per pair,
+    the entries are replaced unless the stored ones come from a newer feed (``alm:asOf``), so
+    a slower process can never put an older value back; then the mark moves up (never down)."""
+    graph = iri(VIEW_GRAPH)
+    pairs = sorted(by_pair)
+    for start in range(0, len(pairs), _PAIRS_PER_UPDATE):
+        rows, spo = [], []
+        for work, metric in pairs[start:start + _PAIRS_PER_UPDATE]:
+            as_of, lines = _pair_lines(by_pair[(work, metric)], sequence)
+            if not lines:
+                continue
+            head = f"{iri(work)} {iri(metric)} {as_of}"
+            rows.append(f"({head})")
+            spo.extend(f"({head} {line[:-2]})" for line in lines)
+        if not rows:
+            continue
+        newer = (f"FILTER NOT EXISTS {{ GRAPH {graph} {{ ?newer alm:forWork ?w ; "
+                 "alm:forMetric ?m ; alm:asOf ?at FILTER (?at > ?a) } }")
         store.update(f"""PREFIX alm: <{ALM_NS}>
 DELETE {{ GRAPH {graph} {{ ?e ?p ?o }} }} WHERE {{
-  VALUES (?w ?m) {{ {rows} }}
-  GRAPH {graph} {{ ?e alm:forWork ?w ; alm:forMetric ?m ; ?p ?o }}
-}} ;
-INSERT DATA {{ GRAPH {graph} {{
-{inserts}
-}} }}""")
-        return
-    newer = (f"FILTER NOT EXISTS {{ GRAPH {graph} {{ ?newer alm:forWork ?w ; alm:forMetric ?m ;"
-             f" alm:asOf ?at FILTER (?at > {as_of}) }} }}")
-    spo = " ".join(f"({iri(w)} {iri(m)} {line[:-2]})" for (w, m), lines in triples.items()
-                   for line in lines)
-    store.update(f"""PREFIX alm: <{ALM_NS}>
-DELETE {{ GRAPH {graph} {{ ?e ?p ?o }} }} WHERE {{
-  VALUES (?w ?m) {{ {rows} }}
+  VALUES (?w ?m ?a) {{ {" ".join(rows)} }}
   GRAPH {graph} {{ ?e alm:forWork ?w ; alm:forMetric ?m ; ?p ?o }}
   {newer}
 }} ;
 INSERT {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{
-  VALUES (?w ?m ?s ?p ?o) {{ {spo} }}
+  VALUES (?w ?m ?a ?s ?p ?o) {{ {" ".join(spo)} }}
   {newer}
 }}""")
+    _set_mark(store, sequence)
 
 
 def _set_mark(store: Any, sequence: int) -> None:
@@ -273,24 +340,44 @@ WHERE {{
 }}""")
 
 
+def _rebuild(store: Any, top: int) -> int:
+    """Build the whole view from every feed (a store without a view): dropped, then written
+    by the store's loader with its mark in one graph write."""
+    by_pair = _by_pair(_every_observation(store, top))
+    lines = [line for observations in by_pair.values()
+             for line in _pair_lines(observations, top)[1]]
+    lines.append(_mark_line(top))
+    store.update(f"DROP SILENT GRAPH {iri(VIEW_GRAPH)}")
+    store.add_graph(URIRef(VIEW_GRAPH), ("\n".join(lines) + "\n").encode("utf-8"))
+    return len(by_pair)
+
+
+def _by_pair(observations: Iterable[_Obs]) -> dict[tuple[str, str], list[_Obs]]:
+    by_pair: dict[tuple[str, str], list[_Obs]] = {}
+    for obs in observations:
+        by_pair.setdefault((obs.work, obs.metric), []).append(obs)
+    return by_pair
+
+
 def refresh_current_view(store: Any) -> int:
-    """Fold every feed newer than the view's mark into the view (all feeds when there is no
-    view yet); return how many (work, metric) pairs were recomputed."""
+    """Fold every feed newer than the view's mark into the view, one feed at a time in
+    sequence order (all feeds at once when there is no view yet); return how many (work,
+    metric) pair updates were made."""
     with _LOCK:
         mark, top = _marks(store)
         if mark >= top:
             return 0
-        observations = _observations(store, mark, top)
-        by_pair: dict[tuple[str, str], list[_Obs]] = {}
-        for obs in observations:
-            by_pair.setdefault((obs.work, obs.metric), []).append(obs)
-        pairs = sorted(by_pair)
-        for start in range(0, len(pairs), _PAIRS_PER_UPDATE):
-            chunk = pairs[start:start + _PAIRS_PER_UPDATE]
-            entries = current_entries(o for pair in chunk for o in by_pair[pair])
-            _write(store, chunk, entries, top)
-        _set_mark(store, top)
-        return len(pairs)
+        if mark == 0:
+            return _rebuild(store, top)
+        done, previous = 0, mark
+        for feed, sequence in _feeds_after(store, mark, top):
+            by_pair = _by_pair(_feed_observations(store, feed))
+            if store.shared:
+                _fold_shared(store, sequence, by_pair)
+            else:
+                _fold_owned(store, previous, sequence, by_pair)
+            done, previous = done + len(by_pair), sequence
+        return done
 
 
 def ensure_current_view(store: Any) -> int:
