@@ -22,7 +22,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,6 @@ class Counts:
     observations: int = 0
     events: int = 0
     rows: int = 0
-    sources: set[str] = field(default_factory=set)
 
     def as_dict(self, kind: str) -> dict[str, int]:
         if kind == "csv":
