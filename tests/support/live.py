@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partialmethod
 from typing import Any
 
 import pytest
@@ -75,23 +76,12 @@ class InProcess:
         return self.app.test_client().open(path, method=method, query_string=params or None,
                                            follow_redirects=allow_redirects, **kwargs)
 
-    def get(self, target: str, **kwargs: Any) -> Any:
-        return self.request("GET", target, **kwargs)
-
-    def post(self, target: str, **kwargs: Any) -> Any:
-        return self.request("POST", target, **kwargs)
-
-    def put(self, target: str, **kwargs: Any) -> Any:
-        return self.request("PUT", target, **kwargs)
-
-    def delete(self, target: str, **kwargs: Any) -> Any:
-        return self.request("DELETE", target, **kwargs)
-
-    def head(self, target: str, **kwargs: Any) -> Any:
-        return self.request("HEAD", target, **kwargs)
-
-    def options(self, target: str, **kwargs: Any) -> Any:
-        return self.request("OPTIONS", target, **kwargs)
+    get = partialmethod(request, "GET")
+    post = partialmethod(request, "POST")
+    put = partialmethod(request, "PUT")
+    delete = partialmethod(request, "DELETE")
+    head = partialmethod(request, "HEAD")
+    options = partialmethod(request, "OPTIONS")
 
 
 @pytest.fixture
