@@ -53,6 +53,9 @@ _XSD_INT = XSD_NS + "integer"
 _RDF_TYPE = RDF_NS + "type"
 _SEP = " "  # stored IRIs, dates and integers never contain a space
 _PAIRS_PER_UPDATE = 2000
+_FOLD_MAX = 8
+"""A store without a view but with more feeds than this is rebuilt in one pass (one scan of
+every observation); fewer are folded feed by feed (a fresh store's first feed: no scan)."""
 _LOCK = threading.Lock()
 """One view refresh at a time in this process (other processes are fenced by ``alm:asOf``)."""
 
@@ -367,7 +370,7 @@ def refresh_current_view(store: Any) -> int:
         mark, top = _marks(store)
         if mark >= top:
             return 0
-        if mark == 0:
+        if mark == 0 and top > _FOLD_MAX:
             return _rebuild(store, top)
         done, previous = 0, mark
         for feed, sequence in _feeds_after(store, mark, top):
