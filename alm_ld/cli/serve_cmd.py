@@ -73,6 +73,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--snapshot-every", metavar="DURATION", default=None,
                         help="write a /dumps snapshot at this interval (e.g. 6h, 1d); --demo "
                         "also writes one at start")
+    parser.add_argument("--snapshot-keep", metavar="N", type=int, default=None,
+                        help="with --snapshot-every: keep only the newest N snapshots")
     parser.add_argument("--server", choices=("waitress", "dev"), default="waitress",
                         help="waitress (default) or werkzeug's development server")
     parser.add_argument("--base-url", default=None,
@@ -244,7 +246,8 @@ def with_snapshots(app: T, settings: Settings, args: argparse.Namespace) -> T:
 
         snapshot_timer(app.extensions["alm_ld"].get_store, settings,  # type: ignore[attr-defined]
                        parse_duration(args.snapshot_every),
-                       lambda line: sys.stderr.write(f"alm-ld: {line}\n"), feed_jsonld)
+                       lambda line: sys.stderr.write(f"alm-ld: {line}\n"), feed_jsonld,
+                       args.snapshot_keep)
     return app
 
 
@@ -257,6 +260,8 @@ def run(args: argparse.Namespace) -> int:
         from alm_ld.exchange.snapshots import parse_duration
 
         parse_duration(args.snapshot_every)  # a bad duration is a usage error before start-up
+    if args.snapshot_keep is not None and args.snapshot_keep < 1:
+        raise UsageError("--snapshot-keep must be 1 or more (the newest snapshot stays).")
     check_workers(settings.store, args.workers)
     if args.threads < 1:
         raise UsageError("--threads must be at least 1.")

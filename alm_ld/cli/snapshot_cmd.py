@@ -1,5 +1,6 @@
-"""``alm-ld snapshot [--store SPEC] [--dumps DIR]``: write a snapshot (and the delta since the
-previous one) into the dumps folder that ``/dumps`` serves.
+"""``alm-ld snapshot [--store SPEC] [--dumps DIR] [--keep N]``: write a snapshot (and the
+delta since the previous one) into the dumps folder that ``/dumps`` serves; ``--keep N`` then
+deletes all but the newest N snapshots (deltas stay).
 
 Prints the new snapshot's manifest entry as JSON, or ``{"snapshot": null, ...}`` when nothing
 was ingested since the newest snapshot. Exit codes: 0 ok, 2 usage error, 4 store unavailable.
@@ -26,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dumps", metavar="DIR", default=None,
                         help="dumps folder (default: ALM_LD_DUMPS, else beside an embedded "
                         "store, else ./var/dumps)")
+    parser.add_argument("--keep", metavar="N", type=int, default=None,
+                        help="then delete all but the newest N snapshots (deltas stay)")
     parser.set_defaults(func=run)
 
 
@@ -37,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(store=args.store, dumps_dir=args.dumps)
     with open_store(settings.store, settings=settings) as store:
-        made = make_snapshot(store, settings, compact_graph=feed_jsonld)
+        made = make_snapshot(store, settings, compact_graph=feed_jsonld, keep=args.keep)
     if made is None:
         json.dump({"snapshot": None, "detail": "nothing ingested since the newest snapshot",
                    "folder": settings.dumps_folder()}, sys.stdout)

@@ -99,10 +99,14 @@ def _file(dumps: Path, name: str, fmt: str, first: int, last: int,
 
 
 def make_snapshot(store: Store, settings: Settings, *, now: datetime | None = None,
-                  compact_graph: CompactGraph | None = None) -> dict[str, Any] | None:
+                  compact_graph: CompactGraph | None = None,
+                  keep: int | None = None) -> dict[str, Any] | None:
     """Write a snapshot at the current watermark (and the delta since the previous one) and
     return its manifest entry; ``None`` when the newest snapshot is already at the watermark
-    (nothing was ingested since). ``compact_graph``: see :func:`writers.jsonld_lines`."""
+    (nothing was ingested since). ``compact_graph``: see :func:`writers.jsonld_lines`.
+    ``keep``: then delete all but the newest ``keep`` snapshots (:func:`prune`)."""
+    if keep is not None and keep < 1:
+        raise UsageError(f"keep={keep}: at least the newest snapshot must be kept (1 or more).")
     dumps = folder(settings)
     dumps.mkdir(parents=True, exist_ok=True)
     with _locked(dumps):
@@ -143,8 +147,21 @@ def make_snapshot(store: Store, settings: Settings, *, now: datetime | None = No
                           delta_sources),
                 ]})
         manifest["updated"] = created
+        doomed = prune(manifest, keep) if keep else []
         _write_manifest(dumps, manifest)
+        for name in doomed:  # unlisted first, then deleted: no reader is sent to a gone file
+            (dumps / name).unlink(missing_ok=True)
         return snapshot
+
+
+def prune(manifest: dict[str, Any], keep: int) -> list[str]:
+    """Drop all but the newest ``keep`` snapshots from ``manifest``; the names of their files.
+
+    Deltas stay (they are small, and a mirror positioned before the oldest kept snapshot
+    catches up through them)."""
+    ordered = sorted(manifest["snapshots"], key=lambda s: s["sequence"]["last"])
+    gone, manifest["snapshots"] = ordered[:-keep], ordered[-keep:]
+    return [item["name"] for entry in gone for item in entry["files"]]
 
 
 def dump_file(settings: Settings, name: str) -> Path:
@@ -172,8 +189,8 @@ def parse_duration(text: str) -> float:
 
 
 def snapshot_timer(get_store: Callable[[], Store], settings: Settings, every: float,
-                   log: Callable[[str], None], compact_graph: CompactGraph | None = None
-                   ) -> Callable[[], None]:
+                   log: Callable[[str], None], compact_graph: CompactGraph | None = None,
+                   keep: int | None = None) -> Callable[[], None]:
     """Start a daemon thread making a snapshot every ``every`` seconds; returns its stop
     function. A failed snapshot is logged and tried again at the next tick (a store that is
     briefly unavailable must not stop the schedule)."""
@@ -184,7 +201,8 @@ def snapshot_timer(get_store: Callable[[], Store], settings: Settings, every: fl
     def loop() -> None:
         while not stop.wait(every):
             try:
-                made = make_snapshot(get_store(), settings, compact_graph=compact_graph)
+                made = make_snapshot(get_store(), settings, compact_graph=compact_graph,
+                                     keep=keep)
                 log(f"snapshot: {made['id'] if made else 'nothing new'}")
             except Exception as error:  # noqa: BLE001 - logged, retried next tick
                 log(f"snapshot failed: {type(error).__name__}: {error}")
@@ -194,7 +212,7 @@ def snapshot_timer(get_store: Callable[[], Store], settings: Settings, every: fl
 
 
 __all__ = ["FORMATS", "MANIFEST", "dump_file", "folder", "make_snapshot", "parse_duration",
-           "read_manifest", "snapshot_timer"]
+           "prune", "read_manifest", "snapshot_timer"]
 
 
 def newest_dump_urls(settings: Settings) -> list[str]:

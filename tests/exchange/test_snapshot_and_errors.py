@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,29 @@ def test_snapshot_command_writes_files_then_says_nothing_new(tmp_path: Path, cap
     assert Settings(store=spec).dumps_folder() == str(tmp_path / "dumps")
 
 
+def test_keep_deletes_older_snapshots_but_not_deltas(serve, capsys) -> None:
+    source = serve("keep")
+    dumps = Path(source.settings.dumps_dir)
+    for name in ("crossref.json", "plos.json", "datacite.json"):
+        source.ingest(name)
+        make_snapshot(source.store, source.settings, keep=2)
+    listed = sorted(p.name for p in dumps.iterdir() if not p.name.startswith("."))
+    assert [n for n in listed if n.startswith("snapshot-")] == [
+        f"snapshot-00000{i}.{ext}" for i in (2, 3) for ext in ("csv.gz", "jsonl.gz", "nq.gz")]
+    assert [n for n in listed if n.startswith("delta-")] == [
+        f"delta-00000{i}-00000{i}.{ext}" for i in (2, 3) for ext in ("jsonl.gz", "nq.gz")]
+    manifest = get_json(f"{source.url}/dumps")
+    assert [s["id"] for s in manifest["snapshots"]] == ["snapshot-000002", "snapshot-000003"]
+    with urllib.request.urlopen(f"{source.url}/dumps/snapshot-000003.nq.gz") as response:
+        assert response.status == 200
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        urllib.request.urlopen(f"{source.url}/dumps/snapshot-000001.nq.gz")
+    assert gone.value.code == 404
+    assert main(["snapshot", "--store", "memory:", "--keep", "0",
+                 "--dumps", str(dumps)]) == 2
+    assert "at least the newest snapshot" in capsys.readouterr().err
+
+
 def test_a_file_failing_its_sha256_is_refused_and_nothing_loaded(serve, tmp_path, capsys):
     source = serve("source")
     source.ingest("crossref.json", "plos.json")
@@ -113,6 +137,8 @@ def test_a_store_ahead_of_the_source_is_refused(serve, capsys) -> None:
     (["mirror", "http://127.0.0.1:{port}/"], 3, "connection failed"),
     (["mirror", "http://127.0.0.1/", "--follow", "0"], 2, "--follow"),
     (["serve", "--snapshot-every", "soon", "--store", "memory:"], 2, "not a duration"),
+    (["serve", "--snapshot-every", "1h", "--snapshot-keep", "0", "--store", "memory:"], 2,
+     "--snapshot-keep must be 1 or more"),
 ])
 def test_bad_mirror_and_snapshot_input_is_one_line_with_its_exit_code(
         argv, code, words, capsys) -> None:
