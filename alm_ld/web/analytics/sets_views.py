@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, render_template
 from rdflib import RDF, BNode, Graph, Literal, URIRef
@@ -87,7 +88,7 @@ def _answer(kind: str, raw_id: str) -> Response:
     def html() -> str:
         return render_template("set.html", summary=summary, kind=KINDS[kind], path=path,
                                charts=_charts(summary), works_link="/works?filter="
-                               + summary.filter)
+                               + quote(summary.filter, safe=":/"))
 
     return rdf_response(set_graph(summary, page_url), path=path, first=URIRef(summary.iri),
                         offers=RDF_OFFERS, html=html,
