@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import gzip
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,11 +139,15 @@ def mirror(base_url: str, store: Store, settings: Settings, *,
                 page, _ = client.get_json(
                     f"{base}/changes?cursor={Cursor(report.sequence, END).encode()}&limit=1")
                 report.changes = f"{base}/changes?cursor={Cursor(report.sequence, END).encode()}"
-                if not page.get("orderedItems"):
-                    # Derived, not copied: the current-value view is rebuilt from the feeds
-                    # now rather than by the mirror's first reader.
-                    ensure_current_view(store)
-                    return report
+                if page.get("orderedItems"):
+                    # Newer than the tail served: a feed ingested meanwhile, or one whose
+                    # alerts are still being written (the tail waits for them); again.
+                    time.sleep(0.2)
+                    continue
+                # Derived, not copied: the current-value view is rebuilt from the feeds now
+                # rather than by the mirror's first reader.
+                ensure_current_view(store)
+                return report
     finally:
         client.close()
 

@@ -30,7 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alm_ld.analytics.changes import watermark
+from alm_ld.analytics.changes import GAP_GRACE_SECONDS, watermark
+from alm_ld.analytics.hooks import alerts_computed
+from alm_ld.analytics.timeutil import moment_of
 from alm_ld.config import Settings
 from alm_ld.errors import NotFound, UsageError
 from alm_ld.exchange.writers import (
@@ -98,6 +100,26 @@ def _file(dumps: Path, name: str, fmt: str, first: int, last: int,
             "records": counts.as_dict(_KIND_OF_FORMAT[fmt]), "licenses": sources}
 
 
+def settled_watermark(store: Store, now: datetime | None = None) -> int:
+    """The change feed's watermark, less the newest feeds whose alerts are not written yet.
+
+    A feed is committed first and its alert graph just after (analytics.hooks); a file or a
+    live tail cut in between would carry the feed without its alerts, and no later file would
+    bring them (they belong to a sequence the mirror has passed). So files end before such a
+    feed — unless it is older than :data:`GAP_GRACE_SECONDS` (an ingest stopped between the two
+    writes: its alerts come only with a re-send, which must not block every later dump)."""
+    now = now or datetime.now(UTC)
+    upto = watermark(store, now=now)
+    while upto > 0:
+        feed = next(feeds_between(store, upto, upto), None)
+        if feed is None or alerts_computed(store, feed.iri):
+            return upto
+        if (now - moment_of(feed.ingested_at)).total_seconds() >= GAP_GRACE_SECONDS:
+            return upto
+        upto -= 1
+    return upto
+
+
 def make_snapshot(store: Store, settings: Settings, *, now: datetime | None = None,
                   compact_graph: CompactGraph | None = None,
                   keep: int | None = None) -> dict[str, Any] | None:
@@ -111,7 +133,7 @@ def make_snapshot(store: Store, settings: Settings, *, now: datetime | None = No
     dumps.mkdir(parents=True, exist_ok=True)
     with _locked(dumps):
         manifest = read_manifest(dumps)
-        upto = watermark(store, now=now)
+        upto = settled_watermark(store, now=now)
         previous = max((s["sequence"]["last"] for s in manifest["snapshots"]), default=None)
         if previous is not None and previous >= upto:
             return None
@@ -212,7 +234,7 @@ def snapshot_timer(get_store: Callable[[], Store], settings: Settings, every: fl
 
 
 __all__ = ["FORMATS", "MANIFEST", "dump_file", "folder", "make_snapshot", "parse_duration",
-           "prune", "read_manifest", "snapshot_timer"]
+           "prune", "read_manifest", "settled_watermark", "snapshot_timer"]
 
 
 def newest_dump_urls(settings: Settings) -> list[str]:

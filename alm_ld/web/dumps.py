@@ -26,9 +26,15 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
-from alm_ld.analytics.changes import END, Cursor, watermark
+from alm_ld.analytics.changes import END, Cursor
 from alm_ld.errors import UsageError
-from alm_ld.exchange.snapshots import FORMATS, dump_file, folder, read_manifest
+from alm_ld.exchange.snapshots import (
+    FORMATS,
+    dump_file,
+    folder,
+    read_manifest,
+    settled_watermark,
+)
 from alm_ld.exchange.writers import Counts, feeds_between, nquads_chunks
 from alm_ld.resources import CONTEXT_URL
 from alm_ld.web.conneg import negotiate
@@ -58,7 +64,7 @@ def served_manifest() -> dict[str, Any]:
     continues after the newest snapshot."""
     base = settings().base_url
     manifest = copy.deepcopy(read_manifest(folder(settings())))
-    upto = watermark(store())
+    upto = settled_watermark(store())
     for entry in (*manifest["snapshots"], *manifest["deltas"]):
         for item in entry["files"]:
             item["url"] = f"{base}/dumps/{item['name']}"
@@ -169,7 +175,7 @@ def dumps_live() -> Response:
     after = _natural("after", 0)
     limit = _natural("limit", MAX_LIVE_FEEDS, at_most=MAX_LIVE_FEEDS)
     the_store = store()
-    last = min(watermark(the_store), after + limit)
+    last = min(settled_watermark(the_store), after + limit)
     response_headers: dict[str, str] = {"Cache-Control": "no-store"}
     if last <= after:
         return Response(b"", content_type="application/n-quads", headers=response_headers)

@@ -188,3 +188,26 @@ def test_serve_demo_snapshots_at_start_and_on_schedule(tmp_path: Path) -> None:
             assert data.read()
     finally:
         stop(process)
+
+
+def test_files_end_before_a_feed_whose_alerts_are_not_written_yet(serve) -> None:
+    """Feed graph first, alerts just after: a snapshot or tail cut between the two would carry
+    the feed without its alerts for good, so it stops before it (for up to a minute)."""
+    from datetime import timedelta
+
+    from alm_ld.analytics.alerts import feed_alert_graph
+    from alm_ld.analytics.timeutil import moment_of
+    from alm_ld.exchange.snapshots import settled_watermark
+    from alm_ld.sparql_text import iri
+
+    source = serve("settle")
+    source.ingest("crossref.json", "plos.json")
+    newest = feeds_from(source.store, 2)[0]
+    assert settled_watermark(source.store) == 2
+    source.store.update(f"DROP GRAPH {iri(feed_alert_graph(newest.iri))}")  # "in progress"
+    assert settled_watermark(source.store) == 1
+    with urllib.request.urlopen(f"{source.url}/dumps/live?after=1") as response:
+        assert response.read() == b""
+    assert make_snapshot(source.store, source.settings)["sequence"]["last"] == 1
+    later = moment_of(newest.ingested_at) + timedelta(seconds=61)
+    assert settled_watermark(source.store, now=later) == 2  # an ingest that stopped for good
