@@ -241,7 +241,9 @@ def write_gzip(target: Path, chunks: Iterable[bytes]) -> tuple[int, str]:
     try:
         with open(partial, "wb") as raw:
             # mtime=0: the same data gives the same bytes, hence the same sha256 and ETag.
-            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
+            # Level 6 (gzip(1)'s default): level 9 took 4x as long for 3% smaller N-Quads.
+            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                               compresslevel=6) as out:
                 for chunk in chunks:
                     out.write(chunk)
             raw.flush()
