@@ -86,6 +86,7 @@ def nt_term(term: Node) -> str:
     return f"<{term}>"
 
 
+_COMPACT = (",", ":")  # as Oxigraph writes SPARQL JSON: byte-identical answers on every backend
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _TURTLE_SHORT = {
     _XSD + "integer": re.compile(r"[+-]?[0-9]+"),
@@ -164,13 +165,13 @@ def write_rows(media: str, variables: list[str], rows: Iterable[list[Node | None
         return data
 
     if media == JSON:
-        buffer.append(json.dumps({"head": {"vars": variables}})[:-1]
+        buffer.append(json.dumps({"head": {"vars": variables}}, separators=_COMPACT)[:-1]
                       + ',"results":{"bindings":[')
         sep = ""
         for row in rows:
             cells = {v: _json_term(t) for v, t in zip(variables, row, strict=False)
                      if t is not None}
-            buffer.append(sep + json.dumps(cells, ensure_ascii=False))
+            buffer.append(sep + json.dumps(cells, ensure_ascii=False, separators=_COMPACT))
             sep = ","
             if len(buffer) >= batch:
                 yield flush()
@@ -207,7 +208,7 @@ def write_rows(media: str, variables: list[str], rows: Iterable[list[Node | None
 def write_boolean(media: str, value: bool) -> bytes:
     word = "true" if value else "false"
     if media == JSON:
-        return json.dumps({"head": {}, "boolean": value}).encode()
+        return json.dumps({"head": {}, "boolean": value}, separators=_COMPACT).encode()
     if media == XML:
         return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
                 f"<head/><boolean>{word}</boolean></sparql>\n").encode()
