@@ -2,9 +2,10 @@
 
 A **snapshot** at sequence ``W`` holds feeds ``1..W``; the **delta** written with it holds the
 feeds ingested since the previous snapshot (``P+1..W``). ``W`` is the change feed's watermark
-(:func:`alm_ld.analytics.changes.watermark`): the highest sequence below which no feed can still
-appear, i.e. exactly where ``/changes`` would put its ``last`` cursor, so a mirror that loaded a
-snapshot and the deltas up to ``W`` continues with ``/changes?cursor=<after feed W>``.
+(:func:`alm_ld.analytics.changes.watermark`: the highest sequence below which no feed can still
+appear, where ``/changes`` puts its ``last`` cursor), less any newest feeds whose alerts are
+still being written (:func:`settled_watermark`), so a mirror that loaded a snapshot and the
+deltas up to ``W`` continues with ``/changes?cursor=<after feed W>``.
 
 Files (gzip; the ``mtime`` in the gzip header is 0 so equal data gives equal bytes)::
 
