@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 STORE ?= oxigraph:./var/store
 
-.PHONY: run test lint bench bench-quick wheel clean venv browser
+.PHONY: run test lint bench bench-quick bench-large wheel clean venv browser
 
 venv: $(STAMP)
 
@@ -48,6 +48,11 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks --quick
+
+# 100k -> 300k -> 1M works in one growing on-disk store (not part of `make bench`; ~1-2 h on
+# 2 cores, see docs/performance.md). BENCH_LARGE_ARGS="--works 200000" for a smaller run.
+bench-large: $(STAMP)
+	$(BIN)/python -m benchmarks.large $(BENCH_LARGE_ARGS)
 
 wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --no-isolation --outdir dist .
