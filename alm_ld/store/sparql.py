@@ -492,20 +492,21 @@ SELECT DISTINCT ?g WHERE {{
         self._load_staged(lines)
 
     def _load_staged(self, lines: list[str]) -> None:
-        """Quads staged as reified rows ``<row> alm:g G; alm:s S; alm:p P; alm:o O`` and
-        published in one update that rebuilds each quad in its graph."""
+        """Quads staged as rows (``<row> <almid:staging/graph> G; …/subject S; …/predicate P;
+        …/object O``: bookkeeping IRIs, not vocabulary terms) and published in one update that
+        rebuilds each quad in its graph."""
         rows = []
         for number, line in enumerate(lines):
             g, rest = line.split(" ", 1)
             term = ox.parse(rest.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
             triple = next(iter(term))
             row = f"<{STAGING_PREFIX}row/{number}>"
-            rows.append(f"{row} <{_ALM}stagedGraph> {g} ; <{_ALM}stagedSubject> "
-                        f"{triple.subject} ; <{_ALM}stagedPredicate> {triple.predicate} ; "
-                        f"<{_ALM}stagedObject> {triple.object} .")
+            rows.append(f"{row} <{_STAGED}graph> {g} ; <{_STAGED}subject> "
+                        f"{triple.subject} ; <{_STAGED}predicate> {triple.predicate} ; "
+                        f"<{_STAGED}object> {triple.object} .")
         self._staged(rows, f"INSERT {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?staging {{ "
-                           f"?row <{_ALM}stagedGraph> ?g ; <{_ALM}stagedSubject> ?s ; "
-                           f"<{_ALM}stagedPredicate> ?p ; <{_ALM}stagedObject> ?o }} }}")
+                           f"?row <{_STAGED}graph> ?g ; <{_STAGED}subject> ?s ; "
+                           f"<{_STAGED}predicate> ?p ; <{_STAGED}object> ?o }} }}")
 
 
 DEADLOCK_RETRIES = 12
@@ -518,7 +519,7 @@ class _Deadlock(StoreUnavailable):
     """The engine aborted and rolled back the request because of a concurrent one."""
 
 
-_ALM = "https://w3id.org/alm-ld/vocab#"
+_STAGED = STAGING_PREFIX  # the row predicates of a staged load: …/graph, …/subject, …
 _GRAPHS_BY_DATA = "SELECT ?g (COUNT(*) AS ?quads) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 _PREFIXES = prefixes("alm")
 

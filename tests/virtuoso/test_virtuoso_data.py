@@ -112,3 +112,20 @@ def test_engine_refusals_of_valid_sparql_are_502_503_not_malformed(shared_store:
             store.query(query)
         assert failed.value.status in (502, 503) and failed.value.exit_code == 4
         assert "<http://e/p>" not in failed.value.detail
+
+
+def test_a_load_larger_than_the_chunk_is_staged_and_published_whole(shared_store: str) -> None:
+    """``alm-ld load`` of 150 quads in two graphs (one a blank node) with a 40-triple chunk:
+    staged as rows, published by one update; every quad lands, skolemised, and the loaded
+    graphs are part of the dataset although they are no feeds."""
+    lines = [f'<http://example.org/s{n}> <http://example.org/p> "{n}" '
+             f'<http://example.org/g{n % 2}> .' for n in range(149)]
+    lines.append('_:b <http://example.org/p> "blank" <http://example.org/g0> .')
+    with open_store(shared_store, settings=Settings(update_chunk=40)) as store:
+        store.load_dump(io.BytesIO("\n".join(lines).encode()), "nquads")
+        rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s "
+                           "<http://example.org/p> ?o } } GROUP BY ?g ORDER BY ?g").rows
+        assert [(str(r["g"]), int(r["n"])) for r in rows] == [
+            ("http://example.org/g0", 76), ("http://example.org/g1", 74)]
+        assert store.query_whole(NO_BLANK).boolean is False
+        assert not any(g.startswith(STAGING_PREFIX) for g in store._engine_graphs())
