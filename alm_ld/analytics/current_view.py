@@ -8,14 +8,14 @@ store is the one thing they share.
 
 What it holds (graph ``almid:current``):
 
-* ``alm:CurrentValue`` per (work, metric, source, aggregation): ``alm:currentValue`` by the rule
+* per (work, metric, source, aggregation) a node with ``alm:currentValue`` by the rule
   of :mod:`alm_ld.analytics.series` — per observation key the revision from the newest feed
   (:func:`~alm_ld.analytics.series.newest_per_key`, the ONE rule of "current"), then for a
   cumulative series the value with the latest ``periodEnd`` (ties: newest feed), for an interval
   series the sum of its periods;
-* ``alm:WorkTotal`` per (work, metric): ``alm:highestValue``, the highest current cumulative
-  value among sources (sources overlap, so they are not summed; analytics.works_list), and
-  ``alm:sourceCount``;
+* per (work, metric) a node with ``alm:highestValue``, the highest current cumulative value
+  among sources (sources overlap, so they are not summed; analytics.works_list), and
+  ``alm:asOf``;
 * ``alm:SourceTotal`` per (source, metric): the sum of current cumulative values and the number
   of works, recomputed from the entries (no deduplication) the first time they are read after
   a change (:func:`source_totals`);
@@ -25,10 +25,10 @@ How it stays right: after a feed is committed (pipeline._after_ingest) the (work
 of every feed newer than the view's mark are recomputed from the store and written in one update
 with the new mark. Feed and view are two writes, so a process stopped in between leaves the
 mark behind: every reader (:func:`ensure_current_view`) and every later ingest catches the view
-up first, and a store ingested before the view existed (no mark) is rebuilt whole. Each entry
-carries ``alm:asOf`` (the highest feed sequence its computation saw), and an update never
-replaces an entry computed from newer data, so concurrent writers on a shared store cannot put
-an older value back.
+up first, and a store ingested before the view existed (no mark) is rebuilt whole. Each (work,
+metric) node carries ``alm:asOf`` (the newest feed that touched the pair), and on a shared store
+an update never replaces a pair's entries computed from a newer feed, so concurrent writers
+cannot put an older value back.
 """
 
 from __future__ import annotations
@@ -60,9 +60,8 @@ _LOCK = threading.Lock()
 """One view refresh at a time in this process (other processes are fenced by ``alm:asOf``)."""
 
 _A = {name: ALM_NS + name for name in (
-    "CurrentValue", "WorkTotal", "SourceTotal", "forWork", "forMetric", "forSource",
-    "forAggregation", "currentValue", "currentObservation", "latestPeriodEnd", "highestValue",
-    "sourceCount", "totalValue", "workCount", "asOf", "viewSequence")}
+    "SourceTotal", "forWork", "forMetric", "forSource", "forAggregation", "currentValue",
+    "currentObservation", "highestValue", "totalValue", "workCount", "asOf", "viewSequence")}
 
 
 @dataclass
@@ -91,7 +90,6 @@ class Entry:
     aggregation: str
     value: int
     observation: str | None
-    period_end: str
 
     @property
     def node(self) -> str:
@@ -119,23 +117,18 @@ def current_entries(observations: Iterable[_Obs]) -> list[Entry]:
         members.sort(key=lambda o: (o.end, o.sequence, o.iri))
         latest = members[-1]
         if aggregation == _CUMULATIVE:
-            entries.append(Entry(work, metric, source, aggregation, latest.value, latest.iri,
-                                 latest.end))
+            entries.append(Entry(work, metric, source, aggregation, latest.value, latest.iri))
         else:
             entries.append(Entry(work, metric, source, aggregation,
-                                 sum(o.value for o in members), None, latest.end))
+                                 sum(o.value for o in members), None))
     return entries
 
 
-def _work_totals(entries: list[Entry]) -> dict[tuple[str, str], tuple[int, int]]:
-    """(work, metric) → (highest current cumulative value among sources, number of sources)."""
-    totals: dict[tuple[str, str], tuple[int, int]] = {}
-    for entry in entries:
-        if entry.aggregation != _CUMULATIVE:
-            continue
-        high, count = totals.get((entry.work, entry.metric), (entry.value, 0))
-        totals[(entry.work, entry.metric)] = (max(high, entry.value), count + 1)
-    return totals
+def _highest(entries: list[Entry]) -> int | None:
+    """The highest current cumulative value among one pair's sources (None: none is
+    cumulative)."""
+    values = [e.value for e in entries if e.aggregation == _CUMULATIVE]
+    return max(values) if values else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,34 +236,35 @@ def _pair_lines(observations: list[_Obs], cutoff: int) -> tuple[int, list[str]]:
         return 0, []
     as_of = max(obs.sequence for obs in visible)
     entries = current_entries(visible)
-    lines = [line for entry in entries for line in _entry_triples(entry, as_of)]
-    for (work, metric), (high, count) in _work_totals(entries).items():
-        lines.extend(_total_triples(work, metric, high, count, as_of))
+    lines = [line for entry in entries for line in _entry_triples(entry)]
+    highest = _highest(entries)
+    work, metric = visible[0].work, visible[0].metric
+    lines.extend(_total_triples(work, metric, highest, as_of))
     return as_of, lines
 
 
-def _entry_triples(entry: Entry, as_of: int) -> Iterator[str]:
+def _entry_triples(entry: Entry) -> Iterator[str]:
+    """Six triples per series (the view's size is most of its cost: every one is written at
+    ingest): no rdf:type — the predicates say what a node is — and the period end and feed are
+    one hop away through ``alm:currentObservation``."""
     node = iri(entry.node)
-    yield f"{node} <{_RDF_TYPE}> <{_A['CurrentValue']}> ."
     yield f"{node} <{_A['forWork']}> {iri(entry.work)} ."
     yield f"{node} <{_A['forMetric']}> {iri(entry.metric)} ."
     yield f"{node} <{_A['forSource']}> {iri(entry.source)} ."
     yield f"{node} <{_A['forAggregation']}> {iri(entry.aggregation)} ."
     yield f"{node} <{_A['currentValue']}> {literal(str(entry.value), _XSD_INT)} ."
-    yield f"{node} <{_A['latestPeriodEnd']}> {literal(entry.period_end)} ."
     if entry.observation:
         yield f"{node} <{_A['currentObservation']}> {iri(entry.observation)} ."
-    yield f"{node} <{_A['asOf']}> {literal(str(as_of), _XSD_INT)} ."
 
 
-def _total_triples(work: str, metric: str, high: int, sources: int,
-                   as_of: int) -> Iterator[str]:
+def _total_triples(work: str, metric: str, high: int | None, as_of: int) -> Iterator[str]:
+    """The pair's node: its highest current cumulative value (when it has one) and
+    ``alm:asOf``, the newest feed that touched the pair (what shared stores fence on)."""
     node = iri(_node(work, metric))
-    yield f"{node} <{_RDF_TYPE}> <{_A['WorkTotal']}> ."
     yield f"{node} <{_A['forWork']}> {iri(work)} ."
     yield f"{node} <{_A['forMetric']}> {iri(metric)} ."
-    yield f"{node} <{_A['highestValue']}> {literal(str(high), _XSD_INT)} ."
-    yield f"{node} <{_A['sourceCount']}> {literal(str(sources), _XSD_INT)} ."
+    if high is not None:
+        yield f"{node} <{_A['highestValue']}> {literal(str(high), _XSD_INT)} ."
     yield f"{node} <{_A['asOf']}> {literal(str(as_of), _XSD_INT)} ."
 
 
@@ -402,15 +396,15 @@ def current_values(store: Any, work: str) -> list[Entry]:
     """The current values of ``work`` (one lookup in the view)."""
     ensure_current_view(store)
     rows = select(store, f"""
-SELECT ?metric ?source ?agg ?value ?obs ?end WHERE {{
+SELECT ?metric ?source ?agg ?value ?obs WHERE {{
   GRAPH {iri(VIEW_GRAPH)} {{
     ?e alm:forWork {iri(work)} ; alm:forMetric ?metric ; alm:forSource ?source ;
-       alm:forAggregation ?agg ; alm:currentValue ?value ; alm:latestPeriodEnd ?end .
+       alm:forAggregation ?agg ; alm:currentValue ?value .
     OPTIONAL {{ ?e alm:currentObservation ?obs }}
   }}
 }} ORDER BY ?metric ?source ?agg""")
-    return [Entry(work, r["metric"], r["source"], r["agg"], int(r["value"]), r.get("obs"),
-                  r["end"]) for r in rows]
+    return [Entry(work, r["metric"], r["source"], r["agg"], int(r["value"]), r.get("obs"))
+            for r in rows]
 
 
 def source_totals(store: Any) -> list[dict[str, Any]]:

@@ -76,7 +76,7 @@ def by_rule(store: Any) -> dict[tuple[str, str, str, str], int]:
 def in_view(store: Any) -> dict[tuple[str, str, str, str], int]:
     cv.ensure_current_view(store)
     rows = select(store, f"""SELECT ?w ?m ?s ?a ?v WHERE {{ GRAPH {iri(cv.VIEW_GRAPH)} {{
-      ?e a alm:CurrentValue ; alm:forWork ?w ; alm:forMetric ?m ; alm:forSource ?s ;
+      ?e alm:forWork ?w ; alm:forMetric ?m ; alm:forSource ?s ;
          alm:forAggregation ?a ; alm:currentValue ?v }} }}""")
     found: dict[tuple[str, str, str, str], int] = {}
     for r in rows:
