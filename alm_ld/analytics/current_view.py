@@ -34,8 +34,10 @@ cannot put an older value back.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,8 +45,11 @@ from rdflib import URIRef
 
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, literal, select
+from alm_ld.errors import AlmLdError
 from alm_ld.sparql_text import RDF_NS, XSD_NS
 from alm_ld.vocab import ALM_NS, ID_NS
+
+log = logging.getLogger(__name__)
 
 VIEW_GRAPH = ID_NS + "current"
 """The named graph of the view (also the subject of its ``alm:viewSequence`` mark)."""
@@ -61,7 +66,8 @@ _LOCK = threading.Lock()
 
 _A = {name: ALM_NS + name for name in (
     "SourceTotal", "forWork", "forMetric", "forSource", "forAggregation", "currentValue",
-    "currentObservation", "highestValue", "totalValue", "workCount", "asOf", "viewSequence")}
+    "currentObservation", "highestValue", "totalValue", "workCount", "asOf", "viewSequence",
+    "keptAnswer")}
 
 
 @dataclass
@@ -449,23 +455,49 @@ def _totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                   key=lambda t: (t["source"], t["metric"]))
 
 
+def _kept_answer(store: Any, name: str, compute: Callable[[], Any]) -> Any:
+    """The answer to question ``name`` over the view, kept in the view graph (as JSON, with the
+    view's mark it was computed at) and recomputed only when a feed moved the view since: a
+    ranking over every work costs one scan of the view per ingest, not one per request."""
+    mark = ensure_current_view(store)
+    graph, node = iri(VIEW_GRAPH), iri(_node("answer", name))
+    rows = select(store, f"""SELECT ?at ?answer WHERE {{ GRAPH {graph} {{
+  {node} alm:asOf ?at ; alm:keptAnswer ?answer }} }}""")
+    if rows and int(rows[0]["at"]) == mark:
+        return json.loads(rows[0]["answer"])
+    answer = compute()
+    try:
+        store.update(f"""DELETE WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }} ;
+INSERT DATA {{ GRAPH {graph} {{
+  {node} <{_A['asOf']}> {literal(str(mark), _XSD_INT)} ;
+         <{_A['keptAnswer']}> {literal(json.dumps(answer, separators=(",", ":")))} }} }}""")
+    except AlmLdError:  # a store this process cannot write (a read-only checkpoint)
+        log.warning("could not keep the answer to %s", name, exc_info=True)
+    return answer
+
+
 def top_works(store: Any, metric: str, limit: int = 10) -> list[tuple[str, int]]:
     """The ``limit`` works with the highest current value of ``metric`` (over sources)."""
-    ensure_current_view(store)
-    rows = select(store, f"""
+    def compute() -> list[list[Any]]:
+        rows = select(store, f"""
 SELECT ?work ?value WHERE {{ GRAPH {iri(VIEW_GRAPH)} {{
   ?t alm:forMetric {iri(metric)} ; alm:highestValue ?value ; alm:forWork ?work }} }}
 ORDER BY DESC(?value) ?work LIMIT {int(limit)}""")
-    return [(r["work"], int(r["value"])) for r in rows]
+        return [[r["work"], int(r["value"])] for r in rows]
+
+    return [(work, value) for work, value in
+            _kept_answer(store, f"top|{metric}|{int(limit)}", compute)]
 
 
 def metric_totals(store: Any) -> dict[str, int]:
     """Per metric: the sum over works of each work's highest current cumulative value."""
-    ensure_current_view(store)
-    rows = select(store, f"""
+    def compute() -> dict[str, int]:
+        rows = select(store, f"""
 SELECT ?metric (SUM(?value) AS ?total) WHERE {{ GRAPH {iri(VIEW_GRAPH)} {{
   ?t alm:highestValue ?value ; alm:forMetric ?metric }} }} GROUP BY ?metric""")
-    return {r["metric"]: int(r["total"]) for r in rows}
+        return {r["metric"]: int(r["total"]) for r in rows}
+
+    return dict(_kept_answer(store, "metric-totals", compute))
 
 
 __all__ = ["VIEW_GRAPH", "Entry", "current_entries", "current_values", "ensure_current_view",

@@ -113,6 +113,12 @@ def test_view_holds_the_series_rule_after_revisions_on_every_backend(backend) ->
         ingest_feed(store, feed([count(B, 105, "2026-03-31")]), settings=settings)
         totals = {(t["source"], t["metric"]): t for t in cv.source_totals(store)}
         assert totals[(CROSSREF, CITATIONS)]["total"] == expected - 5 + 105
+        # so is the kept top-100 ranking (B was at 5 when it was computed)
+        top = dict(cv.top_works(store, CITATIONS, 100))
+        assert top[B] == 105 and cv.top_works(store, CITATIONS, 100) == list(top.items())
+        totals_by_metric = cv.metric_totals(store)
+        assert totals_by_metric[CITATIONS] == sum(
+            v for w, v in top.items()) if len(top) < 100 else True
 
 
 def test_feed_without_its_view_update_is_folded_in_by_the_next_reader() -> None:
