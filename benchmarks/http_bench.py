@@ -153,11 +153,34 @@ def work_paths(works: int) -> list[str]:
             for w in probe_works(works)]
 
 
+def union_work_query() -> str:
+    """The work document's CONSTRUCT as it was before issue 15, over the union graph: the
+    cheapest form for bare Oxigraph (alm-ld's own now reads feed graphs only, to leave alert
+    nodes out, and costs bare Oxigraph several times more: 9.7 vs ~1.2 ms p50 at 10k works).
+    On works without alerts both give the same graph."""
+    from alm_ld.web.work_document import _METADATA, _PREFIXES
+
+    return _PREFIXES + """CONSTRUCT {
+  ?work ?wp ?wo . ?obs ?op ?oo . ?ev ?ep ?eo . ?citing cito:cites ?work . ?act ?ap ?ao .
+  ?feed ?fp ?fo . ?agent a prov:Agent ; schema:name ?agentName .
+} WHERE {
+  { ?work ?wp ?wo FILTER (?wp NOT IN (""" + _METADATA + """)) }
+  UNION { ?obs alm:work ?work ; ?op ?oo }
+  UNION { ?ev alm:object ?work ; ?ep ?eo }
+  UNION { ?citing cito:cites ?work }
+  UNION { ?obs alm:work ?work ; prov:wasGeneratedBy ?act . ?act ?ap ?ao }
+  UNION { GRAPH ?feed { ?x alm:work|alm:object ?work } GRAPH ?feed { ?feed ?fp ?fo }
+          FILTER (?fp != alm:disclosure) }
+  UNION { GRAPH ?feed { ?x alm:work|alm:object ?work . ?feed alm:provider ?agent .
+                        ?agent schema:name ?agentName } }
+}"""
+
+
 def construct_paths(works: int) -> list[str]:
     from alm_ld.sparql_text import bind_iri
-    from alm_ld.web.work_document import _WORK_QUERY
 
-    return ["/query?" + urlencode({"query": bind_iri(_WORK_QUERY, "work", w)})
+    query = union_work_query()
+    return ["/query?" + urlencode({"query": bind_iri(query, "work", w)})
             for w in probe_works(works)]
 
 
