@@ -86,6 +86,11 @@ SKOLEM_PREFIX = ID_NS + "genid/"
 STAGING_PREFIX = ID_NS + "staging/"
 """Graphs a large write is assembled in before one small update publishes it; never part of the
 dataset alm-ld reads (see :meth:`SparqlStore.dataset`)."""
+STAGING_LIST = ID_NS + "staging"
+"""Lists each staging graph with the store's ``NOW()`` at its start (never part of the dataset)."""
+STAGING_MAX_AGE = 3600
+"""Seconds after which a staging graph is taken as abandoned (its writer died mid-upload)."""
+_STARTED = STAGING_PREFIX + "startedAt"
 STALE_ALERTS_GRAPH = ID_NS + "alerts/stale"
 CURRENT_VIEW_GRAPH = ID_NS + "current"
 DERIVED_GRAPHS = (STALE_ALERTS_GRAPH, CURRENT_VIEW_GRAPH)
@@ -342,18 +347,42 @@ SELECT DISTINCT ?g WHERE {{
     def _staged(self, lines: Sequence[str], publish: str) -> None:
         """Write ``lines`` into a fresh staging graph in requests of at most ``update_chunk``
         triples, then send ``publish`` (which reads ``?s ?p ?o`` from ``GRAPH ?staging``) and
-        the staging graph's removal as ONE update: the data appears whole or not at all."""
+        the staging graph's removal as ONE update: the data appears whole or not at all.
+
+        Each staging graph is listed in :data:`STAGING_LIST` with the store's ``NOW()`` while
+        it exists; one older than :data:`STAGING_MAX_AGE` was left by a writer that died
+        mid-upload and is dropped by the next staged write (:meth:`_sweep`)."""
+        self._sweep()
         staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
-        graph = iri(staging)
+        graph, listed = iri(staging), iri(STAGING_LIST)
+        unlist = f"DELETE WHERE {{ GRAPH {listed} {{ {graph} ?p ?o }} }}"
         try:
+            self.update(f"INSERT {{ GRAPH {listed} {{ {graph} {iri(_STARTED)} ?now }} }} "
+                        "WHERE { BIND (NOW() AS ?now) }")
             for start in range(0, len(lines), self.update_chunk):
                 chunk = "\n".join(lines[start:start + self.update_chunk])
                 self.update(f"INSERT DATA {{ GRAPH {graph} {{\n{chunk}\n}} }}")
-            self.update(publish.replace("?staging", graph) + f" ;\nDROP SILENT GRAPH {graph}")
+            self.update(publish.replace("?staging", graph)
+                        + f" ;\nDROP SILENT GRAPH {graph} ;\n{unlist}")
         except BaseException:
             with contextlib.suppress(AlmLdError):
-                self.update(f"DROP SILENT GRAPH {graph}")
+                self.update(f"DROP SILENT GRAPH {graph} ;\n{unlist}")
             raise
+
+    def _sweep(self) -> None:
+        """Drop staging graphs older than :data:`STAGING_MAX_AGE` (their writers are gone)."""
+        from alm_ld.store.claims import _seconds
+
+        listed = iri(STAGING_LIST)
+        rows = self.query_whole(f"""SELECT ?g WHERE {{
+  GRAPH {listed} {{ ?g {iri(_STARTED)} ?at }}
+  FILTER (({_seconds("NOW()")} - {_seconds("?at")}) > {STAGING_MAX_AGE})
+}}""").rows
+        for row in rows:
+            if isinstance(row.get("g"), URIRef) and str(row["g"]).startswith(STAGING_PREFIX):
+                graph = iri(str(row["g"]))
+                self.update(f"DROP SILENT GRAPH {graph} ;\n"
+                            f"DELETE WHERE {{ GRAPH {listed} {{ {graph} ?p ?o }} }}")
 
     def add_graph(self, name: URIRef, graph: Graph | bytes, *, replace: bool = False) -> None:
         lines = self._triples(graph, str(name))
@@ -444,7 +473,7 @@ SELECT DISTINCT ?g WHERE {{
         graphs = (self.dataset() if self.holds_foreign_graphs()
                   else sorted(str(g) for g in self._engine_graphs()
                               if not str(g).startswith(STAGING_PREFIX)))
-        graphs = [g for g in graphs if g != LOADED_GRAPH]  # bookkeeping, rebuilt by a load
+        graphs = [g for g in graphs if g not in (LOADED_GRAPH, STAGING_LIST)]  # bookkeeping
         for graph in graphs:
             result = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
                                   (), (graph,), deadline=False)

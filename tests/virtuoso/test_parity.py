@@ -139,8 +139,8 @@ KNOWN = {"virtuoso": {"sparql graphs", "sparql total", "rdf void"}}
 mark (``almid:current alm:viewSequence N``, analytics/current_view.py ``_set_mark``) is never
 written — Virtuoso gives ``DELETE/INSERT … WHERE { OPTIONAL {…} FILTER … }`` no solution when
 the OPTIONAL does not match — so that graph holds one triple less (and VoID counts one triple
-less). Everything else must match;
-these two must match too once that is fixed (the test then says so: XPASS is strict)."""
+less). Everything else must match; these must match too once that is fixed (the test then
+fails, saying so)."""
 
 
 def _difference(expected: Any, got: Any) -> str:

@@ -20,7 +20,7 @@ from alm_ld.pipeline import feeds_by_sequence, ingest_feed
 from alm_ld.resources import demo_dir
 from alm_ld.sparql_text import iri, prefixes
 from alm_ld.store import open_store
-from alm_ld.store.sparql import STAGING_PREFIX, SparqlStore
+from alm_ld.store.sparql import STAGING_LIST, STAGING_PREFIX, SparqlStore
 from alm_ld.vocab import DISCLOSURE_KEYS, VOCAB_GRAPH
 from tests.store.feedgen import synthetic_feed
 
@@ -122,6 +122,12 @@ def test_a_load_larger_than_the_chunk_is_staged_and_published_whole(shared_store
              f'<http://example.org/g{n % 2}> .' for n in range(149)]
     lines.append('_:b <http://example.org/p> "blank" <http://example.org/g0> .')
     with open_store(shared_store, settings=Settings(update_chunk=40)) as store:
+        # A staging graph a writer left an hour ago (it died mid-upload): swept by this write.
+        left = iri(STAGING_PREFIX + "left-behind")
+        store.update(f"INSERT DATA {{ GRAPH {left} {{ <http://e/x> <http://e/p> 1 }} }} ;\n"
+                     f"INSERT DATA {{ GRAPH {iri(STAGING_LIST)} {{ {left} "
+                     f"<{STAGING_PREFIX}startedAt> "
+                     '"2000-01-01T00:00:00"^^<http://www.w3.org/2001/XMLSchema#dateTime> } }')
         store.load_dump(io.BytesIO("\n".join(lines).encode()), "nquads")
         rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s "
                            "<http://example.org/p> ?o } } GROUP BY ?g ORDER BY ?g").rows
@@ -129,3 +135,5 @@ def test_a_load_larger_than_the_chunk_is_staged_and_published_whole(shared_store
             ("http://example.org/g0", 76), ("http://example.org/g1", 74)]
         assert store.query_whole(NO_BLANK).boolean is False
         assert not any(g.startswith(STAGING_PREFIX) for g in store._engine_graphs())
+        assert store.query_whole(f"ASK {{ GRAPH {iri(STAGING_LIST)} {{ ?s ?p ?o }} }}"
+                                 ).boolean is False
