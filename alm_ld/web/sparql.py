@@ -164,6 +164,9 @@ class FastPath:
         if environ.get("CONTENT_LENGTH") not in (None, "", "0") \
                 or "HTTP_TRANSFER_ENCODING" in environ:
             return None
+        pool = self.state.get_query_pool()
+        if pool is None:  # memory: or sparql: stores: the view evaluates
+            return None
         raw = environ.get("QUERY_STRING", "")
         if not raw.isascii():
             return None
@@ -189,9 +192,6 @@ class FastPath:
         try:
             media = negotiate(accept, offers, aliases=aliases)
         except AlmLdError:
-            return None
-        pool = self.state.get_query_pool()
-        if pool is None:
             return None
         try:
             media_type, payload = pool.query_serialized(

@@ -119,3 +119,13 @@ def test_unusual_requests_are_left_to_the_view(served):
                  headers={"Accept": "text/html"}, timeout=30)
     requests.post(url + "/sparql", data={"query": SELECT}, timeout=30)
     assert fast.answered == before
+
+
+def test_stores_without_worker_pool_are_always_the_view(app_client):
+    """memory: (and sparql:) stores are evaluated by the view, in this process."""
+    client = app_client()
+    ingest_feed(client.store, feed_doc(), settings=client.settings)
+    answer = client.app.test_client().get("/sparql", query_string={"query": ASK},
+                                          headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200 and answer.get_json()["boolean"] is True
+    assert client.app.wsgi_app.answered == 0
