@@ -164,7 +164,14 @@ class FastPath:
         if environ.get("CONTENT_LENGTH") not in (None, "", "0") \
                 or "HTTP_TRANSFER_ENCODING" in environ:
             return None
-        pool = self.state.get_query_pool()
+        scheme, _, path = self.state.settings.store.partition(":")
+        if scheme != "oxigraph" or not path:  # only on-disk stores have the pool: no store
+            return None                       # call here (a stalled remote would wait twice)
+        try:
+            pool = self.state.get_query_pool()
+        except AlmLdError as error:  # the view raises it: one place makes problems
+            environ[OUTCOME] = error
+            return None
         if pool is None:  # memory: or sparql: stores: the view evaluates
             return None
         raw = environ.get("QUERY_STRING", "")
