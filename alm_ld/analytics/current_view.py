@@ -333,14 +333,15 @@ INSERT {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{
 
 def _set_mark(store: Any, sequence: int) -> None:
     """Move the mark up to ``sequence`` (never down: a slower writer's older mark loses)."""
+    # Two operations of one request instead of a DELETE/INSERT over an OPTIONAL, which
+    # Virtuoso 7.2 answers with no solution (so its mark never moved).
     graph = iri(VIEW_GRAPH)
     store.update(f"""PREFIX alm: <{ALM_NS}>
 DELETE {{ GRAPH {graph} {{ {graph} alm:viewSequence ?old }} }}
+WHERE {{ GRAPH {graph} {{ {graph} alm:viewSequence ?old }} FILTER (?old < {sequence}) }} ;
 INSERT {{ GRAPH {graph} {{ {graph} alm:viewSequence {literal(str(sequence), _XSD_INT)} }} }}
-WHERE {{
-  OPTIONAL {{ GRAPH {graph} {{ {graph} alm:viewSequence ?old }} }}
-  FILTER (!BOUND(?old) || ?old < {sequence})
-}}""")
+WHERE {{ BIND (1 AS ?one)
+        FILTER NOT EXISTS {{ GRAPH {graph} {{ {graph} alm:viewSequence ?kept }} }} }}""")
 
 
 def _rebuild(store: Any, top: int) -> int:
