@@ -456,7 +456,7 @@ def _totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                   key=lambda t: (t["source"], t["metric"]))
 
 
-def _kept_answer(store: Any, name: str, compute: Callable[[], Any]) -> Any:
+def kept_answer(store: Any, name: str, compute: Callable[[], Any]) -> Any:
     """The answer to question ``name`` over the view, kept in the view graph (as JSON, with the
     view's mark it was computed at) and recomputed only when a feed moved the view since: a
     ranking over every work costs one scan of the view per ingest, not one per request."""
@@ -468,7 +468,12 @@ def _kept_answer(store: Any, name: str, compute: Callable[[], Any]) -> Any:
         return json.loads(rows[0]["answer"])
     answer = compute()
     try:
-        store.update(f"""DELETE WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }} ;
+        # Answers kept at an older mark are dropped with it (they can never be read again),
+        # so the view holds at most one answer per question asked since the last ingest.
+        store.update(f"""PREFIX alm: <{ALM_NS}>
+DELETE WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }} ;
+DELETE {{ GRAPH {graph} {{ ?old ?p ?o }} }} WHERE {{ GRAPH {graph} {{
+  ?old alm:keptAnswer ?answer ; alm:asOf ?at ; ?p ?o }} FILTER (?at < {mark}) }} ;
 INSERT DATA {{ GRAPH {graph} {{
   {node} <{_A['asOf']}> {literal(str(mark), _XSD_INT)} ;
          <{_A['keptAnswer']}> {literal(json.dumps(answer, separators=(",", ":")))} }} }}""")
@@ -487,7 +492,7 @@ ORDER BY DESC(?value) ?work LIMIT {int(limit)}""")
         return [[r["work"], int(r["value"])] for r in rows]
 
     return [(work, value) for work, value in
-            _kept_answer(store, f"top|{metric}|{int(limit)}", compute)]
+            kept_answer(store, f"top|{metric}|{int(limit)}", compute)]
 
 
 def metric_totals(store: Any) -> dict[str, int]:
@@ -498,9 +503,10 @@ SELECT ?metric (SUM(?value) AS ?total) WHERE {{ GRAPH {iri(VIEW_GRAPH)} {{
   ?t alm:highestValue ?value ; alm:forMetric ?metric }} }} GROUP BY ?metric""")
         return {r["metric"]: int(r["total"]) for r in rows}
 
-    return dict(_kept_answer(store, "metric-totals", compute))
+    return dict(kept_answer(store, "metric-totals", compute))
 
 
 __all__ = ["VIEW_GRAPH", "Entry", "current_entries", "current_values", "ensure_current_view",
+           "kept_answer",
            "metric_totals", "refresh_current_view", "source_totals", "top_works",
            "view_sequence"]

@@ -427,6 +427,22 @@ def list_works(store: Store, query: WorksQuery, *,
     ``group_by``, :func:`group_works`' answer instead."""
     if query.group_by:
         return group_works(store, query, timeout=timeout)
+    if query.after is None and query.sequence_limit is None \
+            and not any(key in _PATTERNS for key in query.filters):
+        # A first page without metadata filters is kept in the current-value view with the
+        # view's mark: the same page is a lookup until the next feed (issue 15). Pages after
+        # a cursor and metadata filters (unbounded combinations) are computed every time.
+        from alm_ld.analytics.current_view import kept_answer
+
+        name = "works|" + json.dumps(
+            [sorted((key, list(options)) for key, options in query.filters.items()),
+             list(query.sort) if query.sort else None, query.per_page, query.by_source],
+            separators=(",", ":"))
+        return dict(kept_answer(store, name, lambda: _list_works(store, query, timeout)))
+    return _list_works(store, query, timeout)
+
+
+def _list_works(store: Store, query: WorksQuery, timeout: float | None) -> dict[str, Any]:
     selection = _select(store, query, timeout)
     rows = []
     for work in selection.works:

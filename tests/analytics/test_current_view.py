@@ -209,3 +209,23 @@ def test_first_ingest_after_opening_repairs_missing_alerts_and_view(tmp_path: Pa
         assert len(select(store, marks)) == 3
         assert cv.view_sequence(store) == 3
         assert in_view(store) == by_rule(store)
+
+
+def test_first_page_of_works_is_kept_until_the_next_feed() -> None:
+    from alm_ld.analytics import works_list as wl
+
+    settings = Settings(store="oxigraph:")
+    with open_store("oxigraph:") as store:
+        ingest_all(store, settings, revisions()[:2])
+        query = wl.parse_works_query(filter="has_metric:citations", sort="citations:desc",
+                                     per_page="1")
+        first = wl.list_works(store, query)
+        assert first == wl._list_works(store, query, None)
+        assert first["results"][0]["id"] == A and first["results"][0]["metrics"]["citations"] == 20
+        assert wl.list_works(store, query) == first  # read back from the view
+        kept = "SELECT ?a WHERE { GRAPH ?g { ?a alm:keptAnswer ?x } }"
+        assert len(select(store, kept)) == 1
+        ingest_feed(store, feed([count(B, 50, "2026-03-31")]), settings=settings)
+        after = wl.list_works(store, query)
+        assert after["results"][0]["id"] == B and after == wl._list_works(store, query, None)
+        assert len(select(store, kept)) == 1  # the answer of the older mark is gone
