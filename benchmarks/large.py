@@ -98,6 +98,8 @@ class Size:
     server_rss_mb: float = 0.0
     latency: dict[str, dict[str, float]] = field(default_factory=dict)
     """name → {"min", "median", "n"} in milliseconds"""
+    errors: dict[str, str] = field(default_factory=dict)
+    """name → why that measurement failed (it then has no latency)"""
 
 
 def ingest(store_spec: str, folder: Path, source: Iterator[dict[str, Any]], size: Size,
@@ -161,11 +163,20 @@ def measure(store_spec: str, size: Size, requests: int, repeat: int) -> None:
         size.latency["top10"] = ms(timed(lambda: cv.top_works(store, CITATIONS, 10), repeat))
     args, port, probe = http_bench.alm_ld_server(store_spec, "waitress")
     with http_bench.running(args, port, probe):
-        size.latency["work"] = latency(port, http_bench.work_paths(size.works),
-                                       "application/ld+json", requests, repeat)
-        size.latency["sparql"] = latency(port, http_bench.sparql_paths(size.works, "/sparql"),
-                                         "application/sparql-results+json", requests, repeat)
-        size.latency["list"] = http_bench.works_list(port, repeat)
+        for key, run_it in (
+                ("work", lambda: latency(port, http_bench.work_paths(size.works),
+                                         "application/ld+json", requests, repeat)),
+                ("sparql", lambda: latency(port, http_bench.sparql_paths(size.works, "/sparql"),
+                                           "application/sparql-results+json", requests,
+                                           repeat)),
+                ("list", lambda: http_bench.works_list(port, repeat))):
+            start = time.perf_counter()
+            try:
+                size.latency[key] = run_it()
+            except RuntimeError as error:  # e.g. a 503 query timeout: a result, not a crash
+                size.errors[key] = f"{error} (after {time.perf_counter() - start:.1f} s)"
+                print(f"  {key} at {size.works:,} works failed: {size.errors[key]}",
+                      file=sys.stderr, flush=True)
     size.server_rss_mb = rss_mb(resource.RUSAGE_CHILDREN)
 
 
@@ -222,7 +233,9 @@ def table(sizes: list[Size], planned: list[int]) -> str:
         if len(sizes) > 1 and mine and theirs and mine["median"]:
             value = theirs["median"] / mine["median"]
             ratio = f"{value:.2f}× {'✔' if value <= LATENCY_TARGET else '✘'}"
-        lines.append(f"| {name} | " + " | ".join([cell(s.latency.get(key)) for s in sizes]
+        lines.append(f"| {name} | " + " | ".join([cell(s.latency.get(key)) if key not in
+                                                  s.errors else "failed: " + s.errors[key]
+                                                  for s in sizes]
                                                  + missing)
                      + f" | {ratio} | ≤ {LATENCY_TARGET}× |")
     return "\n".join(lines) + "\n"
