@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from benchmarks.datagen import work
@@ -134,14 +135,20 @@ def load(port: int, paths: list[str], accept: str, *, clients: int,
 WORKS_LIST = "/works?filter=has_metric:citations&sort=citations:desc&per_page=25"
 
 
-def works_list(port: int, repeat: int) -> dict[str, float]:
-    """``GET /works`` filtered and sorted (one client; each request reads every work)."""
+def works_list(port: int, repeat: int) -> dict[str, Any]:
+    """``GET /works`` filtered and sorted (one client): the first request computes the page
+    (reported as ``cold_ms``), the others read the page kept in the view. A failure (at 100k
+    works on a loaded machine the first computation exceeded the 10 s query timeout: 503) is
+    reported, not raised, so the rest of the run goes on."""
     runs = []
-    for _ in range(repeat + 1):
-        result = load(port, [WORKS_LIST], "application/json", clients=1, per_client=1)
-        runs.append(result["p50_ms"])
-    runs = sorted(runs[1:])  # the first warms the view and caches
-    return {"min": runs[0], "median": runs[len(runs) // 2], "n": len(runs)}
+    try:
+        for _ in range(repeat + 1):
+            result = load(port, [WORKS_LIST], "application/json", clients=1, per_client=1)
+            runs.append(result["p50_ms"])
+    except RuntimeError as error:
+        return {"min": None, "median": None, "n": 0, "error": str(error)}
+    cold, warm = runs[0], sorted(runs[1:])
+    return {"min": warm[0], "median": warm[len(warm) // 2], "n": len(warm), "cold_ms": cold}
 
 
 def probe_works(works: int, count: int = 64) -> list[str]:
@@ -251,7 +258,8 @@ def run(report: Report, works: int, store_dir: Path, dump: Path, oxigraph_bin: s
     report.add(Row("http", "GET /works?filter=has_metric:citations&sort=citations:desc"
                    "&per_page=25 latency, waitress", size, listed["min"], listed["median"],
                    unit="ms", runs=listed["n"], target="< 100 ms at 100k works",
-                   note="first page; current values from the current-value view"))
+                   note=listed.get("error") or f"first page kept in the view; the first "
+                   f"request (computed) took {listed['cold_ms']:.0f} ms"))
     for what, (name, base_name) in labels.items():
         for kind in ("waitress", "flask"):
             if what not in results[kind]:
