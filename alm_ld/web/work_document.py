@@ -107,7 +107,9 @@ def _canonical(graph: Graph) -> str:
     """N-Triples, one per line, sorted: the same document always gives the same text and tag
     (a document has no blank nodes: every node is an IRI the feeds named)."""
     text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    return "".join(sorted(line + "\n" for line in text.splitlines() if line.strip()))
+    # Split on "\n" only: str.splitlines() also breaks at U+2028, U+0085, \x1c… which
+    # N-Triples keeps raw inside literals (a title with U+2028 became two broken lines).
+    return "".join(sorted(line + "\n" for line in text.split("\n") if line.strip()))
 
 
 def kept_document(store: Store, work: str, *, timeout: float | None = None,

@@ -128,3 +128,16 @@ def kept_tag(store: Any) -> tuple[str, str] | None:
     rows = select(store, f"""SELECT ?tag ?at WHERE {{ GRAPH <{document_graph(A)}> {{
       ?d alm:documentTag ?tag ; alm:asOf ?at }} }}""")
     return (rows[0]["tag"], str(rows[0]["at"])) if rows else None
+
+
+def test_a_kept_body_keeps_literals_with_unicode_line_separators() -> None:
+    """N-Triples leaves U+2028, U+0085 and \\x1c raw inside literals; the kept body must not
+    split there (it did: every page of such a work answered 500)."""
+    from rdflib import Literal, URIRef
+
+    from alm_ld.web.work_document import _canonical, document_from_body
+
+    graph = Graph()
+    for n, text in enumerate(("a\u2028b", "c\u0085d", "e\x1cf", "g\u2029h\x0bi\x0cj")):
+        graph.add((URIRef(A), URIRef(f"http://e/p{n}"), Literal(text)))
+    assert isomorphic(document_from_body(_canonical(graph)), graph)
