@@ -134,13 +134,10 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[s
         stop(process)
 
 
-KNOWN = {"virtuoso": {"sparql graphs", "sparql total", "rdf void"}}
-"""Known divergences, reported rather than hidden: on Virtuoso 7.2 the current-value view's
-mark (``almid:current alm:viewSequence N``, analytics/current_view.py ``_set_mark``) is never
-written — Virtuoso gives ``DELETE/INSERT … WHERE { OPTIONAL {…} FILTER … }`` no solution when
-the OPTIONAL does not match — so that graph holds one triple less (and VoID counts one triple
-less). Everything else must match; these must match too once that is fixed (the test then
-fails, saying so)."""
+KNOWN: dict[str, set[str]] = {}
+"""Known divergences per engine, reported rather than hidden (none now: Virtuoso 7.2's missing
+view mark — no solution for ``DELETE/INSERT … WHERE { OPTIONAL … }`` — was fixed in
+analytics/current_view.py). A key listed here that matches again fails the test, saying so."""
 
 
 def _difference(expected: Any, got: Any) -> str:
