@@ -37,4 +37,5 @@ def test_bench_large_prints_every_row_for_both_sizes(tmp_path: Path) -> None:
     assert [s["works"] for s in sizes] == [30, 300]
     assert [s["items"] for s in sizes] == [150, 1500]  # 5 items per work, after growing
     assert sizes[1]["quads"] > sizes[0]["quads"] > 0
+    assert all(s["server_rss_mb"] > 20 and s["disk_bytes"] > 0 for s in sizes)  # measured
     assert not (tmp_path / "store").exists()  # removed without --keep
