@@ -49,8 +49,9 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks --quick
 
-# 100k -> 300k -> 1M works in one growing on-disk store (not part of `make bench`; ~1-2 h on
-# 2 cores, see docs/performance.md). BENCH_LARGE_ARGS="--works 200000" for a smaller run.
+# 100k -> 300k -> 1M works in one growing on-disk store (not part of `make bench`; 100k -> 200k
+# took 17.7 min on this 2-core machine, 1M was not run: docs/performance.md).
+# BENCH_LARGE_ARGS="--works 200000 --small 100000 --steps ''" for that smaller run.
 bench-large: $(STAMP)
 	$(BIN)/python -m benchmarks.large $(BENCH_LARGE_ARGS)
 
