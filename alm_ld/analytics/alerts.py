@@ -32,6 +32,7 @@ from typing import Any
 
 from rdflib import URIRef
 
+from alm_ld.analytics.observation_rows import feed_sequences, observation_rows
 from alm_ld.analytics.sparql import iri, literal, select, short
 from alm_ld.analytics.timeutil import day_of, moment_of, parse_frequency, rfc3339
 from alm_ld.config import Settings
@@ -168,39 +169,18 @@ class _Obs:
     revision_of: str | None
 
 
-_SEP = " "  # stored IRIs, dates and integers never contain a space (iri() refuses it)
-
-
 def _observations(store: Any, feed: str) -> list[_Obs]:
-    """Every stored observation of the (work, metric) pairs that ``feed`` has observations of.
-
-    Shaped for speed (profiled on generated feeds, docs/performance.md): the keys come from a
-    subquery over the feed's graph (a long VALUES list is joined by looping in Oxigraph), each
-    row comes back as ONE packed string (converting nine terms per row cost more than running
-    the query), feed sequences are read once for all feeds instead of joined per row, and
-    revisions are read from the feed's own graph (only the feed's revisions are checked)."""
-    rows = select(store, f"""
-SELECT ?row WHERE {{
-  {{ SELECT DISTINCT ?work ?metric WHERE {{
-      GRAPH {iri(feed)} {{ ?o alm:work ?work ; alm:metric ?metric }} }} }}
-  GRAPH ?feed {{
-    ?obs alm:work ?work ; alm:metric ?metric ; alm:source ?source ; alm:aggregation ?agg ;
-         alm:value ?value ; alm:periodEnd ?end .
-    OPTIONAL {{ ?obs alm:periodStart ?start }}
-  }}
-  BIND(CONCAT(STR(?obs), "{_SEP}", STR(?feed), "{_SEP}", STR(?work), "{_SEP}", STR(?metric),
-              "{_SEP}", STR(?source), "{_SEP}", STR(?agg), "{_SEP}", STR(?value), "{_SEP}",
-              STR(?end), "{_SEP}", COALESCE(STR(?start), "")) AS ?row)
-}}""")
+    """Every stored observation of the (work, metric) pairs that ``feed`` has observations of
+    (one packed read, :mod:`alm_ld.analytics.observation_rows`); revisions are read from the
+    feed's own graph (only the feed's revisions are checked)."""
+    rows = observation_rows(store, feed)
     if not rows:
         return []
-    sequences = {r["g"]: int(r["seq"]) for r in select(
-        store, "SELECT ?g ?seq WHERE { GRAPH ?g { ?g alm:sequence ?seq } }")}
+    sequences = feed_sequences(store)
     revisions = {r["obs"]: r["rev"] for r in select(store, f"""
 SELECT ?obs ?rev WHERE {{ GRAPH {iri(feed)} {{ ?obs prov:wasRevisionOf ?rev }} }}""")}
     found: dict[str, _Obs] = {}
-    for row in rows:
-        obs_iri, in_feed, work, metric, source, agg, value, end, start = row["row"].split(_SEP)
+    for obs_iri, in_feed, work, metric, source, agg, value, end, start in rows:
         seq = sequences.get(in_feed)
         if seq is None:  # a graph without a sequence is not a feed (the original join)
             continue

@@ -43,6 +43,7 @@ from typing import Any
 
 from rdflib import URIRef
 
+from alm_ld.analytics.observation_rows import feed_sequences, observation_rows
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, literal, select
 from alm_ld.errors import AlmLdError
@@ -56,7 +57,6 @@ VIEW_GRAPH = ID_NS + "current"
 _CUMULATIVE = ALM_NS + "cumulative"
 _XSD_INT = XSD_NS + "integer"
 _RDF_TYPE = RDF_NS + "type"
-_SEP = " "  # stored IRIs, dates and integers never contain a space
 _PAIRS_PER_UPDATE = 2000
 _FOLD_MAX = 8
 """A store without a view but with more feeds than this is rebuilt in one pass (one scan of
@@ -157,16 +157,9 @@ def view_sequence(store: Any) -> int:
     return _marks(store)[0]
 
 
-_SEQUENCES = "SELECT ?g ?seq WHERE { GRAPH ?g { ?g alm:sequence ?seq } }"
-
-
-def _sequences(store: Any) -> dict[str, int]:
-    return {r["g"]: int(r["seq"]) for r in select(store, _SEQUENCES)}
-
-
 def _feeds_after(store: Any, after: int, upto: int) -> list[tuple[str, int]]:
     """(feed IRI, sequence) of the feeds ``after < sequence ≤ upto``, in sequence order."""
-    return sorted(((feed, seq) for feed, seq in _sequences(store).items()
+    return sorted(((feed, seq) for feed, seq in feed_sequences(store).items()
                    if after < seq <= upto), key=lambda item: item[1])
 
 
@@ -177,7 +170,7 @@ def _feed_observations(store: Any, feed: str) -> list[_Obs]:
     with the feed left a variable it scanned every observation, 8 s at 10k works)."""
     from alm_ld.analytics.alerts import feed_observations
 
-    sequences = _sequences(store)
+    sequences = feed_sequences(store)
     found = []
     for obs in feed_observations(store, feed):
         seqs = tuple(sorted(sequences[f] for f in obs.feeds if f in sequences))
@@ -189,21 +182,10 @@ def _feed_observations(store: Any, feed: str) -> list[_Obs]:
 
 def _every_observation(store: Any, upto: int) -> list[_Obs]:
     """Every observation in a feed up to ``upto`` (for a rebuild), one packed row each."""
-    rows = select(store, f"""
-SELECT ?row WHERE {{
-  GRAPH ?feed {{
-    ?obs alm:work ?work ; alm:metric ?metric ; alm:source ?source ; alm:aggregation ?agg ;
-         alm:value ?value ; alm:periodEnd ?end .
-    OPTIONAL {{ ?obs alm:periodStart ?start }}
-  }}
-  BIND(CONCAT(STR(?obs), "{_SEP}", STR(?feed), "{_SEP}", STR(?work), "{_SEP}", STR(?metric),
-              "{_SEP}", STR(?source), "{_SEP}", STR(?agg), "{_SEP}", STR(?value), "{_SEP}",
-              STR(?end), "{_SEP}", COALESCE(STR(?start), "")) AS ?row)
-}}""")
-    sequences = _sequences(store)
+    rows = observation_rows(store)
+    sequences = feed_sequences(store)
     found: dict[str, _Obs] = {}
-    for row in rows:
-        obs_iri, feed, work, metric, source, agg, value, end, start = row["row"].split(_SEP)
+    for obs_iri, feed, work, metric, source, agg, value, end, start in rows:
         seq = sequences.get(feed)
         if seq is None or seq > upto:  # not a feed, or newer than this computation's mark
             continue

@@ -72,8 +72,8 @@ def _charts(summary: SetSummary) -> list[dict[str, Any]]:
             continue
         label = "works issued that year"
         dom_id = "chart-" + "".join(ch if ch.isalnum() else "-" for ch in metric)
-        charts.append({"metric": metric, "dom_id": dom_id, "legend": legend_entries([label]),
-                       "points": points,
+        charts.append({"metric": metric, "label": metric, "dom_id": dom_id,
+                       "legend": legend_entries([label]), "points": points,
                        "svg": line_chart_svg(dom_id, f"{metric} of the works by year of issue",
                                              {label: points})})
     return charts
@@ -95,21 +95,9 @@ def _answer(kind: str, raw_id: str) -> Response:
                         links=[f'<{page_url}>; rel="canonical"'])
 
 
-@blueprint.get("/institutions/<path:ror>")
-def institution(ror: str) -> Response:
-    return _answer("institutions", ror)
-
-
-@blueprint.get("/journals/<path:issn>")
-def journal(issn: str) -> Response:
-    return _answer("journals", issn)
-
-
-@blueprint.get("/funders/<path:funder>")
-def funder(funder: str) -> Response:
-    return _answer("funders", funder)
-
-
-@blueprint.get("/authors/<path:orcid>")
-def author(orcid: str) -> Response:
-    return _answer("authors", orcid)
+# One rule per kind of set (``/institutions/<id>``, ``/journals/<id>``, …): the kinds differ
+# only in their data (analytics.sets.KINDS), so one view serves them all; the kind is a rule
+# default, never read from the URL, so an unknown segment stays a plain 404.
+for _kind in KINDS:
+    blueprint.add_url_rule(f"/{_kind}/<path:raw_id>", endpoint=f"set_{_kind}",
+                           view_func=_answer, defaults={"kind": _kind}, methods=["GET"])
