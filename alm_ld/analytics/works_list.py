@@ -271,12 +271,15 @@ def _sequence_filter(var: str, limit: int | None) -> str:
 
 
 def _descriptions(store: Store, filters: dict[str, tuple[str, ...]], limit: int | None,
-                  timeout: float | None) -> dict[str, tuple[str | None, str | None]]:
+                  timeout: float | None, *, works: list[str] | None = None
+                  ) -> dict[str, tuple[str | None, str | None]]:
     """work → (title, issued) of its current description, for the works whose current
-    description passes every metadata filter (all described works when there is none)."""
+    description passes every metadata filter (all described works when there is none;
+    only ``works`` when given)."""
     clauses = "\n    ".join(_metadata_clause(k, v) for k, v in filters.items() if k in _PATTERNS)
     query = _PREFIXES + f"""SELECT ?work ?title ?issued WHERE {{
   {{ SELECT ?work (MAX(?seq) AS ?cur) WHERE {{
+       {values("work", works) if works is not None else ""}
        GRAPH ?g {{ ?work a alm:Work ; ?p ?o . ?g alm:sequence ?seq }}
        FILTER (?p IN ({_DESCRIBING})) {_sequence_filter("?seq", limit)}
      }} GROUP BY ?work }}
@@ -305,7 +308,8 @@ def _all_works(store: Store, limit: int | None, timeout: float | None) -> set[st
 
 
 def _current_values(store: Store, sources: tuple[str, ...] | None, limit: int | None,
-                    timeout: float | None) -> dict[str, dict[str, dict[str, int]]]:
+                    timeout: float | None, *, works: list[str] | None = None
+                    ) -> dict[str, dict[str, dict[str, int]]]:
     """work → metric IRI → source IRI → current cumulative value (see the module docstring).
 
     Read from the current-value view (one row per series, nothing to deduplicate) when the
@@ -316,6 +320,7 @@ def _current_values(store: Store, sources: tuple[str, ...] | None, limit: int | 
     if limit is None or ensure_current_view(store) == limit:
         rows = store.query(_PREFIXES + f"""SELECT ?work ?metric ?source ?value WHERE {{
   {values("source", sources) if sources else ""}
+  {values("work", works) if works is not None else ""}
   GRAPH <{VIEW_GRAPH}> {{
     ?e alm:forAggregation alm:cumulative ; alm:forWork ?work ; alm:forMetric ?metric ;
        alm:forSource ?source ; alm:currentValue ?value }}
@@ -443,6 +448,9 @@ def list_works(store: Store, query: WorksQuery, *,
 
 
 def _list_works(store: Store, query: WorksQuery, timeout: float | None) -> dict[str, Any]:
+    ranked = _ranked_page(store, query, timeout)
+    if ranked is not None:
+        return ranked
     selection = _select(store, query, timeout)
     rows = []
     for work in selection.works:
@@ -468,6 +476,137 @@ def _list_works(store: Store, query: WorksQuery, timeout: float | None) -> dict[
         results.append(result)
     next_cursor = (encode_cursor(selection.limit, query.sort, page[-1][0])
                    if len(rows) > query.per_page else None)
+    return {"meta": {"count": count, "per_page": query.per_page, "next_cursor": next_cursor},
+            "results": results}
+
+
+# ---------------------------------------------------------------------------------------------
+# The lookup path: ONE ranked query over the current-value view (issue 16 at 100k works)
+#
+# When every filter is about values (``source``, ``has_metric``), the order is the IRI or a
+# metric the filter requires, and the page is read as of the view's mark (a first page, or a
+# cursor made since the last feed), the view answers with ORDER BY + LIMIT and a keyset on the
+# sort key: no work outside the page is read into Python. Everything else (metadata filters,
+# ``sort=issued``, a metric sort that keeps works without the metric, a cursor older than the
+# last feed: the view only knows now) takes the computed path above, with the same sort keys,
+# so a cursor made here is followed there after an ingest.
+
+
+def _view_metrics(query: WorksQuery) -> tuple[str, ...] | None:
+    """The metrics of the work set in the order the ranked query joins them (the sort metric
+    first), or None when the page cannot be one query over the view."""
+    filters = query.filters
+    if any(key in _PATTERNS for key in filters) or not (
+            filters.get("has_metric") or filters.get("source")):
+        return None
+    required = filters.get("has_metric", ())
+    if query.sort is None:
+        return required
+    if query.sort[0] == "issued" or _metric(query.sort[0]) not in required:
+        return None
+    first = _metric(query.sort[0])
+    return (first, *(m for m in required if m != first))
+
+
+def _work_set(metrics: tuple[str, ...], sources: tuple[str, ...] | None) -> str:
+    """A pattern binding ``?work`` (and ``?v0``…: each metric's value, the highest among the
+    selected sources) for every work the value filters select."""
+    from alm_ld.analytics.current_view import VIEW_GRAPH
+
+    graph = f"<{VIEW_GRAPH}>"
+    if not metrics:  # sources only: a cumulative value from one of them
+        return (f"{{ SELECT DISTINCT ?work WHERE {{ {values('src', sources or ())} GRAPH {graph} "
+                "{ ?e alm:forSource ?src ; alm:forAggregation alm:cumulative ; "
+                "alm:forWork ?work } } }")
+    parts = []
+    for i, metric in enumerate(metrics):
+        if sources:
+            parts.append(
+                f"{{ SELECT ?work (MAX(?x{i}) AS ?v{i}) WHERE {{ {values(f's{i}', sources)} "
+                f"GRAPH {graph} {{ ?e{i} alm:forMetric <{metric}> ; alm:forSource ?s{i} ; "
+                f"alm:forAggregation alm:cumulative ; alm:currentValue ?x{i} ; "
+                f"alm:forWork ?work }} }} GROUP BY ?work }}")
+        else:
+            parts.append(f"GRAPH {graph} {{ ?t{i} alm:forMetric <{metric}> ; "
+                         f"alm:highestValue ?v{i} ; alm:forWork ?work }}")
+    return "\n  ".join(parts)
+
+
+def _keyset(query: WorksQuery) -> str:
+    """The FILTER keeping the rows after the cursor's sort key (the keys of _sort_key)."""
+    if query.after is None:
+        return ""
+    _, primary, work = query.after
+    after_work = f"STR(?work) > {literal(str(work))}"
+    if query.sort is None:
+        return f"FILTER ({after_work})"
+    value = -int(primary) if query.sort[1] else int(primary)
+    beyond = "<" if query.sort[1] else ">"
+    return f"FILTER (?v0 {beyond} {value} || (?v0 = {value} && {after_work}))"
+
+
+def _view_count(store: Store, pattern: str, name: str, timeout: float | None) -> int:
+    """How many works ``pattern`` selects: kept in the view with its mark (the count does not
+    change between feeds, and each page of a paging client would count again)."""
+    from alm_ld.analytics.current_view import kept_answer
+
+    def compute() -> int:
+        rows = store.query(_PREFIXES + f"SELECT (COUNT(*) AS ?n) WHERE {{\n  {pattern}\n}}",
+                           timeout=timeout).rows
+        return int(rows[0]["n"]) if rows else 0
+
+    return int(kept_answer(store, "works-count|" + name, compute))
+
+
+def _filters_name(query: WorksQuery) -> str:
+    return json.dumps(sorted((key, list(options)) for key, options in query.filters.items()),
+                      separators=(",", ":"))
+
+
+def _ranked_page(store: Store, query: WorksQuery, timeout: float | None
+                 ) -> dict[str, Any] | None:
+    """The page as one ranked query over the view (see above), or None for the computed
+    path."""
+    from alm_ld.analytics.current_view import VIEW_GRAPH, ensure_current_view
+
+    metrics = _view_metrics(query)
+    if metrics is None or (query.after is not None and query.after[0] != 0):
+        return None
+    mark = ensure_current_view(store)
+    if query.sequence_limit is not None and query.sequence_limit != mark:
+        return None  # a cursor from before the last feed: the feeds as of its sequence
+    sources = query.filters.get("source")
+    pattern = _work_set(metrics, sources)
+    order = "STR(?work)"
+    if query.sort is not None:
+        order = ("DESC(?v0) " if query.sort[1] else "?v0 ") + order
+    rows = store.query(_PREFIXES + f"""SELECT ?work ?v0 ?mark WHERE {{
+  {pattern}
+  {_keyset(query)}
+  OPTIONAL {{ GRAPH <{VIEW_GRAPH}> {{ <{VIEW_GRAPH}> alm:viewSequence ?mark }} }}
+}} ORDER BY {order} LIMIT {query.per_page + 1}""", timeout=timeout).rows
+    if any(int(row.get("mark") or 0) != mark for row in rows):
+        return None  # a feed was folded in meanwhile: the cursor would name the wrong state
+    page = [str(row["work"]) for row in rows[:query.per_page]]
+    values_by_work = _current_values(store, sources, mark, timeout, works=page)
+    described = _descriptions(store, {}, mark, timeout, works=page) if page else {}
+    results = []
+    key: tuple[Any, ...] = ()
+    for work in page:
+        per_metric = values_by_work.get(work, {})
+        metrics_now = _metrics(per_metric)
+        title, issued = described.get(work, (None, None))
+        key = _sort_key(query.sort, work, issued, metrics_now)
+        result: dict[str, Any] = {"id": work, "title": title, "issued": issued,
+                                  "metrics": metrics_now}
+        if query.by_source:
+            result["metricsBySource"] = {
+                _short_metric(m): {_short_source(s): v for s, v in sorted(by.items())}
+                for m, by in sorted(per_metric.items())}
+        results.append(result)
+    next_cursor = (encode_cursor(mark, query.sort, key) if len(rows) > query.per_page
+                   else None)
+    count = _view_count(store, pattern, _filters_name(query), timeout)
     return {"meta": {"count": count, "per_page": query.per_page, "next_cursor": next_cursor},
             "results": results}
 
