@@ -18,6 +18,10 @@ Every alert names the work, source, metric, both values, the observations and th
 Alerts about one feed live in their own named graph (``almid:alerts/feed/<hash>``), written in
 one transaction; stale-source alerts are recomputed as a whole into ``almid:alerts/stale``.
 Alert IRIs are hashes of their content, so recomputing gives the same nodes.
+
+This module is the store side (reading what the rules need, writing and querying the alerts'
+RDF); the rules themselves, one pure function per alert type, are
+:mod:`alm_ld.analytics.alert_rules` (``Alert``, ``ALERT_TYPES`` are re-exported here).
 """
 
 from __future__ import annotations
@@ -26,21 +30,28 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from rdflib import URIRef
 
+from alm_ld.analytics.alert_rules import (
+    ALERT_TYPES,
+    STALE_FACTOR,
+    Alert,
+    Observation,
+    disagreement_alerts,
+    harvest_failed_alert,
+    series_alerts,
+    stale_source_alerts,
+)
 from alm_ld.analytics.observation_rows import feed_sequences, observation_rows
-from alm_ld.analytics.sparql import iri, literal, select, short
-from alm_ld.analytics.timeutil import day_of, moment_of, parse_frequency, rfc3339
+from alm_ld.analytics.sparql import iri, literal, select
+from alm_ld.analytics.timeutil import moment_of, parse_frequency, rfc3339
 from alm_ld.config import Settings
 from alm_ld.sparql_text import PROV_NS, RDF_NS, RDFS_NS, XSD_NS
-from alm_ld.vocab import ALM, ALM_NS, ID_NS, METRICS_NS, SOURCES_NS, category_of
+from alm_ld.vocab import ALM, ALM_NS, ID_NS
 
-ALERT_TYPES = ("CountDecreased", "ImplausibleJump", "SourcesDisagree", "StaleSource",
-               "HarvestFailed")
 # Looked up in the closed namespace once, so a type or property missing from vocab.ttl fails
 # at import instead of writing an undefined IRI into every alert.
 _TYPE_IRIS = {name: str(ALM[name]) for name in ALERT_TYPES}
@@ -50,58 +61,7 @@ _P = {name: str(ALM[name]) for name in (
 _ALERT_CLASS = str(ALM.Alert)
 ALERT_GRAPH_PREFIX = ID_NS + "alerts/"
 STALE_GRAPH = ID_NS + "alerts/stale"
-STALE_FACTOR = 1.5
-JUMP_CATEGORIES = ("discussed",)
 XSD = XSD_NS
-
-
-@dataclass
-class Alert:
-    type: str
-    message: str
-    detected: str
-    work: str | None = None
-    metric: str | None = None
-    source: str | None = None
-    value: int | None = None
-    previous_value: int | None = None
-    other_source: str | None = None
-    observation: str | None = None
-    previous_observation: str | None = None
-    feeds: list[str] = field(default_factory=list)
-    previous_feeds: list[str] = field(default_factory=list)
-    provider: str | None = None
-    graph: str | None = None
-    iri: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.iri:
-            parts = (self.type, self.work, self.metric, self.source, self.other_source,
-                     self.observation, self.previous_observation, self.provider,
-                     " ".join(sorted(self.feeds)))
-            digest = hashlib.sha256("|".join(p or "" for p in parts).encode()).hexdigest()
-            self.iri = f"{ID_NS}alert/{digest[:32]}"
-
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"id": self.iri, "type": "Alert", "alertType": self.type}
-        for key, value in (
-            ("work", self.work), ("metric", short(self.metric, METRICS_NS)),
-            ("source", short(self.source, SOURCES_NS)), ("value", self.value),
-            ("previousValue", self.previous_value),
-            ("otherSource", short(self.other_source, SOURCES_NS)),
-            ("provider", self.provider),
-        ):
-            if value is not None:
-                doc[key] = value
-        observations = [o for o in (self.observation, self.previous_observation) if o]
-        if observations:
-            doc["observations"] = observations
-        doc["feed"] = self.feeds
-        if self.previous_feeds:
-            doc["previousFeed"] = self.previous_feeds
-        doc["detected"] = self.detected
-        doc["message"] = self.message
-        return doc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,25 +111,10 @@ def write_alerts(store: Any, graph: str, alerts: list[Alert]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Series checks: decrease, jump, disagreement
+# Reading a feed's series (the rules are alert_rules.series_alerts / disagreement_alerts)
 
 
-@dataclass
-class _Obs:
-    iri: str
-    work: str
-    metric: str
-    source: str
-    aggregation: str
-    value: int
-    start: str | None
-    end: str
-    sequence: int
-    feeds: list[str]
-    revision_of: str | None
-
-
-def _observations(store: Any, feed: str) -> list[_Obs]:
+def _observations(store: Any, feed: str) -> list[Observation]:
     """Every stored observation of the (work, metric) pairs that ``feed`` has observations of
     (one packed read, :mod:`alm_ld.analytics.observation_rows`); revisions are read from the
     feed's own graph (only the feed's revisions are checked)."""
@@ -179,14 +124,14 @@ def _observations(store: Any, feed: str) -> list[_Obs]:
     sequences = feed_sequences(store)
     revisions = {r["obs"]: r["rev"] for r in select(store, f"""
 SELECT ?obs ?rev WHERE {{ GRAPH {iri(feed)} {{ ?obs prov:wasRevisionOf ?rev }} }}""")}
-    found: dict[str, _Obs] = {}
+    found: dict[str, Observation] = {}
     for obs_iri, in_feed, work, metric, source, agg, value, end, start in rows:
         seq = sequences.get(in_feed)
         if seq is None:  # a graph without a sequence is not a feed (the original join)
             continue
         obs = found.get(obs_iri)
         if obs is None:
-            obs = found[obs_iri] = _Obs(obs_iri, work, metric, source, agg, int(value),
+            obs = found[obs_iri] = Observation(obs_iri, work, metric, source, agg, int(value),
                                         start or None, end, seq, [], revisions.get(obs_iri))
         obs.sequence = max(obs.sequence, seq)
         if in_feed not in obs.feeds:
@@ -194,11 +139,11 @@ SELECT ?obs ?rev WHERE {{ GRAPH {iri(feed)} {{ ?obs prov:wasRevisionOf ?rev }} }
     return list(found.values())
 
 
-_READS: OrderedDict[tuple[int, str], list[_Obs]] = OrderedDict()
+_READS: OrderedDict[tuple[int, str], list[Observation]] = OrderedDict()
 _READS_LOCK = threading.Lock()
 
 
-def _keep_read(store: Any, feed: str, observations: list[_Obs]) -> None:
+def _keep_read(store: Any, feed: str, observations: list[Observation]) -> None:
     """Keep the last few reads for :func:`feed_observations` (the current-value view, refreshed
     right after the alerts of the same feed, needs exactly this read: it is the largest cost of
     an ingest, so it is made once)."""
@@ -208,134 +153,12 @@ def _keep_read(store: Any, feed: str, observations: list[_Obs]) -> None:
             _READS.popitem(last=False)
 
 
-def feed_observations(store: Any, feed: str) -> list[_Obs]:
+def feed_observations(store: Any, feed: str) -> list[Observation]:
     """Every stored observation of the (work, metric) pairs ``feed`` observes: the alerts'
     read of this feed if it was just made (taken once), else a new read."""
     with _READS_LOCK:
         kept = _READS.pop((id(store), feed), None)
     return kept if kept is not None else _observations(store, feed)
-
-
-def _current(observations: Iterable[_Obs]) -> list[_Obs]:
-    """Per key (period) the revision in the latest feed, ordered by periodEnd."""
-    best: dict[tuple[str | None, str], _Obs] = {}
-    for obs in observations:
-        key = (obs.start, obs.end)
-        seen = best.get(key)
-        if seen is None or (obs.sequence, obs.iri) > (seen.sequence, seen.iri):
-            best[key] = obs
-    return sorted(best.values(), key=lambda o: (o.end, o.sequence))
-
-
-def _days_between(earlier: str, later: str) -> float:
-    if len(earlier) == 10 and len(later) == 10:
-        return max(1.0, float((day_of(later) - day_of(earlier)).days))
-    return max(1.0, (moment_of(later) - moment_of(earlier)).total_seconds() / 86400)
-
-
-def _interval_days(start: str | None, end: str) -> float:
-    if not start:
-        return 1.0
-    if len(start) == 10 and len(end) == 10:
-        return float((day_of(end) - day_of(start)).days + 1)
-    return max(1.0, (moment_of(end) - moment_of(start)).total_seconds() / 86400)
-
-
-def _is_jump_metric(metric: str) -> bool:
-    return category_of(metric) in JUMP_CATEGORIES
-
-
-def _label(obs: _Obs) -> str:
-    return (f"{short(obs.metric, METRICS_NS)} of {obs.work} from "
-            f"{short(obs.source, SOURCES_NS)}")
-
-
-def series_alerts(observations: list[_Obs], feed: str, settings: Settings,
-                  detected: str) -> list[Alert]:
-    """Decrease and jump checks over one feed's series (pure: no store access)."""
-    alerts: list[Alert] = []
-    by_iri = {o.iri: o for o in observations}
-    series: dict[tuple[str, str, str, str], list[_Obs]] = {}
-    for obs in observations:
-        series.setdefault((obs.work, obs.metric, obs.source, obs.aggregation), []).append(obs)
-    for (_, metric, _, aggregation), members in sorted(series.items()):
-        jump_metric = _is_jump_metric(metric)
-        if aggregation == ALM_NS + "cumulative":
-            points = _current(members)
-            for before, after in zip(points, points[1:], strict=False):
-                if feed not in before.feeds and feed not in after.feeds:
-                    continue
-                common = dict(work=after.work, metric=metric, source=after.source,
-                              value=after.value, previous_value=before.value,
-                              observation=after.iri, previous_observation=before.iri,
-                              feeds=after.feeds, previous_feeds=before.feeds, detected=detected)
-                if after.value < before.value:
-                    alerts.append(Alert("CountDecreased", (
-                        f"{_label(after)} fell from {before.value} ({before.end}) to "
-                        f"{after.value} ({after.end})."), **common))
-                elif jump_metric:
-                    rate = (after.value - before.value) / _days_between(before.end, after.end)
-                    if rate > settings.jump_threshold:
-                        alerts.append(Alert("ImplausibleJump", (
-                            f"{_label(after)} rose from {before.value} to {after.value}: "
-                            f"{rate:.0f} per day, above {settings.jump_threshold}."), **common))
-            for obs in members:
-                previous = by_iri.get(obs.revision_of or "")
-                if feed in obs.feeds and previous and obs.value < previous.value:
-                    alerts.append(Alert(
-                        "CountDecreased",
-                        f"{_label(obs)} for {obs.end} was revised down from {previous.value} "
-                        f"to {obs.value}.",
-                        work=obs.work, metric=metric, source=obs.source, value=obs.value,
-                        previous_value=previous.value, observation=obs.iri,
-                        previous_observation=previous.iri, feeds=obs.feeds,
-                        previous_feeds=previous.feeds, detected=detected))
-        elif jump_metric:
-            for obs in members:
-                rate = obs.value / _interval_days(obs.start, obs.end)
-                if feed in obs.feeds and rate > settings.jump_threshold:
-                    alerts.append(Alert(
-                        "ImplausibleJump",
-                        f"{_label(obs)}: {obs.value} in {obs.start or ''}..{obs.end}, "
-                        f"{rate:.0f} per day, above {settings.jump_threshold}.",
-                        work=obs.work, metric=metric, source=obs.source, value=obs.value,
-                        observation=obs.iri, feeds=obs.feeds, detected=detected))
-    return alerts
-
-
-def disagreement_alerts(observations: list[_Obs], feed: str, settings: Settings,
-                        detected: str) -> list[Alert]:
-    """Sources whose latest cumulative values for one work and metric differ too much; only
-    pairs where the feed brought one side's latest value (so each is reported once)."""
-    latest: dict[tuple[str, str], dict[str, _Obs]] = {}
-    for obs in observations:
-        if obs.aggregation != ALM_NS + "cumulative":
-            continue
-        per_source = latest.setdefault((obs.work, obs.metric), {})
-        seen = per_source.get(obs.source)
-        if seen is None or (obs.end, obs.sequence) > (seen.end, seen.sequence):
-            per_source[obs.source] = obs
-    alerts = []
-    for (work, metric), per_source in sorted(latest.items()):
-        for source, mine in sorted(per_source.items()):
-            if feed not in mine.feeds:
-                continue
-            for other_source, other in sorted(per_source.items()):
-                if other_source == source or (feed in other.feeds and other_source < source):
-                    continue
-                low, high = sorted((mine.value, other.value))
-                if high / max(low, 1) <= settings.disagree_factor:
-                    continue
-                alerts.append(Alert(
-                    "SourcesDisagree",
-                    f"{short(metric, METRICS_NS)} of {work}: {short(source, SOURCES_NS)} says "
-                    f"{mine.value}, {short(other_source, SOURCES_NS)} says {other.value} "
-                    f"(more than {settings.disagree_factor}× apart).",
-                    work=work, metric=metric, source=source, value=mine.value,
-                    other_source=other_source, previous_value=other.value,
-                    observation=mine.iri, previous_observation=other.iri, feeds=mine.feeds,
-                    previous_feeds=other.feeds, detected=detected))
-    return alerts
 
 
 def feed_alerts(store: Any, feed: str, settings: Settings,
@@ -380,26 +203,13 @@ SELECT ?provider ?seq ?freq WHERE {
     spans = _with_old_feeds(store, spans, now)
     if not spans:
         return []
-    detected = rfc3339(now)
-    alerts = []
     rows = select(store, f"""
 SELECT ?work ?source ?provider (MAX(CONCAT(STR(?at), " ", STR(?feed))) AS ?last) WHERE {{
   VALUES ?provider {{ {" ".join(iri(p) for p in sorted(spans))} }}
   ?feed alm:provider ?provider ; alm:ingestedAt ?at .
   GRAPH ?feed {{ ?obs alm:work ?work ; alm:source ?source }}
 }} GROUP BY ?work ?source ?provider""")
-    for row in rows:
-        at, _, last_feed = row["last"].partition(" ")
-        span = spans[row["provider"]]
-        age = now - moment_of(at)
-        if age > span * STALE_FACTOR:
-            alerts.append(Alert(
-                "StaleSource",
-                f"{short(row['source'], SOURCES_NS)} has not updated {row['work']} since "
-                f"{at} (expected every {frequencies[row['provider']][1]}).",
-                work=row["work"], source=row["source"], provider=row["provider"],
-                feeds=[last_feed], detected=detected))
-    return sorted(alerts, key=lambda a: a.iri)
+    return stale_source_alerts(rows, spans, {p: f for p, (_, f) in frequencies.items()}, now)
 
 
 def _with_old_feeds(store: Any, spans: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -423,15 +233,6 @@ def refresh_stale_alerts(store: Any, now: datetime | None = None) -> list[Alert]
     alerts = stale_alerts(store, now)
     write_alerts(store, STALE_GRAPH, alerts)
     return alerts
-
-
-def harvest_failed_alert(provider: str, *, failed: int, attempted: int, detail: str,
-                         feed: str | None = None, now: datetime | None = None) -> Alert:
-    """An alert for a harvest run of ``provider`` in which works failed."""
-    return Alert("HarvestFailed",
-                 f"The last harvest of {provider} failed for {failed} of {attempted} works: "
-                 f"{detail}", provider=provider, value=failed, previous_value=attempted,
-                 feeds=[feed] if feed else [], detected=rfc3339(now or datetime.now(UTC)))
 
 
 def record_harvest(store: Any, provider: str, *, failed: int, attempted: int, detail: str = "",
