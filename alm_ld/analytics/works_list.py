@@ -45,7 +45,7 @@ import binascii
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from alm_ld.analytics.work_metadata import METADATA_PREDICATES
@@ -430,10 +430,17 @@ def list_works(store: Store, query: WorksQuery, *,
     """``{"meta": {"count", "per_page", "next_cursor"}, "results": [{"id", "title", "issued",
     "metrics"[, "metricsBySource"]}]}`` for ``query`` (see the module docstring); with
     ``group_by``, :func:`group_works`' answer instead."""
+    metadata_filtered = any(key in _PATTERNS for key in query.filters)
     if query.group_by:
-        return group_works(store, query, timeout=timeout)
-    if query.after is None and query.sequence_limit is None \
-            and not any(key in _PATTERNS for key in query.filters):
+        if metadata_filtered:
+            return group_works(store, query, timeout=timeout)
+        from alm_ld.analytics.current_view import kept_answer
+
+        # Like a first page: kept with the view's mark, a lookup until the next feed.
+        name = f"groups|{query.group_by}|{_filters_name(query)}"
+        return dict(kept_answer(store, name,
+                                lambda: group_works(store, query, timeout=timeout)))
+    if query.after is None and query.sequence_limit is None and not metadata_filtered:
         # A first page without metadata filters is kept in the current-value view with the
         # view's mark: the same page is a lookup until the next feed (issue 15). Pages after
         # a cursor and metadata filters (unbounded combinations) are computed every time.
@@ -545,9 +552,10 @@ def _keyset(query: WorksQuery) -> str:
     return f"FILTER (?v0 {beyond} {value} || (?v0 = {value} && {after_work}))"
 
 
-def _view_count(store: Store, pattern: str, name: str, timeout: float | None) -> int:
-    """How many works ``pattern`` selects: kept in the view with its mark (the count does not
-    change between feeds, and each page of a paging client would count again)."""
+def _view_count(store: Store, pattern: str, name: str | None, timeout: float | None) -> int:
+    """How many works ``pattern`` selects; with a ``name``, kept in the view with its mark
+    (the count does not change between feeds, and each page of a paging client would count
+    again). A first page is kept whole (count included), so it passes no name."""
     from alm_ld.analytics.current_view import kept_answer
 
     def compute() -> int:
@@ -555,7 +563,7 @@ def _view_count(store: Store, pattern: str, name: str, timeout: float | None) ->
                            timeout=timeout).rows
         return int(rows[0]["n"]) if rows else 0
 
-    return int(kept_answer(store, "works-count|" + name, compute))
+    return int(kept_answer(store, "works-count|" + name, compute)) if name else compute()
 
 
 def _filters_name(query: WorksQuery) -> str:
@@ -606,7 +614,8 @@ def _ranked_page(store: Store, query: WorksQuery, timeout: float | None
         results.append(result)
     next_cursor = (encode_cursor(mark, query.sort, key) if len(rows) > query.per_page
                    else None)
-    count = _view_count(store, pattern, _filters_name(query), timeout)
+    count = _view_count(store, pattern,
+                        None if query.after is None else _filters_name(query), timeout)
     return {"meta": {"count": count, "per_page": query.per_page, "next_cursor": next_cursor},
             "results": results}
 
@@ -664,6 +673,8 @@ def group_works(store: Store, query: WorksQuery, *,
     groups are the sources and the sum is that source's own values. Groups by count, then
     key; at most :data:`MAX_GROUPS`."""
     group_by = query.group_by or ""
+    if group_by == "source" and not any(key in _PATTERNS for key in query.filters):
+        return _source_groups(store, query, timeout)
     selection = _select(store, query, timeout)
     members: dict[str | None, set[str]] = defaultdict(set)
     names: dict[str | None, str | None] = {}
@@ -689,6 +700,42 @@ def group_works(store: Store, query: WorksQuery, *,
     return {"meta": {"count": len(selection.works), "groups_count": len(groups)},
             "group_by": [{"key": key, "key_display_name": names.get(key) or key,
                           "count": len(members[key]), "sum": dict(sorted(sums[key].items()))}
+                         for key in groups[:MAX_GROUPS]]}
+
+
+def _source_groups(store: Store, query: WorksQuery, timeout: float | None) -> dict[str, Any]:
+    """``group_by=source`` without metadata filters: one GROUP BY over the view's entries
+    (each source's own current cumulative values: per source nothing is counted twice) and
+    one for the works per source; the selected works are counted as by the list."""
+    from alm_ld.analytics.current_view import VIEW_GRAPH, ensure_current_view
+
+    mark = ensure_current_view(store)
+    metrics = _view_metrics(replace(query, sort=None))
+    sources = query.filters.get("source")
+    if metrics is None:  # no filter: every work, with values or not
+        pattern = ""
+        count = _view_count(store, "{ SELECT DISTINCT ?work WHERE { GRAPH ?g { ?work a "
+                            f"alm:Work . ?g alm:sequence ?seq }} FILTER (?seq <= {mark}) }} }}",
+                            None, timeout)
+    else:
+        pattern = _work_set(metrics, sources)
+        count = _view_count(store, pattern, None, timeout)
+    where = f"""{pattern}
+  {values("gsource", sources) if sources else ""}
+  GRAPH <{VIEW_GRAPH}> {{ ?ge alm:forAggregation alm:cumulative ; alm:forSource ?gsource ;
+    alm:forMetric ?gmetric ; alm:currentValue ?gx ; alm:forWork ?work }}"""
+    sums: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in store.query(_PREFIXES + f"""SELECT ?gsource ?gmetric (SUM(?gx) AS ?sum)
+WHERE {{ {where} }} GROUP BY ?gsource ?gmetric""", timeout=timeout).rows:
+        sums[_short_source(str(row["gsource"]))][_short_metric(str(row["gmetric"]))] = \
+            int(row["sum"])
+    members = {_short_source(str(row["gsource"])): int(row["n"]) for row in store.query(
+        _PREFIXES + f"""SELECT ?gsource (COUNT(DISTINCT ?work) AS ?n)
+WHERE {{ {where} }} GROUP BY ?gsource""", timeout=timeout).rows}
+    groups = sorted(members, key=lambda k: (-members[k], k))
+    return {"meta": {"count": count, "groups_count": len(groups)},
+            "group_by": [{"key": key, "key_display_name": key, "count": members[key],
+                          "sum": dict(sorted(sums[key].items()))}
                          for key in groups[:MAX_GROUPS]]}
 
 
