@@ -32,10 +32,11 @@ feed sequence when paging began and the sort key of the last result: every later
 the store as it was then (feeds are append-only and numbered), so paging has no gaps and no
 duplicates while feeds keep arriving.
 
-This module reads with plain SPARQL (the store's union graph) and ranks in Python; it answers
-in milliseconds for thousands of works. The 100k-works latency target of the issue needs the
-current-value view of the performance issue; the query shapes here are what that view must
-answer.
+**Two paths.** Pages whose filters are all about values (``source``, ``has_metric``), sorted by
+the IRI or by a metric the filter requires, are one ranked query over the current-value view
+(:func:`_ranked_page`; ``group_by=source`` likewise, :func:`_source_groups`). The rest
+(metadata filters, ``sort=issued``, cursors older than the last feed) reads the current
+descriptions and values of every selected work and ranks in Python, with the same sort keys.
 """
 
 from __future__ import annotations
