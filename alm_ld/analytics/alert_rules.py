@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from alm_ld.analytics.observation_rows import Observation
+from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import short
 from alm_ld.analytics.timeutil import day_of, moment_of, rfc3339
 from alm_ld.config import Settings
@@ -74,34 +76,12 @@ class Alert:
         return doc
 
 
-@dataclass
-class Observation:
-    """One stored observation as the series rules see it: ``sequence`` is the highest sequence
-    of the feeds holding it, ``feeds`` those feeds, ``revision_of`` the observation it revises
-    (read from the checked feed only)."""
-
-    iri: str
-    work: str
-    metric: str
-    source: str
-    aggregation: str
-    value: int
-    start: str | None
-    end: str
-    sequence: int
-    feeds: list[str]
-    revision_of: str | None
-
-
 def _current(observations: Iterable[Observation]) -> list[Observation]:
-    """Per key (period) the revision in the latest feed, ordered by periodEnd."""
-    best: dict[tuple[str | None, str], Observation] = {}
-    for obs in observations:
-        key = (obs.start, obs.end)
-        seen = best.get(key)
-        if seen is None or (obs.sequence, obs.iri) > (seen.sequence, seen.iri):
-            best[key] = obs
-    return sorted(best.values(), key=lambda o: (o.end, o.sequence))
+    """Per key (period) the revision in the latest feed (the one rule of "current",
+    :func:`alm_ld.analytics.series.newest_per_key`), ordered by periodEnd."""
+    best = newest_per_key(observations, key=lambda o: (o.start, o.end),
+                          rank=lambda o: (o.sequence, o.iri))
+    return sorted(best, key=lambda o: (o.end, o.sequence))
 
 
 def _days_between(earlier: str, later: str) -> float:

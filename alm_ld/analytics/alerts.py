@@ -45,7 +45,7 @@ from alm_ld.analytics.alert_rules import (
     series_alerts,
     stale_source_alerts,
 )
-from alm_ld.analytics.observation_rows import feed_sequences, observation_rows
+from alm_ld.analytics.observation_rows import read_observations
 from alm_ld.analytics.sparql import iri, literal, select
 from alm_ld.analytics.timeutil import moment_of, parse_frequency, rfc3339
 from alm_ld.config import Settings
@@ -116,27 +116,16 @@ def write_alerts(store: Any, graph: str, alerts: list[Alert]) -> None:
 
 def _observations(store: Any, feed: str) -> list[Observation]:
     """Every stored observation of the (work, metric) pairs that ``feed`` has observations of
-    (one packed read, :mod:`alm_ld.analytics.observation_rows`); revisions are read from the
-    feed's own graph (only the feed's revisions are checked)."""
-    rows = observation_rows(store, feed)
-    if not rows:
+    (:func:`alm_ld.analytics.observation_rows.read_observations`), with the revisions read
+    from the feed's own graph (only the feed's revisions are checked)."""
+    found = read_observations(store, feed)
+    if not found:
         return []
-    sequences = feed_sequences(store)
     revisions = {r["obs"]: r["rev"] for r in select(store, f"""
 SELECT ?obs ?rev WHERE {{ GRAPH {iri(feed)} {{ ?obs prov:wasRevisionOf ?rev }} }}""")}
-    found: dict[str, Observation] = {}
-    for obs_iri, in_feed, work, metric, source, agg, value, end, start in rows:
-        seq = sequences.get(in_feed)
-        if seq is None:  # a graph without a sequence is not a feed (the original join)
-            continue
-        obs = found.get(obs_iri)
-        if obs is None:
-            obs = found[obs_iri] = Observation(obs_iri, work, metric, source, agg, int(value),
-                                        start or None, end, seq, [], revisions.get(obs_iri))
-        obs.sequence = max(obs.sequence, seq)
-        if in_feed not in obs.feeds:
-            obs.feeds.append(in_feed)
-    return list(found.values())
+    for obs in found:
+        obs.revision_of = revisions.get(obs.iri)
+    return found
 
 
 _READS: OrderedDict[tuple[int, str], list[Observation]] = OrderedDict()

@@ -43,7 +43,7 @@ from typing import Any
 
 from rdflib import URIRef
 
-from alm_ld.analytics.observation_rows import feed_sequences, observation_rows
+from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_observations
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, literal, select
 from alm_ld.errors import AlmLdError
@@ -71,22 +71,6 @@ _A = {name: ALM_NS + name for name in (
 
 
 @dataclass
-class _Obs:
-    iri: str
-    work: str
-    metric: str
-    source: str
-    aggregation: str
-    value: int
-    start: str
-    end: str
-    sequence: int
-    seqs: tuple[int, ...] = ()
-    """The sequences of every feed holding this observation (the same count sent twice is one
-    node), so the state as of any earlier feed can be computed (:func:`_as_of`)."""
-
-
-@dataclass
 class Entry:
     """One current value: a (work, metric, source, aggregation) series of the view."""
 
@@ -110,12 +94,12 @@ def _node(*parts: str) -> str:
 # Computing entries (pure)
 
 
-def current_entries(observations: Iterable[_Obs]) -> list[Entry]:
+def current_entries(observations: Iterable[Observation]) -> list[Entry]:
     """The view entries of the observations of some (work, metric) pairs (all their feeds)."""
     revisions = newest_per_key(
         observations, key=lambda o: (o.work, o.metric, o.source, o.aggregation, o.start, o.end),
         rank=lambda o: (o.sequence, o.iri))
-    series: dict[tuple[str, str, str, str], list[_Obs]] = {}
+    series: dict[tuple[str, str, str, str], list[Observation]] = {}
     for obs in revisions:
         series.setdefault((obs.work, obs.metric, obs.source, obs.aggregation), []).append(obs)
     entries = []
@@ -163,47 +147,26 @@ def _feeds_after(store: Any, after: int, upto: int) -> list[tuple[str, int]]:
                    if after < seq <= upto), key=lambda item: item[1])
 
 
-def _feed_observations(store: Any, feed: str) -> list[_Obs]:
+def _feed_observations(store: Any, feed: str) -> list[Observation]:
     """Every observation of the (work, metric) pairs ``feed`` observes, with the sequences of
     the feeds holding each: the alerts' read of the same feed (alerts.feed_observations, made
     once per ingest; a subquery over ONE named feed graph, which Oxigraph evaluates first —
     with the feed left a variable it scanned every observation, 8 s at 10k works)."""
     from alm_ld.analytics.alerts import feed_observations
 
-    sequences = feed_sequences(store)
-    found = []
-    for obs in feed_observations(store, feed):
-        seqs = tuple(sorted(sequences[f] for f in obs.feeds if f in sequences))
-        if seqs:
-            found.append(_Obs(obs.iri, obs.work, obs.metric, obs.source, obs.aggregation,
-                              obs.value, obs.start or "", obs.end, seqs[-1], seqs))
-    return found
+    return feed_observations(store, feed)
 
 
-def _every_observation(store: Any, upto: int) -> list[_Obs]:
+def _every_observation(store: Any, upto: int) -> list[Observation]:
     """Every observation in a feed up to ``upto`` (for a rebuild), one packed row each."""
-    rows = observation_rows(store)
-    sequences = feed_sequences(store)
-    found: dict[str, _Obs] = {}
-    for obs_iri, feed, work, metric, source, agg, value, end, start in rows:
-        seq = sequences.get(feed)
-        if seq is None or seq > upto:  # not a feed, or newer than this computation's mark
-            continue
-        obs = found.get(obs_iri)
-        if obs is None:
-            found[obs_iri] = _Obs(obs_iri, work, metric, source, agg, int(value), start, end,
-                                  seq, (seq,))
-        else:
-            obs.seqs = tuple(sorted({*obs.seqs, seq}))
-            obs.sequence = obs.seqs[-1]
-    return list(found.values())
+    return read_observations(store, upto=upto)
 
 
 # ---------------------------------------------------------------------------------------------
 # Writing
 
 
-def _as_of(observations: Iterable[_Obs], cutoff: int) -> list[_Obs]:
+def _as_of(observations: Iterable[Observation], cutoff: int) -> list[Observation]:
     """The observations as the store held them once feed ``cutoff`` was in: only those in a
     feed up to ``cutoff``, each ranked by the newest such feed."""
     seen = []
@@ -214,7 +177,7 @@ def _as_of(observations: Iterable[_Obs], cutoff: int) -> list[_Obs]:
     return seen
 
 
-def _pair_lines(observations: list[_Obs], cutoff: int) -> tuple[int, list[str]]:
+def _pair_lines(observations: list[Observation], cutoff: int) -> tuple[int, list[str]]:
     """(``alm:asOf``, N-Triples lines) of one (work, metric) pair's entries as of ``cutoff``.
 
     ``alm:asOf`` is the newest feed that touched the pair: a function of the data, so the
@@ -262,7 +225,7 @@ def _mark_line(sequence: int) -> str:
 
 
 def _fold_owned(store: Any, previous: int, sequence: int,
-                by_pair: dict[tuple[str, str], list[_Obs]]) -> None:
+                by_pair: dict[tuple[str, str], list[Observation]]) -> None:
     """Fold feed ``sequence`` into the view of a store this process owns: the pairs' lines as
     of the previous feed (what the view holds: it is always exactly the state at its mark) are
     deleted and the lines as of this feed inserted, with the mark, in ONE update of ground
@@ -281,7 +244,7 @@ def _fold_owned(store: Any, previous: int, sequence: int,
 
 
 def _fold_shared(store: Any, sequence: int,
-                 by_pair: dict[tuple[str, str], list[_Obs]]) -> None:
+                 by_pair: dict[tuple[str, str], list[Observation]]) -> None:
     """Fold feed ``sequence`` into the view of a store other processes write too: per pair,
     the entries are replaced unless the stored ones come from a newer feed (``alm:asOf``), so
     a slower process can never put an older value back; then the mark moves up (never down)."""
@@ -338,8 +301,8 @@ def _rebuild(store: Any, top: int) -> int:
     return len(by_pair)
 
 
-def _by_pair(observations: Iterable[_Obs]) -> dict[tuple[str, str], list[_Obs]]:
-    by_pair: dict[tuple[str, str], list[_Obs]] = {}
+def _by_pair(observations: Iterable[Observation]) -> dict[tuple[str, str], list[Observation]]:
+    by_pair: dict[tuple[str, str], list[Observation]] = {}
     for obs in observations:
         by_pair.setdefault((obs.work, obs.metric), []).append(obs)
     return by_pair

@@ -1,4 +1,5 @@
-"""The one read of stored observations as packed rows, shared by the alerts (one feed's
+"""The one read model of stored observations (:class:`Observation`, :func:`read_observations`)
+and its packed-row query, shared by the alerts (one feed's
 (work, metric) pairs, per ingest) and the current-value view (every observation, on a rebuild).
 
 Shaped for speed (profiled on generated feeds, docs/performance.md): each row comes back as ONE
@@ -11,6 +12,7 @@ observation, 8 s at 10k works).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from alm_ld.analytics.sparql import iri, select
@@ -61,4 +63,55 @@ def feed_sequences(store: Store) -> dict[str, int]:
     return {r["g"]: int(r["seq"]) for r in select(store, FEED_SEQUENCES)}
 
 
-__all__ = ["FEED_SEQUENCES", "SEP", "ObservationRow", "feed_sequences", "observation_rows"]
+@dataclass
+class Observation:
+    """One stored observation node with every feed holding it (the same count sent twice is
+    one node): the record the alert rules and the current-value view both read.
+
+    ``sequence`` is the highest sequence of those feeds (what "current" ranks by, see
+    :func:`alm_ld.analytics.series.newest_per_key`), ``seqs`` all of them (so the state as of an
+    earlier feed can be computed), ``revision_of`` the observation it revises (set by the
+    alerts, which read it from the checked feed only)."""
+
+    iri: str
+    work: str
+    metric: str
+    source: str
+    aggregation: str
+    value: int
+    start: str | None
+    end: str
+    sequence: int
+    seqs: tuple[int, ...] = ()
+    feeds: list[str] = field(default_factory=list)
+    revision_of: str | None = None
+
+
+def read_observations(store: Store, feed: str | None = None, *,
+                      upto: int | None = None) -> list[Observation]:
+    """The observations of :func:`observation_rows` (``feed``: only its (work, metric) pairs),
+    one per node, held by feeds with a sequence (``upto``: at most that one)."""
+    rows = observation_rows(store, feed)
+    if not rows:
+        return []
+    sequences = feed_sequences(store)
+    found: dict[str, Observation] = {}
+    for obs_iri, graph, work, metric, source, agg, value, end, start in rows:
+        seq = sequences.get(graph)
+        if seq is None or (upto is not None and seq > upto):
+            continue  # not a feed (the original join), or newer than the caller's mark
+        obs = found.get(obs_iri)
+        if obs is None:
+            found[obs_iri] = Observation(obs_iri, work, metric, source, agg, int(value),
+                                         start or None, end, seq, (seq,), [graph])
+            continue
+        if seq not in obs.seqs:
+            obs.seqs = tuple(sorted((*obs.seqs, seq)))
+            obs.sequence = obs.seqs[-1]
+        if graph not in obs.feeds:
+            obs.feeds.append(graph)
+    return list(found.values())
+
+
+__all__ = ["FEED_SEQUENCES", "SEP", "Observation", "ObservationRow", "feed_sequences",
+           "observation_rows", "read_observations"]

@@ -27,7 +27,7 @@ def obs(value: int, end: str, *, feed: str = FEED_2, seq: int = 2, metric: str =
         revision_of: str | None = None, name: str = "") -> Observation:
     return Observation(f"https://example.org/obs/{name or end + source}", WORK,
                        METRICS_NS + metric, SOURCES_NS + source, agg, value, start, end, seq,
-                       [feed], revision_of)
+                       seqs=(seq,), feeds=[feed], revision_of=revision_of)
 
 
 def test_a_fall_between_two_counts_is_a_decrease_and_never_a_jump():

@@ -12,6 +12,7 @@ import pytest
 from rdflib import URIRef
 
 from alm_ld.analytics import current_view as cv
+from alm_ld.analytics.observation_rows import Observation
 from alm_ld.analytics.series import SeriesRequest, work_series
 from alm_ld.analytics.sparql import select
 from alm_ld.config import Settings
@@ -176,10 +177,10 @@ def test_an_older_computation_never_overwrites_a_newer_one(sparql_store_spec: st
     with open_store(sparql_store_spec) as store:
         ingest_all(store, settings, revisions())
         other = "https://doi.org/10.5555/view-c"
-        stale = {(A, CITATIONS): [cv._Obs(
+        stale = {(A, CITATIONS): [Observation(
                      "https://w3id.org/alm-ld/id/obs/stale", A, CITATIONS, CROSSREF,
                      ALM_NS + "cumulative", 1, "", "2026-12-31", 1, (1,))],
-                 (other, CITATIONS): [cv._Obs(
+                 (other, CITATIONS): [Observation(
                      "https://w3id.org/alm-ld/id/obs/other", other, CITATIONS, CROSSREF,
                      ALM_NS + "cumulative", 3, "", "2026-01-31", 1, (1,))]}
         cv._fold_shared(store, 1, stale)
