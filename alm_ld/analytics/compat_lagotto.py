@@ -136,7 +136,7 @@ def _totals(series: Series | None, granularity: str) -> list[dict[str, int]]:
     out = []
     for point in series.points:
         if not cumulative and any(
-                period_label(c.period_start or c.period_end, granularity) != point.period
+                period_label(c.start or c.end, granularity) != point.period
                 for c in point.counts):
             continue
         value = point.value if not cumulative or point.increment is None else point.increment
@@ -174,7 +174,7 @@ def _work_sources(store: Any, work: str) -> list[dict[str, Any]]:
         metrics["total"] = total
         if (field := _FIELD_OF_METRIC.get(metric_id)) is not None:
             metrics[field] = total
-        latest = current.current.period_end if current.current else (
+        latest = current.current.end if current.current else (
             current.points[-1].period if current.points else None)
         source_id = short(source, SOURCES_NS) or source
         sources.append({

@@ -71,7 +71,8 @@ class Observation:
     ``sequence`` is the highest sequence of those feeds (what "current" ranks by, see
     :func:`alm_ld.analytics.series.newest_per_key`), ``seqs`` all of them (so the state as of an
     earlier feed can be computed), ``revision_of`` the observation it revises (set by the
-    alerts, which read it from the checked feed only)."""
+    alerts, which read it from the checked feed only), ``evidence`` its ``prov:wasDerivedFrom``
+    (read by the series of one work, :func:`alm_ld.analytics.series.fetch_counts`)."""
 
     iri: str
     work: str
@@ -85,6 +86,7 @@ class Observation:
     seqs: tuple[int, ...] = ()
     feeds: list[str] = field(default_factory=list)
     revision_of: str | None = None
+    evidence: list[str] = field(default_factory=list)
 
 
 def read_observations(store: Store, feed: str | None = None, *,

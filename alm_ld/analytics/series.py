@@ -30,10 +30,11 @@ Rules (documented in docs/analytics.md):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
+from alm_ld.analytics.observation_rows import Observation
 from alm_ld.analytics.sparql import iri, select, short
 from alm_ld.analytics.timeutil import GRANULARITIES, moment_of, period_label
 from alm_ld.errors import UsageError
@@ -66,30 +67,10 @@ class SeriesRequest:
 
 
 @dataclass
-class Count:
-    """One stored observation of the work, with where it came from."""
-
-    iri: str
-    metric: str
-    source: str
-    aggregation: str
-    value: int
-    period_start: str | None
-    period_end: str
-    sequence: int
-    feeds: list[str] = field(default_factory=list)
-    evidence: list[str] = field(default_factory=list)
-
-    @property
-    def key(self) -> tuple[str, str, str, str | None, str]:
-        return (self.metric, self.source, self.aggregation, self.period_start, self.period_end)
-
-
-@dataclass
 class Point:
     period: str
     value: int
-    counts: list[Count]
+    counts: list[Observation]
     increment: int | None = None
     filled: bool = False
 
@@ -99,13 +80,13 @@ class Series:
     metric: str
     source: str
     aggregation: str
-    current: Count | None
+    current: Observation | None
     current_value: int
     points: list[Point]
 
 
 def fetch_counts(store: Any, work: str, *, metric: str | None = None,
-                 source: str | None = None, as_of: datetime | None = None) -> list[Count]:
+                 source: str | None = None, as_of: datetime | None = None) -> list[Observation]:
     """Every observation about ``work`` (one per observation node, with all its feeds);
     with ``as_of``, only as stated by feeds ingested at or before it."""
     filters = ""
@@ -124,17 +105,17 @@ SELECT ?obs ?metric ?source ?agg ?value ?start ?end ?feed ?seq ?ingested ?eviden
   ?feed alm:sequence ?seq .
   OPTIONAL {{ ?feed alm:ingestedAt ?ingested }}{filters}
 }}""")
-    by_iri: dict[str, Count] = {}
+    by_iri: dict[str, Observation] = {}
     for row in rows:
         if as_of is not None and not (row.get("ingested")
                                       and moment_of(str(row["ingested"])) <= as_of):
             continue
         count = by_iri.get(row["obs"])
         if count is None:
-            count = by_iri[row["obs"]] = Count(
-                iri=row["obs"], metric=row["metric"], source=row["source"],
-                aggregation=row["agg"], value=int(row["value"]), period_start=row.get("start"),
-                period_end=row["end"], sequence=int(row["seq"]))
+            count = by_iri[row["obs"]] = Observation(
+                iri=row["obs"], work=work, metric=row["metric"], source=row["source"],
+                aggregation=row["agg"], value=int(row["value"]), start=row.get("start"),
+                end=row["end"], sequence=int(row["seq"]))
         count.sequence = max(count.sequence, int(row["seq"]))
         if row["feed"] not in count.feeds:
             count.feeds.append(row["feed"])
@@ -155,19 +136,20 @@ def newest_per_key(items: Iterable[T], key: Callable[[T], Any],
     return list(best.values())
 
 
-def current_revisions(counts: Iterable[Count]) -> list[Count]:
+def current_revisions(counts: Iterable[Observation]) -> list[Observation]:
     """Per key the revision from the latest feed (highest ``alm:sequence``)."""
-    return newest_per_key(counts, key=lambda c: c.key, rank=lambda c: (c.sequence, c.iri))
+    return newest_per_key(counts, key=lambda c: (c.metric, c.source, c.aggregation, c.start, c.end),
+                          rank=lambda c: (c.sequence, c.iri))
 
 
-def build_series(counts: Iterable[Count], request: SeriesRequest) -> list[Series]:
+def build_series(counts: Iterable[Observation], request: SeriesRequest) -> list[Series]:
     """Group current revisions into series and bucket them (see the module docstring)."""
-    groups: dict[tuple[str, str, str], list[Count]] = {}
+    groups: dict[tuple[str, str, str], list[Observation]] = {}
     for count in current_revisions(counts):
         groups.setdefault((count.metric, count.source, count.aggregation), []).append(count)
     result = []
     for (metric, source, aggregation), members in sorted(groups.items()):
-        members.sort(key=lambda c: (c.period_end, c.sequence))
+        members.sort(key=lambda c: (c.end, c.sequence))
         cumulative = aggregation == ALM_NS + "cumulative"
         current = members[-1] if members else None
         current_value = current.value if cumulative and current else sum(c.value for c in members)
@@ -182,17 +164,17 @@ def build_series(counts: Iterable[Count], request: SeriesRequest) -> list[Series
     return result
 
 
-def _in_window(count: Count, request: SeriesRequest) -> bool:
-    day = date.fromisoformat(count.period_end[:10])
+def _in_window(count: Observation, request: SeriesRequest) -> bool:
+    day = date.fromisoformat(count.end[:10])
     if request.start and day < request.start:
         return False
     return not (request.end and day > request.end)
 
 
-def _bucket(counts: list[Count], granularity: str, cumulative: bool) -> list[Point]:
+def _bucket(counts: list[Observation], granularity: str, cumulative: bool) -> list[Point]:
     points: dict[str, Point] = {}
     for count in counts:  # sorted by periodEnd, then sequence
-        label = period_label(count.period_end, granularity)
+        label = period_label(count.end, granularity)
         point = points.get(label)
         if point is None:
             points[label] = Point(label, count.value, [count])
@@ -219,7 +201,7 @@ MAX_FILLED = 40_000
 
 
 def _fill(points: list[Point], request: SeriesRequest, cumulative: bool,
-          members: list[Count]) -> list[Point]:
+          members: list[Observation]) -> list[Point]:
     """Every period of the range, unreported ones filled (see the module docstring)."""
     granularity = request.granularity
     first = period_label(request.start.isoformat(), granularity) if request.start else (
@@ -231,7 +213,7 @@ def _fill(points: list[Point], request: SeriesRequest, cumulative: bool,
     reported = {p.period: p for p in points}
     # a cumulative count reported before the range still stands at its last value
     before = [c for c in members
-              if period_label(c.period_end, granularity) < first]
+              if period_label(c.end, granularity) < first]
     carried = before[-1].value if cumulative and before else 0
     out: list[Point] = []
     label = first

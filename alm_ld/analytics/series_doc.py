@@ -16,7 +16,8 @@ import io
 from typing import Any
 
 from alm_ld.analytics.contexts import analytics_context
-from alm_ld.analytics.series import Count, Point, Series, SeriesRequest, comparison
+from alm_ld.analytics.observation_rows import Observation
+from alm_ld.analytics.series import Point, Series, SeriesRequest, comparison
 from alm_ld.analytics.sparql import short
 from alm_ld.vocab import ALM_NS, METRICS_NS, SOURCES_NS
 
@@ -49,8 +50,8 @@ def _point_doc(point: Point, request: SeriesRequest, aggregation: str) -> dict[s
         return doc
     first, last = point.counts[0], point.counts[-1]
     if aggregation == ALM_NS + "interval":
-        doc["periodStart"] = first.period_start or first.period_end
-    doc["periodEnd"] = last.period_end
+        doc["periodStart"] = first.start or first.end
+    doc["periodEnd"] = last.end
     doc["derivedFrom"] = [c.iri for c in point.counts]
     doc["feed"] = _unique([f for c in point.counts for f in c.feeds])
     evidence = _unique([e for c in point.counts for e in c.evidence])
@@ -59,10 +60,10 @@ def _point_doc(point: Point, request: SeriesRequest, aggregation: str) -> dict[s
     return doc
 
 
-def _current_doc(count: Count | None) -> dict[str, Any]:
+def _current_doc(count: Observation | None) -> dict[str, Any]:
     if count is None:
         return {}
-    doc: dict[str, Any] = {"currentObservation": count.iri, "periodEnd": count.period_end}
+    doc: dict[str, Any] = {"currentObservation": count.iri, "periodEnd": count.end}
     if count.evidence:
         doc["evidence"] = count.evidence[0]
     return doc
