@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -43,9 +44,13 @@ def run(store_spec: str, repeat: int) -> dict[str, Any]:
         second = wl.parse_works_query(filter="has_metric:citations", sort="citations:desc",
                                       per_page="25", cursor=cursor)
         grouped = wl.parse_works_query(filter="has_metric:citations", group_by="source")
-        return {"filter_sort_first_page": _timed(lambda: compute(store, first, None), repeat),
-                "filter_sort_cursor_page": _timed(lambda: compute(store, second, None), repeat),
-                "group_by_source": _timed(lambda: wl.group_works(store, grouped), repeat)}
+        out = {}
+        for name, fn in (("filter_sort_first_page", lambda: compute(store, first, None)),
+                         ("filter_sort_cursor_page", lambda: compute(store, second, None)),
+                         ("group_by_source", lambda: wl.group_works(store, grouped))):
+            out[name] = _timed(fn, repeat)
+            print(name, json.dumps(out[name]), file=sys.stderr, flush=True)  # partial runs
+        return out
     finally:
         store.close()
 
