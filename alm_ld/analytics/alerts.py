@@ -50,6 +50,7 @@ from alm_ld.analytics.sparql import iri, literal, select
 from alm_ld.analytics.timeutil import moment_of, parse_frequency, rfc3339
 from alm_ld.config import Settings
 from alm_ld.sparql_text import PROV_NS, RDF_NS, RDFS_NS, XSD_NS
+from alm_ld.store.base import Store
 from alm_ld.vocab import ALM, ALM_NS, ID_NS
 
 # Looked up in the closed namespace once, so a type or property missing from vocab.ttl fails
@@ -99,7 +100,7 @@ def feed_alert_graph(feed: str) -> str:
     return f"{ALERT_GRAPH_PREFIX}feed/{hashlib.sha256(feed.encode()).hexdigest()[:32]}"
 
 
-def write_alerts(store: Any, graph: str, alerts: list[Alert]) -> None:
+def write_alerts(store: Store, graph: str, alerts: list[Alert]) -> None:
     """Replace named graph ``graph`` with ``alerts`` in one transaction (empty: drop it)."""
     exists = store.has_graph(URIRef(graph))
     if alerts:
@@ -114,7 +115,7 @@ def write_alerts(store: Any, graph: str, alerts: list[Alert]) -> None:
 # Reading a feed's series (the rules are alert_rules.series_alerts / disagreement_alerts)
 
 
-def _observations(store: Any, feed: str) -> list[Observation]:
+def _observations(store: Store, feed: str) -> list[Observation]:
     """Every stored observation of the (work, metric) pairs that ``feed`` has observations of
     (:func:`alm_ld.analytics.observation_rows.read_observations`), with the revisions read
     from the feed's own graph (only the feed's revisions are checked)."""
@@ -132,7 +133,7 @@ _READS: OrderedDict[tuple[int, str], list[Observation]] = OrderedDict()
 _READS_LOCK = threading.Lock()
 
 
-def _keep_read(store: Any, feed: str, observations: list[Observation]) -> None:
+def _keep_read(store: Store, feed: str, observations: list[Observation]) -> None:
     """Keep the last few reads for :func:`feed_observations` (the current-value view, refreshed
     right after the alerts of the same feed, needs exactly this read: it is the largest cost of
     an ingest, so it is made once)."""
@@ -142,7 +143,7 @@ def _keep_read(store: Any, feed: str, observations: list[Observation]) -> None:
             _READS.popitem(last=False)
 
 
-def feed_observations(store: Any, feed: str) -> list[Observation]:
+def feed_observations(store: Store, feed: str) -> list[Observation]:
     """Every stored observation of the (work, metric) pairs ``feed`` observes: the alerts'
     read of this feed if it was just made (taken once), else a new read."""
     with _READS_LOCK:
@@ -150,7 +151,7 @@ def feed_observations(store: Any, feed: str) -> list[Observation]:
     return kept if kept is not None else _observations(store, feed)
 
 
-def feed_alerts(store: Any, feed: str, settings: Settings,
+def feed_alerts(store: Store, feed: str, settings: Settings,
                 now: datetime | None = None) -> list[Alert]:
     """Every series and disagreement alert caused by feed ``feed`` (already in the store)."""
     detected = rfc3339(now or datetime.now(UTC))
@@ -170,7 +171,7 @@ def feed_alerts(store: Any, feed: str, settings: Settings,
 # Staleness and harvest failures
 
 
-def stale_alerts(store: Any, now: datetime | None = None) -> list[Alert]:
+def stale_alerts(store: Store, now: datetime | None = None) -> list[Alert]:
     """(work, source) pairs whose last update is older than ``STALE_FACTOR`` × the
     ``updateFrequency`` disclosed in the provider's latest feed; providers that disclose no
     frequency (or one that is not an ISO 8601 duration or a word like "daily") are not checked."""
@@ -201,7 +202,7 @@ SELECT ?work ?source ?provider (MAX(CONCAT(STR(?at), " ", STR(?feed))) AS ?last)
     return stale_source_alerts(rows, spans, {p: f for p, (_, f) in frequencies.items()}, now)
 
 
-def _with_old_feeds(store: Any, spans: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _with_old_feeds(store: Store, spans: dict[str, Any], now: datetime) -> dict[str, Any]:
     """``spans`` restricted to providers with a feed ingested more than ``STALE_FACTOR`` ×
     their span before ``now`` (one small query over the feed nodes)."""
     if not spans:
@@ -217,14 +218,14 @@ SELECT ?provider ?at WHERE {{
     return {p: s for p, s in spans.items() if p in old}
 
 
-def refresh_stale_alerts(store: Any, now: datetime | None = None) -> list[Alert]:
+def refresh_stale_alerts(store: Store, now: datetime | None = None) -> list[Alert]:
     """Recompute the stale-source alerts and replace their graph (see :func:`stale_alerts`)."""
     alerts = stale_alerts(store, now)
     write_alerts(store, STALE_GRAPH, alerts)
     return alerts
 
 
-def record_harvest(store: Any, provider: str, *, failed: int, attempted: int, detail: str = "",
+def record_harvest(store: Store, provider: str, *, failed: int, attempted: int, detail: str = "",
                    feed: str | None = None, now: datetime | None = None) -> Alert | None:
     """Record the outcome of a provider's harvest run: a failed run leaves a ``HarvestFailed``
     alert in the provider's harvest graph; a clean run clears it (only the last run counts)."""
@@ -241,7 +242,7 @@ def record_harvest(store: Any, provider: str, *, failed: int, attempted: int, de
 # Reading
 
 
-def query_alerts(store: Any, *, work: str | None = None, source: str | None = None,
+def query_alerts(store: Store, *, work: str | None = None, source: str | None = None,
                  alert_type: str | None = None, limit: int = 1000) -> list[Alert]:
     """Stored alerts, newest first, filtered by work, source and type. ``source`` matches
     either side of a disagreement, and a provider IRI matches the alerts about its feeds."""

@@ -38,6 +38,7 @@ from alm_ld.analytics.timeutil import moment_of, rfc3339
 from alm_ld.errors import UsageError
 from alm_ld.resources import AS2_CONTEXT_URL, CONTEXT_URL
 from alm_ld.sparql_text import DCTERMS_NS, RDF_NS, XSD_NS
+from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
 
 GAP_GRACE_SECONDS = 60.0
@@ -83,7 +84,7 @@ class FeedInfo:
     events: int = 0
 
 
-def feeds_from(store: Any, first: int, limit: int = 200) -> list[FeedInfo]:
+def feeds_from(store: Store, first: int, limit: int = 200) -> list[FeedInfo]:
     """Feeds with ``alm:sequence >= first``, in sequence order."""
     rows = select(store, f"""
 SELECT ?feed ?seq ?at ?provider ?oc ?ec WHERE {{
@@ -101,7 +102,7 @@ SELECT ?feed ?seq ?at ?provider ?oc ?ec WHERE {{
     return [seen[s] for s in sorted(seen)]
 
 
-def visible_feeds(store: Any, after: int, *, limit: int = 200,
+def visible_feeds(store: Store, after: int, *, limit: int = 200,
                   now: datetime | None = None) -> list[FeedInfo]:
     """Feeds after sequence ``after`` up to the first gap that may still fill (module doc)."""
     now = now or datetime.now(UTC)
@@ -117,12 +118,12 @@ def visible_feeds(store: Any, after: int, *, limit: int = 200,
     return result
 
 
-def max_sequence(store: Any) -> int:
+def max_sequence(store: Store) -> int:
     rows = select(store, "SELECT (MAX(?seq) AS ?max) WHERE { ?feed alm:sequence ?seq }")
     return int(rows[0]["max"]) if rows and rows[0].get("max") is not None else 0
 
 
-def watermark(store: Any, now: datetime | None = None) -> int:
+def watermark(store: Store, now: datetime | None = None) -> int:
     """The highest sequence below which nothing can still appear (see the module doc)."""
     position = 0
     while True:
@@ -134,7 +135,7 @@ def watermark(store: Any, now: datetime | None = None) -> int:
             return position
 
 
-def cursor_since(store: Any, since: datetime) -> Cursor:
+def cursor_since(store: Store, since: datetime) -> Cursor:
     """The position before the first feed ingested at or after ``since``.
 
     The maximum sequence is read *before* looking for the first feed: a feed committed between
@@ -182,7 +183,7 @@ SELECT ?item WHERE {{
 }}"""
 
 
-def new_items(store: Any, feed: FeedInfo) -> list[str]:
+def new_items(store: Store, feed: FeedInfo) -> list[str]:
     """The IRIs of the feed's changes in page order (``STR`` order, as a cursor compares them).
 
     A visible feed never changes (see the module doc), so the list is kept per store for the
@@ -208,7 +209,7 @@ def new_items(store: Any, feed: FeedInfo) -> list[str]:
     return items
 
 
-def item_rows(store: Any, feed: FeedInfo, items: list[str]) -> list[dict[str, Any]]:
+def item_rows(store: Store, feed: FeedInfo, items: list[str]) -> list[dict[str, Any]]:
     """One row per item (as :func:`activity` reads it), in the order of ``items``.
 
     Reads the items' triples in the feed graph by subject (an index lookup per item) and
@@ -289,7 +290,7 @@ class Page:
     start: Cursor
 
 
-def read_page(store: Any, start: Cursor, size: int = DEFAULT_PAGE_SIZE, *,
+def read_page(store: Store, start: Cursor, size: int = DEFAULT_PAGE_SIZE, *,
               now: datetime | None = None) -> Page:
     """Up to ``size`` changes after ``start``; ``next_cursor`` is where the next page begins
     (equal to ``start`` when nothing new has been committed yet)."""
@@ -315,7 +316,7 @@ def read_page(store: Any, start: Cursor, size: int = DEFAULT_PAGE_SIZE, *,
             position = Cursor(feed.sequence, END)
 
 
-def total_changes(store: Any, upto: int) -> int:
+def total_changes(store: Store, upto: int) -> int:
     """How many changes feeds 1..``upto`` hold: each item counts once, in the first feed that
     carries it (as :func:`new_items` lists it). One COUNT, not a walk over the feeds."""
     rows = select(store, f"""
@@ -331,7 +332,7 @@ def page_url(base_url: str, cursor: Cursor, size: int) -> str:
     return f"{base_url.rstrip('/')}/changes?cursor={cursor.encode()}&limit={size}"
 
 
-def collection_document(store: Any, *, base_url: str, size: int) -> dict[str, Any]:
+def collection_document(store: Store, *, base_url: str, size: int) -> dict[str, Any]:
     """The AS2 ``OrderedCollection`` itself (what ``partOf`` names): ``first`` is the page at
     the very beginning, ``last`` the page after the newest change (empty until the next
     ingest: poll it to see only what is new), ``totalItems`` the changes so far."""

@@ -48,6 +48,7 @@ from alm_ld.analytics.timeutil import day_of, moment_of, parse_date
 from alm_ld.errors import InvalidIdentifier, UsageError
 from alm_ld.harvest.providers.crossref_events import EVENT_IRI, TERMS
 from alm_ld.identifiers import is_absolute_iri, parse_work_id
+from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS, RELATIONS_NS, SOURCES_NS
 
 DEFAULT_ROWS = 1000
@@ -224,7 +225,7 @@ _FIRST_FEED = """
                       FILTER(?eseq < ?seq) }"""
 
 
-def _count(store: Any, query: EventQuery, upto: int, timeout: float | None) -> int:
+def _count(store: Store, query: EventQuery, upto: int, timeout: float | None) -> int:
     """``total-results``: one COUNT in the store (rows are never brought to Python)."""
     collected = query.from_collected or query.until_collected
     rows = select(store, f"""
@@ -234,7 +235,7 @@ SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ {_EVENT_PATTERN}
     return int(rows[0]["n"]) if rows and rows[0].get("n") is not None else 0
 
 
-def _matches(store: Any, query: EventQuery, upto: int, timeout: float | None
+def _matches(store: Store, query: EventQuery, upto: int, timeout: float | None
              ) -> list[_Match]:
     """Every event matching a *selective* ``query`` (``obj-id``/``subj-id``) in feeds
     1..``upto``, once, at its first feed, in change-feed order."""
@@ -267,7 +268,7 @@ _FEED_BATCH = 200
 _CHUNK = 500
 
 
-def _walk(store: Any, query: EventQuery, upto: int, start: Cursor | None, want: int
+def _walk(store: Store, query: EventQuery, upto: int, start: Cursor | None, want: int
           ) -> list[tuple[dict[str, Any], FeedInfo]]:
     """Up to ``want`` matching events after ``start``, walking the change feed itself: feed
     by feed, each feed's changed items (:func:`~alm_ld.analytics.changes.new_items`, kept per
@@ -337,7 +338,7 @@ def event_data_event(row: dict[str, Any], collected: str) -> dict[str, Any]:
     return {k: v for k, v in event.items() if v is not None}
 
 
-def _sparse(store: Any, query: EventQuery, upto: int, total: int,
+def _sparse(store: Store, query: EventQuery, upto: int, total: int,
             timeout: float | None) -> bool:
     """Whether the matches are few among the events the walk would read, so listing them
     all from the indexes beats walking: always for one work (``obj-id``/``subj-id``); for
@@ -353,7 +354,7 @@ def _sparse(store: Any, query: EventQuery, upto: int, total: int,
     return total * 10 < _count(store, window, upto, timeout)
 
 
-def query_events(store: Any, query: EventQuery, *, timeout: float | None = None
+def query_events(store: Store, query: EventQuery, *, timeout: float | None = None
                  ) -> dict[str, Any]:
     """The Event Data envelope for ``query``: one page of events after ``query.after``.
 

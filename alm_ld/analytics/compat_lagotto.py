@@ -45,6 +45,7 @@ from alm_ld.analytics.works_list import (
     parse_works_query,
 )
 from alm_ld.errors import UsageError
+from alm_ld.store.base import Store
 from alm_ld.vocab import (
     ALM_NS,
     CATEGORIES,
@@ -150,7 +151,7 @@ def _issued(text: str | None) -> dict[str, Any] | None:
     return {"date-parts": [[int(p) for p in text[:10].split("-")]]}
 
 
-def _work_sources(store: Any, work: str) -> list[dict[str, Any]]:
+def _work_sources(store: Store, work: str) -> list[dict[str, Any]]:
     counts = fetch_counts(store, work)
     by_granularity = {g: build_series(counts, SeriesRequest(work=work, granularity=g,
                                                             increments=True))
@@ -199,7 +200,7 @@ def _lagotto_id(work: str) -> str:
     return work
 
 
-def lagotto_works(store: Any, ids: list[Any], *, timeout: float | None = None
+def lagotto_works(store: Store, ids: list[Any], *, timeout: float | None = None
                   ) -> dict[str, Any]:
     """The Lagotto answer for ``ids``: known works in request order (each once); unknown and
     invalid ids are left out of ``data`` (as Lagotto did) and listed in ``missing``."""
@@ -242,7 +243,7 @@ MAX_PER_PAGE = 50  # Lagotto's own page size
 MAX_LISTED = 10000
 
 
-def lagotto_page(store: Any, page: int = 1, per_page: int = MAX_PER_PAGE, *,
+def lagotto_page(store: Store, page: int = 1, per_page: int = MAX_PER_PAGE, *,
                  timeout: float | None = None) -> dict[str, Any]:
     """Without ``ids`` Lagotto listed every work, ``page`` by ``page``: here the works in
     ``/works`` order (:func:`~alm_ld.analytics.works_list.list_works`, walking its cursor to

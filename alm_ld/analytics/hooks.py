@@ -28,13 +28,14 @@ from alm_ld.analytics.alerts import (
 from alm_ld.analytics.notify import NOTIFIER
 from alm_ld.config import Settings
 from alm_ld.sparql_text import iri
+from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS
 
 log = logging.getLogger(__name__)
 _COMPUTED_FOR = ALM_NS + "alertsComputedFor"
 
 
-def compute_feed_alerts(store: Any, feed: str, settings: Settings,
+def compute_feed_alerts(store: Store, feed: str, settings: Settings,
                         now: datetime | None = None) -> int:
     """Write the alerts caused by ``feed`` with the mark that they were computed (one
     transaction), then refresh stale-source alerts; return how many feed alerts there are."""
@@ -47,14 +48,14 @@ def compute_feed_alerts(store: Any, feed: str, settings: Settings,
     return len(alerts)
 
 
-def alerts_computed(store: Any, feed: str) -> bool:
+def alerts_computed(store: Store, feed: str) -> bool:
     """Whether the alerts of ``feed`` were computed and stored (the mark is present)."""
     graph = iri(feed_alert_graph(feed))
     result = store.query(f"ASK {{ GRAPH {graph} {{ {graph} {iri(_COMPUTED_FOR)} {iri(feed)} }} }}")
     return bool(result.boolean)
 
 
-def ensure_feed_alerts(store: Any, feed: str, settings: Settings) -> bool:
+def ensure_feed_alerts(store: Store, feed: str, settings: Settings) -> bool:
     """Compute the alerts of a stored ``feed`` if they are missing; True if it did."""
     if alerts_computed(store, feed):
         return False
@@ -63,7 +64,7 @@ def ensure_feed_alerts(store: Any, feed: str, settings: Settings) -> bool:
     return True
 
 
-def on_ingested(store: Any, result: Any, settings: Settings) -> None:
+def on_ingested(store: Store, result: Any, settings: Settings) -> None:
     """Pipeline hook: ``result`` is the ``IngestResult`` (``feed_id``, ``status``)."""
     feed = str(result.feed_id)
     if getattr(result, "status", "created") == "unchanged":

@@ -40,6 +40,7 @@ from typing import Any
 from alm_ld.analytics.sources import source_dashboard
 from alm_ld.analytics.sparql import iri, select, short
 from alm_ld.analytics.timeutil import moment_of, parse_frequency
+from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS, DISCLOSURE_KEYS, METRICS_NS, RELATIONS_NS
 
 STANDARD = "NISO RP-25-2016 Altmetrics Data Quality Code of Conduct"
@@ -79,7 +80,7 @@ ITEMS = tuple(Item(n, key, text, codes) for n, (key, text, codes) in enumerate((
 assert tuple(i.key for i in ITEMS) == DISCLOSURE_KEYS
 
 
-def _feeds(store: Any, provider: str) -> list[dict[str, Any]]:
+def _feeds(store: Store, provider: str) -> list[dict[str, Any]]:
     return select(store, f"""
 SELECT DISTINCT ?feed ?seq ?at ?gen WHERE {{
   ?feed alm:provider {iri(provider)} ; alm:sequence ?seq ; alm:ingestedAt ?at .
@@ -87,7 +88,7 @@ SELECT DISTINCT ?feed ?seq ?at ?gen WHERE {{
 }} ORDER BY ?seq""")
 
 
-def _disclosure_history(store: Any, provider: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
+def _disclosure_history(store: Store, provider: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
     """(feed row, disclosure) per feed of the provider that carried a disclosure, in order."""
     rows = select(store, f"""
 SELECT ?feed ?seq ?at ?key ?text WHERE {{
@@ -131,7 +132,7 @@ def change_log(history: list[tuple[dict[str, Any], dict[str, str]]]) -> list[dic
     return entries
 
 
-def _seen(store: Any, provider: str) -> dict[str, dict[str, int]]:
+def _seen(store: Store, provider: str) -> dict[str, dict[str, int]]:
     """Metrics (observations) and relations (events) in the provider's feeds, with counts."""
     rows = select(store, f"""
 SELECT ?kind ?concept (COUNT(DISTINCT ?item) AS ?n) WHERE {{
@@ -151,7 +152,7 @@ SELECT ?kind ?concept (COUNT(DISTINCT ?item) AS ?n) WHERE {{
     return {k: dict(sorted(v.items())) for k, v in seen.items()}
 
 
-def _revisions(store: Any, provider: str) -> int:
+def _revisions(store: Store, provider: str) -> int:
     rows = select(store, f"""
 SELECT (COUNT(DISTINCT ?obs) AS ?n) WHERE {{
   ?feed alm:provider {iri(provider)} ; alm:sequence ?seq .
@@ -160,7 +161,7 @@ SELECT (COUNT(DISTINCT ?obs) AS ?n) WHERE {{
     return int(rows[0]["n"]) if rows and rows[0].get("n") is not None else 0
 
 
-def _evidence(store: Any, provider: str) -> dict[str, int]:
+def _evidence(store: Store, provider: str) -> dict[str, int]:
     """How many of the provider's observations and events link the response they were read
     from (``prov:wasDerivedFrom``): what an independent check can start from."""
     rows = select(store, f"""
@@ -173,7 +174,7 @@ SELECT (COUNT(DISTINCT ?item) AS ?all) (COUNT(DISTINCT ?linked) AS ?withEvidence
     return {"items": int(row.get("all") or 0), "withEvidence": int(row.get("withEvidence") or 0)}
 
 
-def _alerts_by_type(store: Any, provider: str) -> dict[str, int]:
+def _alerts_by_type(store: Store, provider: str) -> dict[str, int]:
     target = iri(provider)
     rows = select(store, f"""
 SELECT ?type (COUNT(DISTINCT ?a) AS ?n) WHERE {{
@@ -244,7 +245,7 @@ def _observed_text(key: str, observed: dict[str, Any]) -> str:
     return ""
 
 
-def niso_report(store: Any, provider: str) -> dict[str, Any] | None:
+def niso_report(store: Store, provider: str) -> dict[str, Any] | None:
     """The self-reporting table of ``provider`` (its IRI); ``None`` if it sent no feed."""
     dashboard = source_dashboard(store, provider)
     if not dashboard:

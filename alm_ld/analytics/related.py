@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alm_ld.analytics.sparql import iri, select, short, values_clause
+from alm_ld.store.base import Store
 from alm_ld.vocab import RELATIONS_NS
 
 CITES = RELATIONS_NS + "cites"
@@ -73,13 +74,13 @@ def jaccard(shared: int, size_a: int, size_b: int) -> float:
     return shared / union if union else 0.0
 
 
-def related_works(store: Any, work: str, *, limit: int = 10,
+def related_works(store: Store, work: str, *, limit: int = 10,
                   timeout: float | None = None) -> list[Related]:
     """The top ``limit`` related works of ``work`` (see the module docstring)."""
     return related_report(store, work, limit=limit, timeout=timeout)[1]
 
 
-def related_report(store: Any, work: str, *, limit: int = 10,
+def related_report(store: Store, work: str, *, limit: int = 10,
                    timeout: float | None = None) -> tuple[int, list[Related]]:
     """``(|S(work)|, top ``limit`` related works)`` — see the module docstring.
 
@@ -134,7 +135,7 @@ def _kth(scored: list[tuple[float, int, str]], k: int) -> float:
     return sorted((t[0] for t in scored), reverse=True)[k - 1]
 
 
-def _relations_of(store: Any, work: str, timeout: float | None) -> dict[str, set[str]]:
+def _relations_of(store: Store, work: str, timeout: float | None) -> dict[str, set[str]]:
     """subject → relations to ``work``; ``cito:cites`` without an event counts as ``cites``."""
     rows = select(store, f"""
 SELECT DISTINCT ?s ?rel WHERE {{
@@ -146,7 +147,7 @@ SELECT DISTINCT ?s ?rel WHERE {{
     return found
 
 
-def _evidence(store: Any, target: str, others: list[str],
+def _evidence(store: Store, target: str, others: list[str],
               timeout: float | None) -> dict[str, dict[str, set[str]]]:
     """related work → shared subject → relations (to either work).
 
@@ -162,7 +163,7 @@ def _evidence(store: Any, target: str, others: list[str],
     return found
 
 
-def _subject_counts(store: Any, works: list[str], timeout: float | None) -> dict[str, int]:
+def _subject_counts(store: Store, works: list[str], timeout: float | None) -> dict[str, int]:
     rows = select(store, f"""
 SELECT ?w (COUNT(DISTINCT ?s) AS ?n) WHERE {{
   {values_clause("w", works)}

@@ -38,6 +38,7 @@ from alm_ld.analytics.observation_rows import Observation
 from alm_ld.analytics.sparql import iri, select, short
 from alm_ld.analytics.timeutil import GRANULARITIES, moment_of, period_label
 from alm_ld.errors import UsageError
+from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS, METRICS_NS, SOURCES_NS
 
 T = TypeVar("T")
@@ -85,7 +86,7 @@ class Series:
     points: list[Point]
 
 
-def fetch_counts(store: Any, work: str, *, metric: str | None = None,
+def fetch_counts(store: Store, work: str, *, metric: str | None = None,
                  source: str | None = None, as_of: datetime | None = None) -> list[Observation]:
     """Every observation about ``work`` (one per observation node, with all its feeds);
     with ``as_of``, only as stated by feeds ingested at or before it."""
@@ -263,7 +264,7 @@ def comparison(series: list[Series]) -> list[dict[str, Any]]:
     return rows
 
 
-def work_series(store: Any, request: SeriesRequest) -> list[Series]:
+def work_series(store: Store, request: SeriesRequest) -> list[Series]:
     counts = fetch_counts(store, request.work, metric=request.metric, source=request.source,
                           as_of=request.as_of)
     return build_series(counts, request)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from alm_ld.analytics.sparql import select, short
+from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS, DISCLOSURE_KEYS, SOURCES_NS
 
 
-def _providers(store: Any) -> dict[str, dict[str, Any]]:
+def _providers(store: Store) -> dict[str, dict[str, Any]]:
     # The union default graph repeats a triple once per graph holding it (a provider's name is
     # in each of its feeds), so the per-feed numbers are summed in a subquery that only touches
     # the feed nodes, each of which lives in one graph.
@@ -40,7 +41,7 @@ SELECT ?provider (SAMPLE(?n) AS ?name) WHERE {
     } for row in rows}
 
 
-def _disclosures(store: Any) -> dict[str, dict[str, str]]:
+def _disclosures(store: Store) -> dict[str, dict[str, str]]:
     rows = select(store, """
 SELECT ?provider ?seq ?key ?text WHERE {
   ?feed alm:provider ?provider ; alm:sequence ?seq ; alm:disclosure ?d .
@@ -59,7 +60,7 @@ SELECT ?provider ?seq ?key ?text WHERE {
     return {p: {k: d[k] for k in DISCLOSURE_KEYS if k in d} for p, d in result.items()}
 
 
-def _sources(store: Any) -> dict[str, list[dict[str, Any]]]:
+def _sources(store: Store) -> dict[str, list[dict[str, Any]]]:
     rows = select(store, """
 SELECT ?provider ?source ?kind (COUNT(DISTINCT ?item) AS ?n) WHERE {
   ?feed alm:provider ?provider ; alm:sequence ?seq .
@@ -78,7 +79,7 @@ SELECT ?provider ?source ?kind (COUNT(DISTINCT ?item) AS ?n) WHERE {
     return result
 
 
-def _alert_counts(store: Any) -> tuple[dict[str, int], dict[str, int]]:
+def _alert_counts(store: Store) -> tuple[dict[str, int], dict[str, int]]:
     """Open alerts per provider (via the feeds they came from) and per source IRI."""
     by_provider: dict[str, int] = {}
     for row in select(store, """
@@ -96,7 +97,7 @@ SELECT ?source (COUNT(DISTINCT ?a) AS ?n) WHERE {
     return by_provider, by_source
 
 
-def _failure_rates(store: Any) -> dict[str, float]:
+def _failure_rates(store: Store) -> dict[str, float]:
     """Share of works that failed in the provider's last recorded harvest run."""
     rates = {}
     for row in select(store, """
@@ -109,7 +110,7 @@ SELECT ?provider ?failed ?attempted WHERE {
     return rates
 
 
-def source_dashboard(store: Any, provider: str | None = None) -> list[dict[str, Any]]:
+def source_dashboard(store: Store, provider: str | None = None) -> list[dict[str, Any]]:
     providers = _providers(store)
     if provider is not None:
         providers = {k: v for k, v in providers.items() if k == provider}

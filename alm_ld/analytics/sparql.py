@@ -14,6 +14,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from alm_ld.sparql_text import PREFIXES, PROV_NS, XSD_NS, iri, literal, values
+from alm_ld.store.base import Store
 
 __all__ = ["PREFIXES", "PROV_NS", "XSD_NS", "iri", "literal", "plain", "select", "short",
            "values_clause"]
@@ -50,7 +51,7 @@ _INTEGER_TYPES = {XSD_NS + t for t in (
     "unsignedInt", "unsignedLong")}
 
 
-def select(store: Any, query: str, *, timeout: float | None = None) -> list[dict[str, Any]]:
+def select(store: Store, query: str, *, timeout: float | None = None) -> list[dict[str, Any]]:
     """Run a SELECT (with :data:`PREFIXES` prepended) and return rows of plain values."""
     result = store.query(PREFIXES + query, timeout=timeout)
     return [{key: plain(value) for key, value in row.items()} for row in result.rows]
