@@ -48,6 +48,7 @@ from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, literal, select
 from alm_ld.errors import AlmLdError
 from alm_ld.sparql_text import RDF_NS, XSD_NS
+from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS, ID_NS
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ def _highest(entries: list[Entry]) -> int | None:
 # Reading the store
 
 
-def _marks(store: Any) -> tuple[int, int]:
+def _marks(store: Store) -> tuple[int, int]:
     """(the view's mark or 0 when there is no view, the highest feed sequence or 0)."""
     rows = select(store, f"""
 SELECT ?mark ?max WHERE {{
@@ -136,18 +137,18 @@ SELECT ?mark ?max WHERE {{
     return int(row.get("mark") or 0), int(row.get("max") or 0)
 
 
-def view_sequence(store: Any) -> int:
+def view_sequence(store: Store) -> int:
     """The view's mark: the highest feed sequence folded into it (0: no view)."""
     return _marks(store)[0]
 
 
-def _feeds_after(store: Any, after: int, upto: int) -> list[tuple[str, int]]:
+def _feeds_after(store: Store, after: int, upto: int) -> list[tuple[str, int]]:
     """(feed IRI, sequence) of the feeds ``after < sequence ≤ upto``, in sequence order."""
     return sorted(((feed, seq) for feed, seq in feed_sequences(store).items()
                    if after < seq <= upto), key=lambda item: item[1])
 
 
-def _feed_observations(store: Any, feed: str) -> list[Observation]:
+def _feed_observations(store: Store, feed: str) -> list[Observation]:
     """Every observation of the (work, metric) pairs ``feed`` observes, with the sequences of
     the feeds holding each: the alerts' read of the same feed (alerts.feed_observations, made
     once per ingest; a subquery over ONE named feed graph, which Oxigraph evaluates first —
@@ -157,7 +158,7 @@ def _feed_observations(store: Any, feed: str) -> list[Observation]:
     return feed_observations(store, feed)
 
 
-def _every_observation(store: Any, upto: int) -> list[Observation]:
+def _every_observation(store: Store, upto: int) -> list[Observation]:
     """Every observation in a feed up to ``upto`` (for a rebuild), one packed row each."""
     return read_observations(store, upto=upto)
 
@@ -224,7 +225,7 @@ def _mark_line(sequence: int) -> str:
     return f"{graph} <{_A['viewSequence']}> {literal(str(sequence), _XSD_INT)} ."
 
 
-def _fold_owned(store: Any, previous: int, sequence: int,
+def _fold_owned(store: Store, previous: int, sequence: int,
                 by_pair: dict[tuple[str, str], list[Observation]]) -> None:
     """Fold feed ``sequence`` into the view of a store this process owns: the pairs' lines as
     of the previous feed (what the view holds: it is always exactly the state at its mark) are
@@ -243,7 +244,7 @@ def _fold_owned(store: Any, previous: int, sequence: int,
                  f"INSERT DATA {{ GRAPH {graph} {{\n{added}\n}} }}")
 
 
-def _fold_shared(store: Any, sequence: int,
+def _fold_shared(store: Store, sequence: int,
                  by_pair: dict[tuple[str, str], list[Observation]]) -> None:
     """Fold feed ``sequence`` into the view of a store other processes write too: per pair,
     the entries are replaced unless the stored ones come from a newer feed (``alm:asOf``), so
@@ -276,7 +277,7 @@ INSERT {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{
     _set_mark(store, sequence)
 
 
-def _set_mark(store: Any, sequence: int) -> None:
+def _set_mark(store: Store, sequence: int) -> None:
     """Move the mark up to ``sequence`` (never down: a slower writer's older mark loses)."""
     # Two operations of one request instead of a DELETE/INSERT over an OPTIONAL, which
     # Virtuoso 7.2 answers with no solution (so its mark never moved).
@@ -289,7 +290,7 @@ WHERE {{ BIND (1 AS ?one)
         FILTER NOT EXISTS {{ GRAPH {graph} {{ {graph} alm:viewSequence ?kept }} }} }}""")
 
 
-def _rebuild(store: Any, top: int) -> int:
+def _rebuild(store: Store, top: int) -> int:
     """Build the whole view from every feed (a store without a view): dropped, then written
     by the store's loader with its mark in one graph write."""
     by_pair = _by_pair(_every_observation(store, top))
@@ -308,7 +309,7 @@ def _by_pair(observations: Iterable[Observation]) -> dict[tuple[str, str], list[
     return by_pair
 
 
-def refresh_current_view(store: Any) -> int:
+def refresh_current_view(store: Store) -> int:
     """Fold every feed newer than the view's mark into the view, one feed at a time in
     sequence order (all feeds at once when there is no view yet); return how many (work,
     metric) pair updates were made."""
@@ -329,7 +330,7 @@ def refresh_current_view(store: Any) -> int:
         return done
 
 
-def ensure_current_view(store: Any) -> int:
+def ensure_current_view(store: Store) -> int:
     """The view's mark after catching it up with the stored feeds (what every reader calls
     first: a view left behind by a stopped process or built before this version is repaired
     here, on whichever process reads first)."""
@@ -344,7 +345,7 @@ def ensure_current_view(store: Any) -> int:
 # Reading the view
 
 
-def current_values(store: Any, work: str) -> list[Entry]:
+def current_values(store: Store, work: str) -> list[Entry]:
     """The current values of ``work`` (one lookup in the view)."""
     ensure_current_view(store)
     rows = select(store, f"""
@@ -359,7 +360,7 @@ SELECT ?metric ?source ?agg ?value ?obs WHERE {{
             for r in rows]
 
 
-def source_totals(store: Any) -> list[dict[str, Any]]:
+def source_totals(store: Store) -> list[dict[str, Any]]:
     """Per (source, metric): the sum of current cumulative values and the number of works.
 
     Kept in the view with the mark they were computed at; recomputed from the entries (one
@@ -401,7 +402,7 @@ def _totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                   key=lambda t: (t["source"], t["metric"]))
 
 
-def kept_answer(store: Any, name: str, compute: Callable[[], Any]) -> Any:
+def kept_answer(store: Store, name: str, compute: Callable[[], Any]) -> Any:
     """The answer to question ``name`` over the view, kept in the view graph (as JSON, with the
     view's mark it was computed at) and recomputed only when a feed moved the view since: a
     ranking over every work costs one scan of the view per ingest, not one per request."""
@@ -427,7 +428,7 @@ INSERT DATA {{ GRAPH {graph} {{
     return answer
 
 
-def top_works(store: Any, metric: str, limit: int = 10) -> list[tuple[str, int]]:
+def top_works(store: Store, metric: str, limit: int = 10) -> list[tuple[str, int]]:
     """The ``limit`` works with the highest current value of ``metric`` (over sources)."""
     def compute() -> list[list[Any]]:
         rows = select(store, f"""
@@ -440,7 +441,7 @@ ORDER BY DESC(?value) ?work LIMIT {int(limit)}""")
             kept_answer(store, f"top|{metric}|{int(limit)}", compute)]
 
 
-def metric_totals(store: Any) -> dict[str, int]:
+def metric_totals(store: Store) -> dict[str, int]:
     """Per metric: the sum over works of each work's highest current cumulative value."""
     def compute() -> dict[str, int]:
         rows = select(store, f"""
