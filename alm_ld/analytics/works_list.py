@@ -586,12 +586,24 @@ def _ranked_page(store: Store, query: WorksQuery, timeout: float | None
         return None  # a cursor from before the last feed: the feeds as of its sequence
     sources = query.filters.get("source")
     pattern = _work_set(metrics, sources)
-    order = "STR(?work)"
+    order, bound = "STR(?work)", ""
     if query.sort is not None:
-        order = ("DESC(?v0) " if query.sort[1] else "?v0 ") + order
+        by_value = "DESC(?v0)" if query.sort[1] else "?v0"
+        order = f"{by_value} {order}"
+        # Two steps: the page's last value first (a sort on integers only), then the works
+        # up to that value sorted with their IRIs — ordering every work by IRI as well cost
+        # 2x (each IRI comparison decodes two strings).
+        edge = store.query(_PREFIXES + f"""SELECT ?v0 WHERE {{
+  {pattern}
+  {_keyset(query)}
+}} ORDER BY {by_value} LIMIT {query.per_page + 1}""", timeout=timeout).rows
+        if len(edge) > query.per_page:
+            last = int(edge[-1]["v0"])
+            bound = f"FILTER (?v0 {'>=' if query.sort[1] else '<='} {last})"
     rows = store.query(_PREFIXES + f"""SELECT ?work ?v0 ?mark WHERE {{
   {pattern}
   {_keyset(query)}
+  {bound}
   OPTIONAL {{ GRAPH <{VIEW_GRAPH}> {{ <{VIEW_GRAPH}> alm:viewSequence ?mark }} }}
 }} ORDER BY {order} LIMIT {query.per_page + 1}""", timeout=timeout).rows
     if any(int(row.get("mark") or 0) != mark for row in rows):
