@@ -172,7 +172,11 @@ def measure(store_spec: str, size: Size, requests: int, repeat: int) -> None:
                 ("list", lambda: http_bench.works_list(port, repeat))):
             start = time.perf_counter()
             try:
-                size.latency[key] = run_it()
+                result = run_it()
+                if result.get("error") or result.get("median") is None:
+                    # http_bench.works_list reports a failed request instead of raising
+                    raise RuntimeError(result.get("error") or "no successful request")
+                size.latency[key] = result
             except RuntimeError as error:  # e.g. a 503 query timeout: a result, not a crash
                 size.errors[key] = f"{error} (after {time.perf_counter() - start:.1f} s)"
                 print(f"  {key} at {size.works:,} works failed: {size.errors[key]}",
@@ -241,7 +245,10 @@ def table(sizes: list[Size], planned: list[int]) -> str:
                      + f" | {ratio} | |")
 
     def cell(m: dict[str, float] | None) -> str:
-        return f"{_fmt_ms(m['min'])} / {_fmt_ms(m['median'])} (×{m['n']})" if m else "—"
+        if not m:
+            return "—"
+        cold = f"; first request (computed) {_fmt_ms(m['cold_ms'])}" if "cold_ms" in m else ""
+        return f"{_fmt_ms(m['min'])} / {_fmt_ms(m['median'])} (×{m['n']}){cold}"
 
     for key, name in LATENCY_ROWS:
         mine, theirs = first.latency.get(key), last.latency.get(key)
