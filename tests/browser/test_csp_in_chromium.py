@@ -78,8 +78,12 @@ def test_sparql_editor_runs_a_query_without_csp_violations(pages_server, browser
     ActionChains(browser).click_and_hold(grip).move_by_offset(40, 0).release().perform()
     # Typing in the editor exercises CodeMirror's measuring and its autocompletion widgets.
 
+    from selenium.webdriver.common.keys import Keys
+
     browser.find_element(By.CSS_SELECTOR, ".CodeMirror-lines").click()
-    ActionChains(browser).send_keys("\nPREFIX ").perform()
+    # To the end of the text first: where a click lands depends on the example's length.
+    ActionChains(browser).key_down(Keys.CONTROL).send_keys(Keys.END).key_up(Keys.CONTROL) \
+        .send_keys("\nPREFIX ").perform()
     _wait(browser, lambda d: "PREFIX \n" in d.execute_script(
         "return window.almYasgui.getTab().getQuery() + '\\n'"))
     assert _csp_messages(browser) == []
