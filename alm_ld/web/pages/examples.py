@@ -18,6 +18,7 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <http://schema.org/>
+PREFIX almid: <https://w3id.org/alm-ld/id/>
 """
 
 # Any work serves as the placeholder of the per-work examples until the page knows a real one.
@@ -55,17 +56,31 @@ ORDER BY ?metric ?source ?periodEnd
 
 
 TOP_CITED = PREFIXES + """
-# Works with the most citations (largest cumulative count any source reports).
+# Works with the most citations, read from the current-value view (docs/store.md): per work and
+# metric it keeps the highest current value among sources (sources overlap: never summed), kept
+# up to date at ingest, so this is a lookup instead of a scan of every stored revision.
 SELECT ?work (MAX(?value) AS ?citations) WHERE {
-  ?obs alm:work ?work ;
-       alm:metric ?metric ;
-       alm:aggregation alm:cumulative ;
-       alm:value ?value .
+  GRAPH almid:current {
+    ?total alm:forWork ?work ; alm:forMetric ?metric ; alm:highestValue ?value .
+  }
   ?metric skos:broader* almm:citations .
 }
 GROUP BY ?work
 ORDER BY DESC(?citations)
 LIMIT 20
+"""
+
+CITATIONS_PER_SOURCE = PREFIXES + """
+# Current citations per source (one value per work and source, as the source reports it now),
+# and how many works each source covers: the current-value view, no deduplication needed.
+SELECT ?source (SUM(?value) AS ?citations) (COUNT(?entry) AS ?works) WHERE {
+  GRAPH almid:current {
+    ?entry alm:forMetric almm:citations ; alm:forAggregation alm:cumulative ;
+           alm:forSource ?source ; alm:currentValue ?value .
+  }
+}
+GROUP BY ?source
+ORDER BY DESC(?citations)
 """
 
 CO_CITED = PREFIXES + """
@@ -110,16 +125,15 @@ def institution_works_query(ror: str = DEFAULT_ROR) -> str:
     """Works with an author affiliated with the institution, most cited first."""
     return PREFIXES + f"""
 # Our institution's works by citations: works whose description names an author affiliated
-# with the institution (put your ROR id in VALUES), with the largest cumulative citation count
-# any source reports (the GET /works rule: the highest value among sources, never a sum).
+# with the institution (put your ROR id in VALUES), with the highest current citation count
+# among sources (the GET /works rule, never a sum), from the current-value view.
 SELECT ?work (SAMPLE(?t) AS ?title) (MAX(?value) AS ?citations) WHERE {{
   VALUES ?institution {{ {iri(ror)} }}
   ?work schema:author/schema:affiliation ?institution .
   OPTIONAL {{ ?work dcterms:title ?t }}
-  ?obs alm:work ?work ;
-       alm:metric ?metric ;
-       alm:aggregation alm:cumulative ;
-       alm:value ?value .
+  GRAPH almid:current {{
+    ?total alm:forWork ?work ; alm:forMetric ?metric ; alm:highestValue ?value .
+  }}
   ?metric skos:broader* almm:citations .
 }}
 GROUP BY ?work
@@ -158,6 +172,7 @@ def examples(work_iri: str = DEFAULT_WORK, *, ror: str = DEFAULT_ROR,
     and ``issn``."""
     return [
         Example("top-cited", "Top cited works", TOP_CITED),
+        Example("citations-per-source", "Current citations per source", CITATIONS_PER_SOURCE),
         Example("institution-works", "Our institution's works by citations",
                 institution_works_query(ror)),
         Example("journal-views", "A journal's yearly views", journal_views_query(issn)),
