@@ -210,6 +210,11 @@ def decode_cursor(text: str, sort: tuple[str, bool] | None = None
     if data.get("sort") != _sort_text(sort):
         raise _bad("This cursor belongs to another sort order: keep the sort of the first "
                    "page, or start again with cursor=*.")
+    primary = after[1]
+    if sort is not None and sort[0] != "issued" and not isinstance(primary, int):
+        # a metric sort's key is a number: anything else could not be compared (500)
+        raise _bad("The cursor is not one this service returned: start again with cursor=* "
+                   "and follow meta.next_cursor.")
     return seq, tuple(tuple(a) if isinstance(a, list) else a for a in after)
 
 

@@ -158,3 +158,17 @@ def test_a_cursor_followed_after_an_ingest_reads_the_state_it_began_with() -> No
                                               sort="citations:desc", per_page="2"))
     assert [r["id"] for r in now["results"]] == [doi(15), doi(40)]
     assert now["meta"]["count"] == N
+
+
+def test_a_forged_cursor_of_a_metric_sort_is_a_400_not_a_500(store) -> None:
+    import base64
+    import json
+
+    from alm_ld.errors import UsageError
+
+    forged = base64.urlsafe_b64encode(json.dumps(
+        {"v": 1, "seq": 2, "sort": "citations:desc", "after": [0, "abc", doi(1)]}).encode()
+    ).decode().rstrip("=")
+    with pytest.raises(UsageError):
+        list_works(store, parse_works_query(filter="has_metric:citations",
+                                            sort="citations:desc", cursor=forged))
