@@ -3,58 +3,18 @@ file untouched and no partial file beside it; a whole dump replaces it."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import pytest
 
-GRAPH = "http://e/g"
-
-
-class _CancellingStore(BaseHTTPRequestHandler):
-    """A SPARQL endpoint that lists one graph, then ends that graph's quads the way Oxigraph ends
-    a stream its ``--timeout-s`` cancelled: a message line where the rest should be."""
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        form = parse_qs(self.rfile.read(length).decode()) if length else {}
-        query = (form.get("query") or parse_qs(self.path.partition("?")[2]).get("query")
-                 or [""])[0]
-        if "?s ?p ?o" in query and f"<{GRAPH}>" in query:
-            body = (b'{"head":{"vars":["s","p","o"]},"results":{"bindings":[{"s":{"type":"uri",'
-                    b'"value":"http://e/s"},"p":{"type":"uri","value":"http://e/p"},'
-                    b"The SPARQL operation has been cancelled\n")
-        else:
-            names = [v.strip("?") for v in query.split("WHERE")[0].split() if v.startswith("?")]
-            name = (names or ["g"])[0]
-            body = json.dumps({"head": {"vars": [name]}, "results": {"bindings": [
-                {name: {"type": "uri", "value": GRAPH}}]}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *args: object) -> None:
-        pass
+from tests.support.cancelling_store import cancelling_store as _cancelling_store
 
 
 @pytest.fixture
 def cancelling_store() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _CancellingStore)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"sparql:http://127.0.0.1:{server.server_port}/query"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _cancelling_store() as url:
+        yield "sparql:" + url
 
 
 def test_a_dump_cut_short_leaves_the_old_file_and_no_partial_one(

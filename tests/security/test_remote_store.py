@@ -26,6 +26,7 @@ from alm_ld.errors import QueryTimeout, StoreUnavailable
 from alm_ld.store.sparql import SparqlStore
 from tests.processes import stop, wait_ready
 from tests.security.conftest import TOKEN, free_port
+from tests.support.cancelling_store import cancelling_store
 
 TIMEOUT = 2.0
 """ALM_LD_QUERY_TIMEOUT for these tests: every answer must come within TIMEOUT + 2 s."""
@@ -241,31 +242,8 @@ def test_every_request_has_a_hard_deadline(mode: str, error: type) -> None:
 def test_a_dump_cut_short_by_the_server_is_an_error_not_a_short_file() -> None:
     """Oxigraph ends a stream its --timeout-s cancelled with a message line and a clean end:
     the dump must fail (503 / exit 4), never look complete."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Cancelled(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            body = (b"?s\t?p\t?o\t?g\n<http://e/s>\t<http://e/p>\t<http://e/o>\t<http://e/g>\n"
-                    b"The SPARQL operation has been cancelled\n")
-            self.send_response(200)
-            self.send_header("Content-Type", "text/tab-separated-values")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = _answer
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Cancelled)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        store = SparqlStore(f"http://127.0.0.1:{server.server_port}/query", timeout=5.0)
+    with cancelling_store() as url:
+        store = SparqlStore(url, timeout=5.0)
         with pytest.raises(StoreUnavailable) as failed:
             store.dump(io.BytesIO())
         assert failed.value.status == 503 and "incomplete" in failed.value.detail
-    finally:
-        server.shutdown()
-        server.server_close()
