@@ -84,6 +84,14 @@ def _whole(store: Store) -> Callable[[str], QueryResult]:
     return getattr(store, "query_whole", store.query)
 
 
+def _sweep(lease: float) -> str:
+    """The update that deletes claims older than the lease (their writers are gone)."""
+    graph = iri(CLAIMS_GRAPH)
+    return f"""DELETE {{ GRAPH {graph} {{ ?old ?p ?o }} }}
+WHERE {{ GRAPH {graph} {{ ?old alm:claimedAt ?at ; ?p ?o }}
+        FILTER ({_age("?at")} > {_lease(lease)}) }}"""
+
+
 def new_claim_iri() -> str:
     return f"{ID_NS}claim/{uuid.uuid4()}"
 
@@ -92,9 +100,7 @@ def claim(store: Store, claim_iri: str, sequence: int, feed_id: str, lease: floa
     """Write the claim (and delete claims older than the lease: their writers are gone)."""
     graph, node = iri(CLAIMS_GRAPH), iri(claim_iri)
     store.update(f"""{_PREFIXES}
-DELETE {{ GRAPH {graph} {{ ?old ?p ?o }} }}
-WHERE {{ GRAPH {graph} {{ ?old alm:claimedAt ?at ; ?p ?o }}
-        FILTER ({_age("?at")} > {_lease(lease)}) }} ;
+{_sweep(lease)} ;
 INSERT {{ GRAPH {graph} {{
   {node} a alm:SequenceClaim ; alm:claimedSequence {literal(sequence)} ;
          alm:claimedFeed {iri(feed_id)} ; alm:claimedAt ?now }} }}
@@ -128,7 +134,9 @@ def publish(store: Store, claim_iri: str, sequence: int, graph_name: str, data: 
   GRAPH {graph} {{ {node} alm:claimedAt ?at }}
   FILTER ({_age("?at")} <= {_lease(lease / 2)})
   FILTER NOT EXISTS {{ GRAPH ?g {{ ?g alm:sequence {literal(sequence)} }} }}"""
-    then = f"DELETE WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }}"
+    # The claim goes with the publication, and so do claims whose lease ran out meanwhile: a
+    # dead writer's claim that expired between our claim and our check would otherwise stay.
+    then = f"DELETE WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }} ;\n{_sweep(lease)}"
     insert_where = getattr(store, "insert_where", None)
     if insert_where is not None:  # sparql: chunks a large feed through a staging graph
         insert_where(graph_name, data, prologue=_PREFIXES, condition=condition, then=then)
