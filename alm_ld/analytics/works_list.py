@@ -431,6 +431,17 @@ def _metrics(per_metric: dict[str, dict[str, int]]) -> dict[str, int]:
             for m, by_source in sorted(per_metric.items())}
 
 
+def _result(work: str, title: Any, issued: Any, metrics: dict[str, int],
+            per_metric: dict[str, dict[str, int]], by_source: bool) -> dict[str, Any]:
+    """One entry of ``results`` (both the computed and the ranked path answer with it)."""
+    result: dict[str, Any] = {"id": work, "title": title, "issued": issued, "metrics": metrics}
+    if by_source:
+        result["metricsBySource"] = {
+            _short_metric(m): {_short_source(s): v for s, v in sorted(by.items())}
+            for m, by in sorted(per_metric.items())}
+    return result
+
+
 def list_works(store: Store, query: WorksQuery, *,
                timeout: float | None = None) -> dict[str, Any]:
     """``{"meta": {"count", "per_page", "next_cursor"}, "results": [{"id", "title", "issued",
@@ -480,13 +491,7 @@ def _list_works(store: Store, query: WorksQuery, timeout: float | None) -> dict[
     page = rows[:query.per_page]
     results = []
     for _, work, title, issued, metrics, per_metric in page:
-        result: dict[str, Any] = {"id": work, "title": title, "issued": issued,
-                                  "metrics": metrics}
-        if query.by_source:
-            result["metricsBySource"] = {
-                _short_metric(m): {_short_source(s): v for s, v in sorted(by.items())}
-                for m, by in sorted(per_metric.items())}
-        results.append(result)
+        results.append(_result(work, title, issued, metrics, per_metric, query.by_source))
     next_cursor = (encode_cursor(selection.limit, query.sort, page[-1][0])
                    if len(rows) > query.per_page else None)
     return {"meta": {"count": count, "per_page": query.per_page, "next_cursor": next_cursor},
@@ -623,13 +628,7 @@ def _ranked_page(store: Store, query: WorksQuery, timeout: float | None
         metrics_now = _metrics(per_metric)
         title, issued = described.get(work, (None, None))
         key = _sort_key(query.sort, work, issued, metrics_now)
-        result: dict[str, Any] = {"id": work, "title": title, "issued": issued,
-                                  "metrics": metrics_now}
-        if query.by_source:
-            result["metricsBySource"] = {
-                _short_metric(m): {_short_source(s): v for s, v in sorted(by.items())}
-                for m, by in sorted(per_metric.items())}
-        results.append(result)
+        results.append(_result(work, title, issued, metrics_now, per_metric, query.by_source))
     next_cursor = (encode_cursor(mark, query.sort, key) if len(rows) > query.per_page
                    else None)
     count = _view_count(store, pattern,
