@@ -17,6 +17,7 @@ from alm_ld.web.assets import register_assets
 from alm_ld.web.body_limit import register_body_limit
 from alm_ld.web.compression import register_compression
 from alm_ld.web.cors import register_cors
+from alm_ld.web.fast_path import install_fast_paths
 from alm_ld.web.problems import register_error_handlers
 from alm_ld.web.security_headers import register_security_headers
 from alm_ld.web.state import AppState
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
     register_assets(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    install_fast_paths(app)  # GET /sparql?query= and GET /works/{id} without Flask (issue 15)
     return app
 
 

@@ -22,12 +22,16 @@ link checked (``alm_ld.web.pages.links.safe_href``) the browser gets a second li
   own POSTs, for no gain: the origin of a public service is no secret.
 * ``X-Frame-Options: DENY`` — ``frame-ancestors`` for browsers that predate CSP level 2.
 
-Headers a view set itself are kept (``setdefault``); CORS stays in :mod:`alm_ld.web.cors`.
+Headers a view set itself are kept (``setdefault``). :func:`common_headers` is the one builder
+of these and of the CORS headers (:mod:`alm_ld.web.cors`): the Flask hook below and the WSGI fast
+paths (:mod:`alm_ld.web.fast_path`) both send what it returns, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+
+from alm_ld.web.cors import cors_headers
 
 # The two <style> elements YASGUI's results table (its bundled column-resizer) adds to <head>:
 # fixed text, allowed by hash so that nothing else inline is, and the SPARQL editor needs no
@@ -54,8 +58,8 @@ OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
-# For answers made outside Flask (a WSGI wrapper or front server that refuses a request before
-# the app sees it): add these to its headers so every answer carries the same protection.
+# For answers made outside Flask (a front server that refuses a request before the app sees it):
+# add these to its headers so every answer carries the same protection.
 NON_HTML_HEADERS: tuple[tuple[str, str], ...] = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", REFERRER_POLICY),
@@ -64,20 +68,27 @@ NON_HTML_HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 
-def security_headers(response: Response) -> Response:
-    """Add the headers above to ``response`` (those it already has are kept)."""
-    html = response.mimetype in HTML_TYPES
+def common_headers(mimetype: str, method: str, path: str) -> list[tuple[str, str]]:
+    """The CORS and security headers of an answer of type ``mimetype`` to ``method path``."""
+    headers = cors_headers(method, path)
+    html = mimetype in HTML_TYPES
     for name, value in NON_HTML_HEADERS:
-        if html and name == "Content-Security-Policy":
-            value = HTML_CSP
+        headers.append((name, HTML_CSP if html and name == "Content-Security-Policy" else value))
+    return headers
+
+
+def security_headers(response: Response) -> Response:
+    """Add :func:`common_headers` to ``response`` (those a view set itself are kept)."""
+    for name, value in common_headers(response.mimetype or "", request.method, request.path):
         response.headers.setdefault(name, value)
     return response
 
 
 def register_security_headers(app: Flask) -> None:
-    """Send the headers on every response ``app`` makes, error answers included."""
+    """Send the headers on every response ``app`` makes, error answers included (CORS too:
+    one hook, one builder)."""
     app.after_request(security_headers)
 
 
 __all__ = ["HTML_CSP", "NON_HTML_HEADERS", "OTHER_CSP", "REFERRER_POLICY", "YASGUI_STYLE_HASHES",
-           "register_security_headers", "security_headers"]
+           "common_headers", "register_security_headers", "security_headers"]

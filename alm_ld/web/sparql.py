@@ -10,43 +10,36 @@ store's own parser messages are never shown. Results are materialised before the
 starts, so a timeout or store error is always a clean problem document, never a truncated 200.
 
 The common request — ``GET /sparql?query=…`` alone, a plainly safe SELECT or ASK, on a store
-served by the worker pool — is answered by :class:`FastPath`, a WSGI layer in front of Flask
-that runs the very same steps (bounds, :func:`quick_analysis`, negotiation, the pool) and sends
-the very same headers (CORS, security headers, ``Vary``, gzip as :mod:`compression` would) without
-Flask's request and response objects, which cost more than a cached answer (issue 15). Anything
-else goes to the view; so does every failure: the pool's error travels in the WSGI environ and the
-view raises it where it would have been raised, so problems are made in one place.
+served by the worker pool — is answered by :class:`~alm_ld.web.fast_path.SparqlFastPath`, a WSGI
+layer in front of Flask that runs the very same steps (bounds, :func:`quick_analysis`,
+negotiation, the pool) and sends the very same headers without Flask's request and response
+objects, which cost more than a cached answer (issue 15). Anything else goes to the view; so does
+every failure: the pool's error travels in the WSGI environ (:data:`OUTCOME`) and the view raises
+it where it would have been raised, so problems are made in one place.
+
+HTML (the query editor) is the pages area's :func:`~alm_ld.web.pages.render_sparql_editor`.
 """
 
 from __future__ import annotations
 
-import gzip
 import time
-from collections.abc import Callable, Iterable
-from functools import lru_cache
-from typing import Any
-from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
-from flask.blueprints import BlueprintSetupState
-from werkzeug.http import parse_accept_header
 
-from alm_ld.errors import AlmLdError, MalformedQuery
+from alm_ld.errors import MalformedQuery
 from alm_ld.sparql_text import with_base
 from alm_ld.store.results import GRAPH_TYPES, RESULT_TYPES
 from alm_ld.store.results import JSON as SRJ
 from alm_ld.store.results import XML as SRX
-from alm_ld.web.compression import LEVEL, MIN_SIZE, accepts_gzip, compressible
 from alm_ld.web.conneg import negotiate
-from alm_ld.web.cors import EXPOSED
+from alm_ld.web.pages import render_sparql_editor
 from alm_ld.web.rdf_out import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, content_type
 from alm_ld.web.respond import finish, rdf_response
-from alm_ld.web.security_headers import NON_HTML_HEADERS
 from alm_ld.web.service_description import service_description
 from alm_ld.web.sparql_bounds import check_bounds
-from alm_ld.web.sparql_check import analyse_query, quick_analysis, resolve_dataset
+from alm_ld.web.sparql_check import analyse_query, resolve_dataset
 from alm_ld.web.sparql_protocol import parse_protocol_request
-from alm_ld.web.state import AppState, settings, state, store
+from alm_ld.web.state import settings, state, store
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -56,10 +49,6 @@ GRAPH_OFFERS = GRAPH_TYPES  # Turtle first
 # Generic types some clients send, served as the matching SPARQL format.
 TABLE_ALIASES = {"application/json": SRJ, "application/xml": SRX, "text/xml": SRX}
 GRAPH_ALIASES = {"application/json": JSONLD, "text/plain": NTRIPLES, "application/xml": RDFXML}
-
-# Hook for the pages area: state().html_hooks["sparql"](query: str | None) -> str renders the
-# HTML query editor; without it, HTML requests get the service description in Turtle.
-HTML_HOOK = "sparql"
 
 
 def offers_for(form: str) -> tuple[tuple[str, ...], dict[str, str]]:
@@ -71,7 +60,7 @@ def offers_for(form: str) -> tuple[tuple[str, ...], dict[str, str]]:
 
 
 OUTCOME = "alm_ld.sparql.outcome"
-"""WSGI environ key: the error :class:`FastPath` met evaluating, raised by the view in turn."""
+"""WSGI environ key: the error the fast path met evaluating, raised by the view in turn."""
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
@@ -79,15 +68,15 @@ def sparql() -> Response:
     pending = request.environ.pop(OUTCOME, None)
     body = request.get_data(cache=False) if request.method == "POST" else b""
     protocol = parse_protocol_request(request.method, request.args, request.content_type, body)
-    html_hook = state().html_hooks.get(HTML_HOOK)
     if protocol.query is None:
-        return _describe_service(html_hook)
+        return _describe_service()
     limits = settings()
     check_bounds(protocol.query, max_bytes=limits.query_max_bytes,
                  max_depth=limits.query_max_depth, max_patterns=limits.query_max_patterns)
     info = analyse_query(protocol.query)
-    if html_hook is not None and request.method == "GET" and _prefers_html(info.form):
-        return finish(Response(html_hook(protocol.query), content_type=content_type(HTML)))
+    if request.method == "GET" and html_wanted(request.headers.get("Accept"), info.form):
+        return finish(Response(render_sparql_editor(protocol.query),
+                               content_type=content_type(HTML)))
     offers, aliases = offers_for(info.form)
     media = negotiate(request.headers.get("Accept"), offers, aliases=aliases)
     default_graphs, named_graphs = resolve_dataset(
@@ -122,11 +111,8 @@ def sparql() -> Response:
     return response
 
 
-def _prefers_html(form: str) -> bool:
-    return _html_wanted(request.headers.get("Accept"), form)
-
-
-def _html_wanted(accept: str | None, form: str) -> bool:
+def html_wanted(accept: str | None, form: str) -> bool:
+    """True when ``accept`` prefers the query editor (HTML) to any result format of ``form``."""
     offers, aliases = offers_for(form)
     try:
         return negotiate(accept, (*offers, HTML), aliases=aliases) == HTML
@@ -134,101 +120,7 @@ def _html_wanted(accept: str | None, form: str) -> bool:
         return False
 
 
-@lru_cache(maxsize=256)
-def _gzip_ok(accept_encoding: str) -> bool:
-    return accepts_gzip(parse_accept_header(accept_encoding))
-
-
-class FastPath:
-    """``GET /sparql?query=…`` answered without Flask when nothing about it is unusual.
-
-    Unusual, and left to the view: another method or parameter, a body, a query string that is
-    not ASCII, a query over a bound or not plainly safe (:func:`quick_analysis`), a CONSTRUCT or
-    DESCRIBE, an Accept header that prefers the HTML editor or that nothing satisfies, a store
-    without the worker pool, any error. :attr:`answered` counts the requests answered here."""
-
-    def __init__(self, inner: Callable[..., Iterable[bytes]], app_state: AppState) -> None:
-        self.inner, self.state, self.answered = inner, app_state, 0
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
-                 ) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") == "/sparql":
-            answer = self._answer(environ)
-            if answer is not None:
-                self.answered += 1
-                start_response("200 OK", answer[0])
-                return [answer[1]]
-        return self.inner(environ, start_response)
-
-    def _answer(self, environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | None:
-        if environ.get("CONTENT_LENGTH") not in (None, "", "0") \
-                or "HTTP_TRANSFER_ENCODING" in environ:
-            return None
-        scheme, _, path = self.state.settings.store.partition(":")
-        if scheme != "oxigraph" or not path:  # only on-disk stores have the pool: no store
-            return None                       # call here (a stalled remote would wait twice)
-        try:
-            pool = self.state.get_query_pool()
-        except AlmLdError as error:  # the view raises it: one place makes problems
-            environ[OUTCOME] = error
-            return None
-        if pool is None:  # memory: or sparql: stores: the view evaluates
-            return None
-        raw = environ.get("QUERY_STRING", "")
-        if not raw.isascii():
-            return None
-        try:
-            params = parse_qsl(raw, keep_blank_values=True, errors="strict")
-        except (UnicodeDecodeError, ValueError):
-            return None
-        if len(params) != 1 or params[0][0] != "query" or not params[0][1].strip():
-            return None
-        query, limits = params[0][1], self.state.settings
-        try:
-            check_bounds(query, max_bytes=limits.query_max_bytes,
-                         max_depth=limits.query_max_depth, max_patterns=limits.query_max_patterns)
-        except AlmLdError:
-            return None
-        info = quick_analysis(query)
-        if info is None or info.form not in ("SELECT", "ASK"):
-            return None
-        accept = environ.get("HTTP_ACCEPT")
-        if HTML_HOOK in self.state.html_hooks and _html_wanted(accept, info.form):
-            return None
-        offers, aliases = offers_for(info.form)
-        try:
-            media = negotiate(accept, offers, aliases=aliases)
-        except AlmLdError:
-            return None
-        try:
-            media_type, payload = pool.query_serialized(
-                with_base(query, limits.base_url + "/sparql"), media,
-                timeout=limits.query_timeout, limit=limits.result_limit)
-        except AlmLdError as error:
-            environ[OUTCOME] = error  # the view raises it: one place makes problems
-            return None
-        headers = [("Content-Type", content_type(media_type))]
-        if compressible(media_type):
-            headers.append(("Vary", "Accept, Accept-Encoding"))
-            if len(payload) >= MIN_SIZE and _gzip_ok(environ.get("HTTP_ACCEPT_ENCODING", "")):
-                payload = gzip.compress(payload, compresslevel=LEVEL, mtime=0)
-                headers.append(("Content-Encoding", "gzip"))
-        else:
-            headers.append(("Vary", "Accept"))
-        headers += [("Content-Length", str(len(payload))), ("Cache-Control", "no-cache"),
-                    ("Access-Control-Allow-Origin", "*"),
-                    ("Access-Control-Expose-Headers", EXPOSED), *NON_HTML_HEADERS]
-        return headers, payload
-
-
-@blueprint.record_once
-def _install_fast_path(setup: BlueprintSetupState) -> None:
-    setup.app.wsgi_app = FastPath(setup.app.wsgi_app,  # type: ignore[method-assign]
-                                  setup.app.extensions["alm_ld"])
-
-
-def _describe_service(html_hook: object) -> Response:
+def _describe_service() -> Response:
     graph = service_description(settings(), [str(g) for g in store().graph_names()])
-    html = (lambda: html_hook(None)) if callable(html_hook) else None
     return rdf_response(graph, path="/sparql", offers=(TURTLE, JSONLD, NTRIPLES, RDFXML, HTML),
-                        html=html)
+                        html=render_sparql_editor)

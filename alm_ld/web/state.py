@@ -9,7 +9,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -24,8 +24,6 @@ from alm_ld.store.query_pool import QueryPool
 class AppState:
     settings: Settings
     store: Store | None = None
-    html_hooks: dict[str, Callable[..., str]] = field(default_factory=dict)
-    """HTML renderers the pages area registers (``"sparql"``, …); see the views using them."""
     load_vocabulary: bool = True
     """Load the vocabulary graph when opening the store (False: the serve command did)."""
     query_pool: QueryPool | None = None

@@ -1,4 +1,4 @@
-"""The work document: one CONSTRUCT over the store, and a view model of it for HTML.
+"""The work document: one CONSTRUCT over the store, kept in the store until a feed changes it.
 
 The document is the work, its observations (current and earlier revisions), the events about it,
 the works citing it, and the provenance of each (the ingest activity and the feed with its
@@ -9,25 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from rdflib import Graph, URIRef
 
 from alm_ld.analytics.work_metadata import (
     METADATA_PREDICATES,
-    WorkMetadata,
     current_metadata_graph,
-    work_metadata,
 )
 from alm_ld.identifiers import WorkId, parse_work_id
 from alm_ld.sparql_text import (
-    CITO_NS,
-    DCTERMS_NS,
-    OWL_NS,
-    PROV_NS,
     RDF_NS,
-    SCHEMA_NS,
     XSD_NS,
     bind_iri,
     iri,
@@ -35,7 +28,7 @@ from alm_ld.sparql_text import (
     prefixes,
 )
 from alm_ld.store.base import Store
-from alm_ld.vocab import ALM_NS, ID_NS, METRICS_NS, RELATIONS_NS, SOURCES_NS
+from alm_ld.vocab import ALM_NS, ID_NS
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +105,14 @@ def _canonical(graph: Graph) -> str:
     return "".join(sorted(line + "\n" for line in text.split("\n") if line.strip()))
 
 
+def _newer_feed_mentions(work: str, since: str) -> str:
+    """A graph pattern true when a feed with a sequence above ``since`` (a variable or an
+    integer) has a triple with ``work`` as subject or object: what makes a document stale."""
+    node = iri(work)
+    return (f"GRAPH ?g {{ ?g alm:sequence ?seq FILTER (?seq > {since}) "
+            f"{{ {node} ?p ?o }} UNION {{ ?s ?p {node} }} }}")
+
+
 def kept_document(store: Store, work: str, *, timeout: float | None = None,
                   with_body: bool = False) -> KeptDocument | None:
     """The work's document, as kept in the store when that is still valid, else built by query
@@ -129,9 +130,7 @@ def kept_document(store: Store, work: str, *, timeout: float | None = None,
 SELECT ?tag ?stale {body} WHERE {{
   GRAPH {graph_iri} {{ {graph_iri} alm:documentTag ?tag ; alm:asOf ?asOf
                        {"; alm:documentBody ?body" if with_body else ""} }}
-  BIND (EXISTS {{ GRAPH ?g {{ ?g alm:sequence ?seq FILTER (?seq > ?asOf)
-                              {{ {iri(work)} ?p ?o }} UNION {{ ?s ?p {iri(work)} }} }} }}
-        AS ?stale)
+  BIND (EXISTS {{ {_newer_feed_mentions(work, "?asOf")} }} AS ?stale)
 }}""", timeout=timeout).rows
     if rows and str(rows[0]["stale"]) == "false":
         row = rows[0]
@@ -139,13 +138,28 @@ SELECT ?tag ?stale {body} WHERE {{
     return build_document(store, work, timeout=timeout)
 
 
+def changed_since(store: Store, work: str, sequence: int, *,
+                  timeout: float | None = None) -> bool:
+    """True when a feed newer than ``sequence`` mentions ``work``: a document (or a rendering
+    of it) made while ``sequence`` was the newest feed is then no longer the work's document.
+    The rule of :func:`kept_document`, for a rendering kept outside the store."""
+    result = store.query(f"{_PREFIXES}ASK {{ {_newer_feed_mentions(work, str(int(sequence)))} }}",
+                         timeout=timeout)
+    return bool(result.boolean)
+
+
+def newest_sequence(store: Store, *, timeout: float | None = None) -> int:
+    """The highest ``alm:sequence`` of any feed (0 for a store without feeds)."""
+    rows = store.query(f"{_PREFIXES}SELECT (MAX(?seq) AS ?max) WHERE "
+                       "{ GRAPH ?g { ?g alm:sequence ?seq } }", timeout=timeout).rows
+    return int(rows[0]["max"]) if rows and rows[0].get("max") is not None else 0
+
+
 def build_document(store: Store, work: str, *,
                    timeout: float | None = None) -> KeptDocument | None:
     """Build the document by query and keep it (best effort: a store that cannot be written,
     such as a query worker's read-only checkpoint, still gets the document served)."""
-    as_of = store.query(f"{_PREFIXES}SELECT (MAX(?seq) AS ?max) WHERE "
-                        "{ GRAPH ?g { ?g alm:sequence ?seq } }", timeout=timeout).rows
-    sequence = int(as_of[0]["max"]) if as_of and as_of[0].get("max") is not None else 0
+    sequence = newest_sequence(store, timeout=timeout)
     graph = work_graph(store, work, timeout=timeout)
     if not len(graph):
         return None
@@ -185,102 +199,3 @@ def work_path(work: WorkId | str) -> str:
     if work.scheme == "url":
         return "/works/" + quote(work.value, safe="")
     return "/works/" + quote(work.curie, safe="/:._-")
-
-
-# ---------------------------------------------------------------------------------------------
-# View model for the HTML page (the pages area may replace the template, not the model)
-
-
-def _short(iri: object, namespace: str) -> str:
-    text = str(iri)
-    return text[len(namespace):] if text.startswith(namespace) else text
-
-
-@dataclass
-class ObservationRow:
-    iri: str
-    metric: str
-    value: int
-    source: str
-    aggregation: str
-    period_start: str | None
-    period_end: str
-    generated: str | None
-    evidence: str | None
-    revision_of: str | None
-    current: bool = True
-
-
-@dataclass
-class EventRow:
-    iri: str
-    subject: str
-    relation: str
-    occurred: str
-    source: str
-    license: str | None
-
-
-@dataclass
-class WorkView:
-    iri: str
-    title: str | None = None
-    issued: str | None = None
-    same_as: list[str] = field(default_factory=list)
-    observations: list[ObservationRow] = field(default_factory=list)
-    events: list[EventRow] = field(default_factory=list)
-    cited_by: list[str] = field(default_factory=list)
-    feeds: list[dict[str, str]] = field(default_factory=list)
-    metadata: WorkMetadata = field(default_factory=WorkMetadata)
-
-
-def work_view(graph: Graph, iri: str) -> WorkView:
-    """Tables for people: observations (newest revision marked current), events, feeds."""
-    A = ALM_NS
-    work = URIRef(iri)
-    value = graph.value
-    view = WorkView(iri, title=_opt(value(work, URIRef(DCTERMS_NS + "title"))),
-                    issued=_opt(value(work, URIRef(DCTERMS_NS + "issued"))))
-    view.same_as = sorted(str(o) for o in graph.objects(work, URIRef(OWL_NS + "sameAs")))
-    view.metadata = work_metadata(graph, iri)
-    revised = {str(o) for o in graph.objects(None, URIRef(PROV_NS + "wasRevisionOf"))}
-    for obs in graph.subjects(URIRef(A + "work"), work):
-        view.observations.append(ObservationRow(
-            iri=str(obs),
-            metric=_short(value(obs, URIRef(A + "metric")), METRICS_NS),
-            value=int(value(obs, URIRef(A + "value")) or 0),
-            source=_short(value(obs, URIRef(A + "source")), SOURCES_NS),
-            aggregation=_short(value(obs, URIRef(A + "aggregation")), A),
-            period_start=_opt(value(obs, URIRef(A + "periodStart"))),
-            period_end=str(value(obs, URIRef(A + "periodEnd")) or ""),
-            generated=_opt(value(obs, URIRef(PROV_NS + "generatedAtTime"))),
-            evidence=_opt(value(obs, URIRef(PROV_NS + "wasDerivedFrom"))),
-            revision_of=_opt(value(obs, URIRef(PROV_NS + "wasRevisionOf"))),
-            current=str(obs) not in revised))
-    view.observations.sort(key=lambda o: (o.metric, o.source, o.period_end, not o.current))
-    for event in graph.subjects(URIRef(A + "object"), work):
-        view.events.append(EventRow(
-            iri=str(event), subject=str(value(event, URIRef(A + "subject")) or ""),
-            relation=_short(value(event, URIRef(A + "relation")), RELATIONS_NS),
-            occurred=str(value(event, URIRef(A + "occurred")) or ""),
-            source=_short(value(event, URIRef(A + "source")), SOURCES_NS),
-            license=_opt(value(event, URIRef(DCTERMS_NS + "license")))))
-    view.events.sort(key=lambda e: e.occurred, reverse=True)
-    view.cited_by = sorted(str(s) for s in graph.subjects(
-        URIRef(CITO_NS + "cites"), work))
-    for feed in graph.subjects(URIRef(RDF_NS + "type"),
-                               URIRef(A + "Feed")):
-        provider = value(feed, URIRef(A + "provider"))
-        view.feeds.append({
-            "iri": str(feed), "provider": str(provider or ""),
-            "providerName": str(value(provider, URIRef(SCHEMA_NS + "name")) or "")
-            if provider else "",
-            "ingestedAt": str(value(feed, URIRef(A + "ingestedAt")) or ""),
-            "generated": str(value(feed, URIRef(PROV_NS + "generatedAtTime"))
-                             or "")})
-    view.feeds.sort(key=lambda f: f["ingestedAt"])
-    return view
-
-
-def _opt(node: object) -> str | None:
-    return None if node is None else str(node)

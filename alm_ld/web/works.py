@@ -4,7 +4,12 @@ The document is kept ready in the store (:func:`~alm_ld.web.work_document.kept_d
 lookup while no newer feed mentions the work), and its renderings are kept in this process by
 the document's content tag, so a request costs that lookup plus a dictionary hit. The ETag is
 derived from the tag, media type and context URL: ``If-None-Match`` is answered 304 without
-rendering anything, in every process serving the same store.
+rendering anything, in every process serving the same store. The answers this view marks
+(:data:`~alm_ld.web.fast_path.WORK_ANSWER`) are sent again, byte for byte, by the WSGI fast path
+(:class:`~alm_ld.web.fast_path.WorkFastPath`) while the document stays current.
+
+The HTML representation is the work page of the pages area
+(:func:`alm_ld.web.pages.render_work`).
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, Response, redirect, request
 from rdflib import RDF, Graph, URIRef
 
-from alm_ld.errors import NotFound
+from alm_ld.errors import NotAcceptable, NotFound
 from alm_ld.identifiers import ACCEPTED_FORMS, parse_work_id
 from alm_ld.vocab import ALM_NS
+from alm_ld.web.fast_path import WORK_ANSWER, WORK_SEQUENCE
 from alm_ld.web.feeds import feed_path
+from alm_ld.web.pages import render_work
 from alm_ld.web.rdf_out import HTML, content_type, serialize
 from alm_ld.web.respond import RDF_OFFERS, context_url, finish, link_header, negotiated_media
 from alm_ld.web.state import settings, store
@@ -29,13 +36,9 @@ from alm_ld.web.work_document import (
     kept_document,
     same_as,
     work_path,
-    work_view,
 )
 
 blueprint = Blueprint("works", __name__)
-
-# The template the HTML representation renders; the pages area may ship its own "work.html".
-WORK_TEMPLATE = "work.html"
 
 _KEPT = 2048
 """Documents whose parsed graph and renderings this process keeps (least recently used out)."""
@@ -76,6 +79,9 @@ def _etag(tag: str, media: str) -> str:
 def get_work(identifier: str) -> Response:
     work = parse_work_id(identifier)
     timeout = settings().query_timeout
+    # Read before the lookup, so that a kept answer is never newer than what it was checked at.
+    newest = request.environ.get(WORK_SEQUENCE)
+    sequence = newest() if newest is not None and not _html_asked() else None
     doc = kept_document(store(), work.iri, timeout=timeout)
     if doc is None:
         canonical = same_as(store(), work.iri, timeout=timeout)
@@ -90,13 +96,12 @@ def get_work(identifier: str) -> Response:
     if media != HTML and request.if_none_match.contains_weak(etag):
         response = Response(status=304)
         response.set_etag(etag)
+        if sequence is not None:
+            request.environ[WORK_ANSWER] = (work.iri, doc.tag, sequence)
         return finish(response)
     tag, graph, bodies = _rendered(doc, timeout)
-    etag = _etag(tag, media)
     if media == HTML:
-        body: bytes | str = render_template(
-            WORK_TEMPLATE, work=work, view=work_view(graph, work.iri), path=path,
-            offers=RDF_OFFERS, base_url=settings().base_url)
+        body: bytes | str = render_work(work.iri)
     else:
         body = bodies.get(media) or b""
         if not body:
@@ -107,8 +112,18 @@ def get_work(identifier: str) -> Response:
         value for value in (link_header(path, RDF_OFFERS, media), *work_links(graph, path))
         if value)
     if media != HTML:
-        response.set_etag(etag)
+        response.set_etag(_etag(tag, media))
+        if sequence is not None:
+            request.environ[WORK_ANSWER] = (work.iri, tag, sequence)
     return finish(response)
+
+
+def _html_asked() -> bool:
+    """True when the request negotiates the HTML page (never kept by the fast path)."""
+    try:
+        return negotiated_media(RDF_OFFERS) == HTML
+    except NotAcceptable:
+        return True  # answered 406 (or 404) by the view: nothing to keep
 
 
 def _rendered(doc: KeptDocument,

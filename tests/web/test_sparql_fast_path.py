@@ -1,6 +1,6 @@
 """``GET /sparql?query=…`` answered by the WSGI fast path is the answer Flask would give.
 
-:class:`alm_ld.web.sparql.FastPath` skips Flask for the common request (issue 15). Each request
+:class:`alm_ld.web.fast_path.SparqlFastPath` skips Flask for the common request (issue 15). Each request
 here is sent twice over real HTTP to a server over an on-disk store (query worker processes):
 once as it is (the fast path, checked by its counter) and once with an extra parameter the
 endpoint ignores (``output``, as SPARQLWrapper sends), which the fast path leaves to the Flask
@@ -38,7 +38,7 @@ def served(tmp_path_factory):
     live = ThreadedServer()
     app = create_app(settings.with_(base_url=live.url, query_max_patterns=50), store)
     live.start(app)
-    yield live.url, app.wsgi_app
+    yield live.url, app.wsgi_app.sparql
     live.stop()
     pool = app.extensions["alm_ld"].query_pool
     if pool is not None:
@@ -128,4 +128,4 @@ def test_stores_without_worker_pool_are_always_the_view(app_client):
     answer = client.app.test_client().get("/sparql", query_string={"query": ASK},
                                           headers={"Accept": "application/sparql-results+json"})
     assert answer.status_code == 200 and answer.get_json()["boolean"] is True
-    assert client.app.wsgi_app.answered == 0
+    assert client.app.wsgi_app.sparql.answered == 0

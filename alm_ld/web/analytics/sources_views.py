@@ -14,9 +14,10 @@ from alm_ld.vocab import ALM_NS
 from alm_ld.web.analytics import blueprint
 from alm_ld.web.analytics.common import JSON, JSONLD, json_response, request_url
 from alm_ld.web.analytics.niso_views import niso_path
+from alm_ld.web.pages import render_sources
 from alm_ld.web.rdf_out import NTRIPLES, RDFXML, TURTLE, content_type, serialize
 from alm_ld.web.respond import context_url, finish, link_header, negotiated_media
-from alm_ld.web.state import settings, state, store
+from alm_ld.web.state import settings, store
 
 HTML = "text/html"
 RDF_FORMS = (TURTLE, NTRIPLES, RDFXML)
@@ -24,16 +25,15 @@ RDF_FORMS = (TURTLE, NTRIPLES, RDFXML)
 
 @blueprint.get("/sources")
 def sources() -> Response:
-    hook = state().html_hooks.get("sources")
-    offers = (JSONLD, JSON, *RDF_FORMS, HTML) if hook else (JSONLD, JSON, *RDF_FORMS)
+    offers = (JSONLD, JSON, *RDF_FORMS, HTML)
     media = negotiated_media(offers)
     rows = source_dashboard(store())
     base = settings().base_url
     for row in rows:
         row["alertsUrl"] = f"{base}/alerts?source={quote(row['id'], safe='')}"
         row["nisoUrl"] = base + niso_path(row["id"])  # NISO RP-25 self-report (niso_views)
-    if media == HTML and hook is not None:
-        response = Response(hook(rows), content_type="text/html; charset=utf-8")
+    if media == HTML:
+        response = Response(render_sources(rows), content_type="text/html; charset=utf-8")
         response.headers["Cache-Control"] = "no-cache"
         return finish(response, cache_seconds=None)
     doc = {"@context": analytics_context(settings().base_url), "id": request_url(), "sources": rows}

@@ -2,7 +2,8 @@
 
 The pages blueprint owns only what has no other representation: the home page (``/``) and the
 identifier search (``/search``). Resources that are also data — a work, the sources, the SPARQL
-endpoint — keep one URL; their views negotiate and call the renderers here for ``text/html``:
+endpoint — keep one URL; their views negotiate and import and call the renderers here for
+``text/html``:
 
 * :func:`render_work` — ``/works/{id}`` (called by the works view)
 * :func:`render_sources` — ``/sources`` (called by the analytics view)
@@ -22,6 +23,7 @@ from flask.blueprints import BlueprintSetupState
 
 from alm_ld.errors import InvalidIdentifier
 from alm_ld.identifiers import ACCEPTED_FORMS, parse_work_id
+from alm_ld.sparql_text import prefixes
 from alm_ld.vocab import CATEGORIES, concept_label
 from alm_ld.web.pages.examples import DEFAULT_WORK, examples
 from alm_ld.web.pages.links import editor_link, safe_href, short_id, work_path
@@ -79,25 +81,21 @@ def _when(value: Any) -> str:
 
 
 @blueprint.record_once
-def _register_hooks(setup: BlueprintSetupState) -> None:
-    """Give the views that negotiate HTML their renderers (see AppState.html_hooks)."""
+def _configure_templates(setup: BlueprintSetupState) -> None:
+    """Template settings every page relies on, whichever view renders it."""
     # Escape every template, whatever its name (Flask's default escapes only .html/.xml/…):
     # stored values from provider feeds reach every page. Markup that must not be escaped is
     # marked |safe in the template with the reason next to it.
     setup.app.jinja_env.autoescape = True
     # Macros imported by templates (_macros.html) see only environment globals.
     setup.app.jinja_env.globals["safe_href"] = safe_href
-    hooks = setup.app.extensions["alm_ld"].html_hooks
-    hooks.setdefault("sparql", render_sparql_editor)
-    hooks.setdefault("work", render_work)
-    hooks.setdefault("sources", render_sources)
 
 
 def work_exists(work_iri: str) -> bool:
     """True when the store knows anything about the work (as a work, observed or an event)."""
     work = iri_ref(work_iri)
     result = store().query(
-        "PREFIX alm: <https://w3id.org/alm-ld/vocab#>\nASK { "
+        prefixes("alm") + "ASK { "
         f"{{ {work} a alm:Work }} UNION {{ ?o alm:work {work} }} UNION "
         f"{{ ?e alm:object {work} }} }}", timeout=settings().query_timeout)
     return bool(result.boolean)
