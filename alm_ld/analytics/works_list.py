@@ -32,11 +32,12 @@ feed sequence when paging began and the sort key of the last result: every later
 the store as it was then (feeds are append-only and numbered), so paging has no gaps and no
 duplicates while feeds keep arriving.
 
-**Two paths.** Pages whose filters are all about values (``source``, ``has_metric``), sorted by
-the IRI or by a metric the filter requires, are one ranked query over the current-value view
-(:func:`_ranked_page`; ``group_by=source`` likewise, :func:`_source_groups`). The rest
-(metadata filters, ``sort=issued``, cursors older than the last feed) reads the current
-descriptions and values of every selected work and ranks in Python, with the same sort keys.
+**How it is answered**: from the works index (:mod:`alm_ld.analytics.works_index`), a
+SQLite copy of the current values and descriptions kept ordered by every sort key and caught up
+from the store feed by feed: a page is one ordered index scan with a LIMIT and a keyset on the
+cursor's sort key, a count and a ``group_by`` are one GROUP BY there (kept until the next
+feed). Rows carry the range of feed sequences they hold for, so a cursor reads the index as
+of its own sequence.
 """
 
 from __future__ import annotations
@@ -46,10 +47,11 @@ import binascii
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from alm_ld.analytics.work_metadata import METADATA_PREDICATES
+from alm_ld.analytics.works_index import issued_key, works_index
 from alm_ld.errors import InvalidIdentifier, UsageError
 from alm_ld.identifiers import (
     funder_iri,
@@ -59,7 +61,6 @@ from alm_ld.identifiers import (
     parse_work_id,
     ror_iri,
 )
-from alm_ld.sparql_text import literal, prefixes, values
 from alm_ld.store.base import Store
 from alm_ld.vocab import METRICS_NS, SOURCES_NS
 
@@ -68,8 +69,6 @@ FILTER_KEYS = ("ror", "orcid", "issn", "funder", "publisher", "type", "issued_ye
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 25
 MAX_VALUES = 50  # values in one filter key (OR); a longer list is a batch lookup, not a filter
-_PREFIXES = prefixes("alm", "schema", "dcterms", "xsd")
-_DESCRIBING = ", ".join(f"<{p}>" for p in METADATA_PREDICATES)
 
 
 @dataclass(frozen=True)
@@ -242,124 +241,217 @@ def parse_works_query(*, filter: str | None = None, sort: str | None = None,
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading the store
+# Answering from the works index (alm_ld.analytics.works_index)
+#
+# Every answer is read from the index as of ONE feed sequence S: the index's mark for a first
+# page or a group, the cursor's sequence for a later page (rows are valid over a range of
+# sequences, so the ranking of S is still there after later feeds). A page is one ordered
+# index scan with LIMIT (a keyset on the cursor's sort key), never a read of every work.
+
+_METADATA_KEYS = ("ror", "orcid", "issn", "funder", "publisher", "type", "issued_year")
 
 
-_PATTERNS = {
-    "ror": "?work schema:author ?fa_ror . ?fa_ror schema:affiliation ?f_ror .",
-    "orcid": "?work schema:author ?fa_orcid . ?fa_orcid schema:sameAs ?f_orcid .",
-    "issn": "?work schema:isPartOf ?fc_issn . ?fc_issn schema:issn ?f_issn_l . "
-            "BIND (STR(?f_issn_l) AS ?f_issn)",
-    "funder": "?work schema:funder ?f_funder .",
-    "publisher": "?work schema:publisher ?f_pub_l . BIND (LCASE(STR(?f_pub_l)) AS ?f_publisher)",
-    "type": "?work schema:additionalType ?f_type_l . BIND (STR(?f_type_l) AS ?f_type)",
-    "issued_year": "?work dcterms:issued ?f_issued_l . "
-                   "BIND (SUBSTR(STR(?f_issued_l), 1, 4) AS ?f_issued_year)",
-}
-_IRI_KEYS = ("ror", "orcid", "funder")
+class _Sql:
+    """Named parameters of one statement (``:s`` is the sequence read as of)."""
+
+    def __init__(self, sequence: int) -> None:
+        self.params: dict[str, Any] = {"s": sequence}
+
+    def add(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return ":" + name
+
+    def many(self, items: Iterable[Any]) -> str:
+        return ", ".join(self.add(v) for v in items)
 
 
-def _metadata_clause(key: str, options: tuple[str, ...]) -> str:
-    pattern = _PATTERNS[key]
-    if key in _IRI_KEYS:
-        return pattern + " " + values(f"f_{key}", options)
-    if key == "issued_year":
-        ranges = " || ".join(
-            f"(?f_issued_year >= {literal(r[:4])} && ?f_issued_year <= {literal(r[5:])})"
-            for r in options)
-        return f"{pattern} FILTER ({ranges})"
-    listed = ", ".join(literal(v) for v in options)
-    return f"{pattern} FILTER (?f_{key} IN ({listed}))"
+def _valid(alias: str) -> str:
+    """The row holds at sequence ``:s``."""
+    return f"{alias}.vfrom <= :s AND {alias}.vto > :s"
 
 
-def _sequence_filter(var: str, limit: int | None) -> str:
-    return "" if limit is None else f"FILTER ({var} <= {int(limit)})"
-
-
-def _descriptions(store: Store, filters: dict[str, tuple[str, ...]], limit: int | None,
-                  timeout: float | None, *, works: list[str] | None = None
-                  ) -> dict[str, tuple[str | None, str | None]]:
-    """work → (title, issued) of its current description, for the works whose current
-    description passes every metadata filter (all described works when there is none;
-    only ``works`` when given)."""
-    clauses = "\n    ".join(_metadata_clause(k, v) for k, v in filters.items() if k in _PATTERNS)
-    query = _PREFIXES + f"""SELECT ?work ?title ?issued WHERE {{
-  {{ SELECT ?work (MAX(?seq) AS ?cur) WHERE {{
-       {values("work", works) if works is not None else ""}
-       GRAPH ?g {{ ?work a alm:Work ; ?p ?o . ?g alm:sequence ?seq }}
-       FILTER (?p IN ({_DESCRIBING})) {_sequence_filter("?seq", limit)}
-     }} GROUP BY ?work }}
-  GRAPH ?d {{
-    ?d alm:sequence ?cur .
-    {clauses}
-    OPTIONAL {{ ?work dcterms:title ?title }}
-    OPTIONAL {{ ?work dcterms:issued ?issued }}
-  }}
-}}"""
-    out: dict[str, tuple[str | None, str | None]] = {}
-    for row in store.query(query, timeout=timeout).rows:
-        work = str(row["work"])
-        title, issued = row.get("title"), row.get("issued")
-        seen = out.get(work, (None, None))
-        out[work] = (seen[0] or (str(title) if title is not None else None),
-                     seen[1] or (str(issued) if issued is not None else None))
+def _conditions(query: WorksQuery, sql: _Sql, col: str) -> list[str]:
+    """SQL conditions on the work column ``col`` for every filter of ``query``."""
+    filters, out = query.filters, []
+    for key in _METADATA_KEYS:
+        options = filters.get(key)
+        if not options:
+            continue
+        if key == "issued_year":
+            match = " OR ".join(f"k.key BETWEEN {sql.add(r[:4])} AND {sql.add(r[5:])}"
+                                for r in options)
+        else:
+            match = f"k.key IN ({sql.many(options)})"
+        out.append(f"{col} IN (SELECT k.work FROM mkey k WHERE k.kind = {sql.add(key)} "
+                   f"AND ({match}) AND {_valid('k')})")
+    sources = filters.get("source")
+    if sources:
+        out.append(f"{col} IN (SELECT v.work FROM val v WHERE v.source IN "
+                   f"({sql.many(sources)}) AND {_valid('v')})")
+    for metric in filters.get("has_metric", ()):
+        if sources:
+            out.append(f"{col} IN (SELECT v.work FROM val v WHERE v.metric = {sql.add(metric)} "
+                       f"AND v.source IN ({sql.many(sources)}) AND {_valid('v')})")
+        else:
+            out.append(f"{col} IN (SELECT t.work FROM top t WHERE t.metric = {sql.add(metric)} "
+                       f"AND {_valid('t')})")
     return out
 
 
-def _all_works(store: Store, limit: int | None, timeout: float | None) -> set[str]:
-    query = _PREFIXES + f"""SELECT DISTINCT ?work WHERE {{
-  GRAPH ?g {{ ?work a alm:Work . ?g alm:sequence ?seq }} {_sequence_filter("?seq", limit)}
-}}"""
-    return {str(row["work"]) for row in store.query(query, timeout=timeout).rows}
+def _selected(query: WorksQuery, sql: _Sql) -> str:
+    """A SELECT of the works the filters select (typed ``alm:Work`` by S)."""
+    where = " AND ".join(["w.since <= :s", *_conditions(query, sql, "w.work")])
+    return f"SELECT w.work FROM work w WHERE {where}"
 
 
-def _current_values(store: Store, sources: tuple[str, ...] | None, limit: int | None,
-                    timeout: float | None, *, works: list[str] | None = None
-                    ) -> dict[str, dict[str, dict[str, int]]]:
-    """work → metric IRI → source IRI → current cumulative value (see the module docstring).
-
-    Read from the current-value view (one row per series, nothing to deduplicate) when the
-    view holds the store as of ``limit``; a cursor from before a later feed reads the feeds
-    up to its limit instead (the view only knows now)."""
-    from alm_ld.analytics.current_view import VIEW_GRAPH, ensure_current_view
-
-    if limit is None or ensure_current_view(store) == limit:
-        rows = store.query(_PREFIXES + f"""SELECT ?work ?metric ?source ?value WHERE {{
-  {values("source", sources) if sources else ""}
-  {values("work", works) if works is not None else ""}
-  GRAPH <{VIEW_GRAPH}> {{
-    ?e alm:forAggregation alm:cumulative ; alm:forWork ?work ; alm:forMetric ?metric ;
-       alm:forSource ?source ; alm:currentValue ?value }}
-}}""", timeout=timeout).rows
-        view: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-        for row in rows:
-            view[str(row["work"])][str(row["metric"])][str(row["source"])] = int(row["value"])
-        return view
-    query = _PREFIXES + f"""SELECT ?work ?metric ?source ?value ?end ?seq WHERE {{
-  {values("source", sources) if sources else ""}
-  GRAPH ?g {{
-    ?obs alm:work ?work ; alm:metric ?metric ; alm:source ?source ; alm:value ?value ;
-         alm:aggregation alm:cumulative ; alm:periodEnd ?end .
-    ?g alm:sequence ?seq }}
-  {_sequence_filter("?seq", limit)}
-}}"""
-    best: dict[tuple[str, str, str], tuple[tuple[str, int], int]] = {}
-    for row in store.query(query, timeout=timeout).rows:
-        key = (str(row["work"]), str(row["metric"]), str(row["source"]))
-        rank = (str(row["end"]), int(row["seq"]))
-        if key not in best or rank > best[key][0]:
-            best[key] = (rank, int(row["value"]))
-    out: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for (work, metric, source), (_, value) in best.items():
-        out[work][metric][source] = value
-    return out
+def _work_values(query: WorksQuery, sql: _Sql) -> str:
+    """A SELECT of (work, metric, value): each work's value of each metric, the highest
+    among the selected sources."""
+    sources = query.filters.get("source")
+    if not sources:
+        return f"SELECT t.work, t.metric, t.value FROM top t WHERE {_valid('t')}"
+    return (f"SELECT v.work, v.metric, MAX(v.value) AS value FROM val v WHERE v.source IN "
+            f"({sql.many(sources)}) AND {_valid('v')} GROUP BY v.work, v.metric")
 
 
-def _max_sequence(store: Store, timeout: float | None) -> int:
-    query = _PREFIXES + "SELECT (MAX(?seq) AS ?max) WHERE { GRAPH ?g { ?g alm:sequence ?seq } }"
-    rows = store.query(query, timeout=timeout).rows
-    value = rows[0].get("max") if rows else None
-    return int(value) if value is not None else 0
+def _count(index: Any, query: WorksQuery, sequence: int) -> int:
+    """How many works the filters select as of ``sequence`` (kept until the next feed)."""
+    def compute() -> int:
+        sql = _Sql(sequence)
+        text = f"SELECT COUNT(*) FROM ({_selected(query, sql)})"
+        return int(index.rows(text, sql.params)[0][0])
+
+    return int(index.kept(sequence, ("count", _filters_name(query), sequence), compute))
+
+
+def _filters_name(query: WorksQuery) -> str:
+    return json.dumps(sorted((key, list(options)) for key, options in query.filters.items()),
+                      separators=(",", ":"))
+
+
+def _ranked(index: Any, query: WorksQuery, sequence: int, limit: int) -> list[str]:
+    """Up to ``limit`` works after the cursor's key, in the order of :func:`_sort_key`."""
+    after = query.after
+    if query.sort is None:
+        sql = _Sql(sequence)
+        where = ["w.since <= :s", *_conditions(query, sql, "w.work")]
+        if after is not None:
+            where.append(f"w.work > {sql.add(after[2])}")
+        return [r[0] for r in index.rows(
+            f"SELECT w.work FROM work w WHERE {' AND '.join(where)} ORDER BY w.work "
+            f"LIMIT {int(limit)}", sql.params)]
+    name, descending = query.sort
+    found: list[str] = []
+    if after is None or after[0] == 0:
+        found = _with_key(index, query, sequence, limit)
+    if len(found) < limit:
+        found += _without_key(index, query, sequence, limit - len(found))
+    return found
+
+
+def _with_key(index: Any, query: WorksQuery, sequence: int, limit: int) -> list[str]:
+    """The works having the sort key (a value of the sort metric from a selected source, or
+    an issue date), by key then IRI."""
+    assert query.sort is not None
+    name, descending = query.sort
+    sql = _Sql(sequence)
+    direction = "DESC" if descending else "ASC"
+    after = query.after
+    if name == "issued":
+        column, work = "d.issued_key", "d.work"
+        source = f"descr d WHERE d.issued_key IS NOT NULL AND {_valid('d')}"
+        bound = None
+        if after is not None:
+            primary = after[1]
+            bound = "".join(chr(-c) for c in primary) if descending else str(primary)
+        group = having = ""
+    else:
+        metric = _metric(name)
+        sources = query.filters.get("source")
+        if sources and len(sources) > 1:
+            column, work = "MAX(v.value)", "v.work"
+            source = (f"val v WHERE v.metric = {sql.add(metric)} AND v.source IN "
+                      f"({sql.many(sources)}) AND {_valid('v')}")
+            group = " GROUP BY v.work"
+        elif sources:
+            column, work = "v.value", "v.work"
+            source = (f"val v WHERE v.metric = {sql.add(metric)} AND v.source = "
+                      f"{sql.add(sources[0])} AND {_valid('v')}")
+            group = ""
+        else:
+            column, work = "t.value", "t.work"
+            source = f"top t WHERE t.metric = {sql.add(metric)} AND {_valid('t')}"
+            group = ""
+        bound = None if after is None else (-int(after[1]) if descending else int(after[1]))
+        having = ""
+    where = _conditions(query, sql, work)
+    keyset = ""
+    if bound is not None:
+        b, w = sql.add(bound), sql.add(after[2])  # type: ignore[index]
+        beyond = "<" if descending else ">"
+        keyset = f"({column} {beyond} {b} OR ({column} = {b} AND {work} > {w}))"
+        if not group:  # a sargable bound first, so the scan starts at the cursor
+            where.append(f"{column} {beyond}= {b}")
+    if group:
+        having = f" HAVING {keyset}" if keyset else ""
+    elif keyset:
+        where.append(keyset)
+    extra = "".join(f" AND {c}" for c in where)
+    text = (f"SELECT {work}, {column} AS key FROM {source}{extra}{group}{having} "
+            f"ORDER BY key {direction}, {work} LIMIT {int(limit)}")
+    return [r[0] for r in index.rows(text, sql.params)]
+
+
+def _without_key(index: Any, query: WorksQuery, sequence: int, limit: int) -> list[str]:
+    """The selected works without the sort key (they come last), by IRI."""
+    assert query.sort is not None
+    name, _ = query.sort
+    sql = _Sql(sequence)
+    if name == "issued":
+        lacks = (f"NOT EXISTS (SELECT 1 FROM descr d WHERE d.work = w.work AND "
+                 f"d.issued_key IS NOT NULL AND {_valid('d')})")
+    else:
+        metric = _metric(name)
+        if metric in query.filters.get("has_metric", ()):
+            return []  # every selected work has it
+        sources = query.filters.get("source")
+        if sources:
+            lacks = (f"NOT EXISTS (SELECT 1 FROM val v WHERE v.work = w.work AND v.metric = "
+                     f"{sql.add(metric)} AND v.source IN ({sql.many(sources)}) "
+                     f"AND {_valid('v')})")
+        else:
+            lacks = (f"NOT EXISTS (SELECT 1 FROM top t WHERE t.work = w.work AND t.metric = "
+                     f"{sql.add(metric)} AND {_valid('t')})")
+    where = ["w.since <= :s", *_conditions(query, sql, "w.work"), lacks]
+    if query.after is not None and query.after[0] == 1:
+        where.append(f"w.work > {sql.add(query.after[2])}")
+    return [r[0] for r in index.rows(
+        f"SELECT w.work FROM work w WHERE {' AND '.join(where)} ORDER BY w.work "
+        f"LIMIT {int(limit)}", sql.params)]
+
+
+def _page_details(index: Any, query: WorksQuery, sequence: int, works: list[str]
+                  ) -> tuple[dict[str, dict[str, dict[str, int]]],
+                             dict[str, tuple[str | None, str | None]]]:
+    """(work → metric → source → value, work → (title, issued)) of the page's works."""
+    values: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    described: dict[str, tuple[str | None, str | None]] = {}
+    if not works:
+        return values, described
+    sql = _Sql(sequence)
+    listed = sql.many(works)
+    sources = query.filters.get("source")
+    by_source = f" AND v.source IN ({sql.many(sources)})" if sources else ""
+    for work, metric, source, value in index.rows(
+            f"SELECT v.work, v.metric, v.source, v.value FROM val v WHERE v.work IN ({listed})"
+            f"{by_source} AND {_valid('v')}", sql.params):
+        values[work][metric][source] = value
+    for work, title, issued in index.rows(
+            f"SELECT d.work, d.title, d.issued FROM descr d WHERE d.work IN ({listed}) "
+            f"AND {_valid('d')}", sql.params):
+        described[work] = (title, issued)
+    return values, described
 
 
 def _short_metric(metric: str) -> str:
@@ -368,12 +460,6 @@ def _short_metric(metric: str) -> str:
 
 def _short_source(source: str) -> str:
     return source[len(SOURCES_NS):] if source.startswith(SOURCES_NS) else source
-
-
-def _issued_key(issued: str | None) -> str:
-    """``2005-08`` → ``2005-08-00``: every issued value as ten comparable characters."""
-    text = (issued or "")[:10]
-    return text + "-00-00"[len(text) - 4:] if len(text) in (4, 7) else text
 
 
 def _sort_key(sort: tuple[str, bool] | None, work: str, issued: str | None,
@@ -386,43 +472,12 @@ def _sort_key(sort: tuple[str, bool] | None, work: str, issued: str | None,
     if name == "issued":
         if not issued:
             return (1, 0, work)
-        text = _issued_key(issued)
+        text = issued_key(issued)
         return (0, [-ord(c) for c in text] if descending else text, work)
     value = metrics.get(_short_metric(_metric(name)))
     if value is None:
         return (1, 0, work)
     return (0, -value if descending else value, work)
-
-
-def _comparable(key: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(tuple(k) if isinstance(k, list) else k for k in key)
-
-
-@dataclass
-class _Selection:
-    """The works a query selects, with what ranking and grouping need."""
-
-    limit: int
-    works: set[str]
-    described: dict[str, tuple[str | None, str | None]]
-    values: dict[str, dict[str, dict[str, int]]]
-
-
-def _select(store: Store, query: WorksQuery, timeout: float | None) -> _Selection:
-    limit = query.sequence_limit if query.sequence_limit is not None \
-        else _max_sequence(store, timeout)
-    filters = query.filters
-    sources = filters.get("source")
-    described = _descriptions(store, filters, limit, timeout)
-    metadata_filtered = any(key in _PATTERNS for key in filters)
-    works = set(described) if metadata_filtered else set(described) | _all_works(
-        store, limit, timeout)
-    values_by_work = _current_values(store, sources, limit, timeout)
-    if sources:
-        works &= set(values_by_work)
-    for metric in filters.get("has_metric", ()):
-        works = {w for w in works if metric in values_by_work.get(w, {})}
-    return _Selection(limit, works, described, values_by_work)
 
 
 def _metrics(per_metric: dict[str, dict[str, int]]) -> dict[str, int]:
@@ -433,7 +488,7 @@ def _metrics(per_metric: dict[str, dict[str, int]]) -> dict[str, int]:
 
 def _result(work: str, title: Any, issued: Any, metrics: dict[str, int],
             per_metric: dict[str, dict[str, int]], by_source: bool) -> dict[str, Any]:
-    """One entry of ``results`` (both the computed and the ranked path answer with it)."""
+    """One entry of ``results``."""
     result: dict[str, Any] = {"id": work, "title": title, "issued": issued, "metrics": metrics}
     if by_source:
         result["metricsBySource"] = {
@@ -446,194 +501,31 @@ def list_works(store: Store, query: WorksQuery, *,
                timeout: float | None = None) -> dict[str, Any]:
     """``{"meta": {"count", "per_page", "next_cursor"}, "results": [{"id", "title", "issued",
     "metrics"[, "metricsBySource"]}]}`` for ``query`` (see the module docstring); with
-    ``group_by``, :func:`group_works`' answer instead."""
-    metadata_filtered = any(key in _PATTERNS for key in query.filters)
+    ``group_by``, :func:`group_works`' answer instead. ``timeout`` bounds the store reads of
+    catching the index up (the answer itself is read from the index)."""
     if query.group_by:
-        if metadata_filtered:
-            return group_works(store, query, timeout=timeout)
-        from alm_ld.analytics.current_view import kept_answer
-
-        # Like a first page: kept with the view's mark, a lookup until the next feed.
-        name = f"groups|{query.group_by}|{_filters_name(query)}"
-        return dict(kept_answer(store, name,
-                                lambda: group_works(store, query, timeout=timeout)))
-    if query.after is None and query.sequence_limit is None and not metadata_filtered:
-        # A first page without metadata filters is kept in the current-value view with the
-        # view's mark: the same page is a lookup until the next feed (issue 15). Pages after
-        # a cursor and metadata filters (unbounded combinations) are computed every time.
-        from alm_ld.analytics.current_view import kept_answer
-
-        name = "works|" + json.dumps(
-            [sorted((key, list(options)) for key, options in query.filters.items()),
-             list(query.sort) if query.sort else None, query.per_page, query.by_source],
-            separators=(",", ":"))
-        return dict(kept_answer(store, name, lambda: _list_works(store, query, timeout)))
+        return group_works(store, query, timeout=timeout)
     return _list_works(store, query, timeout)
 
 
 def _list_works(store: Store, query: WorksQuery, timeout: float | None) -> dict[str, Any]:
-    ranked = _ranked_page(store, query, timeout)
-    if ranked is not None:
-        return ranked
-    selection = _select(store, query, timeout)
-    rows = []
-    for work in selection.works:
-        per_metric = selection.values.get(work, {})
-        metrics = _metrics(per_metric)
-        title, issued = selection.described.get(work, (None, None))
-        rows.append((_comparable(_sort_key(query.sort, work, issued, metrics)),
-                     work, title, issued, metrics, per_metric))
-    rows.sort(key=lambda row: row[0])
-    count = len(rows)
-    if query.after is not None:
-        after = _comparable(query.after)
-        rows = [row for row in rows if row[0] > after]
-    page = rows[:query.per_page]
-    results = []
-    for _, work, title, issued, metrics, per_metric in page:
-        results.append(_result(work, title, issued, metrics, per_metric, query.by_source))
-    next_cursor = (encode_cursor(selection.limit, query.sort, page[-1][0])
-                   if len(rows) > query.per_page else None)
-    return {"meta": {"count": count, "per_page": query.per_page, "next_cursor": next_cursor},
-            "results": results}
-
-
-# ---------------------------------------------------------------------------------------------
-# The lookup path: ONE ranked query over the current-value view (issue 16 at 100k works)
-#
-# When every filter is about values (``source``, ``has_metric``), the order is the IRI or a
-# metric the filter requires, and the page is read as of the view's mark (a first page, or a
-# cursor made since the last feed), the view answers with ORDER BY + LIMIT and a keyset on the
-# sort key: no work outside the page is read into Python. Everything else (metadata filters,
-# ``sort=issued``, a metric sort that keeps works without the metric, a cursor older than the
-# last feed: the view only knows now) takes the computed path above, with the same sort keys,
-# so a cursor made here is followed there after an ingest.
-
-
-def _view_metrics(query: WorksQuery) -> tuple[str, ...] | None:
-    """The metrics of the work set in the order the ranked query joins them (the sort metric
-    first), or None when the page cannot be one query over the view."""
-    filters = query.filters
-    if any(key in _PATTERNS for key in filters) or not (
-            filters.get("has_metric") or filters.get("source")):
-        return None
-    required = filters.get("has_metric", ())
-    if query.sort is None:
-        return required
-    if query.sort[0] == "issued" or _metric(query.sort[0]) not in required:
-        return None
-    first = _metric(query.sort[0])
-    return (first, *(m for m in required if m != first))
-
-
-def _work_set(metrics: tuple[str, ...], sources: tuple[str, ...] | None) -> str:
-    """A pattern binding ``?work`` (and ``?v0``…: each metric's value, the highest among the
-    selected sources) for every work the value filters select."""
-    from alm_ld.analytics.current_view import VIEW_GRAPH
-
-    graph = f"<{VIEW_GRAPH}>"
-    if not metrics:  # sources only: a cumulative value from one of them
-        return (f"{{ SELECT DISTINCT ?work WHERE {{ {values('src', sources or ())} GRAPH {graph} "
-                "{ ?e alm:forSource ?src ; alm:forAggregation alm:cumulative ; "
-                "alm:forWork ?work } } }")
-    parts = []
-    for i, metric in enumerate(metrics):
-        if sources:
-            parts.append(
-                f"{{ SELECT ?work (MAX(?x{i}) AS ?v{i}) WHERE {{ {values(f's{i}', sources)} "
-                f"GRAPH {graph} {{ ?e{i} alm:forMetric <{metric}> ; alm:forSource ?s{i} ; "
-                f"alm:forAggregation alm:cumulative ; alm:currentValue ?x{i} ; "
-                f"alm:forWork ?work }} }} GROUP BY ?work }}")
-        else:
-            parts.append(f"GRAPH {graph} {{ ?t{i} alm:forMetric <{metric}> ; "
-                         f"alm:highestValue ?v{i} ; alm:forWork ?work }}")
-    return "\n  ".join(parts)
-
-
-def _keyset(query: WorksQuery) -> str:
-    """The FILTER keeping the rows after the cursor's sort key (the keys of _sort_key)."""
-    if query.after is None:
-        return ""
-    _, primary, work = query.after
-    after_work = f"STR(?work) > {literal(str(work))}"
-    if query.sort is None:
-        return f"FILTER ({after_work})"
-    value = -int(primary) if query.sort[1] else int(primary)
-    beyond = "<" if query.sort[1] else ">"
-    return f"FILTER (?v0 {beyond} {value} || (?v0 = {value} && {after_work}))"
-
-
-def _view_count(store: Store, pattern: str, name: str | None, timeout: float | None) -> int:
-    """How many works ``pattern`` selects; with a ``name``, kept in the view with its mark
-    (the count does not change between feeds, and each page of a paging client would count
-    again). A first page is kept whole (count included), so it passes no name."""
-    from alm_ld.analytics.current_view import kept_answer
-
-    def compute() -> int:
-        rows = store.query(_PREFIXES + f"SELECT (COUNT(*) AS ?n) WHERE {{\n  {pattern}\n}}",
-                           timeout=timeout).rows
-        return int(rows[0]["n"]) if rows else 0
-
-    return int(kept_answer(store, "works-count|" + name, compute)) if name else compute()
-
-
-def _filters_name(query: WorksQuery) -> str:
-    return json.dumps(sorted((key, list(options)) for key, options in query.filters.items()),
-                      separators=(",", ":"))
-
-
-def _ranked_page(store: Store, query: WorksQuery, timeout: float | None
-                 ) -> dict[str, Any] | None:
-    """The page as one ranked query over the view (see above), or None for the computed
-    path."""
-    from alm_ld.analytics.current_view import VIEW_GRAPH, ensure_current_view
-
-    metrics = _view_metrics(query)
-    if metrics is None or (query.after is not None and query.after[0] != 0):
-        return None
-    mark = ensure_current_view(store)
-    if query.sequence_limit is not None and query.sequence_limit != mark:
-        return None  # a cursor from before the last feed: the feeds as of its sequence
-    sources = query.filters.get("source")
-    pattern = _work_set(metrics, sources)
-    order, bound = "STR(?work)", ""
-    if query.sort is not None:
-        by_value = "DESC(?v0)" if query.sort[1] else "?v0"
-        order = f"{by_value} {order}"
-        # Two steps: the page's last value first (a sort on integers only), then the works
-        # up to that value sorted with their IRIs — ordering every work by IRI as well cost
-        # 2x (each IRI comparison decodes two strings).
-        edge = store.query(_PREFIXES + f"""SELECT ?v0 WHERE {{
-  {pattern}
-  {_keyset(query)}
-}} ORDER BY {by_value} LIMIT {query.per_page + 1}""", timeout=timeout).rows
-        if len(edge) > query.per_page:
-            last = int(edge[-1]["v0"])
-            bound = f"FILTER (?v0 {'>=' if query.sort[1] else '<='} {last})"
-    rows = store.query(_PREFIXES + f"""SELECT ?work ?v0 ?mark WHERE {{
-  {pattern}
-  {_keyset(query)}
-  {bound}
-  OPTIONAL {{ GRAPH <{VIEW_GRAPH}> {{ <{VIEW_GRAPH}> alm:viewSequence ?mark }} }}
-}} ORDER BY {order} LIMIT {query.per_page + 1}""", timeout=timeout).rows
-    if any(int(row.get("mark") or 0) != mark for row in rows):
-        return None  # a feed was folded in meanwhile: the cursor would name the wrong state
-    page = [str(row["work"]) for row in rows[:query.per_page]]
-    values_by_work = _current_values(store, sources, mark, timeout, works=page)
-    described = _descriptions(store, {}, mark, timeout, works=page) if page else {}
+    index, mark = works_index(store)
+    sequence = mark if query.sequence_limit is None else min(query.sequence_limit, mark)
+    found = _ranked(index, query, sequence, query.per_page + 1)
+    page = found[:query.per_page]
+    values, described = _page_details(index, query, sequence, page)
     results = []
     key: tuple[Any, ...] = ()
     for work in page:
-        per_metric = values_by_work.get(work, {})
-        metrics_now = _metrics(per_metric)
+        per_metric = values.get(work, {})
+        metrics = _metrics(per_metric)
         title, issued = described.get(work, (None, None))
-        key = _sort_key(query.sort, work, issued, metrics_now)
-        results.append(_result(work, title, issued, metrics_now, per_metric, query.by_source))
-    next_cursor = (encode_cursor(mark, query.sort, key) if len(rows) > query.per_page
+        key = _sort_key(query.sort, work, issued, metrics)
+        results.append(_result(work, title, issued, metrics, per_metric, query.by_source))
+    next_cursor = (encode_cursor(sequence, query.sort, key) if len(found) > query.per_page
                    else None)
-    count = _view_count(store, pattern,
-                        None if query.after is None else _filters_name(query), timeout)
-    return {"meta": {"count": count, "per_page": query.per_page, "next_cursor": next_cursor},
+    return {"meta": {"count": _count(index, query, sequence), "per_page": query.per_page,
+                     "next_cursor": next_cursor},
             "results": results}
 
 
@@ -642,42 +534,6 @@ def _ranked_page(store: Store, query: WorksQuery, timeout: float | None
 
 GROUP_KEYS = ("ror", "issn", "funder", "orcid", "publisher", "type", "issued_year", "source")
 MAX_GROUPS = 1000
-
-# (pattern binding ?key and ?label in the describing graph) per group key
-_GROUP_PATTERNS = {
-    "ror": "?work schema:author/schema:affiliation ?key . "
-           "OPTIONAL { ?key schema:name ?label } FILTER (isIRI(?key) && "
-           "STRSTARTS(STR(?key), \"https://ror.org/\"))",
-    "issn": "?work schema:isPartOf ?c . ?c schema:issn ?key . "
-            "OPTIONAL { ?c dcterms:title ?label }",
-    "funder": "?work schema:funder ?key . OPTIONAL { ?key schema:name ?label } "
-              "FILTER (!STRSTARTS(STR(?key), \"https://w3id.org/alm-ld/id/\"))",
-    "orcid": "?work schema:author ?a . ?a schema:sameAs ?key . "
-             "OPTIONAL { ?a schema:name ?label } "
-             "FILTER (STRSTARTS(STR(?key), \"https://orcid.org/\"))",
-    "publisher": "?work schema:publisher ?label . BIND (LCASE(STR(?label)) AS ?key)",
-    "type": "?work schema:additionalType ?key .",
-    "issued_year": "?work dcterms:issued ?issued . BIND (SUBSTR(STR(?issued), 1, 4) AS ?key)",
-}
-
-
-def _group_keys(store: Store, group_by: str, limit: int, timeout: float | None
-                ) -> dict[str, dict[str, str | None]]:
-    """work → group key → display name, from each work's current description."""
-    query = _PREFIXES + f"""SELECT ?work ?key ?label WHERE {{
-  {{ SELECT ?work (MAX(?seq) AS ?cur) WHERE {{
-       GRAPH ?g {{ ?work a alm:Work ; ?p ?o . ?g alm:sequence ?seq }}
-       FILTER (?p IN ({_DESCRIBING})) {_sequence_filter("?seq", limit)}
-     }} GROUP BY ?work }}
-  GRAPH ?d {{ ?d alm:sequence ?cur . {_GROUP_PATTERNS[group_by]} }}
-}}"""
-    out: dict[str, dict[str, str | None]] = defaultdict(dict)
-    for row in store.query(query, timeout=timeout).rows:
-        key = str(row["key"])
-        label = row.get("label")
-        known = out[str(row["work"])].get(key)
-        out[str(row["work"])][key] = known or (str(label) if label is not None else None)
-    return out
 
 
 def group_works(store: Store, query: WorksQuery, *,
@@ -688,71 +544,67 @@ def group_works(store: Store, query: WorksQuery, *,
     group's works, each work's value of each metric — the highest among the selected
     sources, so a work counted by two sources is never counted twice. For ``source`` the
     groups are the sources and the sum is that source's own values. Groups by count, then
-    key; at most :data:`MAX_GROUPS`."""
+    key; at most :data:`MAX_GROUPS`. One GROUP BY in the works index, kept until the next
+    feed."""
+    index, mark = works_index(store)
+    name = ("groups", query.group_by, _filters_name(query))
+    return dict(index.kept(mark, name, lambda: _groups(index, query, mark)))
+
+
+def _groups(index: Any, query: WorksQuery, sequence: int) -> dict[str, Any]:
     group_by = query.group_by or ""
-    if group_by == "source" and not any(key in _PATTERNS for key in query.filters):
-        return _source_groups(store, query, timeout)
-    selection = _select(store, query, timeout)
-    members: dict[str | None, set[str]] = defaultdict(set)
+    count = _count(index, query, sequence)
+    sql = _Sql(sequence)
+    members: dict[str | None, int] = {}
     names: dict[str | None, str | None] = {}
-    sums: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    sums: dict[str | None, dict[str, int]] = defaultdict(dict)
+    filtered = bool(query.filters)
     if group_by == "source":
-        for work in selection.works:
-            for metric, by_source in selection.values.get(work, {}).items():
-                for source, value in by_source.items():
-                    key = _short_source(source)
-                    members[key].add(work)
-                    names[key] = key
-                    sums[key][_short_metric(metric)] += value
+        sources = query.filters.get("source")
+        where = [_valid("v")]
+        if sources:
+            where.append(f"v.source IN ({sql.many(sources)})")
+        if filtered:
+            where.append(f"v.work IN ({_selected(query, sql)})")
+        clause = " AND ".join(where)
+        for source, n in index.rows(
+                f"SELECT source, COUNT(*) FROM (SELECT DISTINCT v.source, v.work FROM val v "
+                f"WHERE {clause}) GROUP BY source", sql.params):
+            members[_short_source(source)] = n
+        for source, metric, total in index.rows(
+                f"SELECT v.source, v.metric, SUM(v.value) FROM val v WHERE {clause} "
+                f"GROUP BY v.source, v.metric", sql.params):
+            sums[_short_source(source)][_short_metric(metric)] = total
+        names = {key: key for key in members}
     else:
-        keys = _group_keys(store, group_by, selection.limit, timeout)
-        for work in selection.works:
-            metrics = _metrics(selection.values.get(work, {}))
-            for key, label in (keys.get(work) or {None: None}).items():
-                members[key].add(work)
-                names[key] = names.get(key) or label
-                for metric, value in metrics.items():
-                    sums[key][metric] += value
-    groups = sorted(members, key=lambda k: (-len(members[k]), k is None, k or ""))
-    return {"meta": {"count": len(selection.works), "groups_count": len(groups)},
-            "group_by": [{"key": key, "key_display_name": names.get(key) or key,
-                          "count": len(members[key]), "sum": dict(sorted(sums[key].items()))}
-                         for key in groups[:MAX_GROUPS]]}
-
-
-def _source_groups(store: Store, query: WorksQuery, timeout: float | None) -> dict[str, Any]:
-    """``group_by=source`` without metadata filters: one GROUP BY over the view's entries
-    (each source's own current cumulative values: per source nothing is counted twice) and
-    one for the works per source; the selected works are counted as by the list."""
-    from alm_ld.analytics.current_view import VIEW_GRAPH, ensure_current_view
-
-    mark = ensure_current_view(store)
-    metrics = _view_metrics(replace(query, sort=None))
-    sources = query.filters.get("source")
-    if metrics is None:  # no filter: every work, with values or not
-        pattern = ""
-        count = _view_count(store, "{ SELECT DISTINCT ?work WHERE { GRAPH ?g { ?work a "
-                            f"alm:Work . ?g alm:sequence ?seq }} FILTER (?seq <= {mark}) }} }}",
-                            None, timeout)
-    else:
-        pattern = _work_set(metrics, sources)
-        count = _view_count(store, pattern, None, timeout)
-    where = f"""{pattern}
-  {values("gsource", sources) if sources else ""}
-  GRAPH <{VIEW_GRAPH}> {{ ?ge alm:forAggregation alm:cumulative ; alm:forSource ?gsource ;
-    alm:forMetric ?gmetric ; alm:currentValue ?gx ; alm:forWork ?work }}"""
-    sums: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in store.query(_PREFIXES + f"""SELECT ?gsource ?gmetric (SUM(?gx) AS ?sum)
-WHERE {{ {where} }} GROUP BY ?gsource ?gmetric""", timeout=timeout).rows:
-        sums[_short_source(str(row["gsource"]))][_short_metric(str(row["gmetric"]))] = \
-            int(row["sum"])
-    members = {_short_source(str(row["gsource"])): int(row["n"]) for row in store.query(
-        _PREFIXES + f"""SELECT ?gsource (COUNT(DISTINCT ?work) AS ?n)
-WHERE {{ {where} }} GROUP BY ?gsource""", timeout=timeout).rows}
-    groups = sorted(members, key=lambda k: (-members[k], k))
+        kind = sql.add(group_by)
+        selected = _selected(query, sql) if filtered else "SELECT w.work FROM work w WHERE " \
+            "w.since <= :s"
+        keyed = (f"SELECT k.key, k.work, k.label FROM mkey k WHERE k.kind = {kind} AND "
+                 f"{_valid('k')}" + (f" AND k.work IN ({selected})" if filtered else ""))
+        values = _work_values(query, sql)
+        for key, n, label in index.rows(
+                f"SELECT key, COUNT(DISTINCT work), MIN(label) FROM ({keyed}) GROUP BY key",
+                sql.params):
+            members[key], names[key] = n, label
+        for key, metric, total in index.rows(
+                f"SELECT g.key, x.metric, SUM(x.value) FROM (SELECT DISTINCT key, work FROM "
+                f"({keyed})) g JOIN ({values}) x ON x.work = g.work GROUP BY g.key, x.metric",
+                sql.params):
+            sums[key][_short_metric(metric)] = total
+        unkeyed = (f"SELECT s.work FROM ({selected}) s WHERE s.work NOT IN (SELECT k.work FROM "
+                   f"mkey k WHERE k.kind = {kind} AND {_valid('k')})")
+        (none,) = index.rows(f"SELECT COUNT(*) FROM ({unkeyed})", sql.params)[0]
+        if none:
+            members[None] = none
+            for metric, total in index.rows(
+                    f"SELECT x.metric, SUM(x.value) FROM ({unkeyed}) u JOIN ({values}) x "
+                    f"ON x.work = u.work GROUP BY x.metric", sql.params):
+                sums[None][_short_metric(metric)] = total
+    groups = sorted(members, key=lambda k: (-members[k], k is None, k or ""))
     return {"meta": {"count": count, "groups_count": len(groups)},
-            "group_by": [{"key": key, "key_display_name": key, "count": members[key],
-                          "sum": dict(sorted(sums[key].items()))}
+            "group_by": [{"key": key, "key_display_name": names.get(key) or key,
+                          "count": members[key], "sum": dict(sorted(sums[key].items()))}
                          for key in groups[:MAX_GROUPS]]}
 
 
@@ -770,26 +622,36 @@ def batch_works(store: Store, ids: object, *, timeout: float | None = None) -> d
     feed format accepts; repeats are answered again."""
     if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_BATCH:
         raise _bad(f"The body is {{\"ids\": [...]}} with 1 to {MAX_BATCH} work ids.")
-    selection = _select(store, WorksQuery(), timeout)
+    parsed: list[tuple[object, str | None, InvalidIdentifier | None]] = []
+    for raw in ids:
+        try:
+            parsed.append((raw, parse_work_id(raw).iri, None))
+        except InvalidIdentifier as error:
+            parsed.append((raw, None, error))
+    index, mark = works_index(store)
+    asked = sorted({work for _, work, _ in parsed if work is not None})
+    sql = _Sql(mark)
+    known = {r[0] for r in index.rows(
+        f"SELECT w.work FROM work w WHERE w.since <= :s AND w.work IN ({sql.many(asked)})",
+        sql.params)} if asked else set()
+    values, described = _page_details(index, WorksQuery(), mark, sorted(known))
     results: list[dict[str, Any]] = []
     found = 0
-    for raw in ids:
+    for raw, work, error in parsed:
         entry: dict[str, Any] = {"input": raw}
-        try:
-            work = parse_work_id(raw).iri
-        except InvalidIdentifier as error:
+        if work is None:
+            assert error is not None
             entry["error"] = {"status": 400, "title": "Invalid identifier",
                               "detail": error.detail}
             results.append(entry)
             continue
         entry["id"] = work
-        if work not in selection.works:
+        if work not in known:
             entry["error"] = {"status": 404, "title": "Not found",
                               "detail": f"No work {work} is known to this service."}
         else:
             found += 1
-            title, issued = selection.described.get(work, (None, None))
-            entry.update(title=title, issued=issued,
-                         metrics=_metrics(selection.values.get(work, {})))
+            title, issued = described.get(work, (None, None))
+            entry.update(title=title, issued=issued, metrics=_metrics(values.get(work, {})))
         results.append(entry)
     return {"meta": {"count": len(results), "found": found}, "results": results}

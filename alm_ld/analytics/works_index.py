@@ -1,0 +1,451 @@
+"""The works index (issue 16): a derived, rebuildable SQLite copy of what ``GET /works`` ranks,
+filters and groups by, so that every request is a B-tree lookup instead of a scan of the store.
+
+Why SQLite and not the store: Oxigraph has no index ordered by value, so a ranking over 100k
+works had to read and sort every work on every request (seconds); a ranking must be kept
+ordered as feeds arrive. SQLite is in the standard library (no new dependency), keeps B-trees
+ordered by any column, and several processes can read one file (WAL mode) while one writes.
+
+What it holds, per row a validity range of feed sequences ``[vfrom, vto)`` (``vto`` =
+:data:`OPEN` while current), so that a cursor made at sequence S still pages the ranking as it
+was at S, without gaps or duplicates, while feeds keep arriving:
+
+* ``work``: every work typed ``alm:Work`` in a feed, with the first feed naming it;
+* ``val``: per (work, metric, source) the current cumulative value — the rule of
+  :mod:`alm_ld.analytics.series` (per observation key the revision of the newest feed,
+  :func:`~alm_ld.analytics.series.newest_per_key`; then the latest ``periodEnd``, ties: newest
+  feed) — evaluated as of every feed that touched the pair;
+* ``top``: per (work, metric) the highest of those values among sources (sources overlap, so
+  they are never summed);
+* ``descr`` and ``mkey``: per work its current description's title and issue date, and the
+  keys it can be filtered and grouped by (ror, orcid, issn, funder, publisher, type,
+  issued_year) with their display names, from the feed with the highest sequence describing
+  it (:mod:`alm_ld.analytics.work_metadata`);
+* ``info``: ``sequence``, the highest feed sequence folded in, and the store it was built
+  from.
+
+How it stays right: every reader calls :func:`works_index`, which compares the mark with the
+store's highest feed sequence and folds the newer feeds in, one at a time in sequence order,
+reading only what each touched (its observations' (work, metric) pairs, its described works).
+A fold is one SQLite transaction that re-reads the mark first (``BEGIN IMMEDIATE``), so two
+processes never fold the same feed twice. An index that is missing, of another version, ahead
+of the store or built from another store is rebuilt whole from the store.
+
+Where it lives: beside an embedded ``oxigraph:PATH`` store, in ``PATH.works-index.sqlite3``
+(it survives restarts, one per store); in memory for ``memory:``, an in-memory Oxigraph and
+``sparql:`` stores (rebuilt once per process).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_observations
+from alm_ld.analytics.series import newest_per_key
+from alm_ld.analytics.sparql import iri, select
+from alm_ld.store.base import Store
+from alm_ld.vocab import ALM_NS
+
+VERSION = "1"
+OPEN = 1 << 62
+"""``vto`` of a row that is still current."""
+_CUMULATIVE = ALM_NS + "cumulative"
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS work (work TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS val (
+  work TEXT NOT NULL, metric TEXT NOT NULL, source TEXT NOT NULL, value INTEGER NOT NULL,
+  vfrom INTEGER NOT NULL, vto INTEGER NOT NULL DEFAULT {OPEN},
+  PRIMARY KEY (work, metric, source, vfrom)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS val_desc ON val (metric, source, value DESC, work, vfrom, vto);
+CREATE INDEX IF NOT EXISTS val_asc ON val (metric, source, value, work, vfrom, vto);
+CREATE INDEX IF NOT EXISTS val_source ON val (source, metric, work, vfrom, vto, value);
+CREATE TABLE IF NOT EXISTS top (
+  work TEXT NOT NULL, metric TEXT NOT NULL, value INTEGER NOT NULL,
+  vfrom INTEGER NOT NULL, vto INTEGER NOT NULL DEFAULT {OPEN},
+  PRIMARY KEY (work, metric, vfrom)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS top_desc ON top (metric, value DESC, work, vfrom, vto);
+CREATE INDEX IF NOT EXISTS top_asc ON top (metric, value, work, vfrom, vto);
+CREATE TABLE IF NOT EXISTS descr (
+  work TEXT NOT NULL, title TEXT, issued TEXT, issued_key TEXT,
+  vfrom INTEGER NOT NULL, vto INTEGER NOT NULL DEFAULT {OPEN},
+  PRIMARY KEY (work, vfrom)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS descr_issued_asc ON descr (issued_key, work, vfrom, vto);
+CREATE INDEX IF NOT EXISTS descr_issued_desc ON descr (issued_key DESC, work, vfrom, vto);
+CREATE TABLE IF NOT EXISTS mkey (
+  kind TEXT NOT NULL, key TEXT NOT NULL, work TEXT NOT NULL, label TEXT,
+  vfrom INTEGER NOT NULL, vto INTEGER NOT NULL DEFAULT {OPEN},
+  PRIMARY KEY (kind, key, work, vfrom)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS mkey_work ON mkey (work, kind, vfrom, vto);
+"""
+
+# Per key: the pattern (inside the describing feed's graph) binding ?key and ?label — the
+# same values the filters compare with (identifiers normalised as the feed format does).
+KEY_PATTERNS = {
+    "ror": "?work schema:author/schema:affiliation ?key . "
+           "OPTIONAL { ?key schema:name ?label } FILTER (isIRI(?key) && "
+           "STRSTARTS(STR(?key), \"https://ror.org/\"))",
+    "issn": "?work schema:isPartOf ?c . ?c schema:issn ?key . "
+            "OPTIONAL { ?c dcterms:title ?label }",
+    "funder": "?work schema:funder ?key . OPTIONAL { ?key schema:name ?label } "
+              "FILTER (!STRSTARTS(STR(?key), \"https://w3id.org/alm-ld/id/\"))",
+    "orcid": "?work schema:author ?a . ?a schema:sameAs ?key . "
+             "OPTIONAL { ?a schema:name ?label } "
+             "FILTER (STRSTARTS(STR(?key), \"https://orcid.org/\"))",
+    "publisher": "?work schema:publisher ?label . BIND (LCASE(STR(?label)) AS ?key)",
+    "type": "?work schema:additionalType ?key .",
+    "issued_year": "?work dcterms:issued ?issued . BIND (SUBSTR(STR(?issued), 1, 4) AS ?key)",
+    "title": "?work dcterms:title ?key .",
+    "issued": "?work dcterms:issued ?key .",
+}
+KEY_KINDS = ("ror", "issn", "funder", "orcid", "publisher", "type", "issued_year")
+
+
+def issued_key(issued: str | None) -> str:
+    """``2005-08`` → ``2005-08-00``: every issued value as ten comparable characters."""
+    text = (issued or "")[:10]
+    return text + "-00-00"[len(text) - 4:] if len(text) in (4, 7) else text
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the store
+
+
+def _store_top(store: Store) -> int:
+    rows = select(store, "SELECT (MAX(?seq) AS ?max) WHERE { GRAPH ?g { ?g alm:sequence ?seq } }")
+    value = rows[0].get("max") if rows else None
+    return int(value) if value else 0
+
+
+def _first_feed(store: Store) -> str:
+    """The IRI of the store's first feed: what tells this store from another one."""
+    rows = select(store, "SELECT ?g WHERE { GRAPH ?g { ?g alm:sequence ?seq } } "
+                         "ORDER BY ?seq LIMIT 1")
+    return rows[0]["g"] if rows else ""
+
+
+def _typed_works(store: Store, graph: str | None) -> list[tuple[str, str]]:
+    """(graph, work) of every work typed ``alm:Work`` in ``graph`` (all graphs when None)."""
+    g = iri(graph) if graph else "?g"
+    rows = select(store, f"SELECT DISTINCT ?work WHERE {{ GRAPH {g} {{ ?work a alm:Work }} }}"
+                  if graph else
+                  "SELECT DISTINCT ?g ?work WHERE { GRAPH ?g { ?work a alm:Work . "
+                  "?g alm:sequence ?seq } }")
+    return [(graph or r["g"], r["work"]) for r in rows]
+
+
+@dataclass
+class Description:
+    """One feed's description of one work: title, issue date, keys → display name."""
+
+    title: str | None = None
+    issued: str | None = None
+    keys: dict[str, dict[str, str | None]] = field(default_factory=dict)
+
+
+def _descriptions(store: Store, graph: str | None) -> dict[tuple[str, str], Description]:
+    """(graph, work) → the description of the work in that feed, for every work a feed
+    (``graph``, or any) describes with one of the metadata predicates."""
+    from alm_ld.analytics.work_metadata import METADATA_PREDICATES
+
+    g = iri(graph) if graph else "?g"
+    head = "" if graph else "?g"
+    listed = ", ".join(f"<{p}>" for p in METADATA_PREDICATES)
+    out: dict[tuple[str, str], Description] = {}
+    for row in select(store, f"""SELECT DISTINCT {head} ?work WHERE {{ GRAPH {g} {{
+  ?work a alm:Work ; ?p ?o . {"" if graph else "?g alm:sequence ?seq ."}
+  FILTER (?p IN ({listed})) }} }}"""):
+        out[(graph or row["g"], row["work"])] = Description()
+    if not out:
+        return out
+    unions = " UNION ".join(f'{{ {pattern} BIND ("{kind}" AS ?kind) }}'
+                            for kind, pattern in KEY_PATTERNS.items())
+    for row in select(store, f"""SELECT {head} ?work ?kind ?key ?label WHERE {{ GRAPH {g} {{
+  ?work a alm:Work . {"" if graph else "?g alm:sequence ?seq ."}
+  {unions} }} }}"""):
+        described = out.get((graph or row["g"], row["work"]))
+        if described is None:
+            continue
+        kind, key = row["kind"], row["key"]
+        if kind == "title":
+            described.title = described.title or key
+        elif kind == "issued":
+            described.issued = described.issued or key
+        else:
+            known = described.keys.setdefault(kind, {})
+            known[key] = known.get(key) or row.get("label")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Current values (pure): the one rule of "current", as of a feed
+
+
+def _as_of(observations: Iterable[Observation], cutoff: int) -> list[Observation]:
+    """The observations as the store held them once feed ``cutoff`` was in."""
+    seen = []
+    for obs in observations:
+        held = [seq for seq in obs.seqs if seq <= cutoff]
+        if held:
+            seen.append(replace(obs, sequence=max(held)))
+    return seen
+
+
+def current_cumulative(observations: Iterable[Observation]) -> dict[str, int]:
+    """source → current cumulative value of ONE (work, metric) pair's observations."""
+    revisions = newest_per_key(
+        (o for o in observations if o.aggregation == _CUMULATIVE),
+        key=lambda o: (o.source, o.start, o.end), rank=lambda o: (o.sequence, o.iri))
+    latest: dict[str, Observation] = {}
+    for obs in revisions:
+        seen = latest.get(obs.source)
+        if seen is None or (obs.end, obs.sequence, obs.iri) > (seen.end, seen.sequence,
+                                                               seen.iri):
+            latest[obs.source] = obs
+    return {source: obs.value for source, obs in latest.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The index
+
+
+class WorksIndex:
+    """One SQLite database (see the module docstring); thread-safe (one lock per index)."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.lock = threading.RLock()
+        self._db = self._connect()
+        self.answers: dict[tuple, object] = {}
+        """Answers kept for the current mark (counts, groups); emptied when it moves."""
+        self._answers_mark = -1
+
+    def _connect(self) -> sqlite3.Connection:
+        target = self.path or ":memory:"
+        if self.path:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(target, check_same_thread=False, isolation_level=None,
+                             timeout=60)
+        if self.path:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA cache_size=-65536")
+        db.executescript(_SCHEMA)
+        return db
+
+    def close(self) -> None:
+        with self.lock:
+            self._db.close()
+
+    # -- reading ------------------------------------------------------------------------
+
+    def rows(self, sql: str, params: dict[str, object] | tuple = ()) -> list[tuple]:
+        with self.lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def info(self, name: str) -> str | None:
+        row = self.rows("SELECT value FROM info WHERE name = ?", (name,))
+        return row[0][0] if row else None
+
+    @property
+    def sequence(self) -> int:
+        return int(self.info("sequence") or 0)
+
+    def kept(self, mark: int, key: tuple, compute):  # type: ignore[no-untyped-def]
+        """An answer computed at ``mark``, kept until the mark moves (counts and groups do
+        not change between feeds, and every page of a paging client would count again)."""
+        with self.lock:
+            if self._answers_mark != mark:
+                self.answers.clear()
+                self._answers_mark = mark
+            if key in self.answers:
+                return self.answers[key]
+        answer = compute()
+        with self.lock:
+            if self._answers_mark == mark:
+                if len(self.answers) > 256:
+                    self.answers.clear()
+                self.answers[key] = answer
+        return answer
+
+    # -- catching up ----------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self.lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def catch_up(self, store: Store) -> int:
+        """Fold every feed newer than the mark in (rebuilding when the index is not this
+        store's); return the mark."""
+        top = _store_top(store)
+        mark = self.sequence
+        if mark == top and mark and self.info("version") == VERSION:
+            return mark
+        with self.lock:
+            first = _first_feed(store)
+            mark = self.sequence
+            if (self.info("version") != VERSION or self.info("first_feed") != first
+                    or mark > top):
+                self._rebuild(store, top, first)
+                return top
+            if mark < top:
+                sequences = feed_sequences(store)
+                for feed, sequence in sorted(sequences.items(), key=lambda kv: kv[1]):
+                    if mark < sequence <= top:
+                        self._fold(store, feed, sequence)
+            return self.sequence
+
+    def _rebuild(self, store: Store, top: int, first: str) -> None:
+        """Build the whole index from the store (every feed up to ``top``)."""
+        sequences = feed_sequences(store)
+        observations = [o for o in read_observations(store, upto=top)]
+        typed = _typed_works(store, None)
+        described = _descriptions(store, None)
+        with self._write() as db:
+            for table in ("work", "val", "top", "descr", "mkey", "info"):
+                db.execute(f"DELETE FROM {table}")
+            since: dict[str, int] = {}
+            for graph, work in typed:
+                seq = sequences.get(graph)
+                if seq is not None and seq <= top:
+                    since[work] = min(seq, since.get(work, seq))
+            db.executemany("INSERT INTO work VALUES (?, ?)", sorted(since.items()))
+            by_pair: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+            for obs in observations:
+                by_pair[(obs.work, obs.metric)].append(obs)
+            for members in by_pair.values():
+                for seq in sorted({s for o in members for s in o.seqs}):
+                    self._apply_values(db, members, seq)
+            by_seq = sorted(((sequences[g], work, d) for (g, work), d in described.items()
+                             if g in sequences and sequences[g] <= top),
+                            key=lambda t: (t[0], t[1]))
+            for seq, work, description in by_seq:
+                self._apply_description(db, work, description, seq)
+            self._set_info(db, top, first)
+        with self.lock:
+            self._db.execute("ANALYZE")
+
+    def _fold(self, store: Store, feed: str, sequence: int) -> None:
+        """Fold one feed in (what it touched only); a no-op when another process did."""
+        observations = read_observations(store, feed)
+        typed = _typed_works(store, feed)
+        described = _descriptions(store, feed)
+        with self._write() as db:
+            mark = int((db.execute("SELECT value FROM info WHERE name = 'sequence'")
+                        .fetchone() or ("0",))[0])
+            if mark >= sequence:
+                return  # folded meanwhile (another process, another thread)
+            db.executemany("INSERT OR IGNORE INTO work VALUES (?, ?)",
+                           [(work, sequence) for _, work in typed])
+            by_pair: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+            for obs in observations:
+                by_pair[(obs.work, obs.metric)].append(obs)
+            for members in by_pair.values():
+                self._apply_values(db, members, sequence)
+            for (_, work), description in sorted(described.items()):
+                self._apply_description(db, work, description, sequence)
+            db.execute("INSERT OR REPLACE INTO info VALUES ('sequence', ?)", (str(sequence),))
+
+    def _set_info(self, db: sqlite3.Connection, top: int, first: str) -> None:
+        db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)",
+                       [("sequence", str(top)), ("first_feed", first), ("version", VERSION)])
+
+    @staticmethod
+    def _apply_values(db: sqlite3.Connection, members: list[Observation], seq: int) -> None:
+        """Make the index say, from ``seq`` on, what one (work, metric) pair's values are as
+        of feed ``seq`` (rows that changed are closed at ``seq``, new ones opened)."""
+        visible = _as_of(members, seq)
+        if not visible:
+            return
+        work, metric = members[0].work, members[0].metric
+        now = current_cumulative(visible)
+        held = dict(db.execute("SELECT source, value FROM val WHERE work = ? AND metric = ? "
+                               f"AND vto = {OPEN}", (work, metric)).fetchall())
+        for source, value in now.items():
+            if held.get(source) == value:
+                continue
+            if source in held:
+                db.execute(f"UPDATE val SET vto = ? WHERE work = ? AND metric = ? AND source = ? "
+                           f"AND vto = {OPEN}", (seq, work, metric, source))
+            db.execute("INSERT OR REPLACE INTO val (work, metric, source, value, vfrom) "
+                       "VALUES (?, ?, ?, ?, ?)", (work, metric, source, value, seq))
+        highest = max({**held, **now}.values()) if (held or now) else None
+        if highest is None:
+            return
+        row = db.execute(f"SELECT value FROM top WHERE work = ? AND metric = ? AND vto = {OPEN}",
+                         (work, metric)).fetchone()
+        if row is not None and row[0] == highest:
+            return
+        if row is not None:
+            db.execute(f"UPDATE top SET vto = ? WHERE work = ? AND metric = ? AND vto = {OPEN}",
+                       (seq, work, metric))
+        db.execute("INSERT OR REPLACE INTO top (work, metric, value, vfrom) VALUES (?, ?, ?, ?)",
+                   (work, metric, highest, seq))
+
+    @staticmethod
+    def _apply_description(db: sqlite3.Connection, work: str, description: Description,
+                           seq: int) -> None:
+        """From ``seq`` on, ``description`` is the work's current one (the newest feed
+        describing a work wins whole: two feeds' descriptions are never mixed)."""
+        db.execute(f"UPDATE descr SET vto = ? WHERE work = ? AND vto = {OPEN}", (seq, work))
+        db.execute(f"UPDATE mkey SET vto = ? WHERE work = ? AND vto = {OPEN}", (seq, work))
+        db.execute("INSERT OR REPLACE INTO descr (work, title, issued, issued_key, vfrom) "
+                   "VALUES (?, ?, ?, ?, ?)",
+                   (work, description.title, description.issued,
+                    issued_key(description.issued) if description.issued else None, seq))
+        db.executemany("INSERT OR REPLACE INTO mkey (kind, key, work, label, vfrom) "
+                       "VALUES (?, ?, ?, ?, ?)",
+                       [(kind, key, work, label, seq)
+                        for kind, keys in description.keys.items()
+                        for key, label in keys.items()])
+
+
+# ---------------------------------------------------------------------------------------------
+# One index per store
+
+_BY_PATH: dict[str, WorksIndex] = {}
+_BY_STORE: weakref.WeakKeyDictionary[Store, WorksIndex] = weakref.WeakKeyDictionary()
+_GUARD = threading.Lock()
+
+
+def index_path(store: Store) -> str | None:
+    """Where the index of ``store`` lives on disk (None: in memory, see the module
+    docstring)."""
+    path = getattr(store, "path", None)
+    if isinstance(path, str) and path and store.spec.startswith("oxigraph:"):
+        return str(Path(path).with_name(Path(path).name + ".works-index.sqlite3"))
+    return None
+
+
+def works_index(store: Store) -> tuple[WorksIndex, int]:
+    """The index of ``store`` caught up with it, and its mark (what every reader calls)."""
+    path = index_path(store)
+    with _GUARD:
+        if path is not None:
+            index = _BY_PATH.get(path)
+            if index is None:
+                index = _BY_PATH[path] = WorksIndex(path)
+        else:
+            index = _BY_STORE.get(store)
+            if index is None:
+                index = _BY_STORE[store] = WorksIndex(None)
+    return index, index.catch_up(store)
+
+
+__all__ = ["KEY_KINDS", "KEY_PATTERNS", "OPEN", "WorksIndex", "current_cumulative",
+           "index_path", "issued_key", "works_index"]
