@@ -1,30 +1,49 @@
-"""``GET /works`` computation in process (issue 16): the page of
-``filter=has_metric:citations&sort=citations:desc&per_page=25``, the page after its cursor and
-``group_by=source``, each computed every time (the kept first page is bypassed), then the
-first page and the groups as kept in the view (``kept_*``: read back until the next feed), over an
-existing on-disk store (build one with :mod:`benchmarks.bulk_worker`):
+"""``GET /works`` in process (issue 16), over an existing on-disk store (build one with
+:mod:`benchmarks.bulk_worker`; its works get a generated description here first, once, so the
+metadata filters, ``sort=issued`` and the metadata ``group_by`` have something to select):
 
     python -m benchmarks.works_list_bench --store oxigraph:/tmp/s100k --repeat 7
 
-Prints min and median (ms) per request as JSON. In process, so it times the store and the
-ranking, not HTTP (the HTTP row is :func:`benchmarks.http_bench.works_list`).
+Times, min and median (ms) of ``--repeat`` runs, every answer computed (nothing kept between
+runs: the works index's kept counts and groups are dropped before each run):
+
+* ``filter_sort_first_page``: ``filter=has_metric:citations&sort=citations:desc&per_page=25``;
+* ``filter_sort_cursor_page``: the page after its cursor;
+* ``ror_sort_first_page``: ``filter=ror:<one of 50 institutions>&sort=citations:desc``;
+* ``issued_first_page``: ``sort=issued:desc`` (every work);
+* ``group_by_source`` (with ``has_metric:citations``) and ``group_by_issued_year`` (every work);
+* with the works index (``--module`` default): ``index_rebuild_s`` (the index built whole from
+  the store, once), ``index_catch_up_ms`` (one new 1,000-count feed folded in) and
+  ``index_mb`` (its size on disk).
+
+``--module PATH.py`` times another implementation of ``alm_ld.analytics.works_list`` (a copy
+of an older commit's file: the before numbers of docs/performance.md). Prints JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import statistics
 import sys
 import time
+import uuid
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
+from benchmarks.datagen import CONTEXT, work
 
-def _timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
-    fn()  # warm: the view is caught up, caches are filled
+INSTITUTIONS, JOURNALS = 50, 200
+
+
+def _timed(fn: Callable[[], Any], repeat: int, fresh: Callable[[], None]) -> dict[str, float]:
+    fn()  # warm: the index or view is caught up, caches are filled
     runs = []
     for _ in range(repeat):
+        fresh()
         start = time.perf_counter()
         fn()
         runs.append((time.perf_counter() - start) * 1000)
@@ -32,28 +51,144 @@ def _timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
             "n": repeat}
 
 
-def run(store_spec: str, repeat: int) -> dict[str, Any]:
-    from alm_ld.analytics import works_list as wl
+def _ror(n: int) -> str:
+    from alm_ld.identifiers import ror_checksum
+
+    stem = f"0{n:02d}aaaa"
+    return f"https://ror.org/{stem}{ror_checksum(stem)}"
+
+
+def _issn(n: int) -> str:
+    digits = f"{1000 + n:07d}"
+    check = (11 - sum(int(d) * w for d, w in zip(digits, range(8, 1, -1), strict=True)) % 11) % 11
+    return f"{digits[:4]}-{digits[4:]}{'X' if check == 10 else check}"
+
+
+def _description(i: int) -> dict[str, Any]:
+    """A deterministic description of bench work ``i``."""
+    return {"type": "Work", "work": work(i), "title": f"Bench work {i}",
+            "issued": f"{2000 + i % 25}-{1 + i % 12:02d}", "publisher": f"Publisher {i % 20}",
+            "workType": "journal-article" if i % 10 else "posted-content",
+            "container": {"title": f"Journal {i % JOURNALS}",
+                          "issn": [_issn(i % JOURNALS)]},
+            "authors": [{"name": f"Author {i}", "affiliations": [
+                {"ror": _ror(i % INSTITUTIONS),
+                 "name": f"Institution {i % INSTITUTIONS}"}]}]}
+
+
+def describe(store: Any, works: int) -> float:
+    """Ingest a description of every bench work unless there is one; seconds taken."""
+    from alm_ld.config import Settings
+    from alm_ld.pipeline import ingest_feed
+
+    if store.query("PREFIX dcterms: <http://purl.org/dc/terms/> "
+                   "ASK { GRAPH ?g { ?w dcterms:issued ?i } }").boolean:
+        return 0.0
+    start = time.perf_counter()
+    settings = Settings(store=store.spec)
+    for first in range(0, works, 10_000):
+        items = [_description(i) for i in range(first, min(works, first + 10_000))]
+        ingest_feed(store, {"@context": CONTEXT, "type": "Feed",
+                            "id": f"urn:uuid:00000000-0000-4000-8000-{first:012d}",
+                            "provider": {"id": "https://ror.org/02twcfp32", "name": "crossref"},
+                            "generated": "2026-07-01T12:00:00Z", "items": items},
+                    settings=settings)
+    return time.perf_counter() - start
+
+
+def _load(path: str | None) -> ModuleType:
+    if not path:
+        from alm_ld.analytics import works_list
+        return works_list
+    spec = importlib.util.spec_from_file_location("works_list_under_test", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _works(store: Any) -> int:
+    rows = store.query("PREFIX alm: <https://w3id.org/alm-ld/vocab#> SELECT (COUNT(DISTINCT ?w) "
+                       "AS ?n) WHERE { GRAPH ?g { ?w a alm:Work } }").rows
+    return int(rows[0]["n"])
+
+
+def run(store_spec: str, repeat: int, module: str | None = None) -> dict[str, Any]:
     from alm_ld.store import open_store
 
+    wl = _load(module)
     store = open_store(store_spec)
-    compute = wl._list_works  # the page as computed, never the kept one
+    out: dict[str, Any] = {}
+
+    def report(name: str, value: Any) -> None:
+        out[name] = value
+        print(name, json.dumps(value), file=sys.stderr, flush=True)  # partial runs
+
     try:
+        works = _works(store)
+        report("works", works)
+        report("describe_s", round(describe(store, works), 1))
+        indexed = hasattr(wl, "works_index")
+        fresh: Callable[[], None] = lambda: None  # noqa: E731
+        if indexed:
+            from alm_ld.analytics import works_index as wi
+
+            path = wi.index_path(store)
+            if path and os.path.exists(path):
+                for suffix in ("", "-wal", "-shm"):
+                    if os.path.exists(path + suffix):
+                        os.remove(path + suffix)
+            start = time.perf_counter()
+            index, _ = wi.works_index(store)
+            report("index_rebuild_s", round(time.perf_counter() - start, 1))
+
+            def fresh() -> None:
+                index.answers.clear()
+        list_fn = wl.list_works if indexed else wl._list_works
+        group_fn = wl.list_works if indexed else wl.group_works
         first = wl.parse_works_query(filter="has_metric:citations", sort="citations:desc",
                                      per_page="25")
-        cursor = compute(store, first, None)["meta"]["next_cursor"]
+        cursor = list_fn(store, first, timeout=None)["meta"]["next_cursor"]
         second = wl.parse_works_query(filter="has_metric:citations", sort="citations:desc",
                                       per_page="25", cursor=cursor)
-        grouped = wl.parse_works_query(filter="has_metric:citations", group_by="source")
-        out = {}
-        for name, fn in (("filter_sort_first_page", lambda: compute(store, first, None)),
-                         ("filter_sort_cursor_page", lambda: compute(store, second, None)),
-                         ("group_by_source", lambda: wl.group_works(store, grouped)),
-                         # the same answers read back as kept in the view (until a feed)
-                         ("kept_first_page", lambda: wl.list_works(store, first)),
-                         ("kept_group_by_source", lambda: wl.list_works(store, grouped))):
-            out[name] = _timed(fn, repeat)
-            print(name, json.dumps(out[name]), file=sys.stderr, flush=True)  # partial runs
+        ror = wl.parse_works_query(filter=f"ror:{_ror(7)}",
+                                   sort="citations:desc", per_page="25")
+        issued = wl.parse_works_query(sort="issued:desc", per_page="25")
+        by_source = wl.parse_works_query(filter="has_metric:citations", group_by="source")
+        by_year = wl.parse_works_query(group_by="issued_year")
+        for name, fn in (
+                ("filter_sort_first_page", lambda: list_fn(store, first, timeout=None)),
+                ("filter_sort_cursor_page", lambda: list_fn(store, second, timeout=None)),
+                ("ror_sort_first_page", lambda: list_fn(store, ror, timeout=None)),
+                ("issued_first_page", lambda: list_fn(store, issued, timeout=None)),
+                ("group_by_source", lambda: group_fn(store, by_source, timeout=None)),
+                ("group_by_issued_year", lambda: group_fn(store, by_year, timeout=None))):
+            try:
+                report(name, _timed(fn, repeat, fresh))
+            except Exception as error:  # noqa: BLE001 - a failed request is a result too
+                report(name, {"error": f"{type(error).__name__}: {error}"[:200]})
+        if indexed:
+            from alm_ld.config import Settings
+            from alm_ld.pipeline import ingest_feed
+
+            ingest_feed(store, {"@context": CONTEXT, "type": "Feed",
+                                "id": f"urn:uuid:{uuid.uuid4()}",
+                                "provider": {"id": "https://ror.org/02twcfp32",
+                                             "name": "crossref"},
+                                "generated": "2026-07-02T12:00:00Z",
+                                "items": [{"type": "Count", "work": work(i), "metric": "citations",
+                                           "value": 1000 + i, "aggregation": "cumulative",
+                                           "periodEnd": "2026-07-01", "source": "crossref"}
+                                          for i in range(1000)]},
+                        settings=Settings(store=store.spec))
+            start = time.perf_counter()
+            wi.works_index(store)
+            report("index_catch_up_ms", round((time.perf_counter() - start) * 1000, 1))
+            if path:
+                size = sum(os.path.getsize(path + s) for s in ("", "-wal")
+                           if os.path.exists(path + s))
+                report("index_mb", round(size / 1e6, 1))
         return out
     finally:
         store.close()
@@ -63,8 +198,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", required=True)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--module", help="a works_list.py to time instead of the package's")
     args = parser.parse_args()
-    print(json.dumps(run(args.store, args.repeat)))
+    print(json.dumps(run(args.store, args.repeat, args.module)))
 
 
 if __name__ == "__main__":
