@@ -87,7 +87,8 @@ class Series:
 
 
 def fetch_counts(store: Store, work: str, *, metric: str | None = None,
-                 source: str | None = None, as_of: datetime | None = None) -> list[Observation]:
+                 source: str | None = None, as_of: datetime | None = None,
+                 timeout: float | None = None) -> list[Observation]:
     """Every observation about ``work`` (one per observation node, with all its feeds);
     with ``as_of``, only as stated by feeds ingested at or before it."""
     filters = ""
@@ -105,7 +106,7 @@ SELECT ?obs ?metric ?source ?agg ?value ?start ?end ?feed ?seq ?ingested ?eviden
   }}
   ?feed alm:sequence ?seq .
   OPTIONAL {{ ?feed alm:ingestedAt ?ingested }}{filters}
-}}""")
+}}""", timeout=timeout)
     by_iri: dict[str, Observation] = {}
     for row in rows:
         if as_of is not None and not (row.get("ingested")

@@ -15,7 +15,8 @@ from typing import Any
 
 from rdflib import Literal
 
-from alm_ld.analytics.series import newest_per_key
+from alm_ld.analytics.observation_rows import Observation
+from alm_ld.analytics.series import current_revisions, fetch_counts
 from alm_ld.sparql_text import iri, prefixes
 from alm_ld.store.base import Store
 from alm_ld.vocab import SOURCES_NS
@@ -46,28 +47,59 @@ def source_label(source_iri: str | None) -> str:
     return source_iri[len(SOURCES_NS):] if source_iri.startswith(SOURCES_NS) else source_iri
 
 
-@dataclass
-class Observation:
-    iri: str
-    metric: str
-    source: str
-    value: int
-    aggregation: str
-    period_start: date | datetime | None
-    period_end: date | datetime
-    generated: datetime | None
-    evidence: str | None
+def _temporal(lexical: str) -> date | datetime:
+    """A stored ``xsd:date`` / ``xsd:dateTime`` lexical form as the ``when`` filter prints it."""
+    if len(lexical) == 10:
+        return date.fromisoformat(lexical)
+    return datetime.fromisoformat(lexical.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class ShownObservation:
+    """A current observation as the work page prints it: the one read model's record
+    (:class:`alm_ld.analytics.observation_rows.Observation`, loaded by
+    :func:`alm_ld.analytics.series.fetch_counts`) plus where the page says it came from — the
+    newest feed holding it, that feed's provider and ingest time, and the provider's own
+    retrieval time (``prov:generatedAtTime``), which only the page shows."""
+
+    observation: Observation
     feed: str
-    sequence: int
-    ingested: datetime | None
-    provider: str | None
-    provider_name: str | None
-    revision_of: str | None
+    ingested: date | datetime | None = None
+    provider: str | None = None
+    provider_name: str | None = None
+    generated: date | datetime | None = None
 
     @property
-    def key(self) -> tuple[str, str, str, str, str]:
-        return (self.metric, self.source, self.aggregation, str(self.period_start),
-                str(self.period_end))
+    def iri(self) -> str:
+        return self.observation.iri
+
+    @property
+    def metric(self) -> str:
+        return self.observation.metric
+
+    @property
+    def source(self) -> str:
+        return self.observation.source
+
+    @property
+    def value(self) -> int:
+        return self.observation.value
+
+    @property
+    def sequence(self) -> int:
+        return self.observation.sequence
+
+    @property
+    def period_end(self) -> date | datetime:
+        return _temporal(self.observation.end)
+
+    @property
+    def evidence(self) -> str | None:
+        return self.observation.evidence[0] if self.observation.evidence else None
+
+    @property
+    def revision_of(self) -> str | None:
+        return self.observation.revision_of
 
     @property
     def source_label(self) -> str:
@@ -75,7 +107,7 @@ class Observation:
 
     @property
     def cumulative(self) -> bool:
-        return not self.aggregation.endswith("interval")
+        return not self.observation.aggregation.endswith("interval")
 
 
 @dataclass
@@ -96,7 +128,7 @@ class WorkData:
     titles: list[str] = field(default_factory=list)
     issued: str | None = None
     same_as: list[str] = field(default_factory=list)
-    observations: list[Observation] = field(default_factory=list)
+    observations: list[ShownObservation] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     event_total: int = 0
     feeds: list[str] = field(default_factory=list)
@@ -125,7 +157,7 @@ def work_data(store: Store, work_iri: str, *, event_limit: int = 20,
             data.issued = str(row["issued"])
         if row.get("same") and row["same"] not in data.same_as and row["same"] != work_iri:
             data.same_as.append(row["same"])
-    data.observations = _current(_observations(store, work, timeout))
+    data.observations = _current(store, work_iri, timeout)
     data.feeds = sorted({o.feed for o in data.observations})
     data.events = [Event(r["event"], r["subject"], r["relation"], r.get("occurred"),
                          r.get("source"), r.get("license"), r.get("evidence"), r["feed"])
@@ -144,46 +176,42 @@ def work_data(store: Store, work_iri: str, *, event_limit: int = 20,
     return data
 
 
-def _observations(store: Store, work: str, timeout: float | None) -> list[Observation]:
-    rows = select_rows(store, f"""SELECT ?obs ?metric ?source ?value ?agg ?start ?end ?generated
-        ?evidence ?feed ?seq ?ingested ?provider ?providerName ?revisionOf WHERE {{
-      GRAPH ?feed {{
-        ?obs alm:work {work} ; alm:metric ?metric ; alm:value ?value ; alm:periodEnd ?end .
-        OPTIONAL {{ ?obs alm:source ?source }} OPTIONAL {{ ?obs alm:aggregation ?agg }}
-        OPTIONAL {{ ?obs alm:periodStart ?start }}
+def _current(store: Store, work_iri: str, timeout: float | None) -> list[ShownObservation]:
+    """The current revision of every observation key of the work (the one rule,
+    :func:`alm_ld.analytics.series.current_revisions`), each with its provenance."""
+    current = current_revisions(fetch_counts(store, work_iri, timeout=timeout))
+    if not current:
+        return []
+    # Provenance the read model does not carry, per (observation, feed holding it); the page
+    # names the newest of those feeds, as the current revision's own.
+    best: dict[str, dict[str, Any]] = {}
+    for row in select_rows(store, f"""SELECT ?obs ?feed ?seq ?generated ?revisionOf ?ingested
+        ?provider ?providerName WHERE {{ GRAPH ?feed {{
+        ?obs alm:work {iri_ref(work_iri)} . ?feed alm:sequence ?seq .
         OPTIONAL {{ ?obs prov:generatedAtTime ?generated }}
-        OPTIONAL {{ ?obs prov:wasDerivedFrom ?evidence }}
         OPTIONAL {{ ?obs prov:wasRevisionOf ?revisionOf }}
-        OPTIONAL {{ ?feed alm:sequence ?seq }} OPTIONAL {{ ?feed alm:ingestedAt ?ingested }}
+        OPTIONAL {{ ?feed alm:ingestedAt ?ingested }}
         OPTIONAL {{ ?feed alm:provider ?provider
-                    OPTIONAL {{ ?provider schema:name ?providerName }} }}
-      }} }}""", timeout)
-    found = []
-    for r in rows:
-        try:
-            value = int(r["value"])
-        except (TypeError, ValueError):
-            continue
-        found.append(Observation(
-            iri=r["obs"], metric=r["metric"], source=r.get("source") or r.get("provider") or "",
-            value=value, aggregation=r.get("agg") or "cumulative",
-            period_start=r.get("start"), period_end=r["end"], generated=r.get("generated"),
-            evidence=r.get("evidence"), feed=r["feed"], sequence=int(r.get("seq") or 0),
-            ingested=r.get("ingested"), provider=r.get("provider"),
-            provider_name=r.get("providerName"), revision_of=r.get("revisionOf")))
-    return found
+                    OPTIONAL {{ ?provider schema:name ?providerName }} }} }} }}""", timeout):
+        seen = best.get(row["obs"])
+        if seen is None or (int(row["seq"]), row["feed"]) > (int(seen["seq"]), seen["feed"]):
+            best[row["obs"]] = row
+    shown = []
+    for obs in current:
+        row = best.get(obs.iri, {})
+        if row.get("revisionOf"):
+            obs.revision_of = row["revisionOf"]
+        shown.append(ShownObservation(
+            obs, feed=row.get("feed") or max(obs.feeds), ingested=row.get("ingested"),
+            provider=row.get("provider"), provider_name=row.get("providerName"),
+            generated=row.get("generated")))
+    return sorted(shown, key=lambda o: (o.metric, o.source, o.observation.end))
 
 
-def _current(observations: list[Observation]) -> list[Observation]:
-    """One observation per key: the revision from the feed with the highest sequence."""
-    current = newest_per_key(observations, key=lambda o: o.key,
-                             rank=lambda o: (o.sequence, o.feed))
-    return sorted(current, key=lambda o: (o.metric, o.source, str(o.period_end)))
-
-
-def series_by_metric(observations: list[Observation]) -> dict[str, dict[str, list[Observation]]]:
+def series_by_metric(
+        observations: list[ShownObservation]) -> dict[str, dict[str, list[ShownObservation]]]:
     """metric IRI → series label (source, plus "per interval" for interval counts) → points."""
-    charts: dict[str, dict[str, list[Observation]]] = defaultdict(dict)
+    charts: dict[str, dict[str, list[ShownObservation]]] = defaultdict(dict)
     for obs in observations:
         label = obs.source_label if obs.cumulative else f"{obs.source_label} (per interval)"
         charts[obs.metric].setdefault(label, []).append(obs)
@@ -196,7 +224,7 @@ class CurrentValue:
     source: str
     value: int
     as_of: date | datetime
-    observation: Observation
+    observation: ShownObservation
     interval_total: bool = False
 
     @property
@@ -204,19 +232,19 @@ class CurrentValue:
         return source_label(self.source)
 
 
-def current_values(observations: list[Observation]) -> list[CurrentValue]:
+def current_values(observations: list[ShownObservation]) -> list[CurrentValue]:
     """Per (metric, source): the latest cumulative value, else the sum of interval counts."""
-    grouped: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+    grouped: dict[tuple[str, str], list[ShownObservation]] = defaultdict(list)
     for obs in observations:
         grouped[(obs.metric, obs.source)].append(obs)
     values = []
     for (metric, source), group in sorted(grouped.items()):
         cumulative = [o for o in group if o.cumulative]
         if cumulative:
-            latest = max(cumulative, key=lambda o: (str(o.period_end), o.sequence))
+            latest = max(cumulative, key=lambda o: (o.observation.end, o.sequence))
             values.append(CurrentValue(metric, source, latest.value, latest.period_end, latest))
         else:
-            latest = max(group, key=lambda o: str(o.period_end))
+            latest = max(group, key=lambda o: o.observation.end)
             values.append(CurrentValue(metric, source, sum(o.value for o in group),
                                        latest.period_end, latest, interval_total=True))
     return values
