@@ -46,8 +46,8 @@ from alm_ld.errors import EXIT_OK, AlmLdError, QueryTimeout, StoreUnavailable, U
 
 if TYPE_CHECKING:
     from alm_ld.store.base import Store
+    from alm_ld.store.spec import StoreSpec
 
-EMBEDDED_SCHEMES = ("oxigraph", "memory")
 T = TypeVar("T")
 
 
@@ -92,22 +92,28 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def check_workers(store_spec: str, workers: int) -> None:
+def store_spec(settings: Settings) -> StoreSpec:
+    """The store spec read by the one parser (a bad one: ConfigError, exit 2); imported here so
+    that ``alm-ld --help`` and the other commands do not load the store package."""
+    from alm_ld.store.spec import StoreSpec
+
+    return StoreSpec.parse(settings.store)
+
+
+def check_workers(spec: StoreSpec, workers: int) -> None:
     if workers < 1:
         raise UsageError("--workers must be at least 1.")
-    scheme, _, rest = store_spec.partition(":")
-    if workers > 1 and scheme in EMBEDDED_SCHEMES and not (scheme == "oxigraph" and rest):
+    if workers > 1 and spec.in_process:
         raise UsageError(
-            f"--workers {workers} cannot share the in-memory store {store_spec!r}: every worker "
+            f"--workers {workers} cannot share the in-memory store {spec.text!r}: every worker "
             "would hold its own copy. Use --workers 1 with --threads N, an on-disk store "
             "(--store oxigraph:PATH, served through a local Oxigraph server), or "
             "--store sparql:QUERY_URL[;UPDATE_URL].")
 
 
-def uses_local_server(store_spec: str, workers: int) -> bool:
+def uses_local_server(spec: StoreSpec, workers: int) -> bool:
     """``oxigraph:PATH`` with several workers: served through a local ``oxigraph serve``."""
-    scheme, _, rest = store_spec.partition(":")
-    return workers > 1 and scheme == "oxigraph" and bool(rest)
+    return workers > 1 and spec.on_disk
 
 
 def check_remote_store(settings: Settings) -> bool:
@@ -124,7 +130,7 @@ def check_remote_store(settings: Settings) -> bool:
     Returns True when the vocabulary graph was loaded here: the serving processes then open the
     store without loading it, so a store emptied later stays visibly empty (``/healthz``:
     ``dataset-missing``) instead of being quietly re-seeded by a worker's first request."""
-    if not settings.store.startswith("sparql:"):
+    if not store_spec(settings).remote:
         return False
     from alm_ld.store import open_store
     from alm_ld.store.health import check_store
@@ -198,7 +204,7 @@ def prepare_demo(settings: Settings) -> Store | None:
     ``memory:`` lives in this process only, so the app is handed the very store that holds the
     demo; ``oxigraph:`` is filled from a child process (see
     :func:`ingest_demo_in_child`); ``sparql:`` is a remote server and safe to write from here."""
-    scheme = settings.store.split(":", 1)[0]
+    scheme = store_spec(settings).scheme
     store = None
     if scheme == "oxigraph":
         lines = ingest_demo_in_child(settings)
@@ -231,7 +237,7 @@ def _snapshot(settings: Settings, store: Store | None = None) -> str:
 def snapshot_demo(settings: Settings, store: Store | None) -> None:
     """A snapshot right after the demo feeds (issue 17: /dumps is never empty on a fresh
     install); an embedded ``oxigraph:`` folder is read from a child, as the demo is written."""
-    if store is None and settings.store.startswith("oxigraph:"):
+    if store is None and store_spec(settings).scheme == "oxigraph":
         made = in_child(_snapshot, settings)
     else:
         made = _snapshot(settings, store)
@@ -262,22 +268,19 @@ def run(args: argparse.Namespace) -> int:
         parse_duration(args.snapshot_every)  # a bad duration is a usage error before start-up
     if args.snapshot_keep is not None and args.snapshot_keep < 1:
         raise UsageError("--snapshot-keep must be 1 or more (the newest snapshot stays).")
-    check_workers(settings.store, args.workers)
     if args.threads < 1:
         raise UsageError("--threads must be at least 1.")
-    from alm_ld.store import check_spec
-
-    check_spec(settings.store)
+    spec = store_spec(settings)
+    check_workers(spec, args.workers)
     local = None
-    if uses_local_server(settings.store, args.workers):
+    if uses_local_server(spec, args.workers):
         if args.server == "dev":
             raise UsageError("--server dev runs one process; use --workers 1 with it.")
         from alm_ld.store.local_server import LocalOxigraphServer
 
         # Demo or not, the folder is opened (vocabulary loaded, lock checked) by a child first;
         # the server opens it only afterwards.
-        path = settings.store.partition(":")[2]
-        local = LocalOxigraphServer(path, query_timeout=settings.query_timeout,
+        local = LocalOxigraphServer(spec.path, query_timeout=settings.query_timeout,
                                     avoid_port=args.port)
         if args.demo:
             prepare_demo(settings)
@@ -306,7 +309,7 @@ def _serve(args: argparse.Namespace, settings: Settings, local: object | None) -
         store = prepare_demo(settings)
     else:
         store = None
-        if settings.store.startswith("oxigraph:"):
+        if store_spec(settings).scheme == "oxigraph":
             in_child(probe_store, settings)  # locked or unreadable store: exit 4 now
     from alm_ld.web import create_app
     from alm_ld.web.production import Limits

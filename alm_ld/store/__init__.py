@@ -1,4 +1,5 @@
-"""Store backends behind one interface, chosen by a spec string (docs/store.md).
+"""Store backends behind one interface, chosen by a spec string (docs/store.md), read by
+:class:`alm_ld.store.spec.StoreSpec`.
 
 =====================================  ==========================================================
 spec                                   backend
@@ -18,61 +19,44 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from alm_ld.config import Settings
-from alm_ld.errors import ConfigError
 from alm_ld.store.base import QueryResult, Store
+from alm_ld.store.spec import StoreSpec
 from alm_ld.store.vocab_graph import ensure_vocabulary
 
 
-def _oxigraph(rest: str, settings: Settings) -> Store:
+def _oxigraph(spec: StoreSpec, settings: Settings) -> Store:
     from alm_ld.store.oxigraph import OxigraphStore
 
-    return OxigraphStore(rest)
+    return OxigraphStore(spec.path)
 
 
-def _memory(rest: str, settings: Settings) -> Store:
+def _memory(spec: StoreSpec, settings: Settings) -> Store:
     from alm_ld.store.memory import MemoryStore
 
-    if rest:
-        raise ConfigError(f"memory: takes no argument (got {rest!r}); use 'memory:'.")
     return MemoryStore()
 
 
-def _sparql(rest: str, settings: Settings) -> Store:
+def _sparql(spec: StoreSpec, settings: Settings) -> Store:
     from alm_ld.store.sparql import SparqlStore
 
-    query_url, _, update_url = rest.partition(";")
-    if not query_url.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"sparql:{rest} needs an http(s) query URL, e.g. "
-            "sparql:http://127.0.0.1:7878/query;http://127.0.0.1:7878/update")
-    return SparqlStore(query_url, update_url or None, timeout=settings.query_timeout,
+    return SparqlStore(spec.query_url, spec.update_url, timeout=settings.query_timeout,
                        write_timeout=settings.store_write_timeout,
                        update_chunk=settings.update_chunk)
 
 
-BACKENDS: dict[str, Callable[[str, Settings], Store]] = {
+BACKENDS: dict[str, Callable[[StoreSpec, Settings], Store]] = {
     "oxigraph": _oxigraph,
     "memory": _memory,
     "sparql": _sparql,
 }
 
 
-def check_spec(spec: str) -> None:
-    """Raise ConfigError for a spec no backend accepts, without opening anything.
+def check_spec(spec: str) -> StoreSpec:
+    """The parsed spec, or ConfigError for one no backend accepts, without opening anything.
 
     Servers call this before forking workers, which open the store themselves: a typo in
     ``--store`` is then a usage error at start-up instead of a 500 on the first request."""
-    scheme, sep, rest = spec.partition(":")
-    if not sep or scheme not in BACKENDS:
-        raise ConfigError(
-            f"Unknown store {spec!r}; use oxigraph:PATH, memory: or "
-            "sparql:QUERY_URL[;UPDATE_URL] (setting ALM_LD_STORE or option --store).")
-    if scheme == "memory" and rest:
-        raise ConfigError(f"memory: takes no argument (got {rest!r}); use 'memory:'.")
-    if scheme == "sparql" and not rest.partition(";")[0].startswith(("http://", "https://")):
-        raise ConfigError(
-            f"sparql:{rest} needs an http(s) query URL, e.g. "
-            "sparql:http://127.0.0.1:7878/query;http://127.0.0.1:7878/update")
+    return StoreSpec.parse(spec)
 
 
 def open_store(spec: str, *, load_vocabulary: bool = True,
@@ -84,9 +68,8 @@ def open_store(spec: str, *, load_vocabulary: bool = True,
     its deadlines (``query_timeout`` for queries that name none, ``store_write_timeout`` for
     updates); without it the defaults apply.
     """
-    check_spec(spec)
-    scheme, _, rest = spec.partition(":")
-    store = BACKENDS[scheme](rest, settings or Settings())
+    parsed = StoreSpec.parse(spec)
+    store = BACKENDS[parsed.scheme](parsed, settings or Settings())
     if load_vocabulary:
         try:
             ensure_vocabulary(store)
@@ -96,4 +79,4 @@ def open_store(spec: str, *, load_vocabulary: bool = True,
     return store
 
 
-__all__ = ["BACKENDS", "QueryResult", "Store", "check_spec", "open_store"]
+__all__ = ["BACKENDS", "QueryResult", "Store", "StoreSpec", "check_spec", "open_store"]

@@ -38,6 +38,7 @@ from typing import Any
 from alm_ld.errors import MalformedQuery, StoreMisconfigured, StoreUnavailable
 from alm_ld.sparql_text import iri, literal
 from alm_ld.store.base import Store
+from alm_ld.store.spec import StoreSpec
 from alm_ld.vocab import ALM_NS, ID_NS, VOCAB_GRAPH
 
 _CONTENT_HASH = ALM_NS + "contentHash"
@@ -49,7 +50,7 @@ _REFUSED = re.compile(r"answered (4\d\d)\b")
 
 def is_remote(store: Store) -> bool:
     """A store reached over the network (``sparql:``), whose configuration alm-ld does not own."""
-    return store.spec.startswith("sparql:")
+    return StoreSpec.parse(store.spec).remote
 
 
 def check_union_default_graph(store: Store, timeout: float | None = None, *,

@@ -16,6 +16,7 @@ from rdflib import Graph
 
 from alm_ld.resources import context_path, schema_path, schemas_dir, vocab_path
 from alm_ld.store.health import check_store
+from alm_ld.store.spec import StoreSpec
 from alm_ld.web.openapi import openapi_document
 from alm_ld.web.rdf_out import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE
 from alm_ld.web.respond import finish, rdf_response
@@ -37,7 +38,7 @@ def healthz() -> Response:
     current = settings()
     checks = check_store(store(), writes=bool(current.tokens), timeout=current.query_timeout,
                          opened=True)
-    response = jsonify({"status": "ok", "store": store().spec.split(":", 1)[0],
+    response = jsonify({"status": "ok", "store": StoreSpec.parse(store().spec).scheme,
                         "checks": checks})
     response.headers["Cache-Control"] = "no-store"
     return response
