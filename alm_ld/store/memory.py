@@ -96,7 +96,7 @@ class MemoryStore(Store):
             if name in held:
                 for triple in self.dataset.graph(URIRef(name)):
                     view.default_graph.add(triple)
-        for name in named_graphs or sorted(held):
+        for name in named_graphs:  # a dataset without named graphs names none
             named = view.graph(URIRef(name))
             if name in held:
                 for triple in self.dataset.graph(URIRef(name)):

@@ -271,7 +271,7 @@ class OxigraphStore(Store):
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         else:
             kwargs["use_default_graph_as_union"] = True
-        if named_graphs:
+        if named_graphs or default_graphs:  # a dataset without named graphs names none
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         try:
             return self._ox.query(sparql, **kwargs)

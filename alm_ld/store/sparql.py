@@ -31,9 +31,11 @@ public clients).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
 import http.client
+import itertools
 import json
 import random
 import re
@@ -47,10 +49,12 @@ from typing import Any, BinaryIO, Literal
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
+from rdflib.term import Node
 
 from alm_ld.errors import (
     AlmLdError,
     MalformedQuery,
+    QueryRefused,
     QueryTimeout,
     StoreError,
     StoreUnavailable,
@@ -230,6 +234,8 @@ class SparqlStore(Store):
                        *, deadline: bool = True) -> Iterator[bytes]:
         """The answer's body, streamed; ``deadline=False`` bounds only the pauses (dumps)."""
         seconds = timeout or self.timeout
+        if default_graphs or named_graphs:
+            sparql = without_dataset_clauses(sparql)
         params = [("query", sparql)] + [("default-graph-uri", g) for g in default_graphs] + [
             ("named-graph-uri", g) for g in named_graphs]
         body = urllib.parse.urlencode(params).encode()
@@ -265,18 +271,21 @@ class SparqlStore(Store):
                 deadline: bool = True) -> QueryResult:
         """A SELECT/ASK over exactly the given dataset (none: the engine's own default);
         ``deadline=False`` bounds only the pauses (a dump's graphs may take long)."""
-        body = b"".join(self._query_request(sparql, JSON, timeout, default_graphs,
-                                            named_graphs, deadline=deadline))
-        try:
-            doc = json.loads(body)
-            if "boolean" in doc:
-                return QueryResult("ASK", boolean=bool(doc["boolean"]))
-            rows = [{k: term_from_json(v) for k, v in binding.items()}
-                    for binding in doc["results"]["bindings"]]
-            return QueryResult("SELECT", variables=doc["head"].get("vars", []), rows=rows)
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise StoreUnavailable(f"The SPARQL server at {self.query_url} sent an answer that "
-                                   f"is not a valid {JSON} document ({type(error).__name__}).")
+        answer = self._select_stream(sparql, default_graphs, named_graphs, timeout,
+                                     deadline=deadline)
+        if answer.boolean is not None:
+            return QueryResult("ASK", boolean=answer.boolean)
+        return QueryResult("SELECT", variables=answer.variables, rows=list(answer.rows))
+
+    def _select_stream(self, sparql: str, default_graphs: Sequence[str] = (),
+                       named_graphs: Sequence[str] = (), timeout: float | None = None, *,
+                       deadline: bool = True) -> _JsonResults:
+        """Like :meth:`_select`, but the rows are read while the answer arrives: the head is
+        read here (so a refused query or a dead server raises now), each row when the caller
+        asks for it. Closing the row iterator closes the connection, which stops the engine."""
+        chunks = self._query_request(sparql, JSON, timeout, default_graphs, named_graphs,
+                                     deadline=deadline)
+        return _JsonResults(chunks, self.query_url)
 
     def query_whole(self, sparql: str) -> QueryResult:
         """A SELECT/ASK over the engine's whole default dataset (claims: see there)."""
@@ -325,10 +334,23 @@ SELECT DISTINCT ?g WHERE {{
         return sorted(graphs)
 
     def _scoped(self, default_graphs: Sequence[str], named_graphs: Sequence[str],
-                timeout: float | None = None) -> tuple[Sequence[str], Sequence[str]]:
-        """The dataset a query runs over: the caller's when it names one; else, on an engine
-        that holds foreign graphs, alm-ld's graphs as default (merged) and named graphs."""
-        if default_graphs or named_graphs or not self.holds_foreign_graphs(timeout):
+                timeout: float | None = None, *, sparql: str = ""
+                ) -> tuple[Sequence[str], Sequence[str]]:
+        """The dataset a query runs over: the caller's when it names one; else the query's
+        own FROM / FROM NAMED, as the embedded stores read them (a graph the engine does not
+        hold is empty; sent as the protocol dataset, the clauses themselves never reach the
+        engine: :func:`without_dataset_clauses`); else, on an engine that holds foreign
+        graphs, alm-ld's graphs as default (merged) and named graphs."""
+        if default_graphs or named_graphs:
+            return default_graphs, named_graphs
+        clauses = dataset_clauses(sparql) if sparql else None
+        if clauses is not None:
+            held = set(self.dataset(timeout) if self.holds_foreign_graphs(timeout)
+                       else self._engine_graphs(timeout))
+            default = [g for g in dict.fromkeys(clauses[0]) if g in held]
+            named = [g for g in dict.fromkeys(clauses[1]) if g in held]
+            return default or [EMPTY_DEFAULT_GRAPH], named
+        if not self.holds_foreign_graphs(timeout):
             return default_graphs, named_graphs
         graphs = self.dataset(timeout)
         return graphs, graphs
@@ -422,7 +444,8 @@ SELECT DISTINCT ?g WHERE {{
     def query(self, sparql: str, *, default_graphs: Sequence[str] = (),
               named_graphs: Sequence[str] = (), timeout: float | None = None) -> QueryResult:
         form = query_form(sparql)
-        default_graphs, named_graphs = self._scoped(default_graphs, named_graphs, timeout)
+        default_graphs, named_graphs = self._scoped(default_graphs, named_graphs, timeout,
+                                                    sparql=sparql)
         if form in ("SELECT", "ASK"):
             return self._select(sparql, default_graphs, named_graphs, timeout)
         body = b"".join(self._query_request(sparql, NTRIPLES, timeout, default_graphs,
@@ -440,17 +463,16 @@ SELECT DISTINCT ?g WHERE {{
         media = media_type_for(media_type)
         form = query_form(sparql)
         check_media_for_form("CONSTRUCT" if form == "DESCRIBE" else form, media)
+        default_graphs, named_graphs = self._scoped(default_graphs, named_graphs, timeout,
+                                                    sparql=sparql)
         if form in ("SELECT", "ASK"):
             # Read as SPARQL JSON (every engine writes it alike) and written by our own writers:
             # Virtuoso's TSV, CSV and XML differ from the standard's in quoting and typing.
-            result = self.query(sparql, default_graphs=default_graphs,
-                                named_graphs=named_graphs, timeout=timeout)
-            if result.form == "ASK":
-                return media, [write_boolean(media, bool(result.boolean))]
-            shown = result.rows if limit is None else result.rows[:limit]
-            rows = ([row.get(v) for v in result.variables] for row in shown)
-            return media, write_rows(media, result.variables, rows)
-        default_graphs, named_graphs = self._scoped(default_graphs, named_graphs, timeout)
+            # Row by row as the answer arrives: a large result never sits in memory.
+            answer = self._select_stream(sparql, default_graphs, named_graphs, timeout)
+            if answer.boolean is not None:
+                return media, [write_boolean(media, answer.boolean)]
+            return media, _written(media, answer, limit)
         return media, self._query_request(sparql, media, timeout, default_graphs, named_graphs)
 
     # -- dumps ---------------------------------------------------------------------------
@@ -475,18 +497,23 @@ SELECT DISTINCT ?g WHERE {{
                               if not str(g).startswith(STAGING_PREFIX)))
         graphs = [g for g in graphs if g not in (LOADED_GRAPH, STAGING_LIST)]  # bookkeeping
         for graph in graphs:
-            result = self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
-                                  (), (graph,), deadline=False)
-            if not result.rows:
-                continue
+            answer = self._select_stream(
+                f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
+                (), (graph,), deadline=False)
             g = iri(graph)
-            if fmt == "trig":
-                out.write(f"{g} {{\n".encode())
-            for row in result.rows:
+            started = False
+            lines: list[str] = []
+            for row in answer.rows:  # streamed: a large graph never sits in memory
+                if not started and fmt == "trig":
+                    out.write(f"{g} {{\n".encode())
+                started = True
                 s, p, o = (nt_term(row[k]) for k in ("s", "p", "o"))
-                out.write((f"  {s} {p} {o} .\n" if fmt == "trig"
-                           else f"{s} {p} {o} {g} .\n").encode())
-            if fmt == "trig":
+                lines.append(f"  {s} {p} {o} .\n" if fmt == "trig" else f"{s} {p} {o} {g} .\n")
+                if len(lines) >= 1000:
+                    out.write("".join(lines).encode())
+                    lines.clear()
+            out.write("".join(lines).encode())
+            if started and fmt == "trig":
                 out.write(b"}\n")
 
     def load_dump(self, data: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None:
@@ -575,6 +602,262 @@ def _reason(text: str) -> str:
         if marker in first:
             first = first.split(marker, 1)[0]
     return first[:160].rstrip(" :") or "no detail"
+
+
+EMPTY_DEFAULT_GRAPH = "urn:x-alm-ld:empty-graph"
+"""The default graph of a dataset none of whose graphs the engine holds (the same URN as the
+web layer's ``sparql_check.EMPTY_GRAPH``): nobody can dereference it, and it is never named."""
+
+_DATASET_TOKENS = re.compile(
+    r'(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|#[^\n\r]*)"
+    r"|(?P<word>[^\s{}()\[\]<>,;\"'#=!&|*/+^]+)"
+    r"|(?P<other>[\s\S])")
+
+
+_FROM_WORD = re.compile(r"(?<![\w:?$])from(?![\w:])|\\", re.IGNORECASE)
+"""The word FROM standing alone (not in ``prov:wasDerivedFrom`` or ``?from``), or a backslash
+(an escape can spell it): a query without either has no dataset clause."""
+
+
+def dataset_clauses(sparql: str) -> tuple[list[str], list[str]] | None:
+    """The query's FROM and FROM NAMED graphs (absolute IRIs), or None when it has no dataset
+    clause. Parsed with rdflib's grammar (prefixed names, BASE, escapes), and only when
+    :data:`_FROM_WORD` is found, so the common query pays nothing."""
+    if not _FROM_WORD.search(sparql):
+        return None
+    from rdflib.plugins.sparql.algebra import translatePrologue
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    from alm_ld.store.memory import PARSE_LOCK
+
+    try:
+        with PARSE_LOCK:
+            parsed = parseQuery(sparql)
+        query = parsed[1]
+        clauses = query.get("datasetClause") if "datasetClause" in query else None
+        if not clauses:
+            return None
+        prologue = translatePrologue(parsed[0], None)
+        default = [str(prologue.absolutize(c["default"])) for c in clauses if "default" in c]
+        named = [str(prologue.absolutize(c["named"])) for c in clauses if "default" not in c]
+    except Exception:  # noqa: BLE001 - not valid for us: the engine reports its own error
+        return None
+    return default, named
+
+
+def without_dataset_clauses(sparql: str) -> str:
+    """``sparql`` without its FROM / FROM NAMED clauses, for a request that carries the dataset
+    in the protocol: SPARQL 1.1 Protocol §2.1.4 says the protocol dataset replaces them, but
+    not every engine obeys (and one that dereferences a FROM IRI would fetch a URL chosen by a
+    public client), so the engine never sees them. Cut on the token level (strings, IRIs and
+    comments are skipped whole, so ``"from"``, ``ex:from`` or ``?from`` are left alone), then
+    checked with the full parser: text it still reads a dataset clause in (escapes such as
+    ``\\u0046ROM``) is refused rather than sent."""
+    if not _FROM_WORD.search(sparql):
+        return sparql
+    tokens = [(m.lastgroup, m.group()) for m in _DATASET_TOKENS.finditer(sparql)]
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        kind, text = tokens[i]
+        if kind == "word" and text.lower() == "from":
+            j = _next_token(tokens, i + 1)
+            if j < len(tokens) and tokens[j][0] == "word" and tokens[j][1].lower() == "named":
+                j = _next_token(tokens, j + 1)
+            if j < len(tokens) and (tokens[j][1].startswith("<") or (
+                    tokens[j][0] == "word" and ":" in tokens[j][1])):
+                out.append(" ")
+                i = j + 1
+                continue
+        out.append(text)
+        i += 1
+    stripped = "".join(out)
+    if dataset_clauses(stripped) is not None:
+        raise QueryRefused("The query's FROM / FROM NAMED clause is written in a way this "
+                           "endpoint cannot separate from the query (escapes); write it "
+                           "plainly or give the dataset as default-graph-uri / "
+                           "named-graph-uri.", feature="dataset")
+    return stripped
+
+
+def _next_token(tokens: list[tuple[str | None, str]], start: int) -> int:
+    """The index of the next token that is not white space or a comment."""
+    while start < len(tokens) and (tokens[start][1].isspace()
+                                   or tokens[start][1].startswith("#")):
+        start += 1
+    return start
+
+
+class _JsonResults:
+    """A SPARQL JSON results document read incrementally from chunks of bytes.
+
+    Every engine writes ``{"head": …, "results": {"bindings": [`` first, so the head is read
+    with the first chunks and each binding object is decoded with the standard library's own
+    JSON decoder (exact) as soon as it is whole. Only the unread part of the answer is held.
+    The document is checked whole at the end: an answer cut anywhere (a server that cancels
+    a stream writes a message line where the rest should be) is an error, never a short
+    result. An ASK answer, or an engine that writes the head after the bindings, is read
+    whole (small, or unusual)."""
+
+    _BINDINGS = re.compile(r'"bindings"\s*:\s*\[')
+    _HEAD = re.compile(r'"head"\s*:\s*')
+
+    def __init__(self, chunks: Iterator[bytes], url: str) -> None:
+        self.url = url
+        self._chunks = chunks
+        self._decode = codecs.getincrementaldecoder("utf-8")()
+        self._buffer = ""
+        self._prefix = ""
+        self._ended = False
+        self.boolean: bool | None = None
+        self.variables: list[str] = []
+        self._whole: list[dict[str, Node]] | None = None
+        try:
+            self._read_head()
+        except BaseException:
+            self.close()
+            raise
+
+    def _more(self) -> bool:
+        """Append the next chunk to the buffer; False at the end of the answer."""
+        if self._ended:
+            return False
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            self._ended = True
+            chunk, final = b"", True
+        else:
+            final = False
+        try:
+            self._buffer += self._decode.decode(chunk, final=final)
+        except UnicodeDecodeError as error:
+            raise self._invalid(error) from None
+        return not final
+
+    def _invalid(self, error: Exception) -> StoreUnavailable:
+        return StoreUnavailable(f"The SPARQL server at {self.url} sent an answer that is not a "
+                                f"valid {JSON} document ({type(error).__name__}).")
+
+    def _read_head(self) -> None:
+        found = self._BINDINGS.search(self._buffer)
+        while found is None and self._more():
+            found = self._BINDINGS.search(self._buffer)
+        head = self._HEAD.search(self._buffer, 0, found.start()) if found else None
+        if found is None or head is None:
+            while self._more():
+                pass
+            self._read_whole(self._buffer)
+            return
+        try:
+            value, _ = json.JSONDecoder().raw_decode(self._buffer, head.end())
+            self.variables = [str(v) for v in value.get("vars", [])]
+        except (ValueError, AttributeError, TypeError) as error:
+            raise self._invalid(error) from None
+        self._prefix = self._buffer[:found.end()]
+        self._buffer = self._buffer[found.end():]
+
+    def _read_whole(self, text: str) -> None:
+        try:
+            doc = json.loads(text)
+            if "boolean" in doc:
+                self.boolean = bool(doc["boolean"])
+                self._whole = []
+                return
+            self.variables = [str(v) for v in doc["head"].get("vars", [])]
+            self._whole = [{k: term_from_json(v) for k, v in binding.items()}
+                           for binding in doc["results"]["bindings"]]
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise self._invalid(error) from None
+        self.close()
+
+    @property
+    def rows(self) -> Iterator[dict[str, Node]]:
+        if self._whole is not None:
+            return iter(self._whole)
+        return self._rows()
+
+    def _rows(self) -> Iterator[dict[str, Node]]:
+        decoder = json.JSONDecoder()
+        buffer, position, first = self._buffer, 0, True
+        try:
+            while True:
+                # white space, then "," between bindings or "]" at the end
+                while True:
+                    while position < len(buffer) and buffer[position] in " \t\r\n":
+                        position += 1
+                    if position < len(buffer):
+                        break
+                    self._buffer = ""
+                    if not self._more():
+                        raise self._invalid(ValueError("the answer ends in its bindings"))
+                    buffer, position = self._buffer, 0
+                mark = buffer[position]
+                if mark == "]":
+                    self._buffer = buffer[position + 1:]
+                    self._check_tail()
+                    return
+                if not first:
+                    if mark != ",":
+                        raise self._invalid(ValueError("no comma between bindings"))
+                    position += 1
+                    while position < len(buffer) and buffer[position] in " \t\r\n":
+                        position += 1
+                while True:
+                    try:
+                        binding, end = decoder.raw_decode(buffer, position)
+                        break
+                    except ValueError:  # not whole yet (or never: then the stream ends)
+                        self._buffer = buffer[position:]
+                        if not self._more():
+                            raise self._invalid(
+                                ValueError("the answer ends in a binding")) from None
+                        buffer, position = self._buffer.lstrip(" \t\r\n"), 0
+                if not isinstance(binding, dict):
+                    raise self._invalid(TypeError("a binding is not an object"))
+                try:
+                    row = {k: term_from_json(v) for k, v in binding.items()}
+                except (KeyError, TypeError, AttributeError) as error:
+                    raise self._invalid(error) from None
+                first = False
+                position = end
+                if position > 65536:  # what was read is let go
+                    buffer, position = buffer[position:], 0
+                yield row
+        finally:
+            self.close()
+
+    def _check_tail(self) -> None:
+        """The rest of the document after the bindings, read whole: it must complete it."""
+        while self._more():
+            pass
+        try:
+            json.loads(self._prefix + "]" + self._buffer)
+        except ValueError as error:
+            raise self._invalid(error) from None
+
+    def close(self) -> None:
+        """Close the connection (stops the engine's evaluation if it is still answering)."""
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+
+def _written(media: str, answer: _JsonResults, limit: int | None) -> Iterator[bytes]:
+    """The answer's rows written in ``media`` while they arrive; at most ``limit`` of them
+    (the connection is closed there, which stops the engine)."""
+    try:
+        rows = answer.rows
+        shown = rows if limit is None else itertools.islice(rows, limit)
+        cells = ([row.get(v) for v in answer.variables] for row in shown)
+        yield from write_rows(media, answer.variables, cells)
+    finally:
+        answer.close()
 
 
 def skolemise(data: bytes, scope: str) -> bytes:

@@ -172,8 +172,9 @@ def refuse_update() -> QueryRefused:
 
 
 EMPTY_GRAPH = "urn:x-alm-ld:empty-graph"
-"""Stands for every graph the store does not hold: a URN nobody can dereference, so even a
-remote store that might load a graph it lacks (``sparql:`` backends) has nothing to fetch."""
+"""Stands for an empty default graph when no graph of a dataset's default graph is held: a URN
+nobody can dereference, so even a remote store that might load a graph it lacks (``sparql:``
+backends) has nothing to fetch. Never a named graph: ``GRAPH ?g {}`` would bind it."""
 
 
 def resolve_dataset(info: QueryInfo, protocol_default: tuple[str, ...],
@@ -184,18 +185,17 @@ def resolve_dataset(info: QueryInfo, protocol_default: tuple[str, ...],
 
     A dataset given in the request replaces the query's FROM / FROM NAMED entirely (SPARQL 1.1
     Protocol §2.1.4), so only one is used. Within the chosen dataset, as in SPARQL 1.1 Query
-    §13.2, an unspecified default graph is empty and unspecified named graphs are none; each
-    graph not in ``held`` is replaced by :data:`EMPTY_GRAPH` — it holds no triples here, and
-    its IRI must never reach an engine that could dereference it."""
+    §13.2, an unspecified default graph is empty and unspecified named graphs are none. A graph
+    not in ``held`` holds no triples here and its IRI must never reach an engine that could
+    dereference it: it is left out of the named graphs (an empty tuple there means "no named
+    graphs" once a default graph is given), and a default graph made of such graphs only is
+    :data:`EMPTY_GRAPH`."""
     if protocol_default or protocol_named:
         default, named = protocol_default, protocol_named
     elif info.from_graphs or info.from_named_graphs:
         default, named = info.from_graphs, info.from_named_graphs
     else:
         return (), ()
-
-    def held_or_empty(graphs: tuple[str, ...]) -> tuple[str, ...]:
-        kept = tuple(dict.fromkeys(g if g in held else EMPTY_GRAPH for g in graphs))
-        return kept or (EMPTY_GRAPH,)
-
-    return held_or_empty(default), held_or_empty(named)
+    kept_default = tuple(dict.fromkeys(g for g in default if g in held))
+    kept_named = tuple(dict.fromkeys(g for g in named if g in held))
+    return kept_default or (EMPTY_GRAPH,), kept_named

@@ -2,7 +2,7 @@
 ever fetched: FROM / FROM NAMED in the query and default-graph-uri / named-graph-uri in the
 request all point at the canary, which must see no connection — on the production process
 (``alm-ld serve``, on-disk Oxigraph, sandboxed query workers) and on a ``memory:`` store.
-The names never even reach the engine (:func:`resolve_dataset` swaps them for a URN), so a
+The names never even reach the engine (:func:`resolve_dataset` leaves them out), so a
 remote ``sparql:`` store has nothing to dereference either.
 """
 
@@ -59,7 +59,9 @@ def test_graphs_not_held_are_empty_and_never_fetched(request, canary, where: str
 def test_names_not_held_never_reach_the_engine() -> None:
     held = {"urn:g:1"}
     info = QueryInfo("SELECT", ("http://evil.example/a",), ("file:///etc/passwd",))
-    assert resolve_dataset(info, (), (), held) == ((EMPTY_GRAPH,), (EMPTY_GRAPH,))
+    assert resolve_dataset(info, (), (), held) == ((EMPTY_GRAPH,), ())
     assert resolve_dataset(info, ("urn:g:1", "http://evil.example/b"), (), held) == (
-        ("urn:g:1", EMPTY_GRAPH), (EMPTY_GRAPH,))
+        ("urn:g:1",), ())
+    assert resolve_dataset(info, (), ("urn:g:1", "http://evil.example/b"), held) == (
+        (EMPTY_GRAPH,), ("urn:g:1",))
     assert resolve_dataset(QueryInfo("ASK"), (), (), held) == ((), ())
