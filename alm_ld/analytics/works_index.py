@@ -227,6 +227,9 @@ class WorksIndex:
         self.answers: dict[tuple, object] = {}
         """Answers kept for the current mark (counts, groups); emptied when it moves."""
         self._answers_mark = -1
+        self._checked: weakref.ref[Store] | None = None
+        """The store object this index was last checked to belong to (its first feed): while
+        the same object asks, a request costs one query of the store's mark, not two."""
 
     def _connect(self) -> sqlite3.Connection:
         target = self.path or ":memory:"
@@ -294,7 +297,8 @@ class WorksIndex:
         store's); return the mark."""
         top = _store_top(store)
         mark = self.sequence
-        if mark == top and mark and self.info("version") == VERSION:
+        checked = self._checked() if self._checked is not None else None
+        if mark == top and checked is store:
             return mark
         with self.lock:
             first = _first_feed(store)
@@ -302,7 +306,9 @@ class WorksIndex:
             if (self.info("version") != VERSION or self.info("first_feed") != first
                     or mark > top):
                 self._rebuild(store, top, first)
+                self._checked = weakref.ref(store)
                 return top
+            self._checked = weakref.ref(store)
             if mark < top:
                 sequences = feed_sequences(store)
                 for feed, sequence in sorted(sequences.items(), key=lambda kv: kv[1]):
