@@ -125,6 +125,14 @@ _NORMALISE = {"ror": ror_iri, "orcid": orcid_iri, "issn": issn_value, "funder": 
               "issued_year": _years, "source": _source, "has_metric": _metric}
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_filter(text: str | None) -> dict[str, tuple[str, ...]]:
     """``ror:https://ror.org/…|03vek6s52,issued_year:2018-2021`` → key → normalised values.
     A key may appear once; an unknown key or a malformed value is a 400 naming it."""
@@ -142,6 +150,9 @@ def parse_filter(text: str | None) -> dict[str, tuple[str, ...]]:
             raise _bad(f"The filter key {key!r} is given twice; put its values in one "
                        f"'{key}:a|b' (OR).")
         options = [v for v in raw.split("|") if v.strip()]
+        if not raw.isascii() and not _encodable(raw):
+            raise _bad(f"The filter {key!r} holds characters that are not text (an unpaired "
+                       "surrogate): send UTF-8.")
         if not options or len(options) > MAX_VALUES:
             raise _bad(f"The filter {key!r} needs 1 to {MAX_VALUES} values separated by '|'.")
         try:
@@ -189,8 +200,14 @@ def _valid_after(after: object) -> bool:
     missing, primary, work = after
     primary_ok = (isinstance(primary, int | str) and not isinstance(primary, bool)) or (
         isinstance(primary, list) and all(isinstance(p, int) for p in primary))
+    if isinstance(primary, list):  # code-point-negated date: each a character's negation
+        primary_ok = all(isinstance(p, int) and not isinstance(p, bool)
+                         and -0x10FFFF <= p <= 0 and not 0xD800 <= -p <= 0xDFFF
+                         for p in primary)
+    elif isinstance(primary, str):
+        primary_ok = primary_ok and _encodable(primary)
     return missing in (0, 1) and not isinstance(missing, bool) and primary_ok \
-        and isinstance(work, str)
+        and isinstance(work, str) and _encodable(work)
 
 
 def decode_cursor(text: str, sort: tuple[str, bool] | None = None

@@ -248,3 +248,24 @@ def test_groups_match_the_feeds() -> None:
         assert group["sum"] == {m: sum(v for (_, mm), v in mine.items() if mm == m)
                                 for m in sorted({m for _, m in mine})}
     assert by_ror["meta"]["count"] == by_source["meta"]["count"] == len(oracle.works)
+
+
+@pytest.mark.parametrize("after", [[0, ["a"], doi(1)], [0, [-0xD800], doi(1)], [0, [5], doi(1)],
+                                   [0, "2020-00-00", "\ud800"]])
+def test_a_forged_cursor_the_index_cannot_read_is_a_400(after: list[Any]) -> None:
+    import base64
+    import json
+
+    from alm_ld.errors import UsageError
+
+    forged = base64.urlsafe_b64encode(json.dumps(
+        {"v": 1, "seq": 1, "sort": "issued:desc", "after": after}).encode()).decode().rstrip("=")
+    with pytest.raises(UsageError):
+        parse_works_query(sort="issued:desc", cursor=forged)
+
+
+def test_a_filter_that_is_not_text_is_a_400() -> None:
+    from alm_ld.errors import UsageError
+
+    with pytest.raises(UsageError):
+        parse_works_query(filter="publisher:\ud800")
