@@ -23,22 +23,33 @@ from alm_ld.identifiers import checked_iri
 from alm_ld.vocab import (
     ALM_NS,
     CATEGORIES_NS,
+    CITO,
+    DCTERMS,
     ID_NS,
     METRICS_NS,
+    OWL,
+    PROV,
+    QB,
+    RDF,
+    RDFS,
     RELATIONS_NS,
+    SCHEMA,
+    SKOS,
     SOURCES_NS,
+    XSD,
 )
 
-PROV_NS = "http://www.w3.org/ns/prov#"
-XSD_NS = "http://www.w3.org/2001/XMLSchema#"
-RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
-DCTERMS_NS = "http://purl.org/dc/terms/"
-CITO_NS = "http://purl.org/spar/cito/"
-SCHEMA_NS = "http://schema.org/"
-OWL_NS = "http://www.w3.org/2002/07/owl#"
-SKOS_NS = "http://www.w3.org/2004/02/skos/core#"
-QB_NS = "http://purl.org/linked-data/cube#"
+# The namespaces as strings, from their one definition (alm_ld/vocab.py, or rdflib for W3C's).
+PROV_NS = str(PROV)
+XSD_NS = str(XSD)
+RDF_NS = str(RDF)
+RDFS_NS = str(RDFS)
+DCTERMS_NS = str(DCTERMS)
+CITO_NS = str(CITO)
+SCHEMA_NS = str(SCHEMA)
+OWL_NS = str(OWL)
+SKOS_NS = str(SKOS)
+QB_NS = str(QB)
 
 NAMESPACES: dict[str, str] = {
     "alm": ALM_NS, "almm": METRICS_NS, "almr": RELATIONS_NS, "almsrc": SOURCES_NS,

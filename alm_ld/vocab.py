@@ -30,7 +30,9 @@ SOURCES = Namespace(SOURCES_NS)
 QB = Namespace("http://purl.org/linked-data/cube#")
 CITO = Namespace("http://purl.org/spar/cito/")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
-SCHEMA = Namespace("http://schema.org/")
+SCHEMA = Namespace("http://schema.org/")  # over http, as stored (docs/MODEL.md)
+# Every namespace IRI is written once: ours and these four above, the W3C ones by rdflib;
+# alm_ld.sparql_text.NAMESPACES gives them their prefixes.
 
 # Concept ids that providers write by hand (docs/vocabulary.md); they must exist with exactly
 # these ids.

@@ -24,8 +24,9 @@ from alm_ld.errors import UpstreamFormatChanged
 from alm_ld.harvest.http import Clock, Fetched, ProviderClient
 from alm_ld.identifiers import WorkId
 from alm_ld.instants import rfc3339
+from alm_ld.vocab import ID_NS
 
-EVENT_ID_BASE = "https://w3id.org/alm-ld/id/event/"
+EVENT_ID_BASE = ID_NS + "event/"
 CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
 CC_BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"

@@ -26,8 +26,8 @@ from alm_ld.harvest.http import Clock, ProviderClient
 from alm_ld.harvest.providers.crossref_events import EventWindow
 from alm_ld.harvest.registry import provider_class
 from alm_ld.identifiers import WorkId, parse_work_id
+from alm_ld.resources import CONTEXT_URL
 
-CONTEXT_URL = "https://w3id.org/alm-ld/context/v1.jsonld"
 RUN_WINDOW = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=5)  # what the validator allows past 'generated'
 

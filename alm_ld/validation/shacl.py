@@ -22,7 +22,9 @@ from rdflib.paths import Path as RdfPath
 from rdflib.term import Node
 
 from alm_ld.resources import shapes_path
+from alm_ld.sparql_text import NAMESPACES
 from alm_ld.validation.problems import Problem, excerpt
+from alm_ld.vocab import ALM_NS
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 ALMSH = Namespace("https://w3id.org/alm-ld/shapes#")
@@ -42,16 +44,8 @@ _COMPONENT_RULES = {
     "ClosedConstraintComponent": "schema.additionalProperties",
 }
 
-_PREFIXES = {
-    "https://w3id.org/alm-ld/vocab#": "alm:",
-    "https://w3id.org/alm-ld/metrics/": "almm:",
-    "https://w3id.org/alm-ld/relations/": "almr:",
-    "http://www.w3.org/ns/prov#": "prov:",
-    "http://purl.org/dc/terms/": "dcterms:",
-    "http://schema.org/": "schema:",
-    "http://www.w3.org/2002/07/owl#": "owl:",
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf:",
-}
+_PREFIXES = {NAMESPACES[name]: f"{name}:"
+             for name in ("alm", "almm", "almr", "prov", "dcterms", "schema", "owl", "rdf")}
 
 
 @cache
@@ -125,7 +119,7 @@ def _message(results: Graph, result: Node) -> str:
     return message
 
 
-ALM = Namespace("https://w3id.org/alm-ld/vocab#")
+ALM = Namespace(ALM_NS)
 
 
 def _describe(data: Graph, focus: Node | None) -> str:

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 
-from alm_ld.vocab import ALM_NS, CATEGORIES_NS, METRICS_NS, RELATIONS_NS
+from alm_ld.sparql_text import PROV_NS, SCHEMA_NS, XSD_NS
+from alm_ld.vocab import ALM_NS, CATEGORIES_NS, MAPPINGS_NS, METRICS_NS, RELATIONS_NS
 
-MAPPINGS_NS = "https://w3id.org/alm-ld/mappings/"
 CROSSWALK = (("exact match", SKOS.exactMatch), ("close match", SKOS.closeMatch),
              ("broad match", SKOS.broadMatch), ("narrow match", SKOS.narrowMatch),
              ("related match", SKOS.relatedMatch), ("equivalent", OWL.equivalentClass),
@@ -52,9 +52,7 @@ def _first(graph: Graph, node: URIRef, *predicates: URIRef) -> str:
 def _short(iri: str) -> str:
     for prefix, namespace in (("alm:", ALM_NS), ("metric:", METRICS_NS),
                               ("category:", CATEGORIES_NS), ("relation:", RELATIONS_NS),
-                              ("schema:", "http://schema.org/"),
-                              ("xsd:", "http://www.w3.org/2001/XMLSchema#"),
-                              ("prov:", "http://www.w3.org/ns/prov#"),
+                              ("schema:", SCHEMA_NS), ("xsd:", XSD_NS), ("prov:", PROV_NS),
                               ("mapping:", MAPPINGS_NS)):
         if iri.startswith(namespace):
             return prefix + iri[len(namespace):]
@@ -75,8 +73,7 @@ def _term(graph: Graph, node: URIRef, anchor: str, kind: str = "") -> Term:
                            _first(graph, b, SKOS.prefLabel, RDFS.label) or _short(str(b)))
                           for b in graph.objects(node, SKOS.broader) if isinstance(b, URIRef))
     """(href, label): a category links to its anchor on this page."""
-    term.domain = sorted(_short(str(d)) for p in (RDFS.domain, URIRef("http://schema.org/"
-                                                                        "domainIncludes"))
+    term.domain = sorted(_short(str(d)) for p in (RDFS.domain, URIRef(SCHEMA_NS + "domainIncludes"))
                          for d in graph.objects(node, p))
     term.range = sorted(_short(str(r)) for r in graph.objects(node, RDFS.range))
     for relation, predicate in CROSSWALK:

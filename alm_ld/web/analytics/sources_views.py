@@ -10,6 +10,7 @@ from rdflib import Dataset, Graph
 from alm_ld.analytics.contexts import analytics_context
 from alm_ld.analytics.sources import source_dashboard
 from alm_ld.jsonld import to_rdf_nquads
+from alm_ld.sparql_text import SCHEMA_NS
 from alm_ld.vocab import ALM_NS
 from alm_ld.web.analytics import blueprint
 from alm_ld.web.analytics.common import JSON, JSONLD, json_response, request_url
@@ -49,7 +50,7 @@ def _as_rdf(doc: dict, media: str, offers: tuple[str, ...]) -> Response:
     quads.parse(data=to_rdf_nquads(doc), format="nquads")
     graph = Graph()
     graph.bind("alm", ALM_NS)
-    graph.bind("schema", "http://schema.org/")
+    graph.bind("schema", SCHEMA_NS)
     for s, p, o, _ in quads.quads():
         graph.add((s, p, o))
     response = Response(serialize(graph, media, context_url=context_url()),

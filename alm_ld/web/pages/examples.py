@@ -8,18 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alm_ld.sparql_text import iri, literal
+from alm_ld.sparql_text import iri, literal, prefixes
 
-PREFIXES = """PREFIX alm: <https://w3id.org/alm-ld/vocab#>
-PREFIX almm: <https://w3id.org/alm-ld/metrics/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX cito: <http://purl.org/spar/cito/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX schema: <http://schema.org/>
-PREFIX almid: <https://w3id.org/alm-ld/id/>
-"""
+# The examples carry their own PREFIX lines (a reader copies them whole), made from the one
+# table of namespaces.
+PREFIXES = prefixes("alm", "almm", "prov", "cito", "dcterms", "skos", "rdfs", "schema", "almid")
 
 # Any work serves as the placeholder of the per-work examples until the page knows a real one.
 DEFAULT_WORK = "https://doi.org/10.1371/journal.pone.0000001"
@@ -42,7 +35,7 @@ def work_series_query(work_iri: str) -> str:
 # Time series of every metric of one work, one row per stored observation.
 SELECT ?metric ?source ?periodEnd ?value ?aggregation ?feed ?evidence WHERE {{
   GRAPH ?feed {{
-    ?obs alm:work <{work_iri}> ;
+    ?obs alm:work {iri(work_iri)} ;
          alm:metric ?metric ;
          alm:value ?value ;
          alm:periodEnd ?periodEnd ;
