@@ -55,6 +55,43 @@ DEMO_WINDOWS: dict[str, EventWindow] = {
                                    scholix=True, rows=25),
 }
 
+# Descriptions no recording holds: PLOS's feed counts views of pone.0002154 but its recorded
+# response asked for counts only (fl=id,counter_total_all), so no demo feed said which journal
+# the work is in, and the SPARQL editor's "journal's yearly views" example had no rows. One
+# curated feed adds what the article's own page says (journals.plos.org: PLOS ONE, eISSN
+# 1932-6203); its provider and disclosure say it is curated by hand, not harvested.
+DEMO_DESCRIPTIONS: list[dict[str, Any]] = [
+    {"type": "Work", "work": "https://doi.org/10.1371/journal.pone.0002154",
+     "container": {"title": "PLOS ONE", "issn": ["1932-6203"]}},
+]
+DESCRIPTIONS_FEED = "descriptions"
+_CURATED = "Curated by hand for the demo from each article's page on its publisher's site"
+CURATION_DISCLOSURE = {
+    "dataSources": _CURATED + " (journals.plos.org).",
+    "metricDefinitions": "No metrics: descriptions (journal, ISSN) of demo works only.",
+    "collectionMethod": "Written into tools/build_demo.py (DEMO_DESCRIPTIONS) by a maintainer.",
+    "limitations": "Only the demo works no harvested feed describes; no counts.",
+    "changeLog": "First added with the works index (issue 16).",
+    "aggregationMethod": "None: no counts.",
+    "updateFrequency": "When tools/build_demo.py changes.",
+    "accessMethod": "Reading the publisher's article page.",
+    "consistencyAcrossClients": "The same file for everyone.",
+    "consistencyAcrossMethods": "Not applicable: one method.",
+    "qualityMonitoring": "Checked by hand against the article page.",
+    "independentVerification": "Each work's DOI resolves to the page the description is from.",
+    "correctionProcess": "Fix DEMO_DESCRIPTIONS and rerun python tools/build_demo.py.",
+}
+
+
+def _descriptions_feed() -> dict[str, Any]:
+    """The curated feed of :data:`DEMO_DESCRIPTIONS` (id derived from its content)."""
+    body = json.dumps(DEMO_DESCRIPTIONS, sort_keys=True)
+    return {"@context": "https://w3id.org/alm-ld/context/v1.jsonld", "type": "Feed",
+            "id": f"urn:uuid:{uuid.uuid5(FEED_NAMESPACE, DESCRIPTIONS_FEED + body)}",
+            "provider": {"id": "https://w3id.org/alm-ld/demo", "name": "alm-ld demo curation"},
+            "generated": DEMO_TIME.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "disclosure": CURATION_DISCLOSURE, "items": DEMO_DESCRIPTIONS}
+
 
 def build(fixtures: Path = DEFAULT_FIXTURES, output: Path = DEFAULT_OUTPUT,
           max_pages: int = 1) -> dict[str, dict[str, Any]]:
@@ -84,6 +121,7 @@ def build(fixtures: Path = DEFAULT_FIXTURES, output: Path = DEFAULT_OUTPUT,
             body = json.dumps(feed["items"], sort_keys=True)
             feed["id"] = f"urn:uuid:{uuid.uuid5(FEED_NAMESPACE, name + body)}"
             feeds[name] = feed
+    feeds[DESCRIPTIONS_FEED] = _descriptions_feed()
     output.mkdir(parents=True, exist_ok=True)
     for name, feed in feeds.items():
         (output / f"{name}.json").write_text(
