@@ -4,7 +4,6 @@ on generated feeds whose answers are computed by hand."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
@@ -22,30 +21,7 @@ from alm_ld.config import Settings
 from alm_ld.errors import UsageError
 from alm_ld.pipeline import ingest_feed
 from alm_ld.store import open_store
-
-HARVARD, BROWN = "https://ror.org/03vek6s52", "https://ror.org/05gq02987"
-CARBERRY = "https://orcid.org/0000-0002-1825-0097"
-NSF = "https://doi.org/10.13039/100000001"
-
-
-def doi(n: int) -> str:
-    return f"https://doi.org/10.5555/w{n}"
-
-
-def _feed(items: list[dict[str, Any]], provider: str = "https://example.org/p") -> dict:
-    return {"@context": "https://w3id.org/alm-ld/context/v1.jsonld", "type": "Feed",
-            "id": f"urn:uuid:{uuid.uuid4()}", "provider": {"id": provider, "name": "P"},
-            "generated": "2026-11-24T10:00:00Z", "items": items}
-
-
-def _count(n: int, value: int, source: str, metric: str = "citations",
-           end: str = "2026-11-01") -> dict[str, Any]:
-    return {"type": "Count", "work": doi(n), "metric": metric, "value": value,
-            "aggregation": "cumulative", "periodEnd": end, "source": source}
-
-
-def _work(n: int, **fields: Any) -> dict[str, Any]:
-    return {"type": "Work", "work": doi(n), "title": f"Work {n}", **fields}
+from tests.support.set_feeds import BROWN, CARBERRY, HARVARD, NSF, count, doi, feed, work
 
 
 @pytest.fixture(scope="module")
@@ -58,28 +34,28 @@ def store():
     store = open_store("memory:")
     config = Settings(store="memory:")
     feeds = [
-        _feed([_work(1, issued="2019-05-01", workType="journal-article",
+        feed([work(1, issued="2019-05-01", workType="journal-article",
                      container={"title": "PLOS ONE", "issn": ["1932-6203"]},
                      publisher="PLOS",
                      authors=[{"name": "J. Carberry", "orcid": CARBERRY,
                                "affiliations": [{"ror": HARVARD}]}],
                      funders=[{"id": NSF}]),
-               _work(2, issued="2021", workType="journal-article",
+               work(2, issued="2021", workType="journal-article",
                      authors=[{"name": "B", "affiliations": [{"ror": BROWN}]}]),
-               _work(3, issued="2017", authors=[{"name": "C", "affiliations": [
+               work(3, issued="2017", authors=[{"name": "C", "affiliations": [
                    {"ror": HARVARD}]}]),
-               _work(4, issued="2018-02", workType="Dataset", publisher="Zenodo"),
-               _work(6, issued="2020", authors=[{"name": "D", "affiliations": [
+               work(4, issued="2018-02", workType="Dataset", publisher="Zenodo"),
+               work(6, issued="2020", authors=[{"name": "D", "affiliations": [
                    {"ror": "03vek6s52"}]}])]),
-        _feed([_count(1, 10, "crossref"), _count(2, 9, "crossref", end="2025-01-01"),
-               _count(2, 5, "crossref"), _count(4, 100, "datacite", metric="views"),
-               _count(5, 1, "crossref"), _count(6, 3, "crossref")]),
-        _feed([_count(1, 14, "openalex"), _count(2, 7, "crossref")]),
-        _feed([_work(3, issued="2017", authors=[{"name": "C", "affiliations": [
+        feed([count(1, 10, "crossref"), count(2, 9, "crossref", end="2025-01-01"),
+               count(2, 5, "crossref"), count(4, 100, "datacite", metric="views"),
+               count(5, 1, "crossref"), count(6, 3, "crossref")]),
+        feed([count(1, 14, "openalex"), count(2, 7, "crossref")]),
+        feed([work(3, issued="2017", authors=[{"name": "C", "affiliations": [
             {"ror": BROWN}]}])]),
     ]
-    for feed in feeds:
-        ingest_feed(store, feed, settings=config)
+    for one in feeds:
+        ingest_feed(store, one, settings=config)
     return store
 
 
@@ -138,8 +114,8 @@ def test_sorts(store) -> None:
 def test_cursor_pages_have_no_gaps_or_duplicates_while_feeds_arrive(sort: str | None) -> None:
     store = open_store("memory:")
     config = Settings(store="memory:")
-    ingest_feed(store, _feed([_work(n, issued=f"{2000 + n % 7}") for n in range(23)]
-                             + [_count(n, n % 5, "crossref") for n in range(23)]),
+    ingest_feed(store, feed([work(n, issued=f"{2000 + n % 7}") for n in range(23)]
+                             + [count(n, n % 5, "crossref") for n in range(23)]),
                 settings=config)
     expected = _ids(list_works(store, parse_works_query(sort=sort, per_page="200")))
     seen: list[str] = []
@@ -150,8 +126,8 @@ def test_cursor_pages_have_no_gaps_or_duplicates_while_feeds_arrive(sort: str | 
         assert page["meta"]["count"] == 23
         cursor = page["meta"]["next_cursor"]
         # a concurrent ingest: new works and new values must not shift the pages
-        ingest_feed(store, _feed([_work(100 + len(seen), issued="2003"),
-                                  _count(len(seen) % 23, 1000 + len(seen), "openalex")]),
+        ingest_feed(store, feed([work(100 + len(seen), issued="2003"),
+                                  count(len(seen) % 23, 1000 + len(seen), "openalex")]),
                     settings=config)
     assert seen == expected
 
@@ -195,7 +171,7 @@ def test_filter_values_are_normalised_like_feed_identifiers() -> None:
 
 def _empty_store_with_two():
     store = open_store("memory:")
-    ingest_feed(store, _feed([_work(0), _work(1)]), settings=Settings(store="memory:"))
+    ingest_feed(store, feed([work(0), work(1)]), settings=Settings(store="memory:"))
     return store
 
 

@@ -3,42 +3,23 @@ hand, served over real HTTP (the web tests' ``live_server``)."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 import pytest
 
 from alm_ld.config import Settings
 from alm_ld.pipeline import ingest_feed
 from alm_ld.store import open_store
+from tests.support.set_feeds import (  # noqa: F401  (the set tests import them from here)
+    BROWN,
+    CARBERRY,
+    HARVARD,
+    NSF,
+    PLOS_ONE,
+    count,
+    doi,
+    feed,
+    work,
+)
 from tests.web.conftest import Live, live_server  # noqa: F401  (fixture re-exported)
-
-HARVARD, BROWN = "https://ror.org/03vek6s52", "https://ror.org/05gq02987"
-CARBERRY = "https://orcid.org/0000-0002-1825-0097"
-NSF = "https://doi.org/10.13039/100000001"
-PLOS_ONE = "1932-6203"
-
-
-def doi(n: int) -> str:
-    return f"https://doi.org/10.5555/w{n}"
-
-
-def feed(items: list[dict[str, Any]], generated: str = "2026-11-24T10:00:00Z") -> dict:
-    return {"@context": "https://w3id.org/alm-ld/context/v1.jsonld", "type": "Feed",
-            "id": f"urn:uuid:{uuid.uuid4()}", "provider": {"id": "https://example.org/p",
-                                                            "name": "P"},
-            "generated": generated, "items": items}
-
-
-def count(n: int, value: int, source: str, metric: str = "citations",
-          end: str = "2026-11-01") -> dict[str, Any]:
-    return {"type": "Count", "work": doi(n), "metric": metric, "value": value,
-            "aggregation": "cumulative", "periodEnd": end, "source": source}
-
-
-def work(n: int, **fields: Any) -> dict[str, Any]:
-    return {"type": "Work", "work": doi(n), "title": f"Work {n}", **fields}
-
 
 SET_FEEDS = [
     feed([work(1, issued="2019-05-01", container={"title": "PLOS ONE", "issn": [PLOS_ONE]},
