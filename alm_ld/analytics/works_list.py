@@ -288,25 +288,32 @@ def _valid(alias: str) -> str:
     return f"{alias}.vfrom <= :s AND {alias}.vto > :s"
 
 
-def _conditions(query: WorksQuery, sql: _Sql, col: str) -> list[str]:
-    """SQL conditions on the work column ``col`` for every filter of ``query``."""
+def _metadata_match(key: str, options: tuple[str, ...], sql: _Sql) -> str:
+    if key == "issued_year":
+        return " OR ".join(f"k.key BETWEEN {sql.add(r[:4])} AND {sql.add(r[5:])}"
+                           for r in options)
+    return f"k.key IN ({sql.many(options)})"
+
+
+def _conditions(query: WorksQuery, sql: _Sql, col: str, skip: tuple[str, ...] = ()
+                ) -> list[str]:
+    """SQL conditions on the work column ``col`` for every filter of ``query`` but those
+    named in ``skip`` (``meta:<key>``, ``source``, ``has_metric:<metric>``: what the driving
+    table of the statement already ensures)."""
     filters, out = query.filters, []
     for key in _METADATA_KEYS:
         options = filters.get(key)
-        if not options:
+        if not options or f"meta:{key}" in skip:
             continue
-        if key == "issued_year":
-            match = " OR ".join(f"k.key BETWEEN {sql.add(r[:4])} AND {sql.add(r[5:])}"
-                                for r in options)
-        else:
-            match = f"k.key IN ({sql.many(options)})"
         out.append(f"{col} IN (SELECT k.work FROM mkey k WHERE k.kind = {sql.add(key)} "
-                   f"AND ({match}) AND {_valid('k')})")
+                   f"AND ({_metadata_match(key, options, sql)}) AND {_valid('k')})")
     sources = filters.get("source")
-    if sources:
+    if sources and "source" not in skip:
         out.append(f"{col} IN (SELECT v.work FROM val v WHERE v.source IN "
                    f"({sql.many(sources)}) AND {_valid('v')})")
     for metric in filters.get("has_metric", ()):
+        if f"has_metric:{metric}" in skip:
+            continue
         if sources:
             out.append(f"{col} IN (SELECT v.work FROM val v WHERE v.metric = {sql.add(metric)} "
                        f"AND v.source IN ({sql.many(sources)}) AND {_valid('v')})")
@@ -317,9 +324,34 @@ def _conditions(query: WorksQuery, sql: _Sql, col: str) -> list[str]:
 
 
 def _selected(query: WorksQuery, sql: _Sql) -> str:
-    """A SELECT of the works the filters select (typed ``alm:Work`` by S)."""
-    where = " AND ".join(["w.since <= :s", *_conditions(query, sql, "w.work")])
-    return f"SELECT w.work FROM work w WHERE {where}"
+    """A SELECT of the works the filters select, each once, driven by the most selective
+    filter's own index (a metadata key, then a required metric, then the sources; every work
+    typed ``alm:Work`` by S when there is no filter). Values and descriptions exist only for
+    works a feed typed, so only the unfiltered set reads the ``work`` table."""
+    filters = query.filters
+    sources = filters.get("source")
+    metadata = [key for key in _METADATA_KEYS if filters.get(key)]
+    metrics = filters.get("has_metric", ())
+    if metadata:
+        key = metadata[0]
+        head = (f"SELECT DISTINCT k.work FROM mkey k WHERE k.kind = {sql.add(key)} AND "
+                f"({_metadata_match(key, filters[key], sql)}) AND {_valid('k')}")
+        col, skip = "k.work", (f"meta:{key}",)
+    elif metrics and not sources:
+        head = f"SELECT t.work FROM top t WHERE t.metric = {sql.add(metrics[0])} AND " \
+            f"{_valid('t')}"
+        col, skip = "t.work", (f"has_metric:{metrics[0]}",)
+    elif metrics:
+        head = (f"SELECT DISTINCT v.work FROM val v WHERE v.metric = {sql.add(metrics[0])} "
+                f"AND v.source IN ({sql.many(sources or ())}) AND {_valid('v')}")
+        col, skip = "v.work", (f"has_metric:{metrics[0]}", "source")
+    elif sources:
+        head = (f"SELECT DISTINCT v.work FROM val v WHERE v.source IN ({sql.many(sources)}) "
+                f"AND {_valid('v')}")
+        col, skip = "v.work", ("source",)
+    else:
+        return "SELECT w.work FROM work w WHERE w.since <= :s"
+    return head + "".join(f" AND {c}" for c in _conditions(query, sql, col, skip))
 
 
 def _work_values(query: WorksQuery, sql: _Sql) -> str:
