@@ -13,8 +13,9 @@ runs: the works index's kept counts and groups are dropped before each run):
 * ``issued_first_page``: ``sort=issued:desc`` (every work);
 * ``group_by_source`` (with ``has_metric:citations``) and ``group_by_issued_year`` (every work);
 * with the works index (``--module`` default): ``index_rebuild_s`` (the index built whole from
-  the store, once), ``index_catch_up_ms`` (one new 1,000-count feed folded in) and
-  ``index_mb`` (its size on disk).
+  the store, once; ``--keep-index``: the one found is caught up instead),
+  ``index_catch_up_ms`` (one new 1,000-count feed folded in) and ``index_mb`` (its size on
+  disk).
 
 ``--module PATH.py`` times another implementation of ``alm_ld.analytics.works_list`` (a copy
 of an older commit's file: the before numbers of docs/performance.md). Prints JSON.
@@ -76,10 +77,16 @@ def _description(i: int) -> dict[str, Any]:
                  "name": f"Institution {i % INSTITUTIONS}"}]}]}
 
 
-def describe(store: Any, works: int) -> float:
-    """Ingest a description of every bench work unless there is one; seconds taken."""
+def describe(store: Any, works: int, skip_alerts: bool = False) -> float:
+    """Ingest a description of every bench work unless there is one; seconds taken.
+    ``skip_alerts``: as :mod:`benchmarks.bulk_worker`'s, in this process only (a store bulk
+    loaded without alerts would otherwise have them all recomputed by the first ingest)."""
+    from alm_ld import pipeline
     from alm_ld.config import Settings
     from alm_ld.pipeline import ingest_feed
+
+    if skip_alerts:
+        pipeline._after_ingest = lambda *args: None  # type: ignore[assignment]
 
     if store.query("PREFIX dcterms: <http://purl.org/dc/terms/> "
                    "ASK { GRAPH ?g { ?w dcterms:issued ?i } }").boolean:
@@ -114,7 +121,8 @@ def _works(store: Any) -> int:
     return int(rows[0]["n"])
 
 
-def run(store_spec: str, repeat: int, module: str | None = None) -> dict[str, Any]:
+def run(store_spec: str, repeat: int, module: str | None = None,
+        skip_alerts: bool = False, rebuild: bool = True) -> dict[str, Any]:
     from alm_ld.store import open_store
 
     wl = _load(module)
@@ -128,20 +136,21 @@ def run(store_spec: str, repeat: int, module: str | None = None) -> dict[str, An
     try:
         works = _works(store)
         report("works", works)
-        report("describe_s", round(describe(store, works), 1))
+        report("describe_s", round(describe(store, works, skip_alerts), 1))
         indexed = hasattr(wl, "works_index")
         fresh: Callable[[], None] = lambda: None  # noqa: E731
         if indexed:
             from alm_ld.analytics import works_index as wi
 
             path = wi.index_path(store)
-            if path and os.path.exists(path):
+            if rebuild and path and os.path.exists(path):
                 for suffix in ("", "-wal", "-shm"):
                     if os.path.exists(path + suffix):
                         os.remove(path + suffix)
             start = time.perf_counter()
             index, _ = wi.works_index(store)
-            report("index_rebuild_s", round(time.perf_counter() - start, 1))
+            report("index_rebuild_s" if rebuild else "index_open_s",
+                   round(time.perf_counter() - start, 1))
 
             def fresh() -> None:
                 index.answers.clear()
@@ -199,8 +208,13 @@ def main() -> None:
     parser.add_argument("--store", required=True)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--module", help="a works_list.py to time instead of the package's")
+    parser.add_argument("--skip-alerts", action="store_true",
+                        help="ingest without the post-ingest hook (a store bulk loaded so)")
+    parser.add_argument("--keep-index", action="store_true",
+                        help="time the answers over the index as found (no rebuild)")
     args = parser.parse_args()
-    print(json.dumps(run(args.store, args.repeat, args.module)))
+    print(json.dumps(run(args.store, args.repeat, args.module, args.skip_alerts,
+                         not args.keep_index)))
 
 
 if __name__ == "__main__":
