@@ -434,7 +434,9 @@ def _with_key(index: Any, query: WorksQuery, sequence: int, limit: int) -> list[
             group = ""
         bound = None if after is None else (-int(after[1]) if descending else int(after[1]))
         having = ""
-    where = _conditions(query, sql, work)
+    # what the driving rows already ensure: a value of the sort metric from a selected source
+    skip = ("source", f"has_metric:{_metric(name)}") if name != "issued" else ()
+    where = _conditions(query, sql, work, skip)
     keyset = ""
     if bound is not None:
         b, w = sql.add(bound), sql.add(after[2])  # type: ignore[index]
