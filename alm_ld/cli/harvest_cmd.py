@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alm_ld.cli.options import add_store_option
 from alm_ld.config import Settings
 from alm_ld.errors import EXIT_OK, EXIT_PARTIAL, UsageError
 
@@ -57,8 +58,7 @@ def register(subparsers: Any) -> None:
                         help="feed file (one provider) or directory (<provider>.json each); "
                              "default: standard output for one provider")
     parser.add_argument("--ingest", action="store_true", help="ingest each feed into the store")
-    parser.add_argument("--store", metavar="SPEC", help="store for --ingest (default "
-                        "ALM_LD_STORE)")
+    add_store_option(parser, help="store for --ingest (default ALM_LD_STORE)")
     parser.add_argument("--state", metavar="DIR",
                         help="state directory making the run resumable (works finished in the "
                              "last 24 h are not fetched again) and holding the HTTP cache")

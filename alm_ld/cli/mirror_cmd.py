@@ -17,7 +17,7 @@ import json
 import sys
 import time
 
-from alm_ld.cli.ingest_cmd import add_store_option
+from alm_ld.cli.options import add_store_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

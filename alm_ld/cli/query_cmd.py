@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from alm_ld.cli.ingest_cmd import add_store_option
+from alm_ld.cli.options import add_store_option
 from alm_ld.config import Settings
 from alm_ld.errors import MalformedQuery, UsageError
 

@@ -41,6 +41,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
+from alm_ld.cli.options import add_store_option
 from alm_ld.config import Settings
 from alm_ld.errors import EXIT_OK, AlmLdError, QueryTimeout, StoreUnavailable, UsageError
 
@@ -60,9 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "is checked (union default graph, writes) before serving.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (8080)")
-    parser.add_argument("--store", metavar="SPEC", default=None,
-                        help="oxigraph:PATH, memory: or sparql:QUERY_URL[;UPDATE_URL] "
-                        "(default: ALM_LD_STORE, else oxigraph:./var/store)")
+    add_store_option(parser)
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes (1; >1 with oxigraph:PATH starts a local "
                         "Oxigraph server over PATH; not with memory:)")

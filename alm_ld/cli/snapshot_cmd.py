@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from alm_ld.cli.ingest_cmd import add_store_option
+from alm_ld.cli.options import add_store_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

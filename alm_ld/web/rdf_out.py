@@ -11,33 +11,18 @@ import json
 from rdflib import Graph
 from rdflib.term import Node
 
+from alm_ld.sparql_text import NAMESPACES
 from alm_ld.store.results import JSONLD, NTRIPLES, RDFLIB_FORMATS, RDFXML, TURTLE
-from alm_ld.vocab import (
-    ALM_NS,
-    CITO,
-    DCTERMS,
-    ID_NS,
-    METRICS_NS,
-    OWL,
-    PROV,
-    QB,
-    RELATIONS_NS,
-    SCHEMA,
-    SKOS,
-    SOURCES_NS,
-    XSD,
-)
 from alm_ld.web.jsonld_out import graph_to_jsonld
 
 HTML = "text/html"
 
 RDF_MEDIA_TYPES = (JSONLD, TURTLE, NTRIPLES, RDFXML)
 
-PREFIXES = {
-    "alm": ALM_NS, "almm": METRICS_NS, "almr": RELATIONS_NS, "almsrc": SOURCES_NS, "almid": ID_NS,
-    "prov": str(PROV), "qb": str(QB), "cito": str(CITO), "dcterms": str(DCTERMS),
-    "schema": str(SCHEMA), "owl": str(OWL), "skos": str(SKOS), "xsd": str(XSD),
-}
+PREFIXES = {name: NAMESPACES[name] for name in (
+    "alm", "almm", "almr", "almsrc", "almid", "prov", "qb", "cito", "dcterms", "schema", "owl",
+    "skos", "xsd")}
+"""The prefixes bound in Turtle/RDF-XML answers: those of the one table (alm_ld/sparql_text.py)."""
 
 
 def bind_prefixes(graph: Graph) -> Graph:
