@@ -21,6 +21,10 @@ was at S, without gaps or duplicates, while feeds keep arriving:
   keys it can be filtered and grouped by (ror, orcid, issn, funder, publisher, type,
   issued_year) with their display names, from the feed with the highest sequence describing
   it (:mod:`alm_ld.analytics.work_metadata`);
+* ``gcount`` and ``gsum``: per group key (each metadata key kind, and ``source``) the number
+  of works and the sum of their values per metric, as of the mark only (``group_by`` is never
+  asked as of an older sequence): kept up to date by every fold, so ``group_by`` without
+  filters is a lookup instead of a GROUP BY over every work;
 * ``info``: ``sequence``, the highest feed sequence folded in, and the store it was built
   from.
 
@@ -53,7 +57,7 @@ from alm_ld.analytics.sparql import iri, select
 from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS
 
-VERSION = "1"
+VERSION = "2"
 OPEN = 1 << 62
 """``vto`` of a row that is still current."""
 _CUMULATIVE = ALM_NS + "cumulative"
@@ -85,7 +89,15 @@ CREATE TABLE IF NOT EXISTS mkey (
   vfrom INTEGER NOT NULL, vto INTEGER NOT NULL DEFAULT {OPEN},
   PRIMARY KEY (kind, key, work, vfrom)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS mkey_work ON mkey (work, kind, vfrom, vto);
+CREATE TABLE IF NOT EXISTS gcount (
+  kind TEXT NOT NULL, key TEXT NOT NULL, works INTEGER NOT NULL, label TEXT,
+  PRIMARY KEY (kind, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS gsum (
+  kind TEXT NOT NULL, key TEXT NOT NULL, metric TEXT NOT NULL, total INTEGER NOT NULL,
+  n INTEGER NOT NULL, PRIMARY KEY (kind, key, metric)) WITHOUT ROWID;
 """
+NULL_KEY = "\x00"
+"""The key of the group of works without the key (``null`` in answers) in ``gcount``/``gsum``."""
 
 # Per key: the pattern (inside the describing feed's graph) binding ?key and ?label — the
 # same values the filters compare with (identifiers normalised as the feed format does).
@@ -323,7 +335,7 @@ class WorksIndex:
         typed = _typed_works(store, None)
         described = _descriptions(store, None)
         with self._write() as db:
-            for table in ("work", "val", "top", "descr", "mkey", "info"):
+            for table in ("work", "val", "top", "descr", "mkey", "info", "gcount", "gsum"):
                 db.execute(f"DELETE FROM {table}")
             since: dict[str, int] = {}
             for graph, work in typed:
@@ -342,6 +354,7 @@ class WorksIndex:
                             key=lambda t: (t[0], t[1]))
             for seq, work, description in by_seq:
                 self._apply_description(db, work, description, seq)
+            _recount_groups(db)
             self._set_info(db, top, first)
         with self.lock:
             self._db.execute("ANALYZE")
@@ -356,15 +369,18 @@ class WorksIndex:
                         .fetchone() or ("0",))[0])
             if mark >= sequence:
                 return  # folded meanwhile (another process, another thread)
-            db.executemany("INSERT OR IGNORE INTO work VALUES (?, ?)",
-                           [(work, sequence) for _, work in typed])
+            groups = _Groups(db)
+            for _, work in typed:
+                if db.execute("INSERT OR IGNORE INTO work VALUES (?, ?)",
+                              (work, sequence)).rowcount:
+                    groups.new_work(work)
             by_pair: dict[tuple[str, str], list[Observation]] = defaultdict(list)
             for obs in observations:
                 by_pair[(obs.work, obs.metric)].append(obs)
             for members in by_pair.values():
-                self._apply_values(db, members, sequence)
+                self._apply_values(db, members, sequence, groups)
             for (_, work), description in sorted(described.items()):
-                self._apply_description(db, work, description, sequence)
+                self._apply_description(db, work, description, sequence, groups)
             db.execute("INSERT OR REPLACE INTO info VALUES ('sequence', ?)", (str(sequence),))
 
     def _set_info(self, db: sqlite3.Connection, top: int, first: str) -> None:
@@ -372,7 +388,8 @@ class WorksIndex:
                        [("sequence", str(top)), ("first_feed", first), ("version", VERSION)])
 
     @staticmethod
-    def _apply_values(db: sqlite3.Connection, members: list[Observation], seq: int) -> None:
+    def _apply_values(db: sqlite3.Connection, members: list[Observation], seq: int,
+                      groups: _Groups | None = None) -> None:
         """Make the index say, from ``seq`` on, what one (work, metric) pair's values are as
         of feed ``seq`` (rows that changed are closed at ``seq``, new ones opened)."""
         visible = _as_of(members, seq)
@@ -385,6 +402,8 @@ class WorksIndex:
         for source, value in now.items():
             if held.get(source) == value:
                 continue
+            if groups is not None:
+                groups.value(work, metric, source, held.get(source), value)
             if source in held:
                 db.execute(f"UPDATE val SET vto = ? WHERE work = ? AND metric = ? AND source = ? "
                            f"AND vto = {OPEN}", (seq, work, metric, source))
@@ -397,6 +416,8 @@ class WorksIndex:
                          (work, metric)).fetchone()
         if row is not None and row[0] == highest:
             return
+        if groups is not None:
+            groups.highest(work, metric, None if row is None else row[0], highest)
         if row is not None:
             db.execute(f"UPDATE top SET vto = ? WHERE work = ? AND metric = ? AND vto = {OPEN}",
                        (seq, work, metric))
@@ -405,9 +426,11 @@ class WorksIndex:
 
     @staticmethod
     def _apply_description(db: sqlite3.Connection, work: str, description: Description,
-                           seq: int) -> None:
+                           seq: int, groups: _Groups | None = None) -> None:
         """From ``seq`` on, ``description`` is the work's current one (the newest feed
         describing a work wins whole: two feeds' descriptions are never mixed)."""
+        if groups is not None:
+            groups.leave(work)
         db.execute(f"UPDATE descr SET vto = ? WHERE work = ? AND vto = {OPEN}", (seq, work))
         db.execute(f"UPDATE mkey SET vto = ? WHERE work = ? AND vto = {OPEN}", (seq, work))
         db.execute("INSERT OR REPLACE INTO descr (work, title, issued, issued_key, vfrom) "
@@ -419,6 +442,104 @@ class WorksIndex:
                        [(kind, key, work, label, seq)
                         for kind, keys in description.keys.items()
                         for key, label in keys.items()])
+        if groups is not None:
+            groups.join(work)
+
+
+def _recount_groups(db: sqlite3.Connection) -> None:
+    """``gcount``/``gsum`` from the current rows (after a rebuild)."""
+    db.execute("DELETE FROM gcount")
+    db.execute("DELETE FROM gsum")
+    db.execute(f"""INSERT INTO gcount SELECT 'source', source, COUNT(DISTINCT work), NULL
+        FROM val WHERE vto = {OPEN} GROUP BY source""")
+    db.execute(f"""INSERT INTO gsum SELECT 'source', source, metric, SUM(value), COUNT(*)
+        FROM val WHERE vto = {OPEN} GROUP BY source, metric""")
+    for kind in KEY_KINDS:
+        keyed = (f"SELECT DISTINCT k.key, k.work, k.label FROM mkey k WHERE k.kind = '{kind}' "
+                 f"AND k.vto = {OPEN}")
+        unkeyed = (f"SELECT w.work FROM work w WHERE NOT EXISTS (SELECT 1 FROM mkey k WHERE "
+                   f"k.work = w.work AND k.kind = '{kind}' AND k.vto = {OPEN})")
+        db.execute(f"INSERT INTO gcount SELECT '{kind}', key, COUNT(DISTINCT work), MIN(label) "
+                   f"FROM ({keyed}) GROUP BY key")
+        db.execute(f"INSERT INTO gsum SELECT '{kind}', g.key, t.metric, SUM(t.value), COUNT(*) "
+                   "FROM "
+                   f"(SELECT DISTINCT key, work FROM ({keyed})) g JOIN top t ON t.work = g.work "
+                   f"AND t.vto = {OPEN} GROUP BY g.key, t.metric")
+        (none,) = db.execute(f"SELECT COUNT(*) FROM ({unkeyed})").fetchone()
+        if none:
+            db.execute("INSERT INTO gcount VALUES (?, ?, ?, NULL)", (kind, NULL_KEY, none))
+            db.execute(f"INSERT INTO gsum SELECT '{kind}', ?, t.metric, SUM(t.value), COUNT(*) "
+                       "FROM "
+                       f"({unkeyed}) u JOIN top t ON t.work = u.work AND t.vto = {OPEN} "
+                       "GROUP BY t.metric", (NULL_KEY,))
+
+
+class _Groups:
+    """Keeps ``gcount``/``gsum`` right while one feed is folded (current rows only)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def _count(self, kind: str, key: str, delta: int, label: str | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO gcount VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET "
+            "works = works + excluded.works, label = CASE WHEN label IS NULL OR "
+            "(excluded.label IS NOT NULL AND excluded.label < label) THEN excluded.label "
+            "ELSE label END", (kind, key, delta, label))
+
+    def _sum(self, kind: str, key: str, metric: str, delta: int, works: int) -> None:
+        """Add ``delta`` to the group's sum and ``works`` to the number of its works with a
+        value of the metric (a sum is shown while that is above 0, even a sum of zeros)."""
+        if delta or works:
+            self.db.execute(
+                "INSERT INTO gsum VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, key, metric) "
+                "DO UPDATE SET total = total + excluded.total, n = n + excluded.n",
+                (kind, key, metric, delta, works))
+
+    def _keys(self, work: str) -> dict[str, list[tuple[str, str | None]]]:
+        """kind → the work's current (key, label)s, or the null group's key alone."""
+        found: dict[str, list[tuple[str, str | None]]] = {k: [] for k in KEY_KINDS}
+        for kind, key, label in self.db.execute(
+                f"SELECT kind, key, label FROM mkey WHERE work = ? AND vto = {OPEN}", (work,)):
+            if kind in found and key not in (k for k, _ in found[kind]):
+                found[kind].append((key, label))
+        return {kind: keys or [(NULL_KEY, None)] for kind, keys in found.items()}
+
+    def _tops(self, work: str) -> list[tuple[str, int]]:
+        return self.db.execute(f"SELECT metric, value FROM top WHERE work = ? AND vto = {OPEN}",
+                               (work,)).fetchall()
+
+    def new_work(self, work: str) -> None:
+        for kind in KEY_KINDS:
+            self._count(kind, NULL_KEY, 1)
+
+    def value(self, work: str, metric: str, source: str, old: int | None, new: int) -> None:
+        if old is None and not self.db.execute(
+                f"SELECT 1 FROM val WHERE work = ? AND source = ? AND vto = {OPEN} LIMIT 1",
+                (work, source)).fetchone():
+            self._count("source", source, 1)
+        self._sum("source", source, metric, new - (old or 0), int(old is None))
+
+    def highest(self, work: str, metric: str, old: int | None, new: int) -> None:
+        for kind, keys in self._keys(work).items():
+            for key, _ in keys:
+                self._sum(kind, key, metric, new - (old or 0), int(old is None))
+
+    def _move(self, work: str, sign: int) -> None:
+        tops = self._tops(work)
+        for kind, keys in self._keys(work).items():
+            for key, label in keys:
+                self._count(kind, key, sign, label if sign > 0 else None)
+                for metric, value in tops:
+                    self._sum(kind, key, metric, sign * value, sign)
+
+    def leave(self, work: str) -> None:
+        """The work's current keys are about to be replaced."""
+        self._move(work, -1)
+
+    def join(self, work: str) -> None:
+        """The work's new keys are in."""
+        self._move(work, +1)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from alm_ld.analytics.works_index import issued_key, works_index
+from alm_ld.analytics.works_index import NULL_KEY, issued_key, works_index
 from alm_ld.errors import InvalidIdentifier, UsageError
 from alm_ld.identifiers import (
     funder_iri,
@@ -610,7 +610,20 @@ def _groups(index: Any, query: WorksQuery, sequence: int) -> dict[str, Any]:
     names: dict[str | None, str | None] = {}
     sums: dict[str | None, dict[str, int]] = defaultdict(dict)
     filtered = bool(query.filters)
-    if group_by == "source":
+    if not filtered:  # the totals the index keeps per group: a lookup
+        short = _short_source if group_by == "source" else (lambda key: key)
+        for key, works, label in index.rows(
+                "SELECT key, works, label FROM gcount WHERE kind = ? AND works > 0",
+                (group_by,)):
+            name = None if key == NULL_KEY else short(key)
+            members[name] = works
+            names[name] = name if group_by == "source" else label
+        for key, metric, total in index.rows(
+                "SELECT key, metric, total FROM gsum WHERE kind = ? AND n > 0", (group_by,)):
+            name = None if key == NULL_KEY else short(key)
+            if name in members:
+                sums[name][_short_metric(metric)] = total
+    elif group_by == "source":
         sources = query.filters.get("source")
         where = [_valid("v")]
         if sources:
