@@ -11,7 +11,10 @@ runs: the works index's kept counts and groups are dropped before each run):
 * ``filter_sort_cursor_page``: the page after its cursor;
 * ``ror_sort_first_page``: ``filter=ror:<one of 50 institutions>&sort=citations:desc``;
 * ``issued_first_page``: ``sort=issued:desc`` (every work);
-* ``group_by_source`` (with ``has_metric:citations``) and ``group_by_issued_year`` (every work);
+* ``group_by_source`` (with ``has_metric:citations``: a GROUP BY over the selected works),
+  ``group_by_source_unfiltered`` and ``group_by_issued_year`` (every work: the index's kept
+  group totals) and ``ror_group_by_issued_year`` (one institution's works by year, as the set
+  pages ask);
 * with the works index (``--module`` default): ``index_rebuild_s`` (the index built whole from
   the store, once; ``--keep-index``: the one found is caught up instead),
   ``index_catch_up_ms`` (one new 1,000-count feed folded in) and ``index_mb`` (its size on
@@ -165,14 +168,20 @@ def run(store_spec: str, repeat: int, module: str | None = None,
                                    sort="citations:desc", per_page="25")
         issued = wl.parse_works_query(sort="issued:desc", per_page="25")
         by_source = wl.parse_works_query(filter="has_metric:citations", group_by="source")
+        every_source = wl.parse_works_query(group_by="source")
         by_year = wl.parse_works_query(group_by="issued_year")
+        ror_by_year = wl.parse_works_query(filter=f"ror:{_ror(7)}", group_by="issued_year")
         for name, fn in (
                 ("filter_sort_first_page", lambda: list_fn(store, first, timeout=None)),
                 ("filter_sort_cursor_page", lambda: list_fn(store, second, timeout=None)),
                 ("ror_sort_first_page", lambda: list_fn(store, ror, timeout=None)),
                 ("issued_first_page", lambda: list_fn(store, issued, timeout=None)),
                 ("group_by_source", lambda: group_fn(store, by_source, timeout=None)),
-                ("group_by_issued_year", lambda: group_fn(store, by_year, timeout=None))):
+                ("group_by_source_unfiltered",
+                 lambda: group_fn(store, every_source, timeout=None)),
+                ("group_by_issued_year", lambda: group_fn(store, by_year, timeout=None)),
+                ("ror_group_by_issued_year",
+                 lambda: group_fn(store, ror_by_year, timeout=None))):
             try:
                 report(name, _timed(fn, repeat, fresh))
             except Exception as error:  # noqa: BLE001 - a failed request is a result too
