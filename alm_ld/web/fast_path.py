@@ -195,7 +195,9 @@ class WorkFastPath:
             entry = self._answers.get(key)
             if entry is not None:
                 self._answers.move_to_end(key)
-        store = self.state.get_store()
+        store = self.state.store
+        if store is None:  # not opened yet: the view opens it (or makes the problem of it once;
+            return inner(environ, start_response)  # opening here too would wait twice)
         if entry is not None:
             replay = self._replay(entry, environ, store)
             if replay is not None:

@@ -1,7 +1,7 @@
 """``GET /sparql?query=…`` answered by the WSGI fast path is the answer Flask would give.
 
-:class:`alm_ld.web.fast_path.SparqlFastPath` skips Flask for the common request (issue 15). Each request
-here is sent twice over real HTTP to a server over an on-disk store (query worker processes):
+:class:`alm_ld.web.fast_path.SparqlFastPath` skips Flask for the common request (issue 15). Each
+request here is sent twice over real HTTP to a server over an on-disk store (query workers):
 once as it is (the fast path, checked by its counter) and once with an extra parameter the
 endpoint ignores (``output``, as SPARQLWrapper sends), which the fast path leaves to the Flask
 view. Status, body and every header but ``Date``/``Server`` must be the same; failures (a
