@@ -10,7 +10,9 @@ Compared pairs (same data: bare Oxigraph holds ``oxigraph load`` of ``alm-ld dum
 
 * ``GET /works/{id}`` (JSON-LD, Turtle) vs Oxigraph answering the same CONSTRUCT (N-Triples,
   Turtle): alm-ld serves the document kept in the store (built by the first request for each
-  probed work, during the warm-up);
+  probed work, during the warm-up), and after that the answer its WSGI fast path keeps
+  (``alm_ld.web.fast_path.WorkFastPath``: the view's bytes while no newer feed mentions the
+  work) — what a client re-reading documents between ingests gets;
 * ``GET /works`` filtered and sorted (first page; no baseline);
 * a point SELECT (the counts of one work) on ``/sparql`` vs Oxigraph's ``/query``.
 """
@@ -136,13 +138,25 @@ WORKS_LIST = "/works?filter=has_metric:citations&sort=citations:desc&per_page=25
 
 
 def works_list(port: int, repeat: int) -> dict[str, Any]:
-    """``GET /works`` filtered and sorted (one client): the first request computes the page
-    (reported as ``cold_ms``), the others read the page kept in the view. A failure (at 100k
-    works on a loaded machine the first computation exceeded the 10 s query timeout: 503) is
-    reported, not raised, so the rest of the run goes on."""
+    """``GET /works`` filtered and sorted (one client), answered from the works index: the
+    first request builds the index from the bulk-loaded store (reported as ``cold_ms``; a
+    15-minute client timeout, as the build takes minutes at 100k works), the others read it.
+    A failure is reported, not raised, so the rest of the run goes on."""
     runs = []
+    start = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
     try:
-        for _ in range(repeat + 1):
+        conn.request("GET", WORKS_LIST, headers={"Accept": "application/json"})
+        status = conn.getresponse().status
+    except OSError as error:
+        return {"min": None, "median": None, "n": 0, "error": f"first request: {error}"}
+    finally:
+        conn.close()
+    if status != 200:
+        return {"min": None, "median": None, "n": 0, "error": f"first request: {status}"}
+    runs.append((time.perf_counter() - start) * 1000)
+    try:
+        for _ in range(repeat):
             result = load(port, [WORKS_LIST], "application/json", clients=1, per_client=1)
             runs.append(result["p50_ms"])
     except RuntimeError as error:
@@ -258,8 +272,8 @@ def run(report: Report, works: int, store_dir: Path, dump: Path, oxigraph_bin: s
     report.add(Row("http", "GET /works?filter=has_metric:citations&sort=citations:desc"
                    "&per_page=25 latency, waitress", size, listed["min"], listed["median"],
                    unit="ms", runs=listed["n"], target="< 100 ms at 100k works",
-                   note=listed.get("error") or f"first page kept in the view; the first "
-                   f"request (computed) took {listed['cold_ms']:.0f} ms"))
+                   note=listed.get("error") or f"read from the works index; the first "
+                   f"request (building the index) took {listed['cold_ms']:.0f} ms"))
     for what, (name, base_name) in labels.items():
         for kind in ("waitress", "flask"):
             if what not in results[kind]:
@@ -273,7 +287,7 @@ def run(report: Report, works: int, store_dir: Path, dump: Path, oxigraph_bin: s
                            baseline=base_name if other else None,
                            baseline_min=other["p50_min"] if other else None,
                            baseline_median=other["p50_median"] if other else None,
-                           target="≤ 2× bare (ratio ≥ 0.5)" if what == "work" and
+                           target="≥ 1.0× bare (issue 15)" if what.startswith("work") and
                            kind == "waitress" else None, note=note, extra=mine))
             report.add(Row("http", f"{name} throughput, {kind}, {clients} clients", size,
                            mine["rps_max"], mine["rps_median"], unit="req/s", runs=repeat,
@@ -281,5 +295,6 @@ def run(report: Report, works: int, store_dir: Path, dump: Path, oxigraph_bin: s
                            baseline_min=other["rps_max"] if other else None,
                            baseline_median=other["rps_median"] if other else None,
                            target="≥ 0.5× bare" if what == "sparql" and kind == "waitress"
-                           else None,
+                           else "≥ 1.0× bare (issue 15)" if what.startswith("work")
+                           and kind == "waitress" else None,
                            note="min column = best run"))
