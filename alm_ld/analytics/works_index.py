@@ -323,6 +323,8 @@ class WorksIndex:
             self._checked = weakref.ref(store)
             if mark < top:
                 sequences = feed_sequences(store)
+                # Writers publish sequences in order, never skipping one (docs/store.md,
+                # claims), so a feed below the mark cannot appear later.
                 for feed, sequence in sorted(sequences.items(), key=lambda kv: kv[1]):
                     if mark < sequence <= top:
                         self._fold(store, feed, sequence)
