@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from alm_ld.identifiers import (
     InvalidIdentifier,
@@ -163,6 +163,39 @@ def feed_keys(doc: Mapping[str, Any]) -> dict[str, str]:
             key = _count_key(item, provider)
             keys[key] = observation_iri(key, item["value"])
     return keys
+
+
+class FeedCount(NamedTuple):
+    """One ``Count`` of a feed as it will be stored (IRIs in full, ``aggregation`` the feed
+    word): what ingest derives the view, the alerts and the revisions from before writing."""
+
+    key: str
+    iri: str
+    work: str
+    metric: str
+    source: str
+    aggregation: str
+    start: str | None
+    end: str
+    value: int
+
+
+def feed_counts(doc: Mapping[str, Any]) -> list[FeedCount]:
+    """Every ``Count`` of a valid ``doc``, in document order (the stored form of each)."""
+    provider = normalise_iri(doc["provider"]["id"])
+    counts = []
+    for item in doc.get("items", ()):
+        if item.get("type") == "Count":
+            source = item.get("source")
+            work = work_iri(item["work"])
+            metric = normalise_iri(concept_iri(item["metric"], METRICS_NS))
+            source = normalise_iri(concept_iri(source, SOURCES_NS) if source else provider)
+            start, end = item.get("periodStart"), item["periodEnd"]
+            key = observation_key(work, metric, source, item["aggregation"], start, end)
+            value = int(item["value"])
+            counts.append(FeedCount(key, observation_iri(key, value), work, metric, source,
+                                    item["aggregation"], start or None, end, value))
+    return counts
 
 
 def _count_key(item: Mapping[str, Any], provider: str) -> str:
@@ -402,6 +435,25 @@ def _nt_object(obj: Obj) -> str:
 def map_feed_ntriples(doc: Mapping[str, Any], ctx: IngestContext) -> tuple[bytes, MappedFeed]:
     """The feed's graph as N-Triples bytes, built directly (the fast path used by ingest)."""
     summary = MappedFeed(feed_iri(doc))
-    lines = [f"{_nt_subject(s)} <{p}> {_nt_object(o)} .\n"
+    # Each IRI is checked once per feed: a work or observation is the subject or object of
+    # ~10 statements, and the check (normalise + validate) was most of the mapping's time.
+    terms: dict[str, str] = {}
+    subjects: dict[str, str] = {}
+
+    def subject(value: str) -> str:
+        term = subjects.get(value)
+        if term is None:
+            term = subjects[value] = _nt_subject(value)
+        return term
+
+    def obj(value: Obj) -> str:
+        if value[0] != "iri":
+            return _nt_object(value)
+        term = terms.get(value[1])
+        if term is None:
+            term = terms[value[1]] = _nt_object(value)
+        return term
+
+    lines = [f"{subject(s)} <{p}> {obj(o)} .\n"
              for s, p, o in feed_statements(doc, ctx, summary)]
     return "".join(lines).encode("utf-8"), summary

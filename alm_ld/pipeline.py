@@ -43,12 +43,13 @@ from alm_ld.identifiers import work_iri
 from alm_ld.mapping import (
     IngestContext,
     content_hash,
+    feed_counts,
     feed_iri,
     feed_keys,
     map_feed_ntriples,
     observation_key,
 )
-from alm_ld.sparql_text import bind_iri, prefixes, values
+from alm_ld.sparql_text import bind_iri, iri, prefixes, values
 from alm_ld.store import claims
 from alm_ld.store.base import Store
 from alm_ld.validate import parse_feed_bytes, validate_feed
@@ -155,6 +156,7 @@ def ingest_feed(store: Store, doc: object, *, settings: Settings,
         repair_derived(store, settings)
     feed_id = feed_iri(feed)  # the stored form of the id (see mapping.feed_iri)
     digest = content_hash(feed)
+    written = False  # whether the feed's view and alerts went with it
     if store.shared:
         result = _ingest_shared(store, feed, feed_id, digest, settings)
     else:
@@ -162,10 +164,59 @@ def ingest_feed(store: Store, doc: object, *, settings: Settings,
             result = _stored_result(store, feed, feed_id, digest)
             if result is None:
                 sequence = max_sequence(store) + 1
-                data, result, _ = _mapped(store, feed, feed_id, digest, sequence)
-                store.add_graph(URIRef(feed_id), data)
-    _after_ingest(store, result, settings)
+                if DERIVED_AT_INGEST and _view_ready(store, sequence):
+                    result = _write_with_derived(store, feed, feed_id, digest, sequence,
+                                                 settings)
+                    written = True
+                else:
+                    data, result, _ = _mapped(store, feed, feed_id, digest, sequence)
+                    store.add_graph(URIRef(feed_id), data)
+    _after_ingest(store, result, settings, written)
     return result
+
+
+DERIVED_AT_INGEST = True
+"""Write each feed with its view lines and alerts (benchmarks switch it off, in a child
+process only, to measure validate + map + store alone)."""
+
+
+def _view_ready(store: Store, sequence: int) -> bool:
+    """Whether the view holds every feed before ``sequence`` (what computing the new feed's
+    view lines from the feed relies on), catching an older or interrupted view up first —
+    a writer repairs, a reader never does."""
+    from alm_ld.analytics.current_view import view_sequence
+
+    if view_sequence(store) == sequence - 1:
+        return True
+    refresh_derived(store)
+    return view_sequence(store) == sequence - 1
+
+
+def _write_with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
+                        sequence: int, settings: Settings) -> IngestResult:
+    """Ingest on a store this process owns (under the lock): revisions, view lines and alerts
+    computed from the feed plus ONE read of the stored observations of its (work, metric)
+    pairs (:mod:`alm_ld.analytics.feed_derived`), then feed graph, view lines and alert graph
+    written as one load and the view's mark moved by one small update. A process stopped
+    between the two leaves the mark behind: readers then use the union-graph rule and the
+    next writer refolds the feed (pipeline._view_ready)."""
+    from alm_ld.analytics.current_view import VIEW_GRAPH, mark_update
+    from alm_ld.analytics.feed_derived import derive_feed
+    from alm_ld.analytics.hooks import feed_alert_data
+
+    derived = derive_feed(store, feed_id, sequence, feed_counts(feed), settings)
+    ingest_iri = f"{ID_NS}ingest/{uuid.uuid4()}"
+    ctx = IngestContext(sequence=sequence, ingested_at=_now(), content_hash=digest,
+                        ingest_iri=ingest_iri, previous=derived.previous)
+    data, summary = map_feed_ntriples(feed, ctx)
+    alert_graph, alerts = feed_alert_data(feed_id, derived.alerts)
+    if store.has_graph(URIRef(alert_graph)):  # left by an older attempt at this feed id
+        store.update(f"DROP SILENT GRAPH {iri(alert_graph)}")
+    view = "".join(line + "\n" for line in derived.view_added).encode("utf-8")
+    store.add_graphs([(feed_id, data), (VIEW_GRAPH, view), (alert_graph, alerts)],
+                     then=mark_update(derived.view_removed, sequence))
+    return IngestResult(feed_id, "created", summary.items, summary.observations,
+                        summary.events, sequence)
 
 
 def _stored_result(store: Store, feed: dict[str, Any], feed_id: str,
@@ -240,14 +291,18 @@ def _ingest_shared(store: Store, feed: dict[str, Any], feed_id: str, digest: str
         time.sleep(_BACKOFF.uniform(0.0, min(0.5, 0.005 * 2 ** min(rounds, 7))))
 
 
-def _after_ingest(store: Store, result: IngestResult, settings: Settings) -> None:
+def _after_ingest(store: Store, result: IngestResult, settings: Settings,
+                  written: bool = False) -> None:
     """Hook run once a new feed is durable, outside the ingest lock (added for analytics):
-    data-quality alerts for the feed, then a wake-up for ``/changes/stream`` listeners.
-    It never fails the ingest (see alm_ld.analytics.hooks)."""
+    data-quality alerts for the feed unless they were ``written`` with it (then only the
+    stale-source alerts), then a wake-up for ``/changes/stream`` listeners; the view is
+    caught up when the feed went without it (a ``shared`` store). It never fails the ingest
+    (see alm_ld.analytics.hooks)."""
     from alm_ld.analytics.hooks import on_ingested
 
-    on_ingested(store, result, settings)
-    refresh_derived(store)
+    on_ingested(store, result, settings, written=written)
+    if not written:
+        refresh_derived(store)
 
 
 _REPAIRED: weakref.WeakSet[Store] = weakref.WeakSet()

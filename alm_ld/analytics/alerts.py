@@ -158,6 +158,14 @@ def feed_alerts(store: Store, feed: str, settings: Settings,
     # One read serves both checks: every observation of the (work, metric) pairs in the feed.
     wide = _observations(store, feed)
     _keep_read(store, feed, wide)
+    return alerts_of(wide, feed, settings, detected)
+
+
+def alerts_of(wide: list[Observation], feed: str, settings: Settings,
+              detected: str) -> list[Alert]:
+    """The series and disagreement alerts caused by ``feed``, from ``wide``: every
+    observation of the (work, metric) pairs the feed observes, the feed's own included (with
+    ``revision_of`` set on the feed's revisions). Pure: ingest computes it before writing."""
     if not wide:
         return []
     in_feed = {(o.work, o.metric, o.source) for o in wide if feed in o.feeds}

@@ -33,6 +33,7 @@ cannot put an older value back.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -87,6 +88,7 @@ class Entry:
         return _node(self.work, self.metric, self.source, self.aggregation)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _node(*parts: str) -> str:
     return f"{VIEW_GRAPH}/{hashlib.sha256('|'.join(parts).encode()).hexdigest()[:32]}"
 
@@ -172,6 +174,9 @@ def _as_of(observations: Iterable[Observation], cutoff: int) -> list[Observation
     feed up to ``cutoff``, each ranked by the newest such feed."""
     seen = []
     for obs in observations:
+        if obs.sequence <= cutoff:  # every feed holding it is in (the usual case): as it is
+            seen.append(obs)
+            continue
         held = [seq for seq in obs.seqs if seq <= cutoff]
         if held:
             seen.append(replace(obs, sequence=max(held)))
@@ -198,26 +203,28 @@ def _pair_lines(observations: list[Observation], cutoff: int) -> tuple[int, list
 def _entry_triples(entry: Entry) -> Iterator[str]:
     """Six triples per series (the view's size is most of its cost: every one is written at
     ingest): no rdf:type — the predicates say what a node is — and the period end and feed are
-    one hop away through ``alm:currentObservation``."""
-    node = iri(entry.node)
-    yield f"{node} <{_A['forWork']}> {iri(entry.work)} ."
-    yield f"{node} <{_A['forMetric']}> {iri(entry.metric)} ."
-    yield f"{node} <{_A['forSource']}> {iri(entry.source)} ."
-    yield f"{node} <{_A['forAggregation']}> {iri(entry.aggregation)} ."
-    yield f"{node} <{_A['currentValue']}> {literal(str(entry.value), _XSD_INT)} ."
+    one hop away through ``alm:currentObservation``. The IRIs are stored ones (checked when
+    their feed was mapped), so they are written as they are: this runs for every pair a feed
+    touches, twice."""
+    node = f"<{entry.node}>"
+    yield f"{node} <{_A['forWork']}> <{entry.work}> ."
+    yield f"{node} <{_A['forMetric']}> <{entry.metric}> ."
+    yield f"{node} <{_A['forSource']}> <{entry.source}> ."
+    yield f"{node} <{_A['forAggregation']}> <{entry.aggregation}> ."
+    yield f"{node} <{_A['currentValue']}> \"{int(entry.value)}\"^^<{_XSD_INT}> ."
     if entry.observation:
-        yield f"{node} <{_A['currentObservation']}> {iri(entry.observation)} ."
+        yield f"{node} <{_A['currentObservation']}> <{entry.observation}> ."
 
 
 def _total_triples(work: str, metric: str, high: int | None, as_of: int) -> Iterator[str]:
     """The pair's node: its highest current cumulative value (when it has one) and
     ``alm:asOf``, the newest feed that touched the pair (what shared stores fence on)."""
-    node = iri(_node(work, metric))
-    yield f"{node} <{_A['forWork']}> {iri(work)} ."
-    yield f"{node} <{_A['forMetric']}> {iri(metric)} ."
+    node = f"<{_node(work, metric)}>"
+    yield f"{node} <{_A['forWork']}> <{work}> ."
+    yield f"{node} <{_A['forMetric']}> <{metric}> ."
     if high is not None:
-        yield f"{node} <{_A['highestValue']}> {literal(str(high), _XSD_INT)} ."
-    yield f"{node} <{_A['asOf']}> {literal(str(as_of), _XSD_INT)} ."
+        yield f"{node} <{_A['highestValue']}> \"{int(high)}\"^^<{_XSD_INT}> ."
+    yield f"{node} <{_A['asOf']}> \"{int(as_of)}\"^^<{_XSD_INT}> ."
 
 
 def _mark_line(sequence: int) -> str:
@@ -293,20 +300,70 @@ WHERE {{ BIND (1 AS ?one)
 def _rebuild(store: Store, top: int) -> int:
     """Build the whole view from every feed (a store without a view): dropped, then written
     by the store's loader with its mark in one graph write."""
-    by_pair = _by_pair(_every_observation(store, top))
-    lines = [line for observations in by_pair.values()
+    grouped = by_pair(_every_observation(store, top))
+    lines = [line for observations in grouped.values()
              for line in _pair_lines(observations, top)[1]]
     lines.append(_mark_line(top))
     store.update(f"DROP SILENT GRAPH {iri(VIEW_GRAPH)}")
     store.add_graph(URIRef(VIEW_GRAPH), ("\n".join(lines) + "\n").encode("utf-8"))
-    return len(by_pair)
+    return len(grouped)
 
 
-def _by_pair(observations: Iterable[Observation]) -> dict[tuple[str, str], list[Observation]]:
+def by_pair(observations: Iterable[Observation]) -> dict[tuple[str, str], list[Observation]]:
+    """The observations grouped by (work, metric): the unit the view is written in."""
     by_pair: dict[tuple[str, str], list[Observation]] = {}
     for obs in observations:
         by_pair.setdefault((obs.work, obs.metric), []).append(obs)
     return by_pair
+
+
+_NODES_PER_QUERY = 2000
+
+
+def known_pairs(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Those of ``pairs`` (work, metric) the view holds, i.e. that have a stored observation
+    (when the view is current): one lookup of each pair's node, whose IRI is computed here —
+    a new work costs nothing more (the ingest's cheap first step, feed_derived)."""
+    by_node = {_node(work, metric): (work, metric) for work, metric in pairs}
+    nodes = sorted(by_node)
+    graph = iri(VIEW_GRAPH)
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(nodes), _NODES_PER_QUERY):
+        chunk = " ".join(iri(node) for node in nodes[start:start + _NODES_PER_QUERY])
+        for row in select(store, f"""SELECT ?n WHERE {{ VALUES ?n {{ {chunk} }}
+  GRAPH {graph} {{ ?n alm:asOf ?at }} }}"""):
+            found.add(by_node[row["n"]])
+    return found
+
+
+def view_delta(pairs: dict[tuple[str, str], list[Observation]], sequence: int,
+               held: set[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """(lines the view gains, lines it loses) when feed ``sequence`` is folded in: ``pairs``
+    holds every observation of the feed's (work, metric) pairs, the feed's own included;
+    ``held`` the pairs the store had before (a new pair has no old lines to delete). The old
+    mark is among the lines lost; :func:`mark_update` writes them off with the new mark."""
+    added: list[str] = []
+    removed: list[str] = [_mark_line(sequence - 1)]
+    for pair, observations in pairs.items():
+        new = _pair_lines(observations, sequence)[1]
+        if pair not in held:
+            added.extend(new)
+            continue
+        old = set(_pair_lines(observations, sequence - 1)[1])
+        kept = set(new)
+        added.extend(line for line in new if line not in old)
+        removed.extend(line for line in old if line not in kept)
+    return added, removed
+
+
+def mark_update(removed: list[str], sequence: int) -> str:
+    """The update that completes a fold whose new lines were written with the feed: the lines
+    the view loses go, and the mark moves to ``sequence`` — a mark that has not moved tells
+    readers (and the next writer, which repairs it) that the fold is incomplete."""
+    graph = iri(VIEW_GRAPH)
+    gone = "\n".join(removed)
+    return (f"DELETE DATA {{ GRAPH {graph} {{\n{gone}\n}} }} ;\n"
+            f"INSERT DATA {{ GRAPH {graph} {{ {_mark_line(sequence)} }} }}")
 
 
 def refresh_current_view(store: Store) -> int:
@@ -321,24 +378,30 @@ def refresh_current_view(store: Store) -> int:
             return _rebuild(store, top)
         done, previous = 0, mark
         for feed, sequence in _feeds_after(store, mark, top):
-            by_pair = _by_pair(_feed_observations(store, feed))
+            grouped = by_pair(_feed_observations(store, feed))
             if store.shared:
-                _fold_shared(store, sequence, by_pair)
+                _fold_shared(store, sequence, grouped)
             else:
-                _fold_owned(store, previous, sequence, by_pair)
-            done, previous = done + len(by_pair), sequence
+                _fold_owned(store, previous, sequence, grouped)
+            done, previous = done + len(grouped), sequence
         return done
 
 
-def ensure_current_view(store: Store) -> int:
-    """The view's mark after catching it up with the stored feeds (what every reader calls
-    first: a view left behind by a stopped process or built before this version is repaired
-    here, on whichever process reads first)."""
+def view_is_current(store: Store) -> bool:
+    """Whether the view holds every stored feed (what a reader checks; it never writes). Only
+    a store from before this version, or a process stopped between a feed's write and its
+    mark, leaves it behind; the next writer (or :func:`refresh_current_view`, e.g. at
+    ``serve`` start) repairs it, and until then readers use the union-graph rule."""
     mark, top = _marks(store)
-    if mark < top:
-        refresh_current_view(store)
-        mark = max(mark, top)
-    return mark
+    return mark >= top
+
+
+def ensure_current_view(store: Store) -> int:
+    """Deprecated alias kept for callers: the view's mark, WITHOUT catching it up any more
+    (readers never write: a GET that repaired a backlog was slow, and failed on a read-only
+    store). Ingest writes each feed with its view; a view left behind is repaired by the next
+    writer or at ``serve`` start. Use :func:`view_is_current` to choose the fallback."""
+    return _marks(store)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,8 +409,12 @@ def ensure_current_view(store: Store) -> int:
 
 
 def current_values(store: Store, work: str) -> list[Entry]:
-    """The current values of ``work`` (one lookup in the view)."""
-    ensure_current_view(store)
+    """The current values of ``work`` (one lookup in the view; the union-graph rule over the
+    work's observations while the view is behind)."""
+    if not view_is_current(store):
+        found = [o for o in read_observations(store) if o.work == work]
+        entries = current_entries(found)
+        return sorted(entries, key=lambda e: (e.metric, e.source, e.aggregation))
     rows = select(store, f"""
 SELECT ?metric ?source ?agg ?value ?obs WHERE {{
   GRAPH {iri(VIEW_GRAPH)} {{
@@ -365,7 +432,16 @@ def source_totals(store: Store) -> list[dict[str, Any]]:
 
     Kept in the view with the mark they were computed at; recomputed from the entries (one
     GROUP BY, no deduplication) only when the view has moved since."""
-    mark = ensure_current_view(store)
+    mark, top = _marks(store)
+    if mark < top:  # the view is behind: the same totals from every observation, not kept
+        totals: dict[tuple[str, str], list[int]] = {}
+        for entry in _computed_entries(store):
+            if entry.aggregation == _CUMULATIVE:
+                total = totals.setdefault((entry.source, entry.metric), [0, 0])
+                total[0] += entry.value
+                total[1] += 1
+        return _totals([{"source": s, "metric": m, "total": t, "works": n}
+                        for (s, m), (t, n) in totals.items()])
     graph = iri(VIEW_GRAPH)
     rows = select(store, f"""
 SELECT ?source ?metric ?total ?works ?at WHERE {{ GRAPH {graph} {{
@@ -406,7 +482,9 @@ def kept_answer(store: Store, name: str, compute: Callable[[], Any]) -> Any:
     """The answer to question ``name`` over the view, kept in the view graph (as JSON, with the
     view's mark it was computed at) and recomputed only when a feed moved the view since: a
     ranking over every work costs one scan of the view per ingest, not one per request."""
-    mark = ensure_current_view(store)
+    mark, top = _marks(store)
+    if mark < top:  # the view is behind (see view_is_current): answer, keep nothing
+        return compute()
     graph, node = iri(VIEW_GRAPH), iri(_node("answer", name))
     rows = select(store, f"""SELECT ?at ?answer WHERE {{ GRAPH {graph} {{
   {node} alm:asOf ?at ; alm:keptAnswer ?answer }} }}""")
@@ -431,6 +509,10 @@ INSERT DATA {{ GRAPH {graph} {{
 def top_works(store: Store, metric: str, limit: int = 10) -> list[tuple[str, int]]:
     """The ``limit`` works with the highest current value of ``metric`` (over sources)."""
     def compute() -> list[list[Any]]:
+        if not view_is_current(store):
+            highest = _computed_highest(store, metric)
+            ranked = sorted(highest.items(), key=lambda item: (-item[1], item[0]))
+            return [[work, value] for work, value in ranked[:int(limit)]]
         rows = select(store, f"""
 SELECT ?work ?value WHERE {{ GRAPH {iri(VIEW_GRAPH)} {{
   ?t alm:forMetric {iri(metric)} ; alm:highestValue ?value ; alm:forWork ?work }} }}
@@ -444,6 +526,11 @@ ORDER BY DESC(?value) ?work LIMIT {int(limit)}""")
 def metric_totals(store: Store) -> dict[str, int]:
     """Per metric: the sum over works of each work's highest current cumulative value."""
     def compute() -> dict[str, int]:
+        if not view_is_current(store):
+            totals: dict[str, int] = {}
+            for (_, metric), value in _computed_highest(store, None).items():
+                totals[metric] = totals.get(metric, 0) + value
+            return totals
         rows = select(store, f"""
 SELECT ?metric (SUM(?value) AS ?total) WHERE {{ GRAPH {iri(VIEW_GRAPH)} {{
   ?t alm:highestValue ?value ; alm:forMetric ?metric }} }} GROUP BY ?metric""")
@@ -452,7 +539,26 @@ SELECT ?metric (SUM(?value) AS ?total) WHERE {{ GRAPH {iri(VIEW_GRAPH)} {{
     return dict(kept_answer(store, "metric-totals", compute))
 
 
+def _computed_entries(store: Store) -> list[Entry]:
+    """Every view entry computed from the stored observations (the union-graph rule): what
+    readers use while the view is behind. Slower than the view, never wrong."""
+    return current_entries(read_observations(store))
+
+
+def _computed_highest(store: Store, metric: str | None) -> dict[Any, int]:
+    """Per work (``metric`` given) or per (work, metric): the highest current cumulative
+    value, computed like the view's ``alm:highestValue``."""
+    highest: dict[Any, int] = {}
+    for entry in _computed_entries(store):
+        if entry.aggregation != _CUMULATIVE or (metric is not None and entry.metric != metric):
+            continue
+        key = entry.work if metric is not None else (entry.work, entry.metric)
+        highest[key] = max(highest.get(key, entry.value), entry.value)
+    return highest
+
+
 __all__ = ["VIEW_GRAPH", "Entry", "current_entries", "current_values", "ensure_current_view",
-           "kept_answer",
+           "kept_answer", "known_pairs", "mark_update", "view_delta", "view_is_current",
+           "by_pair",
            "metric_totals", "refresh_current_view", "source_totals", "top_works",
            "view_sequence"]

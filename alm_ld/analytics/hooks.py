@@ -20,6 +20,7 @@ from typing import Any
 from rdflib import URIRef
 
 from alm_ld.analytics.alerts import (
+    Alert,
     alerts_ntriples,
     feed_alert_graph,
     feed_alerts,
@@ -35,15 +36,21 @@ log = logging.getLogger(__name__)
 _COMPUTED_FOR = ALM_NS + "alertsComputedFor"
 
 
+def feed_alert_data(feed: str, alerts: list[Alert]) -> tuple[str, bytes]:
+    """(graph name, N-Triples) of the alert graph of ``feed``: its alerts plus the mark that
+    they were computed (so a feed stored with this graph never needs its alerts repaired)."""
+    graph = feed_alert_graph(feed)
+    mark = f"{iri(graph)} {iri(_COMPUTED_FOR)} {iri(feed)} .\n".encode()
+    return graph, alerts_ntriples(alerts) + mark
+
+
 def compute_feed_alerts(store: Store, feed: str, settings: Settings,
                         now: datetime | None = None) -> int:
     """Write the alerts caused by ``feed`` with the mark that they were computed (one
     transaction), then refresh stale-source alerts; return how many feed alerts there are."""
     alerts = feed_alerts(store, feed, settings, now)
-    graph = feed_alert_graph(feed)
-    mark = f"{iri(graph)} {iri(_COMPUTED_FOR)} {iri(feed)} .\n".encode()
-    store.add_graph(URIRef(graph), alerts_ntriples(alerts) + mark,
-                    replace=store.has_graph(URIRef(graph)))
+    graph, data = feed_alert_data(feed, alerts)
+    store.add_graph(URIRef(graph), data, replace=store.has_graph(URIRef(graph)))
     refresh_stale_alerts(store, now)
     return len(alerts)
 
@@ -64,9 +71,18 @@ def ensure_feed_alerts(store: Store, feed: str, settings: Settings) -> bool:
     return True
 
 
-def on_ingested(store: Store, result: Any, settings: Settings) -> None:
-    """Pipeline hook: ``result`` is the ``IngestResult`` (``feed_id``, ``status``)."""
+def on_ingested(store: Store, result: Any, settings: Settings, *, written: bool = False) -> None:
+    """Pipeline hook: ``result`` is the ``IngestResult`` (``feed_id``, ``status``);
+    ``written``: the feed's alerts were written with it (only stale-source alerts remain)."""
     feed = str(result.feed_id)
+    if written:
+        try:
+            refresh_stale_alerts(store)
+        except Exception:  # derived data: the next ingest recomputes it
+            log.exception("stale-source alerts could not be refreshed after feed %s", feed)
+        finally:
+            NOTIFIER.notify()
+        return
     if getattr(result, "status", "created") == "unchanged":
         try:
             if ensure_feed_alerts(store, feed, settings):

@@ -12,6 +12,7 @@ observation, 8 s at 10k works).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -38,12 +39,30 @@ class ObservationRow(NamedTuple):
     start: str
 
 
-def observation_rows(store: Store, feed: str | None = None) -> list[ObservationRow]:
+_PAIRS_PER_QUERY = 1000
+
+
+def observation_rows(store: Store, feed: str | None = None, *,
+                     pairs: Iterable[tuple[str, str]] | None = None) -> list[ObservationRow]:
     """Every stored observation with the graph holding it; with ``feed``, only those of the
-    (work, metric) pairs that ``feed`` has observations of (in any graph)."""
+    (work, metric) pairs that ``feed`` has observations of (in any graph); with ``pairs``,
+    only those of these (work, metric) pairs (a VALUES list with the work first: Oxigraph
+    then looks each work up; with the metric first it scanned every observation)."""
+    if pairs is not None:
+        todo = sorted(set(pairs))
+        found: list[ObservationRow] = []
+        for start in range(0, len(todo), _PAIRS_PER_QUERY):
+            chunk = " ".join(f"({iri(w)} {iri(m)})"
+                             for w, m in todo[start:start + _PAIRS_PER_QUERY])
+            found += _rows(store, f"\n  VALUES (?work ?metric) {{ {chunk} }}")
+        return found
     keys = "" if feed is None else f"""
   {{ SELECT DISTINCT ?work ?metric WHERE {{
       GRAPH {iri(feed)} {{ ?o alm:work ?work ; alm:metric ?metric }} }} }}"""
+    return _rows(store, keys)
+
+
+def _rows(store: Store, keys: str) -> list[ObservationRow]:
     rows = select(store, f"""
 SELECT ?row WHERE {{{keys}
   GRAPH ?feed {{
@@ -89,14 +108,16 @@ class Observation:
     evidence: list[str] = field(default_factory=list)
 
 
-def read_observations(store: Store, feed: str | None = None, *,
-                      upto: int | None = None) -> list[Observation]:
-    """The observations of :func:`observation_rows` (``feed``: only its (work, metric) pairs),
-    one per node, held by feeds with a sequence (``upto``: at most that one)."""
-    rows = observation_rows(store, feed)
+def read_observations(store: Store, feed: str | None = None, *, upto: int | None = None,
+                      pairs: Iterable[tuple[str, str]] | None = None,
+                      sequences: dict[str, int] | None = None) -> list[Observation]:
+    """The observations of :func:`observation_rows` (``feed`` or ``pairs``: only those (work,
+    metric) pairs), one per node, held by feeds with a sequence (``upto``: at most that one;
+    ``sequences``: the feed sequences when the caller has read them already)."""
+    rows = observation_rows(store, feed, pairs=pairs)
     if not rows:
         return []
-    sequences = feed_sequences(store)
+    sequences = sequences if sequences is not None else feed_sequences(store)
     found: dict[str, Observation] = {}
     for obs_iri, graph, work, metric, source, agg, value, end, start in rows:
         seq = sequences.get(graph)

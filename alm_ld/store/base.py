@@ -75,6 +75,15 @@ class Store(ABC):
     def add_graph(self, name: URIRef, graph: Graph | bytes, *, replace: bool = False) -> None:
         """Write ``graph`` (Graph or N-Triples bytes) as named graph ``name``, atomically."""
 
+    def add_graphs(self, graphs: Sequence[tuple[str, bytes]], then: str | None = None) -> None:
+        """Write several new named graphs (N-Triples each) as one write, then run the update
+        ``then`` (ingest: a feed, its view lines and its alerts, then the view's mark). This
+        default writes graph by graph; stores with a bulk loader override it."""
+        for name, data in graphs:
+            self.add_graph(URIRef(name), data)
+        if then:
+            self.update(then)
+
     @abstractmethod
     def has_graph(self, name: URIRef) -> bool: ...
 

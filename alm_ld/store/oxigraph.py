@@ -248,6 +248,26 @@ class OxigraphStore(Store):
         self._ox.flush()
         self._written()
 
+    def add_graphs(self, graphs: Sequence[tuple[str, bytes]], then: str | None = None) -> None:
+        """All the graphs as ONE TriG load (the bulk loader when large: ingest's feed, view
+        lines and alerts land in one ingestion), then ``then`` as one update."""
+        # N-Triples lines are TriG statements, so each graph is its lines in a GRAPH block:
+        # parsed as fast as N-Triples (N-Quads, the graph named on every line, cost ~20 %
+        # more in the loader, measured on a 10k-item feed).
+        data = b"".join(iri(name).encode() + b" {\n" + part + b"}\n"
+                        for name, part in graphs if part)
+        with self._write_lock:
+            try:
+                if len(data) >= BULK_MIN_BYTES:
+                    self._ox.bulk_load(data, format=ox.RdfFormat.TRIG)
+                elif data:
+                    self._ox.load(data, format=ox.RdfFormat.TRIG)
+                if then:
+                    self._ox.update(then)
+                self._ox.flush()
+            finally:
+                self._written()
+
     def has_graph(self, name: URIRef) -> bool:
         return self._ox.contains_named_graph(ox.NamedNode(str(name)))
 

@@ -75,7 +75,6 @@ def by_rule(store: Any) -> dict[tuple[str, str, str, str], int]:
 
 
 def in_view(store: Any) -> dict[tuple[str, str, str, str], int]:
-    cv.ensure_current_view(store)
     rows = select(store, f"""SELECT ?w ?m ?s ?a ?v WHERE {{ GRAPH {iri(cv.VIEW_GRAPH)} {{
       ?e alm:forWork ?w ; alm:forMetric ?m ; alm:forSource ?s ;
          alm:forAggregation ?a ; alm:currentValue ?v }} }}""")
@@ -122,9 +121,20 @@ def test_view_holds_the_series_rule_after_revisions_on_every_backend(backend) ->
             v for w, v in top.items()) if len(top) < 100 else True
 
 
-def test_feed_without_its_view_update_is_folded_in_by_the_next_reader() -> None:
-    """A process stopped between committing a feed and updating the view leaves the mark
-    behind; the next reader catches up (the feed is written exactly as ingest writes it)."""
+def values_read(store: Any, work: str) -> dict[tuple[str, str, str, str], int]:
+    """What a reader gets for ``work`` (current_values: the view, or the rule while behind)."""
+    return {(e.work, e.metric, e.source, e.aggregation): e.value
+            for e in cv.current_values(store, work)}
+
+
+def of_work(values: dict[tuple[str, str, str, str], int], work: str) -> dict[Any, int]:
+    return {key: value for key, value in values.items() if key[0] == work}
+
+
+def test_feed_stored_without_its_view_is_read_by_the_rule_until_the_next_writer() -> None:
+    """A feed stored without its view lines (an older version, or the shared path stopped
+    before its fold) leaves the mark behind: readers answer by the union-graph rule and write
+    nothing; the next writer folds it in before its own feed."""
     settings = Settings(store="oxigraph:")
     with open_store("oxigraph:") as store:
         first, second, third = revisions()
@@ -133,9 +143,41 @@ def test_feed_without_its_view_update_is_folded_in_by_the_next_reader() -> None:
         sequence = max_sequence(store) + 1
         data, _, _ = _mapped(store, doc, feed_iri(doc), content_hash(doc), sequence)
         store.add_graph(URIRef(feed_iri(doc)), data)
-        assert cv.view_sequence(store) == sequence - 1
+        assert not cv.view_is_current(store)
+        rule = by_rule(store)
+        assert values_read(store, A) == of_work(rule, A)
+        assert cv.ensure_current_view(store) == sequence - 1  # readers never write
+        ingest_feed(store, feed([count(B, 105, "2026-03-31")]), settings=settings)
+        assert cv.view_sequence(store) == sequence + 1
         assert in_view(store) == by_rule(store)
-        assert cv.view_sequence(store) == sequence
+
+
+def test_feed_written_with_its_view_lines_but_not_its_mark_is_repaired() -> None:
+    """A process stopped between the feed's load (feed, view lines, alerts) and the update
+    that moves the mark leaves old and new lines side by side: readers see the mark behind
+    and use the rule; the next writer refolds the feed and the view is exact again."""
+    from alm_ld.analytics.feed_derived import derive_feed
+    from alm_ld.mapping import IngestContext, feed_counts, map_feed_ntriples
+
+    settings = Settings(store="oxigraph:")
+    with open_store("oxigraph:") as store:
+        first, second, third = revisions()
+        ingest_all(store, settings, [first, second])
+        doc = checked_feed(third, settings=settings)
+        sequence = max_sequence(store) + 1
+        derived = derive_feed(store, feed_iri(doc), sequence, feed_counts(doc), settings)
+        assert derived.view_removed[1:], "the feed changes pairs the view held"
+        data, _ = map_feed_ntriples(doc, IngestContext(
+            sequence=sequence, ingested_at="2026-06-30T12:00:00Z",
+            content_hash=content_hash(doc), ingest_iri="https://w3id.org/alm-ld/id/ingest/x",
+            previous=derived.previous))
+        view = "".join(line + "\n" for line in derived.view_added).encode()
+        store.add_graphs([(feed_iri(doc), data), (cv.VIEW_GRAPH, view)])  # no mark update
+        assert not cv.view_is_current(store)
+        assert values_read(store, A) == of_work(by_rule(store), A)
+        ingest_feed(store, feed([count(B, 105, "2026-03-31")]), settings=settings)
+        assert cv.view_sequence(store) == sequence + 1
+        assert in_view(store) == by_rule(store)
 
 
 def test_store_without_a_view_gets_one_built_whole() -> None:
@@ -143,8 +185,14 @@ def test_store_without_a_view_gets_one_built_whole() -> None:
     with open_store("oxigraph:") as store:
         ingest_all(store, settings, [*demo_feeds(), *revisions()])
         expected = in_view(store)
+        totals = cv.source_totals(store)
+        top = cv.top_works(store, CITATIONS, 100)
         store.update(f"DROP GRAPH {iri(cv.VIEW_GRAPH)}")  # as a store from before issue 15
         assert cv.view_sequence(store) == 0
+        # readers answer by the rule meanwhile, and keep nothing
+        assert cv.source_totals(store) == totals and cv.top_works(store, CITATIONS, 100) == top
+        assert cv.view_sequence(store) == 0 and in_view(store) == {}
+        cv.refresh_current_view(store)  # what serve start or the next writer runs
         assert in_view(store) == expected
         assert cv.view_sequence(store) == max_sequence(store)
 
