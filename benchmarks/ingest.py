@@ -120,10 +120,12 @@ def _without_alerts(measure: Any, fresh: FreshStore) -> Any:
 
     hook = pipeline._after_ingest
     pipeline._after_ingest = lambda *args: None  # type: ignore[assignment]
+    pipeline.DERIVED_AT_INGEST = False  # no view lines or alerts written with the feed
     try:
         return measure()
     finally:
         pipeline._after_ingest = hook  # type: ignore[assignment]
+        pipeline.DERIVED_AT_INGEST = True
         fresh.close()
 
 
