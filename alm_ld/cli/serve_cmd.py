@@ -223,13 +223,12 @@ def prepare_demo(settings: Settings) -> Store | None:
 def _snapshot(settings: Settings, store: Store | None = None) -> str:
     from alm_ld.exchange.snapshots import make_snapshot
     from alm_ld.store import open_store
-    from alm_ld.web.dumps import feed_jsonld
 
     if store is not None:
-        made = make_snapshot(store, settings, compact_graph=feed_jsonld)
+        made = make_snapshot(store, settings)
     else:
         with open_store(settings.store, settings=settings) as opened:
-            made = make_snapshot(opened, settings, compact_graph=feed_jsonld)
+            made = make_snapshot(opened, settings)
     return made["id"] if made else "up to date"
 
 
@@ -247,12 +246,11 @@ def with_snapshots(app: T, settings: Settings, args: argparse.Namespace) -> T:
     """``--snapshot-every``: a timer thread snapshotting the store the app serves."""
     if args.snapshot_every:
         from alm_ld.exchange.snapshots import parse_duration, snapshot_timer
-        from alm_ld.web.dumps import feed_jsonld
 
         snapshot_timer(app.extensions["alm_ld"].get_store, settings,  # type: ignore[attr-defined]
                        parse_duration(args.snapshot_every),
-                       lambda line: sys.stderr.write(f"alm-ld: {line}\n"), feed_jsonld,
-                       args.snapshot_keep)
+                       lambda line: sys.stderr.write(f"alm-ld: {line}\n"),
+                       keep=args.snapshot_keep)
     return app
 
 

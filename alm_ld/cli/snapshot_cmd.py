@@ -36,11 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from alm_ld.config import Settings
     from alm_ld.exchange.snapshots import make_snapshot
     from alm_ld.store import open_store
-    from alm_ld.web.dumps import feed_jsonld
 
     settings = Settings.from_env(store=args.store, dumps_dir=args.dumps)
     with open_store(settings.store, settings=settings) as store:
-        made = make_snapshot(store, settings, compact_graph=feed_jsonld, keep=args.keep)
+        made = make_snapshot(store, settings, keep=args.keep)
     if made is None:
         json.dump({"snapshot": None, "detail": "nothing ingested since the newest snapshot",
                    "folder": settings.dumps_folder()}, sys.stdout)

@@ -37,7 +37,6 @@ from alm_ld.analytics.timeutil import moment_of
 from alm_ld.config import Settings
 from alm_ld.errors import NotFound, UsageError
 from alm_ld.exchange.writers import (
-    CompactGraph,
     Counts,
     current_values_csv,
     feeds_between,
@@ -122,11 +121,10 @@ def settled_watermark(store: Store, now: datetime | None = None) -> int:
 
 
 def make_snapshot(store: Store, settings: Settings, *, now: datetime | None = None,
-                  compact_graph: CompactGraph | None = None,
                   keep: int | None = None) -> dict[str, Any] | None:
     """Write a snapshot at the current watermark (and the delta since the previous one) and
     return its manifest entry; ``None`` when the newest snapshot is already at the watermark
-    (nothing was ingested since). ``compact_graph``: see :func:`writers.jsonld_lines`.
+    (nothing was ingested since).
     ``keep``: then delete all but the newest ``keep`` snapshots (:func:`prune`)."""
     if keep is not None and keep < 1:
         raise UsageError(f"keep={keep}: at least the newest snapshot must be kept (1 or more).")
@@ -145,8 +143,8 @@ def make_snapshot(store: Store, settings: Settings, *, now: datetime | None = No
             _file(dumps, f"snapshot-{tag}.nq.gz", "nquads", 1, upto,
                   lambda c: nquads_chunks(store, feeds_between(store, 1, upto), c), sources),
             _file(dumps, f"snapshot-{tag}.jsonl.gz", "jsonld-lines", 1, upto,
-                  lambda c: jsonld_lines(store, feeds_between(store, 1, upto), c,
-                                         compact_graph), sources),
+                  lambda c: jsonld_lines(store, feeds_between(store, 1, upto), c),
+                  sources),
             _file(dumps, f"snapshot-{tag}.csv.gz", "csv", 1, upto,
                   lambda c: current_values_csv(store, upto, c), sources),
         ]
@@ -165,8 +163,7 @@ def make_snapshot(store: Store, settings: Settings, *, now: datetime | None = No
                           lambda c: nquads_chunks(store, feeds_between(store, first, upto), c),
                           delta_sources),
                     _file(dumps, f"delta-{span}.jsonl.gz", "jsonld-lines", first, upto,
-                          lambda c: jsonld_lines(store, feeds_between(store, first, upto), c,
-                                                 compact_graph),
+                          lambda c: jsonld_lines(store, feeds_between(store, first, upto), c),
                           delta_sources),
                 ]})
         manifest["updated"] = created
@@ -212,8 +209,7 @@ def parse_duration(text: str) -> float:
 
 
 def snapshot_timer(get_store: Callable[[], Store], settings: Settings, every: float,
-                   log: Callable[[str], None], compact_graph: CompactGraph | None = None,
-                   keep: int | None = None) -> Callable[[], None]:
+                   log: Callable[[str], None], keep: int | None = None) -> Callable[[], None]:
     """Start a daemon thread making a snapshot every ``every`` seconds; returns its stop
     function. A failed snapshot is logged and tried again at the next tick (a store that is
     briefly unavailable must not stop the schedule)."""
@@ -224,8 +220,7 @@ def snapshot_timer(get_store: Callable[[], Store], settings: Settings, every: fl
     def loop() -> None:
         while not stop.wait(every):
             try:
-                made = make_snapshot(get_store(), settings, compact_graph=compact_graph,
-                                     keep=keep)
+                made = make_snapshot(get_store(), settings, keep=keep)
                 log(f"snapshot: {made['id'] if made else 'nothing new'}")
             except Exception as error:  # noqa: BLE001 - logged, retried next tick
                 log(f"snapshot failed: {type(error).__name__}: {error}")

@@ -36,9 +36,7 @@ from alm_ld.exchange.snapshots import (
     settled_watermark,
 )
 from alm_ld.exchange.writers import Counts, feeds_between, nquads_chunks
-from alm_ld.resources import CONTEXT_URL
 from alm_ld.web.conneg import negotiate
-from alm_ld.web.jsonld_out import graph_to_jsonld
 from alm_ld.web.problems import problem_document, problem_response
 from alm_ld.web.state import settings, store
 from alm_ld.web.void import DCAT
@@ -49,14 +47,6 @@ JSON = "application/json"
 TURTLE = "text/turtle"
 MAX_LIVE_FEEDS = 1000
 SPDX = "http://spdx.org/rdf/terms#"
-
-
-def feed_jsonld(graph: Graph, name: str) -> dict[str, Any]:
-    """One feed graph as the JSON-LD line of a dump: named graph ``name`` compacted against
-    the v1 context by the same table-driven compactor as every JSON-LD answer (passed to
-    :func:`alm_ld.exchange.snapshots.make_snapshot` by the CLI and ``serve``)."""
-    doc = graph_to_jsonld(graph, CONTEXT_URL, first=URIRef(name))
-    return {"@context": doc["@context"], "id": name, "@graph": doc["@graph"]}
 
 
 def served_manifest() -> dict[str, Any]:
@@ -209,4 +199,4 @@ def dumps_file(name: str) -> Response:
     return response
 
 
-__all__ = ["FORMATS", "blueprint", "dcat_graph", "feed_jsonld", "served_manifest"]
+__all__ = ["FORMATS", "blueprint", "dcat_graph", "served_manifest"]

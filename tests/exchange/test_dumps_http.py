@@ -22,7 +22,6 @@ from alm_ld.exchange.snapshots import make_snapshot
 from alm_ld.harvest.http import FileClient
 from alm_ld.store import open_store
 from alm_ld.web import create_app
-from alm_ld.web.dumps import feed_jsonld
 from tests.exchange.served import Served
 from tests.support.server import ThreadedServer
 
@@ -49,9 +48,9 @@ def source(tmp_path_factory) -> Iterator[Served]:
     served = Served(server.url, open_store("memory:", settings=settings), settings)
     server.start(create_app(settings, served.store))
     served.ingest("crossref.json", "europepmc.json", "wikipedia.json")
-    make_snapshot(served.store, served.settings, compact_graph=feed_jsonld)
+    make_snapshot(served.store, served.settings)
     served.ingest("plos.json")
-    make_snapshot(served.store, served.settings, compact_graph=feed_jsonld)
+    make_snapshot(served.store, served.settings)
     yield served
     server.stop()
 

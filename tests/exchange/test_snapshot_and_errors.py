@@ -22,6 +22,7 @@ from alm_ld.cli import main
 from alm_ld.config import Settings
 from alm_ld.exchange import writers
 from alm_ld.exchange.snapshots import make_snapshot, parse_duration
+from alm_ld.resources import demo_dir
 from alm_ld.store import open_store
 from tests.processes import free_port, stop, wait_ready
 
@@ -72,7 +73,9 @@ def test_snapshot_command_writes_files_then_says_nothing_new(tmp_path: Path, cap
         ingest_demo(settings, store)
     assert main(["snapshot", "--store", spec, "--dumps", str(dumps)]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["snapshot"] == "snapshot-000008" and out["sequence"] == {"first": 1, "last": 8}
+    demo = len(list(demo_dir().glob("*.json")))  # every demo feed, one sequence each
+    assert out["snapshot"] == f"snapshot-{demo:06d}" and out["sequence"] == {"first": 1,
+                                                                            "last": demo}
     assert sorted(p.name for p in dumps.iterdir() if not p.name.startswith(".")) == sorted(
         [*out["files"], "index.json"])
     assert main(["snapshot", "--store", spec, "--dumps", str(dumps)]) == 0
@@ -169,7 +172,8 @@ def test_serve_demo_snapshots_at_start_and_on_schedule(tmp_path: Path) -> None:
     try:
         wait_ready(process, base + "/healthz", "alm-ld serve", log=log)
         manifest = get_json(base + "/dumps/index.json")
-        assert manifest["snapshots"][0]["sequence"] == {"first": 1, "last": 8}
+        demo = len(list(demo_dir().glob("*.json")))  # every demo feed, one sequence each
+        assert manifest["snapshots"][0]["sequence"] == {"first": 1, "last": demo}
         feed = json.loads((Path(__file__).parents[1] / "fixtures" / "web" /
                            "feed-small.json").read_text())
         request = urllib.request.Request(base + "/feeds", data=json.dumps(feed).encode(),
@@ -183,7 +187,8 @@ def test_serve_demo_snapshots_at_start_and_on_schedule(tmp_path: Path) -> None:
             if manifest["deltas"]:
                 break
             time.sleep(0.2)
-        assert [d["sequence"] for d in manifest["deltas"]] == [{"first": 9, "last": 9}]
+        assert [d["sequence"] for d in manifest["deltas"]] == [{"first": demo + 1,
+                                                                "last": demo + 1}]
         with gzip.open(dumps / manifest["deltas"][0]["files"][0]["name"]) as data:
             assert data.read()
     finally:
