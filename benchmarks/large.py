@@ -158,7 +158,7 @@ def measure(store_spec: str, size: Size, requests: int, repeat: int) -> None:
                 "n": numbers["n"]}
 
     with open_store(store_spec, load_vocabulary=False) as store:
-        cv.ensure_current_view(store)
+        cv.refresh_current_view(store)  # a writer step: readers no longer catch the view up
         size.latency["sum"] = ms(timed(lambda: cv.source_totals(store), repeat))
         size.latency["top10"] = ms(timed(lambda: cv.top_works(store, CITATIONS, 10), repeat))
     args, port, probe = http_bench.alm_ld_server(store_spec, "waitress")

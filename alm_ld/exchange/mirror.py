@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import quote
 
 from alm_ld.analytics.changes import END, Cursor, max_sequence
-from alm_ld.analytics.current_view import ensure_current_view
+from alm_ld.analytics.current_view import refresh_current_view
 from alm_ld.config import Settings
 from alm_ld.errors import InvalidDump, UsageError
 from alm_ld.harvest.http import FileClient
@@ -146,7 +146,7 @@ def mirror(base_url: str, store: Store, settings: Settings, *,
                     continue
                 # Derived, not copied: the current-value view is rebuilt from the feeds now
                 # rather than by the mirror's first reader.
-                ensure_current_view(store)
+                refresh_current_view(store)
                 return report
     finally:
         client.close()
