@@ -22,8 +22,8 @@ counts against the query's timeout (a flood of queries must not queue without en
 waiting for the pool's first worker to come up does not, up to :data:`START_WAIT`: that
 start-up (an interpreter, the sandbox, the engine's imports: seconds on a loaded machine) is
 the server's cost, not the query's, and made the first query on a fresh server answer 503. A
-new worker opens the current checkpoint before it takes its first query, so that cost is not
-the query's either.
+new worker opens the current checkpoint and answers a trivial query before it takes its first
+real one, so neither cost is the query's either.
 
 Messages are pickled tuples framed by a 4-byte length on a plain socket: the parent sends one
 frame and reads the answer with one ``recv`` for a small result, each a single release of the
@@ -224,9 +224,9 @@ class QueryPool:
                 view: str | None = self._view()
             except Exception:  # noqa: BLE001 - a store closing under us: the query opens it
                 view = None
-            if view is not None:
+            if view is not None:  # a first query pays what a first query pays once
                 worker.view = view
-                _send(parent_end, (view, None, "", (), (), None))
+                _send(parent_end, (view, "ASK {}", "application/sparql-results+json", (), (), 1))
                 _recv(parent_end)
             return worker
         except (EOFError, OSError, pickle.UnpicklingError) as error:
@@ -259,7 +259,7 @@ class QueryPool:
         """An idle worker and the query's deadline (see "When the clock starts" above)."""
         now = time.monotonic()
         deadline, start_by = now + timeout, now + START_WAIT
-        respawned = False
+        respawned = starting = False
         with self._changed:
             while not self._idle:
                 if self._closed:
@@ -275,13 +275,17 @@ class QueryPool:
                     if now >= start_by:
                         raise StoreUnavailable(
                             f"No query worker came up within {START_WAIT:g} s.")
-                    deadline = now + timeout
+                    starting = True
                     self._changed.wait(start_by - now)
                     continue
+                if starting:  # the clock starts now that a worker is up
+                    deadline, starting = now + timeout, False
                 if now >= deadline:
                     raise _timeout(timeout, "every query worker stayed busy")
                 self._changed.wait(deadline - now)
             worker = self._idle.pop()
+        if starting:
+            deadline = time.monotonic() + timeout
         return worker, deadline
 
     def _give_back(self, worker: _Worker) -> None:
@@ -386,9 +390,6 @@ def _serve(sock: socket.socket) -> None:
                     current[1].close()
                 current = None
                 current = (view, OxigraphStore.open_read_only(view))
-            if sparql is None:  # open only (a new worker, before its first query)
-                _send(sock, ("ok",))
-                continue
             answer: Any = ("ok", *current[1].query_bytes(
                 sparql, media, default_graphs=default_graphs, named_graphs=named_graphs,
                 limit=limit))
