@@ -85,17 +85,27 @@ def _is_update(text: str) -> bool:
 
 
 # Lexical fast path. Parsing with pyparsing costs ~5 ms per query and holds a process-wide lock
-# (profiled: 80% of a point query on /sparql, and it serialises concurrent requests). The fast
-# path is conservative by construction, not by tokenising: it accepts only a text that has NO
-# backslash at all (so no \u escape can spell a keyword, and no escaped local name such as
-# ex:a\#b can make a comment regex misjudge where a comment starts) and that contains neither
-# "service" nor "from" anywhere, case-insensitively, strings, IRIs and comments included. A
-# SERVICE clause or a dataset clause needs one of those words spelled out in the raw text, so
-# such a query cannot federate or name a dataset, whatever its structure. Everything else takes
-# the full rdflib parse. The query form is then read from the text with strings, IRIs and
-# comments blanked (it only picks the result formats; the store re-checks it). A syntax error
-# slipping through is reported by the store, and the view re-runs the full parse for the
-# detailed problem (line, column).
+# (profiled: 80% of a point query on /sparql, and it serialises concurrent requests), so a query
+# that plainly names no dataset and calls no other service is judged from its tokens instead:
+#
+# * a text with a backslash anywhere takes the full parse: a \u escape can spell any character
+#   (SPARQL 1.1 §19.2), and an escaped local name such as ex:a\#b would mislead the tokenizer;
+# * strings (short and long), IRIs and comments are blanked where SPARQL's lexical grammar puts
+#   them (§19.8). An IRIREF holds no space, brace, quote or "<", so nothing taken for an IRI can
+#   hide a SERVICE keyword followed by the group a SERVICE clause needs;
+# * what is left is searched for "service" and "from" in any case. Oxigraph reads a keyword
+#   without any boundary on either side (tested: ``SERVICEc:x {}``, ``SERVICESILENT``,
+#   ``?o 1SERVICE <u> {}``, ``FROMc:g`` all parse), so every occurrence counts except one glued
+#   behind a variable's or a prefixed name's own characters (``?from``, ``prov:wasDerivedFrom``):
+#   variables and names are maximal tokens, so those letters can never be read as the keyword
+#   (tested too: ``?oSERVICE <u> {}`` and ``c:oSERVICE <u> {}`` are syntax errors). Anything
+#   less plain (``ex:a-from``, ``ex:.service``, a non-ASCII letter before it) counts.
+#
+# A keyword that counts means the full parse, which refuses SERVICE and reads the dataset. The
+# query form is read past the prologue (it only picks the result formats; the store re-checks
+# it). A syntax error slipping through is reported by the store, and the view re-runs the full
+# parse for the detailed problem (line, column). This is not the last line against SERVICE:
+# the query worker processes have no network at all (alm_ld.store.sandbox).
 _OPAQUE = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
@@ -108,11 +118,38 @@ _FORM = re.compile(r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _RISKY = re.compile(r"service|from", re.IGNORECASE)
 
 
+_GLUE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_NAME = _GLUE | frozenset(".-:")
+
+
+def _in_variable_or_name(skeleton: str, start: int) -> bool:
+    """True when the word at ``start`` continues a variable or a prefixed name (see above)."""
+    j = start - 1
+    if j < 0:
+        return False
+    if skeleton[j] in "?$:":
+        return True  # ?from, ex:service, _:from: the word starts a variable's or a local name
+    if skeleton[j] not in _GLUE:
+        return False
+    while j >= 0 and skeleton[j] in _GLUE:
+        j -= 1
+    if j >= 0 and skeleton[j] in "?$":
+        return True  # ?from, $xservice: one VARNAME
+    while j >= 0 and skeleton[j] in _NAME:
+        if skeleton[j] == ":":  # prov:wasDerivedFrom, _:bfrom: one name, if its local part
+            return skeleton[j + 1] in _GLUE or skeleton[j + 1] == ":"  # starts as one can
+        j -= 1
+    return False
+
+
 def quick_analysis(text: str) -> QueryInfo | None:
     """The :class:`QueryInfo` of a plainly safe query without parsing it, or None (see above)."""
-    if "\\" in text or _RISKY.search(text):
+    if "\\" in text:
         return None
     skeleton = _OPAQUE.sub(" ", text)
+    for word in _RISKY.finditer(skeleton):
+        if not _in_variable_or_name(skeleton, word.start()):
+            return None
     prologue = _PROLOGUE.match(skeleton)
     form = _FORM.match(skeleton, prologue.end() if prologue else 0)
     return QueryInfo(form.group(1).upper()) if form else None

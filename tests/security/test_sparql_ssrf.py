@@ -80,6 +80,13 @@ TRICKS: dict[str, Callable[[str], str]] = {
     "DESCRIBE": lambda u: f"DESCRIBE ?a WHERE {{ SERVICE <{u}> {BODY} }}",
     "nested SERVICE": lambda u: (
         f"SELECT * WHERE {{ SERVICE <{u}> {{ SERVICE <{u}> {BODY} }} }}"),
+    # Oxigraph reads a keyword with no word boundary on either side: these all parse there.
+    "keyword glued to the endpoint name": lambda u: (
+        f"PREFIX c: <{u.rsplit('/', 1)[0]}/> SELECT * WHERE {{ ?s ?p ?o SERVICEc:canary {BODY} }}"),
+    "keyword glued to SILENT": lambda u: f"SELECT * WHERE {{ ?s ?p ?o SERVICESILENT<{u}> {BODY} }}",
+    "keyword glued after a number": lambda u: (
+        f"SELECT * WHERE {{ ?s ?p 1SERVICE <{u}> {BODY} }}"),
+    "keyword glued after a dot": lambda u: f"SELECT * WHERE {{ ?s ?p ?o.SERVICE <{u}> {BODY} }}",
 }
 IDS = list(TRICKS)
 
