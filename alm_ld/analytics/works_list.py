@@ -354,14 +354,16 @@ def _selected(query: WorksQuery, sql: _Sql) -> str:
     return head + "".join(f" AND {c}" for c in _conditions(query, sql, col, skip))
 
 
-def _work_values(query: WorksQuery, sql: _Sql) -> str:
-    """A SELECT of (work, metric, value): each work's value of each metric, the highest
-    among the selected sources."""
+def _work_values(query: WorksQuery, sql: _Sql, works: str) -> str:
+    """A SELECT of (work, metric, value) for the works of the SELECT ``works``: each work's
+    value of each metric, the highest among the selected sources."""
     sources = query.filters.get("source")
     if not sources:
-        return f"SELECT t.work, t.metric, t.value FROM top t WHERE {_valid('t')}"
-    return (f"SELECT v.work, v.metric, MAX(v.value) AS value FROM val v WHERE v.source IN "
-            f"({sql.many(sources)}) AND {_valid('v')} GROUP BY v.work, v.metric")
+        return (f"SELECT t.work, t.metric, t.value FROM top t WHERE t.work IN ({works}) "
+                f"AND {_valid('t')}")
+    return (f"SELECT v.work, v.metric, MAX(v.value) AS value FROM val v WHERE v.work IN "
+            f"({works}) AND v.source IN ({sql.many(sources)}) AND {_valid('v')} "
+            "GROUP BY v.work, v.metric")
 
 
 def _count(index: Any, query: WorksQuery, sequence: int) -> int:
@@ -624,46 +626,43 @@ def _groups(index: Any, query: WorksQuery, sequence: int) -> dict[str, Any]:
             if name in members:
                 sums[name][_short_metric(metric)] = total
     elif group_by == "source":
+        # Driven by the selected works (each one's rows found by its primary key), so a
+        # small selection (one institution) reads only its own rows.
         sources = query.filters.get("source")
-        where = [_valid("v")]
-        if sources:
-            where.append(f"v.source IN ({sql.many(sources)})")
-        if filtered:
-            where.append(f"v.work IN ({_selected(query, sql)})")
-        clause = " AND ".join(where)
-        for source, n in index.rows(
-                f"SELECT source, COUNT(*) FROM (SELECT DISTINCT v.source, v.work FROM val v "
-                f"WHERE {clause}) GROUP BY source", sql.params):
-            members[_short_source(source)] = n
+        rows = (f"SELECT v.source, v.metric, v.work, v.value FROM ({_selected(query, sql)}) s "
+                f"JOIN val v ON v.work = s.work AND {_valid('v')}"
+                + (f" AND v.source IN ({sql.many(sources)})" if sources else ""))
         for source, metric, total in index.rows(
-                f"SELECT v.source, v.metric, SUM(v.value) FROM val v WHERE {clause} "
-                f"GROUP BY v.source, v.metric", sql.params):
+                f"SELECT source, metric, SUM(value) FROM ({rows}) GROUP BY source, metric",
+                sql.params):
             sums[_short_source(source)][_short_metric(metric)] = total
+        for source, n in index.rows(
+                f"SELECT source, COUNT(DISTINCT work) FROM ({rows}) GROUP BY source",
+                sql.params):
+            members[_short_source(source)] = n
         names = {key: key for key in members}
     else:
         kind = sql.add(group_by)
-        selected = _selected(query, sql) if filtered else "SELECT w.work FROM work w WHERE " \
-            "w.since <= :s"
-        keyed = (f"SELECT k.key, k.work, k.label FROM mkey k WHERE k.kind = {kind} AND "
-                 f"{_valid('k')}" + (f" AND k.work IN ({selected})" if filtered else ""))
-        values = _work_values(query, sql)
+        selected = _selected(query, sql)
+        keyed = (f"SELECT DISTINCT k.key, k.work, k.label FROM ({selected}) s JOIN mkey k "
+                 f"ON k.work = s.work AND k.kind = {kind} AND {_valid('k')}")
+        unkeyed = (f"SELECT s.work FROM ({selected}) s WHERE NOT EXISTS (SELECT 1 FROM mkey k "
+                   f"WHERE k.work = s.work AND k.kind = {kind} AND {_valid('k')})")
         for key, n, label in index.rows(
                 f"SELECT key, COUNT(DISTINCT work), MIN(label) FROM ({keyed}) GROUP BY key",
                 sql.params):
             members[key], names[key] = n, label
         for key, metric, total in index.rows(
                 f"SELECT g.key, x.metric, SUM(x.value) FROM (SELECT DISTINCT key, work FROM "
-                f"({keyed})) g JOIN ({values}) x ON x.work = g.work GROUP BY g.key, x.metric",
-                sql.params):
+                f"({keyed})) g JOIN ({_work_values(query, sql, 'SELECT work FROM (' + keyed + ')')}"
+                f") x ON x.work = g.work GROUP BY g.key, x.metric", sql.params):
             sums[key][_short_metric(metric)] = total
-        unkeyed = (f"SELECT s.work FROM ({selected}) s WHERE s.work NOT IN (SELECT k.work FROM "
-                   f"mkey k WHERE k.kind = {kind} AND {_valid('k')})")
         (none,) = index.rows(f"SELECT COUNT(*) FROM ({unkeyed})", sql.params)[0]
         if none:
             members[None] = none
             for metric, total in index.rows(
-                    f"SELECT x.metric, SUM(x.value) FROM ({unkeyed}) u JOIN ({values}) x "
-                    f"ON x.work = u.work GROUP BY x.metric", sql.params):
+                    f"SELECT x.metric, SUM(x.value) FROM ({_work_values(query, sql, unkeyed)}) "
+                    "x GROUP BY x.metric", sql.params):
                 sums[None][_short_metric(metric)] = total
     groups = sorted(members, key=lambda k: (-members[k], k is None, k or ""))
     return {"meta": {"count": count, "groups_count": len(groups)},

@@ -250,6 +250,21 @@ def _check_groups(store, oracle: Oracle) -> None:
         issued = oracle.described.get(w, {}).get("issued")
         by_year[issued[:4] if issued else None] += 1
     assert {g["key"]: g["count"] for g in years["group_by"]} == by_year
+    # a filtered metadata group (a GROUP BY over the selected works, the null group included)
+    chosen = set(oracle.selected(("crossref", "plos"), None))
+    some = list_works(store, parse_works_query(group_by="issued_year",
+                                               filter="source:crossref|plos"))
+    expected: dict[str | None, tuple[int, dict[str, int]]] = {}
+    for w in chosen:
+        issued = oracle.described.get(w, {}).get("issued")
+        key = issued[:4] if issued else None
+        n, sums = expected.get(key, (0, {}))
+        for metric in METRICS:
+            value = oracle.value(w, metric, ("crossref", "plos"))
+            if value is not None:
+                sums = {**sums, metric: sums.get(metric, 0) + value}
+        expected[key] = (n + 1, sums)
+    assert {g["key"]: (g["count"], g["sum"]) for g in some["group_by"]} == expected
     by_ror = list_works(store, parse_works_query(group_by="ror"))
     members: dict[str | None, set[int]] = defaultdict(set)
     for w in oracle.works:
