@@ -54,6 +54,7 @@ from pathlib import Path
 from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_observations
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, select
+from alm_ld.errors import StoreUnavailable
 from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS
 
@@ -263,7 +264,7 @@ class WorksIndex:
     # -- reading ------------------------------------------------------------------------
 
     def rows(self, sql: str, params: dict[str, object] | tuple = ()) -> list[tuple]:
-        with self.lock:
+        with self.lock, _unavailable(self.path):
             return self._db.execute(sql, params).fetchall()
 
     def info(self, name: str) -> str | None:
@@ -561,10 +562,23 @@ def index_path(store: Store) -> str | None:
     return None
 
 
+@contextmanager
+def _unavailable(path: str | None) -> Iterator[None]:
+    """A SQLite failure (a full disk, a read-only folder, a locked file past the timeout) is
+    the service's, not the client's: a 503 problem naming the file, never a 500."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise StoreUnavailable(
+            f"The works index {path or '(in memory)'} cannot be used: {error}. Check that its "
+            "folder is writable and has space; deleting the file makes the next request "
+            "rebuild it.") from error
+
+
 def works_index(store: Store) -> tuple[WorksIndex, int]:
     """The index of ``store`` caught up with it, and its mark (what every reader calls)."""
     path = index_path(store)
-    with _GUARD:
+    with _GUARD, _unavailable(path):
         if path is not None:
             index = _BY_PATH.get(path)
             if index is None:
@@ -573,7 +587,8 @@ def works_index(store: Store) -> tuple[WorksIndex, int]:
             index = _BY_STORE.get(store)
             if index is None:
                 index = _BY_STORE[store] = WorksIndex(None)
-    return index, index.catch_up(store)
+    with _unavailable(path):
+        return index, index.catch_up(store)
 
 
 __all__ = ["KEY_KINDS", "KEY_PATTERNS", "OPEN", "WorksIndex", "current_cumulative",

@@ -308,3 +308,17 @@ def test_a_filter_that_is_not_text_is_a_400() -> None:
 
     with pytest.raises(UsageError):
         parse_works_query(filter="publisher:\ud800")
+
+
+def test_an_unusable_index_file_is_a_503_not_a_500(tmp_path) -> None:
+    from alm_ld.errors import StoreUnavailable
+
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    with open_store(spec) as store:
+        ingest_feed(store, feed([count(1, 5, "crossref")]), settings=Settings(store=spec))
+        path = wi.index_path(store)
+        assert path is not None
+        (tmp_path / path.rsplit("/", 1)[1]).mkdir()  # a folder where the file should be
+        with pytest.raises(StoreUnavailable) as raised:
+            list_works(store, parse_works_query())
+        assert raised.value.status == 503 and "works index" in str(raised.value.detail)
