@@ -322,3 +322,30 @@ def test_an_unusable_index_file_is_a_503_not_a_500(tmp_path) -> None:
         with pytest.raises(StoreUnavailable) as raised:
             list_works(store, parse_works_query())
         assert raised.value.status == 503 and "works index" in str(raised.value.detail)
+
+
+def test_two_processes_sharing_the_file_fold_each_feed_once(tmp_path) -> None:
+    """Two indexes over one file (two serving processes) catching up at once: every feed is
+    folded once — the kept group totals equal a rebuild's, so nothing was added twice."""
+    import threading
+
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    config = Settings(store=spec)
+    with open_store(spec) as store:
+        path = wi.index_path(store)
+        first, second = wi.WorksIndex(path), wi.WorksIndex(path)
+        for items in _feeds(9):
+            ingest_feed(store, feed(items), settings=config)
+            threads = [threading.Thread(target=index.catch_up, args=(store,))
+                       for index in (first, second)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        rebuilt = wi.WorksIndex(None)
+        rebuilt.catch_up(store)
+        totals = "SELECT kind, key, metric, total, n FROM gsum WHERE n > 0 ORDER BY 1, 2, 3"
+        assert first.rows(totals) == second.rows(totals) == rebuilt.rows(totals)
+        assert first.sequence == second.sequence == rebuilt.sequence == len(_feeds(9))
+        first.close()
+        second.close()
