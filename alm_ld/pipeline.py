@@ -8,8 +8,10 @@ Ingest semantics (DESIGN.md §1, §4):
 * a feed id already stored with the same content hash (sha256 of canonical JSON) is
   ``unchanged`` and nothing is written; with another hash it raises
   :class:`~alm_ld.errors.FeedConflict` (a feed id names one immutable document);
-* otherwise the whole named graph is written in one transaction with ``alm:sequence`` =
-  previous maximum + 1, and derived data (alerts) is computed after it;
+* otherwise the whole named graph is written with ``alm:sequence`` = previous maximum + 1; on
+  a store this process owns its derived data (revisions, current-value view lines, alerts) is
+  computed from the feed before and written in the same load (:func:`_write_with_derived`), on
+  a shared store it is computed right after the publication;
 * a re-send of a stored feed recomputes derived data that is missing (a process that stopped
   between the commit and its alerts), so ``unchanged`` always leaves the feed complete.
 
@@ -337,12 +339,13 @@ def refresh_derived(store: Store) -> None:
     """Bring the current-value view (:mod:`alm_ld.analytics.current_view`) up to every stored
     feed: this feed's (work, metric) pairs after an ingest, everything a stopped process or an
     older version left behind otherwise. Like the alerts, it never fails the ingest: the feed is
-    stored, and every reader of the view catches it up first."""
+    stored, readers use the union-graph rule while the view is behind, and the next writer
+    tries again."""
     from alm_ld.analytics.current_view import refresh_current_view
 
     try:
         refresh_current_view(store)
-    except Exception:  # noqa: BLE001 - derived data; repaired by the next reader or ingest
+    except Exception:  # noqa: BLE001 - derived data; repaired by the next ingest
         _log.exception("the current-value view could not be refreshed")
 
 

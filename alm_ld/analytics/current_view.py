@@ -21,14 +21,16 @@ What it holds (graph ``almid:current``):
   a change (:func:`source_totals`);
 * ``almid:current alm:viewSequence N``: every feed with ``alm:sequence`` ≤ N is folded in.
 
-How it stays right: after a feed is committed (pipeline._after_ingest) the (work, metric) pairs
-of every feed newer than the view's mark are recomputed from the store and written in one update
-with the new mark. Feed and view are two writes, so a process stopped in between leaves the
-mark behind: every reader (:func:`ensure_current_view`) and every later ingest catches the view
-up first, and a store ingested before the view existed (no mark) is rebuilt whole. Each (work,
-metric) node carries ``alm:asOf`` (the newest feed that touched the pair), and on a shared store
-an update never replaces a pair's entries computed from a newer feed, so concurrent writers
-cannot put an older value back.
+How it stays right: on a store this process owns, ingest writes each feed WITH its view
+lines (:mod:`alm_ld.analytics.feed_derived`: :func:`known_pairs`, :func:`view_delta`, then
+:func:`mark_update` moves the mark right after the load). A process stopped between the load
+and the mark update, a ``sparql:`` writer between its publication and its fold, or a store from
+before the view leaves the mark behind: readers see it (:func:`view_is_current`) and answer by
+the union-graph rule without writing; the next writer (:func:`refresh_current_view`) refolds
+the missing feeds, and a store without a mark is rebuilt whole. Each (work, metric) node carries
+``alm:asOf`` (the newest feed that touched the pair), and on a shared store an update never
+replaces a pair's entries computed from a newer feed, so concurrent writers cannot put an older
+value back.
 """
 
 from __future__ import annotations
