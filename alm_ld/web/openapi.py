@@ -280,7 +280,7 @@ def _dumps_paths() -> dict[str, Any]:
             "A file the manifest lists (gzip); ETag = its sha256; byte ranges resume "
             "downloads", ("application/gzip",), negotiated=False, errors=(404,),
             extra=ranged, params=[_path_param("name", "file name from the manifest",
-                                              "snapshot-000008.nq.gz")]),
+                                              "snapshot-000009.nq.gz")]),
     }
 
 
