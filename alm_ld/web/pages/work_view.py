@@ -19,7 +19,7 @@ from alm_ld.web.pages.links import editor_link, short_id, work_path
 from alm_ld.web.pages.queries import (
     CurrentValue,
     Event,
-    Observation,
+    ShownObservation,
     WorkData,
     current_values,
     series_by_metric,
@@ -36,7 +36,7 @@ class Chart:
     label: str
     svg: str
     legend: list[dict[str, str]]
-    series: dict[str, list[Observation]]
+    series: dict[str, list[ShownObservation]]
 
     @property
     def dom_id(self) -> str:
