@@ -151,6 +151,14 @@ class StoreUnavailable(AlmLdError):
     status, exit_code, slug, title = 503, EXIT_UNAVAILABLE, "store-unavailable", "Store unavailable"
 
 
+class IndexBuilding(StoreUnavailable):
+    """A derived index (the works index) is still being built or caught up in the background
+    and would take longer than the request may wait: try again (``retryAfterSeconds`` is sent
+    as ``Retry-After``; ``feedsFolded`` of ``feedsTotal`` is the progress)."""
+
+    slug, title = "index-building", "Index being built"
+
+
 class StoreError(StoreUnavailable):
     """The store refused a request that is valid SPARQL (one alm-ld built, or a user's query
     that our parser accepts): the engine's fault or limit, not the client's, so a 502 — never

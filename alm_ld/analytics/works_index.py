@@ -35,6 +35,14 @@ A fold is one SQLite transaction that re-reads the mark first (``BEGIN IMMEDIATE
 processes never fold the same feed twice. An index that is missing, of another version, ahead
 of the store or built from another store is rebuilt whole from the store.
 
+Who waits for it: a rebuild reads every feed (minutes at 100k works), so a web request never
+does it itself. With a ``timeout`` (every HTTP caller), :func:`works_index` hands catching up
+to ONE background thread per index (:meth:`WorksIndex.start_catching_up`) and waits for it at
+most ``timeout`` seconds; past that it raises :class:`~alm_ld.errors.IndexBuilding` (503 with
+Retry-After and the progress) while the thread goes on. ``alm-ld serve`` starts that thread at
+start-up, so the index is usually ready before the first request. Without a ``timeout`` (the
+command line, tests) the caller catches up itself, as before.
+
 Where it lives: beside an embedded ``oxigraph:PATH`` store, in ``PATH.works-index.sqlite3``
 (it survives restarts, one per store); in memory for ``memory:``, an in-memory Oxigraph and
 ``sparql:`` stores (rebuilt once per process).
@@ -42,11 +50,13 @@ Where it lives: beside an embedded ``oxigraph:PATH`` store, in ``PATH.works-inde
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+import time
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -54,7 +64,7 @@ from pathlib import Path
 from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_observations
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, select
-from alm_ld.errors import StoreUnavailable
+from alm_ld.errors import AlmLdError, IndexBuilding, StoreUnavailable
 from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS
 
@@ -62,6 +72,9 @@ VERSION = "2"
 OPEN = 1 << 62
 """``vto`` of a row that is still current."""
 _CUMULATIVE = ALM_NS + "cumulative"
+RETRY_AFTER = 5
+"""Seconds a client is told to wait (``Retry-After``) while the index is being built."""
+log = logging.getLogger(__name__)
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -243,6 +256,16 @@ class WorksIndex:
         self._checked: weakref.ref[Store] | None = None
         """The store object this index was last checked to belong to (its first feed): while
         the same object asks, a request costs one query of the store's mark, not two."""
+        self._mark = -1
+        """The mark as of the last catch-up in this process, read without the lock (a builder
+        holds the lock for a whole fold or rebuild; a request must not queue behind it)."""
+        self.progress: tuple[int, int] = (0, 0)
+        """(feeds folded, feeds to fold) of the catch-up under way, for the 503's detail."""
+        self.rebuilding = False
+        self._build_guard = threading.Lock()
+        self._builder: threading.Thread | None = None
+        self._built = threading.Event()
+        self.build_error: BaseException | None = None
 
     def _connect(self) -> sqlite3.Connection:
         target = self.path or ":memory:"
@@ -312,24 +335,92 @@ class WorksIndex:
         mark = self.sequence
         checked = self._checked() if self._checked is not None else None
         if mark == top and checked is store:
+            self._mark = mark
             return mark
         with self.lock:
             first = _first_feed(store)
             mark = self.sequence
             if (self.info("version") != VERSION or self.info("first_feed") != first
                     or mark > top):
-                self._rebuild(store, top, first)
+                self.progress, self.rebuilding = (0, top), True
+                try:
+                    self._rebuild(store, top, first)
+                finally:
+                    self.rebuilding = False
+                self.progress = (top, top)
                 self._checked = weakref.ref(store)
+                self._mark = top
                 return top
             self._checked = weakref.ref(store)
             if mark < top:
                 sequences = feed_sequences(store)
                 # Writers publish sequences in order, never skipping one (docs/store.md,
                 # claims), so a feed below the mark cannot appear later.
-                for feed, sequence in sorted(sequences.items(), key=lambda kv: kv[1]):
-                    if mark < sequence <= top:
-                        self._fold(store, feed, sequence)
-            return self.sequence
+                todo = sorted((kv for kv in sequences.items() if mark < kv[1] <= top),
+                              key=lambda kv: kv[1])
+                for done, (feed, sequence) in enumerate(todo):
+                    self.progress = (done, len(todo))
+                    self._fold(store, feed, sequence)
+                self.progress = (len(todo), len(todo))
+            self._mark = self.sequence
+            return self._mark
+
+    # -- catching up in the background ----------------------------------------------------
+
+    def current(self, store: Store, top: int) -> bool:
+        """Whether this process already caught up with ``store`` at ``top`` (no lock taken)."""
+        checked = self._checked() if self._checked is not None else None
+        return self._mark == top and checked is store
+
+    def building(self) -> bool:
+        builder = self._builder
+        return builder is not None and builder.is_alive()
+
+    def start_catching_up(self, store: Store,
+                          report: Callable[[str], None] | None = None) -> threading.Event:
+        """Catch up with ``store`` in ONE daemon thread per index (started here unless one
+        runs); return the event set when it is done. Across processes, ``BEGIN IMMEDIATE``
+        serialises the folds (the second finds them done)."""
+        with self._build_guard:
+            if self.building():
+                return self._built
+            built = self._built = threading.Event()
+            self.build_error = None
+
+            def run() -> None:
+                started = time.monotonic()
+                try:
+                    mark = self.catch_up(store)
+                    line = (f"works index {self.path or '(in memory)'}: at feed sequence "
+                            f"{mark} ({time.monotonic() - started:.1f} s)")
+                    log.info(line)
+                    if report is not None:
+                        report(line)
+                except BaseException as error:  # noqa: BLE001 - kept for the waiting request
+                    self.build_error = error
+                    log.exception("the works index %s could not be built", self.path)
+                    if report is not None:
+                        report(f"works index could not be built: {error}")
+                finally:
+                    built.set()
+
+            self._builder = threading.Thread(target=run, name="alm-ld-works-index",
+                                             daemon=True)
+            self._builder.start()
+            return built
+
+    def building_error(self, top: int) -> IndexBuilding:
+        """The 503 a request gets while the builder works (``top``: the store's mark, the
+        total when the builder has not counted yet)."""
+        folded, total = self.progress
+        if not total:
+            total = max(0, top - max(0, self._mark))
+        doing = f"{folded} of {total} feeds folded in" + (
+            ", rebuilding it whole" if self.rebuilding else "")
+        return IndexBuilding(
+            f"The works index is being brought up to date ({doing}); GET /works answers once "
+            f"it is. Try again in {RETRY_AFTER} s.", retryAfterSeconds=RETRY_AFTER,
+            feedsFolded=folded, feedsTotal=total)
 
     def _rebuild(self, store: Store, top: int, first: str) -> None:
         """Build the whole index from the store (every feed up to ``top``)."""
@@ -575,8 +666,7 @@ def _unavailable(path: str | None) -> Iterator[None]:
             "rebuild it.") from error
 
 
-def works_index(store: Store) -> tuple[WorksIndex, int]:
-    """The index of ``store`` caught up with it, and its mark (what every reader calls)."""
+def _index_of(store: Store) -> WorksIndex:
     path = index_path(store)
     with _GUARD, _unavailable(path):
         if path is not None:
@@ -587,9 +677,52 @@ def works_index(store: Store) -> tuple[WorksIndex, int]:
             index = _BY_STORE.get(store)
             if index is None:
                 index = _BY_STORE[store] = WorksIndex(None)
-    with _unavailable(path):
-        return index, index.catch_up(store)
+    return index
 
 
-__all__ = ["KEY_KINDS", "KEY_PATTERNS", "OPEN", "WorksIndex", "current_cumulative",
-           "index_path", "issued_key", "works_index"]
+def works_index(store: Store, timeout: float | None = None) -> tuple[WorksIndex, int]:
+    """The index of ``store`` caught up with it, and its mark (what every reader calls).
+
+    ``timeout`` (every web request): catching up is left to the index's background thread
+    and waited for at most that long; past it, :class:`~alm_ld.errors.IndexBuilding` (503).
+    None: caught up here, however long it takes (the command line)."""
+    index = _index_of(store)
+    if timeout is None:
+        with _unavailable(index.path):
+            return index, index.catch_up(store)
+    deadline = time.monotonic() + max(0.0, timeout)
+    top, waited = 0, False
+    while True:
+        if not index.building():
+            with _unavailable(index.path):
+                top = _store_top(store)
+            if index.current(store, top):
+                return index, top
+        if waited and time.monotonic() >= deadline:  # a feed arrived meanwhile: still behind
+            raise index.building_error(top)
+        built = index.start_catching_up(store)
+        if not built.wait(max(0.0, deadline - time.monotonic())):
+            raise index.building_error(top)
+        waited = True
+        error = index.build_error
+        if isinstance(error, AlmLdError):
+            raise error
+        if isinstance(error, sqlite3.Error):
+            with _unavailable(index.path):
+                raise error
+        if error is not None:
+            raise StoreUnavailable(f"The works index could not be built: {error}") from error
+
+
+def build_in_background(store: Store, report: Callable[[str], None] | None = None) -> None:
+    """Start catching the index of ``store`` up without waiting (``alm-ld serve`` start-up:
+    the server answers at once, ``GET /works`` answers 503 ``index-building`` until done)."""
+    if report is not None:
+        report(f"works index {index_path(store) or '(in memory)'}: catching up in the "
+               "background")
+    _index_of(store).start_catching_up(store, report)
+
+
+__all__ = ["KEY_KINDS", "KEY_PATTERNS", "OPEN", "RETRY_AFTER", "WorksIndex",
+           "build_in_background", "current_cumulative", "index_path", "issued_key",
+           "works_index"]

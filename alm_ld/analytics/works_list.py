@@ -37,7 +37,8 @@ SQLite copy of the current values and descriptions kept ordered by every sort ke
 from the store feed by feed: a page is one ordered index scan with a LIMIT and a keyset on the
 cursor's sort key, a count and a ``group_by`` are one GROUP BY there (kept until the next
 feed). Rows carry the range of feed sequences they hold for, so a cursor reads the index as
-of its own sequence.
+of its own sequence. A request (``timeout`` given) waits for the index at most its timeout,
+else answers 503 ``index-building`` while one background thread builds it.
 """
 
 from __future__ import annotations
@@ -554,15 +555,17 @@ def list_works(store: Store, query: WorksQuery, *,
                timeout: float | None = None) -> dict[str, Any]:
     """``{"meta": {"count", "per_page", "next_cursor"}, "results": [{"id", "title", "issued",
     "metrics"[, "metricsBySource"]}]}`` for ``query`` (see the module docstring); with
-    ``group_by``, :func:`group_works`' answer instead. ``timeout`` bounds the store reads of
-    catching the index up (the answer itself is read from the index)."""
+    ``group_by``, :func:`group_works`' answer instead. ``timeout`` bounds the wait for the
+    index: one that cannot be caught up within it is left to its background builder and the
+    call raises :class:`~alm_ld.errors.IndexBuilding` (503, Retry-After), so a request never
+    pays a rebuild (minutes at 100k works); None catches up here (the command line)."""
     if query.group_by:
         return group_works(store, query, timeout=timeout)
     return _list_works(store, query, timeout)
 
 
 def _list_works(store: Store, query: WorksQuery, timeout: float | None) -> dict[str, Any]:
-    index, mark = works_index(store)
+    index, mark = works_index(store, timeout)
     sequence = mark if query.sequence_limit is None else min(query.sequence_limit, mark)
     found = _ranked(index, query, sequence, query.per_page + 1)
     page = found[:query.per_page]
@@ -598,8 +601,8 @@ def group_works(store: Store, query: WorksQuery, *,
     sources, so a work counted by two sources is never counted twice. For ``source`` the
     groups are the sources and the sum is that source's own values. Groups by count, then
     key; at most :data:`MAX_GROUPS`. One GROUP BY in the works index, kept until the next
-    feed."""
-    index, mark = works_index(store)
+    feed. ``timeout``: as for :func:`list_works`."""
+    index, mark = works_index(store, timeout)
     name = ("groups", query.group_by, _filters_name(query))
     return dict(index.kept(mark, name, lambda: _groups(index, query, mark)))
 
@@ -691,7 +694,7 @@ def batch_works(store: Store, ids: object, *, timeout: float | None = None) -> d
             parsed.append((raw, parse_work_id(raw).iri, None))
         except InvalidIdentifier as error:
             parsed.append((raw, None, error))
-    index, mark = works_index(store)
+    index, mark = works_index(store, timeout)
     asked = sorted({work for _, work, _ in parsed if work is not None})
     sql = _Sql(mark)
     known = {r[0] for r in index.rows(

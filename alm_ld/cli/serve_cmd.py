@@ -38,6 +38,7 @@ import contextlib
 import json
 import multiprocessing
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -254,6 +255,29 @@ def with_snapshots(app: T, settings: Settings, args: argparse.Namespace) -> T:
     return app
 
 
+def with_works_index(app: T, args: argparse.Namespace) -> T:
+    """Catch the works index up in a daemon thread now, not in the first ``GET /works`` (a
+    rebuild reads every feed: minutes at 100k works); the server answers at once, and /works
+    answers 503 ``index-building`` until it is done. One serving process only: forked workers
+    (``--workers N``) must not inherit a thread or an open store, so each builds its own on
+    its first request (docs/deploy.md)."""
+    if args.workers > 1:
+        return app
+
+    def start() -> None:
+        from alm_ld.analytics.works_index import build_in_background
+
+        try:
+            store = app.extensions["alm_ld"].get_store()  # type: ignore[attr-defined]
+            build_in_background(store, lambda line: sys.stderr.write(f"alm-ld: {line}\n"))
+        except Exception as error:  # noqa: BLE001 - the first request tries again
+            sys.stderr.write(f"alm-ld: works index not started: {type(error).__name__}: "
+                             f"{error}\n")
+
+    threading.Thread(target=start, name="alm-ld-works-index-start", daemon=True).start()
+    return app
+
+
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     # The dumps folder is fixed while the spec still names the embedded store (it becomes a
@@ -318,16 +342,16 @@ def _serve(args: argparse.Namespace, settings: Settings, local: object | None) -
     if args.server == "dev":
         from alm_ld.web.server import run_dev_server
 
-        run_dev_server(with_snapshots(create_app(settings, store, load_vocabulary=not
-                                                 vocabulary_loaded), settings, args),
+        run_dev_server(with_works_index(with_snapshots(create_app(
+            settings, store, load_vocabulary=not vocabulary_loaded), settings, args), args),
                        host=args.host, port=args.port)
         return EXIT_OK
     from alm_ld.web.production import serve
 
     # The app opens its store (and anything else, e.g. a query-process pool) lazily, i.e. in
     # the process that serves, after any fork.
-    failure = serve(with_snapshots(create_app(settings, store, load_vocabulary=not
-                                              vocabulary_loaded), settings, args),
+    failure = serve(with_works_index(with_snapshots(create_app(
+        settings, store, load_vocabulary=not vocabulary_loaded), settings, args), args),
                     host=args.host, port=args.port, limits=limits,
                     workers=args.workers, watch=getattr(local, "watch", None))
     if failure:

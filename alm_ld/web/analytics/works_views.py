@@ -16,9 +16,10 @@ from flask import Response, request
 from alm_ld.analytics.batch import batch_works_following_same_as
 from alm_ld.analytics.contexts import analytics_context
 from alm_ld.analytics.works_list import list_works, parse_works_query
-from alm_ld.errors import UsageError
+from alm_ld.errors import IndexBuilding, UsageError
 from alm_ld.web.analytics import blueprint
 from alm_ld.web.analytics.common import JSON, JSONLD, json_response, request_url
+from alm_ld.web.problems import error_response
 from alm_ld.web.respond import finish, negotiated_media
 from alm_ld.web.state import settings, store
 
@@ -44,6 +45,15 @@ def csv_text(answer: dict[str, Any]) -> str:
         writer.writerow([result["id"], result["title"] or "", result["issued"] or "",
                          *(result["metrics"].get(m, "") for m in metrics)])
     return out.getvalue()
+
+
+@blueprint.app_errorhandler(IndexBuilding)
+def index_building(error: IndexBuilding) -> Response:
+    """The 503 of an index still being built, with ``Retry-After`` (every route reading the
+    works index: /works, /works/batch, sets, the Lagotto compat routes)."""
+    response = error_response(error)
+    response.headers["Retry-After"] = str(error.extra.get("retryAfterSeconds", 5))
+    return response
 
 
 @blueprint.get("/works")
