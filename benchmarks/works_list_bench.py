@@ -5,16 +5,20 @@ metadata filters, ``sort=issued`` and the metadata ``group_by`` have something t
     python -m benchmarks.works_list_bench --store oxigraph:/tmp/s100k --repeat 7
 
 Times, min and median (ms) of ``--repeat`` runs, every answer computed (nothing kept between
-runs: the works index's kept counts and groups are dropped before each run):
+runs: the works index's kept counts and groups are dropped before each run), and ``digest``,
+a hash of the answer (two implementations answering alike have the same digests):
 
 * ``filter_sort_first_page``: ``filter=has_metric:citations&sort=citations:desc&per_page=25``;
 * ``filter_sort_cursor_page``: the page after its cursor;
 * ``ror_sort_first_page``: ``filter=ror:<one of 50 institutions>&sort=citations:desc``;
 * ``issued_first_page``: ``sort=issued:desc`` (every work);
-* ``group_by_source`` (with ``has_metric:citations``: a GROUP BY over the selected works),
-  ``group_by_source_unfiltered`` and ``group_by_issued_year`` (every work: the index's kept
-  group totals) and ``ror_group_by_issued_year`` (one institution's works by year, as the set
-  pages ask);
+* ``group_by_source`` and ``has_metric_group_by_ror`` (``has_metric:citations``: every work
+  selected, answered from the kept group totals minus the works the filter leaves out),
+  ``type_group_by_issn`` (``type:journal-article``, 90% of the works: the same, 10% left
+  out), ``half_group_by_ror`` (``issued_year:2000-2011``, 48% of the works: the worst case,
+  a GROUP BY over the selected works), ``group_by_source_unfiltered`` and
+  ``group_by_issued_year`` (every work: the kept group totals) and
+  ``ror_group_by_issued_year`` (one institution's works by year, as the set pages ask);
 * with the works index (``--module`` default): ``index_rebuild_s`` (the index built whole from
   the store, once; ``--keep-index``: the one found is caught up instead),
   ``index_catch_up_ms`` (one new 1,000-count feed folded in) and ``index_mb`` (its size on
@@ -27,6 +31,7 @@ of an older commit's file: the before numbers of docs/performance.md). Prints JS
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import json
 import os
@@ -43,8 +48,9 @@ from benchmarks.datagen import CONTEXT, work
 INSTITUTIONS, JOURNALS = 50, 200
 
 
-def _timed(fn: Callable[[], Any], repeat: int, fresh: Callable[[], None]) -> dict[str, float]:
-    fn()  # warm: the index or view is caught up, caches are filled
+def _timed(fn: Callable[[], Any], repeat: int, fresh: Callable[[], None]) -> dict[str, Any]:
+    answer = fn()  # warm: the index or view is caught up, caches are filled
+    digest = hashlib.sha1(json.dumps(answer, sort_keys=True).encode()).hexdigest()[:12]
     runs = []
     for _ in range(repeat):
         fresh()
@@ -52,7 +58,7 @@ def _timed(fn: Callable[[], Any], repeat: int, fresh: Callable[[], None]) -> dic
         fn()
         runs.append((time.perf_counter() - start) * 1000)
     return {"min_ms": round(min(runs), 1), "median_ms": round(statistics.median(runs), 1),
-            "n": repeat}
+            "n": repeat, "digest": digest}
 
 
 def _ror(n: int) -> str:
@@ -171,12 +177,20 @@ def run(store_spec: str, repeat: int, module: str | None = None,
         every_source = wl.parse_works_query(group_by="source")
         by_year = wl.parse_works_query(group_by="issued_year")
         ror_by_year = wl.parse_works_query(filter=f"ror:{_ror(7)}", group_by="issued_year")
+        cited_by_ror = wl.parse_works_query(filter="has_metric:citations", group_by="ror")
+        articles_by_issn = wl.parse_works_query(filter="type:journal-article", group_by="issn")
+        half_by_ror = wl.parse_works_query(filter="issued_year:2000-2011", group_by="ror")
         for name, fn in (
                 ("filter_sort_first_page", lambda: list_fn(store, first, timeout=None)),
                 ("filter_sort_cursor_page", lambda: list_fn(store, second, timeout=None)),
                 ("ror_sort_first_page", lambda: list_fn(store, ror, timeout=None)),
                 ("issued_first_page", lambda: list_fn(store, issued, timeout=None)),
                 ("group_by_source", lambda: group_fn(store, by_source, timeout=None)),
+                ("has_metric_group_by_ror",
+                 lambda: group_fn(store, cited_by_ror, timeout=None)),
+                ("type_group_by_issn",
+                 lambda: group_fn(store, articles_by_issn, timeout=None)),
+                ("half_group_by_ror", lambda: group_fn(store, half_by_ror, timeout=None)),
                 ("group_by_source_unfiltered",
                  lambda: group_fn(store, every_source, timeout=None)),
                 ("group_by_issued_year", lambda: group_fn(store, by_year, timeout=None)),

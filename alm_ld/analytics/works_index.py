@@ -25,6 +25,13 @@ was at S, without gaps or duplicates, while feeds keep arriving:
   of works and the sum of their values per metric, as of the mark only (``group_by`` is never
   asked as of an older sequence): kept up to date by every fold, so ``group_by`` without
   filters is a lookup instead of a GROUP BY over every work;
+* ``glabel``: per group key and display name the number of current works naming the key
+  with that name (a group's name is the least one still named, as a GROUP BY would say);
+* ``nomet`` and ``nokey``: the complements, as of the mark: per metric the works without a
+  current value of it (``metric`` lists the metrics ever seen), per key kind the works
+  without a key of that kind (the ``null`` group). A filter selecting most works
+  (``has_metric:citations``) is answered from the kept totals minus what the few works it
+  leaves out contribute, and these tables find those works without reading every work;
 * ``info``: ``sequence``, the highest feed sequence folded in, and the store it was built
   from.
 
@@ -68,7 +75,7 @@ from alm_ld.errors import AlmLdError, IndexBuilding, StoreUnavailable
 from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS
 
-VERSION = "2"
+VERSION = "3"
 OPEN = 1 << 62
 """``vto`` of a row that is still current."""
 _CUMULATIVE = ALM_NS + "cumulative"
@@ -109,9 +116,19 @@ CREATE TABLE IF NOT EXISTS gcount (
 CREATE TABLE IF NOT EXISTS gsum (
   kind TEXT NOT NULL, key TEXT NOT NULL, metric TEXT NOT NULL, total INTEGER NOT NULL,
   n INTEGER NOT NULL, PRIMARY KEY (kind, key, metric)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS glabel (
+  kind TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL, works INTEGER NOT NULL,
+  PRIMARY KEY (kind, key, label)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS metric (metric TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nomet (
+  metric TEXT NOT NULL, work TEXT NOT NULL, PRIMARY KEY (metric, work)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nokey (
+  kind TEXT NOT NULL, work TEXT NOT NULL, PRIMARY KEY (kind, work)) WITHOUT ROWID;
 """
 NULL_KEY = "\x00"
 """The key of the group of works without the key (``null`` in answers) in ``gcount``/``gsum``."""
+ALL = "*"
+"""``gcount``'s kind and key of the number of every work (what a complement is taken from)."""
 
 # Per key: the pattern (inside the describing feed's graph) binding ?key and ?label — the
 # same values the filters compare with (identifiers normalised as the feed format does).
@@ -290,6 +307,23 @@ class WorksIndex:
         with self.lock, _unavailable(self.path):
             return self._db.execute(sql, params).fetchall()
 
+    @contextmanager
+    def reading(self) -> Iterator[int]:
+        """One consistent read of the index: one SQLite read transaction, this process's
+        folds held off (another process's commits are not seen until it ends). Yields the
+        feed sequence the index is at: the kept totals (``gcount``, ``gsum``, ``glabel``)
+        and the complements hold for that sequence only, so a caller answering for another
+        one (a feed folded since its mark was read) must not use them. Temporary tables
+        made inside belong to this connection and stay private while it lasts."""
+        with self.lock, _unavailable(self.path):
+            self._db.execute("BEGIN")
+            try:
+                row = self._db.execute(
+                    "SELECT value FROM info WHERE name = 'sequence'").fetchone()
+                yield int(row[0]) if row else 0
+            finally:
+                self._db.execute("COMMIT")
+
     def info(self, name: str) -> str | None:
         row = self.rows("SELECT value FROM info WHERE name = ?", (name,))
         return row[0][0] if row else None
@@ -429,7 +463,8 @@ class WorksIndex:
         typed = _typed_works(store, None)
         described = _descriptions(store, None)
         with self._write() as db:
-            for table in ("work", "val", "top", "descr", "mkey", "info", "gcount", "gsum"):
+            for table in ("work", "val", "top", "descr", "mkey", "info", "gcount", "gsum",
+                          "glabel", "metric", "nomet", "nokey"):
                 db.execute(f"DELETE FROM {table}")
             since: dict[str, int] = {}
             for graph, work in typed:
@@ -541,9 +576,17 @@ class WorksIndex:
 
 
 def _recount_groups(db: sqlite3.Connection) -> None:
-    """``gcount``/``gsum`` from the current rows (after a rebuild)."""
-    db.execute("DELETE FROM gcount")
-    db.execute("DELETE FROM gsum")
+    """``gcount``/``gsum``/``glabel`` and the complements (``metric``, ``nomet``, ``nokey``)
+    from the current rows (after a rebuild)."""
+    for table in ("gcount", "gsum", "glabel", "metric", "nomet", "nokey"):
+        db.execute(f"DELETE FROM {table}")
+    db.execute(f"INSERT INTO gcount SELECT '{ALL}', '{ALL}', COUNT(*), NULL FROM work")
+    db.execute(f"""INSERT INTO glabel SELECT kind, key, label, COUNT(DISTINCT work) FROM mkey
+        WHERE vto = {OPEN} AND label IS NOT NULL GROUP BY kind, key, label""")
+    db.execute("INSERT INTO metric SELECT DISTINCT metric FROM top")
+    db.execute(f"""INSERT INTO nomet SELECT m.metric, w.work FROM metric m, work w WHERE NOT
+        EXISTS (SELECT 1 FROM top t WHERE t.work = w.work AND t.metric = m.metric
+        AND t.vto = {OPEN})""")
     db.execute(f"""INSERT INTO gcount SELECT 'source', source, COUNT(DISTINCT work), NULL
         FROM val WHERE vto = {OPEN} GROUP BY source""")
     db.execute(f"""INSERT INTO gsum SELECT 'source', source, metric, SUM(value), COUNT(*)
@@ -559,6 +602,7 @@ def _recount_groups(db: sqlite3.Connection) -> None:
                    "FROM "
                    f"(SELECT DISTINCT key, work FROM ({keyed})) g JOIN top t ON t.work = g.work "
                    f"AND t.vto = {OPEN} GROUP BY g.key, t.metric")
+        db.execute(f"INSERT INTO nokey SELECT '{kind}', u.work FROM ({unkeyed}) u")
         (none,) = db.execute(f"SELECT COUNT(*) FROM ({unkeyed})").fetchone()
         if none:
             db.execute("INSERT INTO gcount VALUES (?, ?, ?, NULL)", (kind, NULL_KEY, none))
@@ -604,8 +648,13 @@ class _Groups:
                                (work,)).fetchall()
 
     def new_work(self, work: str) -> None:
+        """A work not seen before: in every null group, without any metric yet."""
+        self._count(ALL, ALL, 1)
         for kind in KEY_KINDS:
             self._count(kind, NULL_KEY, 1)
+        self.db.executemany("INSERT OR IGNORE INTO nokey VALUES (?, ?)",
+                            [(kind, work) for kind in KEY_KINDS])
+        self.db.execute("INSERT OR IGNORE INTO nomet SELECT metric, ? FROM metric", (work,))
 
     def value(self, work: str, metric: str, source: str, old: int | None, new: int) -> None:
         if old is None and not self.db.execute(
@@ -615,17 +664,37 @@ class _Groups:
         self._sum("source", source, metric, new - (old or 0), int(old is None))
 
     def highest(self, work: str, metric: str, old: int | None, new: int) -> None:
+        if old is None:  # the work has the metric from now on
+            if self.db.execute("INSERT OR IGNORE INTO metric VALUES (?)", (metric,)).rowcount:
+                # a metric never seen: every other work lacks it (once per metric)
+                self.db.execute(
+                    f"INSERT OR IGNORE INTO nomet SELECT ?, w.work FROM work w WHERE w.work != ? "
+                    f"AND NOT EXISTS (SELECT 1 FROM top t WHERE t.work = w.work AND t.metric = ? "
+                    f"AND t.vto = {OPEN})", (metric, work, metric))
+            self.db.execute("DELETE FROM nomet WHERE metric = ? AND work = ?", (metric, work))
         for kind, keys in self._keys(work).items():
             for key, _ in keys:
                 self._sum(kind, key, metric, new - (old or 0), int(old is None))
 
     def _move(self, work: str, sign: int) -> None:
         tops = self._tops(work)
-        for kind, keys in self._keys(work).items():
-            for key, label in keys:
+        keys = self._keys(work)
+        for kind, found in keys.items():
+            for key, label in found:
                 self._count(kind, key, sign, label if sign > 0 else None)
                 for metric, value in tops:
                     self._sum(kind, key, metric, sign * value, sign)
+        self.db.executemany(
+            "INSERT INTO glabel VALUES (?, ?, ?, ?) ON CONFLICT (kind, key, label) DO UPDATE "
+            "SET works = works + excluded.works",
+            [(kind, key, label, sign) for kind, key, label in self.db.execute(
+                f"SELECT DISTINCT kind, key, label FROM mkey WHERE work = ? AND vto = {OPEN} "
+                "AND label IS NOT NULL", (work,)).fetchall()])
+        if sign > 0:  # the null groups the work is now in
+            self.db.execute("DELETE FROM nokey WHERE work = ?", (work,))
+            self.db.executemany("INSERT INTO nokey VALUES (?, ?)",
+                                [(kind, work) for kind, found in keys.items()
+                                 if found == [(NULL_KEY, None)]])
 
     def leave(self, work: str) -> None:
         """The work's current keys are about to be replaced."""
