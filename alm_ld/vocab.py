@@ -7,12 +7,36 @@ term name is an error at import rather than a silently wrong triple.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from functools import cache
-
-from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD, ClosedNamespace, DefinedNamespace
+from typing import TYPE_CHECKING, Any
 
 from alm_ld.resources import vocab_path
+
+if TYPE_CHECKING:
+    from rdflib import Graph, Namespace, URIRef
+    from rdflib.namespace import (
+        OWL,
+        PROV,
+        RDF,
+        RDFS,
+        SKOS,
+        XSD,
+        ClosedNamespace,
+        DefinedNamespace,
+    )
+
+    ALM: ClosedNamespace
+    METRICS: Namespace
+    RELATIONS: Namespace
+    CATEGORY: Namespace
+    SOURCES: Namespace
+    QB: Namespace
+    CITO: Namespace
+    DCTERMS: Namespace
+    SCHEMA: Namespace
+    VOCAB_GRAPH: URIRef
 
 ALM_NS = "https://w3id.org/alm-ld/vocab#"
 METRICS_NS = "https://w3id.org/alm-ld/metrics/"
@@ -21,16 +45,11 @@ SOURCES_NS = "https://w3id.org/alm-ld/sources/"
 CATEGORIES_NS = "https://w3id.org/alm-ld/categories/"
 MAPPINGS_NS = "https://w3id.org/alm-ld/mappings/"
 ID_NS = "https://w3id.org/alm-ld/id/"
-VOCAB_GRAPH = URIRef("https://w3id.org/alm-ld/vocab")
-
-METRICS = Namespace(METRICS_NS)
-RELATIONS = Namespace(RELATIONS_NS)
-CATEGORY = Namespace(CATEGORIES_NS)
-SOURCES = Namespace(SOURCES_NS)
-QB = Namespace("http://purl.org/linked-data/cube#")
-CITO = Namespace("http://purl.org/spar/cito/")
-DCTERMS = Namespace("http://purl.org/dc/terms/")
-SCHEMA = Namespace("http://schema.org/")  # over http, as stored (docs/MODEL.md)
+VOCAB_GRAPH_IRI = "https://w3id.org/alm-ld/vocab"
+QB_NS = "http://purl.org/linked-data/cube#"
+CITO_NS = "http://purl.org/spar/cito/"
+DCTERMS_NS = "http://purl.org/dc/terms/"
+SCHEMA_NS = "http://schema.org/"  # over http, as stored (docs/MODEL.md)
 # Every namespace IRI is written once: ours and these four above, the W3C ones by rdflib;
 # alm_ld.sparql_text.NAMESPACES gives them their prefixes.
 
@@ -60,10 +79,14 @@ DISCLOSURE_KEYS = (
 @cache
 def vocab_graph() -> Graph:
     """The packaged vocabulary, parsed once per process. Callers must not modify it."""
+    from rdflib import Graph
+
     return Graph().parse(vocab_path(), format="turtle")
 
 
 def _alm_terms() -> list[str]:
+    from rdflib import RDF, URIRef
+
     graph = vocab_graph()
     names = set()
     for subject in graph.subjects(RDF.type, None):
@@ -72,10 +95,45 @@ def _alm_terms() -> list[str]:
     return sorted(n for n in names if n)
 
 
-ALM = ClosedNamespace(ALM_NS, _alm_terms())
+def _namespace(iri: str) -> Callable[[], Any]:
+    return lambda: _rdflib_name("Namespace", "rdflib")()(iri)
+
+
+def _rdflib_name(name: str, module: str = "rdflib.namespace") -> Callable[[], Any]:
+    return lambda: getattr(importlib.import_module(module), name)
+
+
+_LAZY: dict[str, Callable[[], Any]] = {
+    "ALM": lambda: _rdflib_name("ClosedNamespace")()(ALM_NS, _alm_terms()),
+    "VOCAB_GRAPH": lambda: _rdflib_name("URIRef", "rdflib")()(VOCAB_GRAPH_IRI),
+    "METRICS": _namespace(METRICS_NS), "RELATIONS": _namespace(RELATIONS_NS),
+    "CATEGORY": _namespace(CATEGORIES_NS), "SOURCES": _namespace(SOURCES_NS),
+    "QB": _namespace(QB_NS), "CITO": _namespace(CITO_NS), "DCTERMS": _namespace(DCTERMS_NS),
+    "SCHEMA": _namespace(SCHEMA_NS),
+    **{name: _rdflib_name(name) for name in ("OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD",
+                                              "ClosedNamespace", "DefinedNamespace")},
+}
+"""The names of this module that are rdflib objects, built on first use.
+
+Importing rdflib (~110 ms) and parsing the vocabulary for ``ALM`` (~130 ms) at import made every
+command pay for them, ``alm-ld validate`` too, which needs only the strings above (issue 15: a
+CLI run is a whole process). ``from alm_ld.vocab import ALM`` still works: the module's
+``__getattr__`` builds the name then and keeps it, so the closed namespace still rejects a
+misspelt term where it is used."""
+
+
+def __getattr__(name: str) -> Any:
+    build = _LAZY.get(name)
+    if build is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = build()
+    globals()[name] = value  # built once: later lookups never reach __getattr__
+    return value
 
 
 def _scheme_members(scheme_iri: str) -> dict[str, URIRef]:
+    from rdflib import SKOS, URIRef
+
     graph = vocab_graph()
     members = {}
     for concept in graph.subjects(SKOS.inScheme, URIRef(scheme_iri)):
@@ -99,6 +157,8 @@ def relation_concepts() -> dict[str, URIRef]:
 
 @cache
 def _category_index() -> dict[str, str]:
+    from rdflib import SKOS
+
     graph = vocab_graph()
     index: dict[str, str] = {}
     for concept in list(metric_concepts().values()) + list(relation_concepts().values()):
@@ -121,6 +181,8 @@ def category_of(concept_iri: str) -> str | None:
 
 def concept_label(concept_iri: str) -> str | None:
     """The English ``skos:prefLabel`` of a concept (or category), ``None`` if unknown."""
+    from rdflib import SKOS, URIRef
+
     label = vocab_graph().value(URIRef(str(concept_iri)), SKOS.prefLabel)
     return None if label is None else str(label)
 
@@ -129,6 +191,8 @@ def _concept_iri(value: str, concepts: dict[str, URIRef], namespace: str) -> URI
     if value in concepts:
         return concepts[value]
     if value.startswith(namespace) and value[len(namespace):] in concepts:
+        from rdflib import URIRef
+
         return URIRef(value)
     return None
 

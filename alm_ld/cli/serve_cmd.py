@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import multiprocessing
 import sys
 import threading
 from collections.abc import Callable
@@ -182,6 +181,8 @@ def in_child(function: Callable[[Settings], T], settings: Settings) -> T:
     inherits undefined: its first write then hung for ever under gunicorn). Touching the store
     from a separate process keeps the serving process free of it until the app opens the store
     lazily, in the process that serves."""
+    import multiprocessing  # here, not at the top: every command imports this module (~12 ms)
+
     context = multiprocessing.get_context("spawn")
     with context.Pool(1) as pool:
         return pool.apply(function, (settings,))

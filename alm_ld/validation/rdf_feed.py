@@ -20,12 +20,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import PurePath
-
-from rdflib import Dataset, Graph
+from typing import TYPE_CHECKING
 
 from alm_ld.config import Settings
 from alm_ld.errors import AlmLdError
 from alm_ld.validation.problems import Problem, Report
+
+if TYPE_CHECKING:  # rdflib is imported where an RDF feed is parsed: validating a JSON feed
+    from rdflib import Graph  # (alm-ld validate, a whole process) never needs it (issue 15)
 
 # syntax name (CLI --input-format) -> (rdflib parser, media type)
 SYNTAXES = {
@@ -96,6 +98,8 @@ def _depth(doc: object) -> int:
 
 
 def _jsonld_graph(text: str) -> Graph:
+    from rdflib import Dataset, Graph
+
     from alm_ld.jsonld import ContextRefused, expand, to_rdf_nquads
     from alm_ld.validate import MAX_DEPTH
 
@@ -128,6 +132,8 @@ def _jsonld_graph(text: str) -> Graph:
 
 def parse_rdf(data: bytes, syntax: str) -> Graph:
     """The graph of ``data`` in ``syntax`` (offline; see the module docstring)."""
+    from rdflib import Graph
+
     if syntax == "jsonld":
         return _jsonld_graph(data.decode("utf-8"))
     if syntax == "rdfxml" and _EXTERNAL_DTD.search(data):

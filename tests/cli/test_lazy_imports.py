@@ -19,9 +19,10 @@ HEAVY = ("flask", "werkzeug", "pyoxigraph", "oxrdflib", "rdflib", "pyshacl", "re
          "pyld", "jsonschema", "pyparsing")
 """Never needed to print help or to build the parser."""
 
-VALIDATE_HEAVY = ("flask", "werkzeug", "pyoxigraph", "oxrdflib", "pyshacl", "requests", "pyld")
-"""Never needed to validate a JSON feed (rdflib still is: ``alm_ld.vocab`` reads the packaged
-vocabulary with it; jsonschema only for a feed with schema errors)."""
+VALIDATE_HEAVY = ("flask", "werkzeug", "pyoxigraph", "oxrdflib", "rdflib", "pyshacl", "requests",
+                  "pyld")
+"""Never needed to validate a JSON feed (``alm_ld.vocab`` builds its rdflib names on first
+use; jsonschema only for a feed with schema errors)."""
 
 _PROBE = """
 import json, sys
