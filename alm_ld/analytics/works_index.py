@@ -57,6 +57,7 @@ Where it lives: beside an embedded ``oxigraph:PATH`` store, in ``PATH.works-inde
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sqlite3
 import threading
@@ -82,6 +83,10 @@ _CUMULATIVE = ALM_NS + "cumulative"
 RETRY_AFTER = 5
 """Seconds a client is told to wait (``Retry-After``) while the index is being built."""
 log = logging.getLogger(__name__)
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "alm_ld_works_index_deadline", default=None)
+"""When the request reading the index (in this thread) must have its answer
+(``time.monotonic()``), set by :func:`works_index`; None: no bound (the command line)."""
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -303,8 +308,23 @@ class WorksIndex:
 
     # -- reading ------------------------------------------------------------------------
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The index's lock, waited for no longer than the request may wait: a fold holds it
+        for seconds at 100k works (a rebuild for minutes), so past the request's deadline the
+        read is a 503 ``index-building``, not a hang."""
+        deadline = _DEADLINE.get()
+        if deadline is None:
+            self.lock.acquire()
+        elif not self.lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise self.building_error(max(0, self._mark))
+        try:
+            yield
+        finally:
+            self.lock.release()
+
     def rows(self, sql: str, params: dict[str, object] | tuple = ()) -> list[tuple]:
-        with self.lock, _unavailable(self.path):
+        with self._locked(), _unavailable(self.path):
             return self._db.execute(sql, params).fetchall()
 
     @contextmanager
@@ -315,7 +335,7 @@ class WorksIndex:
         and the complements hold for that sequence only, so a caller answering for another
         one (a feed folded since its mark was read) must not use them. Temporary tables
         made inside belong to this connection and stay private while it lasts."""
-        with self.lock, _unavailable(self.path):
+        with self._locked(), _unavailable(self.path):
             self._db.execute("BEGIN")
             try:
                 row = self._db.execute(
@@ -335,14 +355,14 @@ class WorksIndex:
     def kept(self, mark: int, key: tuple, compute):  # type: ignore[no-untyped-def]
         """An answer computed at ``mark``, kept until the mark moves (counts and groups do
         not change between feeds, and every page of a paging client would count again)."""
-        with self.lock:
+        with self._locked():
             if self._answers_mark != mark:
                 self.answers.clear()
                 self._answers_mark = mark
             if key in self.answers:
                 return self.answers[key]
         answer = compute()
-        with self.lock:
+        with self._locked():
             if self._answers_mark == mark:
                 if len(self.answers) > 256:
                     self.answers.clear()
@@ -754,8 +774,11 @@ def works_index(store: Store, timeout: float | None = None) -> tuple[WorksIndex,
 
     ``timeout`` (every web request): catching up is left to the index's background thread
     and waited for at most that long; past it, :class:`~alm_ld.errors.IndexBuilding` (503).
+    The same deadline bounds this thread's later reads of the index: one that would wait
+    for a fold under way past it is an ``IndexBuilding`` too.
     None: caught up here, however long it takes (the command line)."""
     index = _index_of(store)
+    _DEADLINE.set(None if timeout is None else time.monotonic() + max(0.0, timeout))
     if timeout is None:
         with _unavailable(index.path):
             return index, index.catch_up(store)

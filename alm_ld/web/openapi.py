@@ -42,6 +42,19 @@ _ERRORS = {400: "Bad request (the problem's detail says which parameter)",
 OBJECT = {"type": "object"}
 TEXT = {"type": "string"}
 
+WORKS_INDEX_ROUTES = ("/works", "/works/batch", "/institutions/{ror}", "/journals/{issn}",
+                      "/funders/{id}", "/authors/{orcid}", "/api/works")
+"""The routes answered from the works index (alm_ld.analytics.works_index): while it is being
+built or caught up past the request's timeout they answer 503 ``index-building``."""
+INDEX_BUILDING = {
+    "description": "Query timed out or store unavailable; or the works index is being built "
+                   "or brought up to date (problem type …/index-building, with feedsFolded "
+                   "of feedsTotal): try again after Retry-After seconds",
+    "headers": {"Retry-After": {"description": "Seconds to wait before asking again (sent "
+                                               "with index-building)",
+                                "schema": {"type": "integer", "minimum": 0}}},
+    "content": PROBLEM}
+
 
 def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): {"description": _ERRORS[c], "content": PROBLEM} for c in codes}
@@ -477,6 +490,9 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     paths.update(_dumps_paths())
     paths.update(_compat_paths())
     paths.update(_sets_paths())
+    for route in WORKS_INDEX_ROUTES:
+        for operation in paths[route].values():
+            operation["responses"]["503"] = INDEX_BUILDING
     return {
         "openapi": "3.1.0",
         "info": {"title": "alm-ld", "version": "1",

@@ -1,0 +1,102 @@
+"""Every route answered from the works index says so in the OpenAPI document (a 503
+``index-building`` with ``Retry-After``) and answers so while the index cannot be brought up
+to date within the request's timeout; a request whose read would wait for a fold under way
+(the index's lock held for seconds at 100k works) gets that 503 at its timeout, never a
+hang."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from alm_ld.analytics import works_index as wi
+from alm_ld.analytics.works_list import list_works, parse_works_query
+from alm_ld.config import Settings
+from alm_ld.errors import IndexBuilding
+from alm_ld.pipeline import ingest_feed
+from alm_ld.store import open_store
+from alm_ld.web.openapi import WORKS_INDEX_ROUTES, openapi_document
+from tests.sets.conftest import CARBERRY, NSF, PLOS_ONE, SET_FEEDS, live_server  # noqa: F401
+
+ACCEPT = "application/ld+json, application/json;q=0.9"
+REQUESTS = [("get", "/works?sort=citations:desc", None),
+            ("get", "/works?group_by=ror&filter=has_metric:citations", None),
+            ("post", "/works/batch", {"ids": ["10.5555/w1"]}),
+            ("get", "/institutions/03vek6s52", None),
+            ("get", f"/journals/{PLOS_ONE}", None),
+            ("get", f"/funders/{NSF.rsplit('/', 2)[-2]}/{NSF.rsplit('/', 1)[-1]}", None),
+            ("get", f"/authors/{CARBERRY.rsplit('/', 1)[-1]}", None),
+            ("get", "/api/works?ids=10.5555/w1", None),
+            ("post", "/api/works", {"ids": ["10.5555/w1"]})]
+
+
+def test_the_openapi_document_lists_index_building_for_every_index_route() -> None:
+    paths = openapi_document("http://127.0.0.1:8080")["paths"]
+    for route in WORKS_INDEX_ROUTES:
+        for method, operation in paths[route].items():
+            busy = operation["responses"]["503"]
+            assert "index-building" in busy["description"], (route, method)
+            assert "Retry-After" in busy["headers"], (route, method)
+            assert "application/problem+json" in busy["content"], (route, method)
+
+
+def test_every_index_route_answers_503_index_building_while_it_cannot_be_built(
+        tmp_path, live_server) -> None:  # noqa: F811
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    store = open_store(spec)
+    for one in SET_FEEDS:
+        ingest_feed(store, one, settings=Settings(store=spec))
+    path = wi.index_path(store)
+    assert path is not None and not Path(path).exists()
+    live = live_server(Settings(store=spec, query_timeout=0.2), store)
+    index = wi._index_of(store)
+    with index.lock:  # the builder cannot finish while this test holds the index
+        for method, route, body in REQUESTS:
+            answer = requests.request(method, live.url + route, json=body, timeout=30,
+                                      headers={"Accept": ACCEPT})
+            assert answer.status_code == 503, (route, answer.status_code, answer.text[:300])
+            assert answer.headers["Retry-After"] == "5", route
+            assert answer.json()["type"].endswith("/index-building"), route
+    store.close()
+
+
+def test_a_read_waiting_for_a_fold_is_a_503_at_the_request_timeout() -> None:
+    store = open_store("oxigraph:")
+    for one in SET_FEEDS:
+        ingest_feed(store, one, settings=Settings(store="oxigraph:"))
+    index, _ = wi.works_index(store)  # built: the next request finds it current
+    holding, done = threading.Event(), threading.Event()
+
+    def fold() -> None:  # stands for a fold under way in the background thread
+        with index.lock:
+            holding.set()
+            done.wait(30)
+
+    folder = threading.Thread(target=fold)
+    folder.start()
+    holding.wait(10)
+    outcome: list[BaseException | dict] = []
+
+    def request() -> None:
+        try:
+            outcome.append(list_works(store, parse_works_query(group_by="ror",
+                                                               filter="has_metric:citations"),
+                                      timeout=0.2))
+        except BaseException as error:  # noqa: BLE001 - the outcome is what is checked
+            outcome.append(error)
+
+    started = time.monotonic()
+    asker = threading.Thread(target=request)
+    asker.start()
+    asker.join(10)
+    waited = time.monotonic() - started
+    done.set()
+    folder.join()
+    assert outcome and isinstance(outcome[0], IndexBuilding), outcome
+    assert waited < 10
+    # once the fold is over, the same request is answered
+    assert list_works(store, parse_works_query(group_by="ror", filter="has_metric:citations"),
+                      timeout=0.2)["group_by"]
