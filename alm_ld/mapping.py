@@ -257,40 +257,57 @@ def feed_statements(doc: Mapping[str, Any], ctx: IngestContext,
                 yield obs, PROV + "wasRevisionOf", _iri(before)
         elif kind == "Event":
             events += 1
-            event = item["id"]
-            subject = subject_iri(item["subject"])
-            obj = work_iri(item["object"])
-            works.add(obj)
-            relation = concept_iri(item["relation"], RELATIONS_NS)
-            source = item.get("source")
-            yield event, RDF_TYPE, _iri(alm("Event"))
-            yield event, alm("subject"), _iri(subject)
-            yield event, alm("relation"), _iri(relation)
-            yield event, alm("object"), _iri(obj)
-            yield event, alm("occurred"), _lit(item["occurred"], XSD_DATETIME)
-            yield event, alm("source"), _iri(
-                concept_iri(source, SOURCES_NS) if source else provider)
-            if item.get("license"):
-                yield event, DCTERMS + "license", _iri(item["license"])
-            if item.get("evidence"):
-                yield event, PROV + "wasDerivedFrom", _iri(item["evidence"])
-            if relation == RELATIONS_NS + "cites":
-                works.add(subject)
-                yield subject, CITO_CITES, _iri(obj)
+            yield from event_statements(item, provider, works)
         elif kind == "Work":
-            work = work_iri(item_work_id(item))
-            works.add(work)
-            occurrence = described.get(work, 0)
-            described[work] = occurrence + 1
-            yield from work_statements(work, item, metadata_base(feed, work, occurrence))
+            yield from work_item_statements(item, feed, works, described)
 
+    yield from closing_statements(doc, feed, works, (len(items), observations, events), ctx)
+
+    summary.items, summary.observations, summary.events = len(items), observations, events
+
+
+def event_statements(item: Mapping[str, Any], provider: str,
+                     works: set[str]) -> Iterator[Statement]:
+    """The triples of one Event item; the works it names are added to ``works``."""
+    event = item["id"]
+    subject = subject_iri(item["subject"])
+    obj = work_iri(item["object"])
+    works.add(obj)
+    relation = concept_iri(item["relation"], RELATIONS_NS)
+    source = item.get("source")
+    yield event, RDF_TYPE, _iri(alm("Event"))
+    yield event, alm("subject"), _iri(subject)
+    yield event, alm("relation"), _iri(relation)
+    yield event, alm("object"), _iri(obj)
+    yield event, alm("occurred"), _lit(item["occurred"], XSD_DATETIME)
+    yield event, alm("source"), _iri(
+        concept_iri(source, SOURCES_NS) if source else provider)
+    if item.get("license"):
+        yield event, DCTERMS + "license", _iri(item["license"])
+    if item.get("evidence"):
+        yield event, PROV + "wasDerivedFrom", _iri(item["evidence"])
+    if relation == RELATIONS_NS + "cites":
+        works.add(subject)
+        yield subject, CITO_CITES, _iri(obj)
+
+
+def work_item_statements(item: Mapping[str, Any], feed: str, works: set[str],
+                         described: dict[str, int]) -> Iterator[Statement]:
+    """The triples of one Work item (``described`` counts repeated descriptions of a work)."""
+    work = work_iri(item_work_id(item))
+    works.add(work)
+    occurrence = described.get(work, 0)
+    described[work] = occurrence + 1
+    yield from work_statements(work, item, metadata_base(feed, work, occurrence))
+
+
+def closing_statements(doc: Mapping[str, Any], feed: str, works: set[str],
+                       counts: tuple[int, int, int], ctx: IngestContext) -> Iterator[Statement]:
+    """What follows the items: every work typed once, then the provenance."""
     for work in sorted(works):
         yield work, RDF_TYPE, _iri(alm("Work"))
     yield from provenance_statements(
-        feed, doc["provider"], generated, doc.get("disclosure") or {},
-        (len(items), observations, events), ctx)
-
-    summary.items, summary.observations, summary.events = len(items), observations, events
+        feed, doc["provider"], doc["generated"], doc.get("disclosure") or {}, counts, ctx)
 
 
 def item_work_id(item: Mapping[str, Any]) -> str:
@@ -432,9 +449,20 @@ def _nt_object(obj: Obj) -> str:
     return f"{text}^^<{obj[2]}>" if len(obj) == 3 else text
 
 
-def map_feed_ntriples(doc: Mapping[str, Any], ctx: IngestContext) -> tuple[bytes, MappedFeed]:
-    """The feed's graph as N-Triples bytes, built directly (the fast path used by ingest)."""
-    summary = MappedFeed(feed_iri(doc))
+def map_feed_ntriples(doc: Mapping[str, Any], ctx: IngestContext,
+                      counts: list[FeedCount] | None = None) -> tuple[bytes, MappedFeed]:
+    """The feed's graph as N-Triples bytes, built directly (the fast path used by ingest):
+    the same lines, in the same order, as writing :func:`feed_statements` one by one.
+
+    ``counts``: :func:`feed_counts` of ``doc`` when the caller has them (ingest derives the view
+    and alerts from them first), so keys and observation IRIs are not computed twice."""
+    feed = feed_iri(doc)
+    summary = MappedFeed(feed)
+    provider = normalise_iri(doc["provider"]["id"])
+    generated = doc["generated"]
+    items = doc.get("items", ())
+    if counts is None:
+        counts = feed_counts(doc)
     # Each IRI is checked once per feed: a work or observation is the subject or object of
     # ~10 statements, and the check (normalise + validate) was most of the mapping's time.
     terms: dict[str, str] = {}
@@ -454,6 +482,79 @@ def map_feed_ntriples(doc: Mapping[str, Any], ctx: IngestContext) -> tuple[bytes
             term = terms[value[1]] = _nt_object(value)
         return term
 
-    lines = [f"{subject(s)} <{p}> {obj(o)} .\n"
-             for s, p, o in feed_statements(doc, ctx, summary)]
-    return "".join(lines).encode("utf-8"), summary
+    def iri_term(value: str) -> str:
+        term = terms.get(value)
+        if term is None:
+            term = terms[value] = f"<{safe_iri(value)}>"
+        return term
+
+    def lines_of(statements: Iterator[Statement]) -> None:
+        out.extend(f"{subject(s)} <{p}> {obj(o)} .\n" for s, p, o in statements)
+
+    # A Count is ~12 lines with the same subject: written from one template per count, with
+    # its key and observation IRI taken from ``counts`` (same document order).
+    generated_by = f"<{_PROV_GENERATED_BY}> {iri_term(ctx.ingest_iri)} .\n"
+    out: list[str] = []
+    works: set[str] = set()
+    described: dict[str, int] = {}
+    observations = events = 0
+    previous = ctx.previous
+    keys = summary.keys
+    next_count = iter(counts).__next__
+    for item in items:
+        kind = item.get("type")
+        if kind == "Count":
+            observations += 1
+            count = next_count()
+            obs = count.iri
+            keys[count.key] = obs
+            works.add(count.work)
+            source = item.get("source")
+            head = subject(obs) + " "
+            start, end = item.get("periodStart"), item["periodEnd"]
+            retrieved = item.get("retrieved")
+            parts = [
+                head, _COUNT_TYPES_1, head, _COUNT_TYPES_2,
+                head, _ALM_WORK, iri_term(count.work), " .\n",
+                head, _ALM_METRIC, iri_term(concept_iri(item["metric"], METRICS_NS)), " .\n",
+                head, _ALM_SOURCE,
+                iri_term(concept_iri(source, SOURCES_NS) if source else provider), " .\n",
+                head, _ALM_VALUE, '"', str(count.value), _INTEGER_TAIL,
+                head, _ALM_AGGREGATION, iri_term(alm(item["aggregation"])), " .\n"]
+            if start:
+                parts += (head, _ALM_PERIOD_START, _nt_object(
+                    _lit(start, temporal_datatype(start))), " .\n")
+            parts += (head, _ALM_PERIOD_END, _nt_object(_lit(end, temporal_datatype(end))),
+                      " .\n")
+            if retrieved:
+                parts += (head, _ALM_RETRIEVED, _nt_object(_lit(retrieved, XSD_DATETIME)),
+                          " .\n")
+            parts += (head, _PROV_GENERATED_AT,
+                      _nt_object(_lit(retrieved or generated, XSD_DATETIME)), " .\n",
+                      head, generated_by)
+            if item.get("evidence"):
+                parts += (head, _PROV_DERIVED_FROM, iri_term(item["evidence"]), " .\n")
+            before = previous.get(count.key)
+            if before and before != obs:
+                parts += (head, _PROV_REVISION_OF, iri_term(before), " .\n")
+            out.append("".join(parts))
+        elif kind == "Event":
+            events += 1
+            lines_of(event_statements(item, provider, works))
+        elif kind == "Work":
+            lines_of(work_item_statements(item, feed, works, described))
+    lines_of(closing_statements(doc, feed, works, (len(items), observations, events), ctx))
+    summary.items, summary.observations, summary.events = len(items), observations, events
+    return "".join(out).encode("utf-8"), summary
+
+
+_PROV_GENERATED_BY = PROV + "wasGeneratedBy"
+_COUNT_TYPES_1 = f"<{RDF_TYPE}> <{QB_OBSERVATION}> .\n"
+_COUNT_TYPES_2 = f"<{RDF_TYPE}> <{ALM_NS}Observation> .\n"
+_ALM_WORK, _ALM_METRIC, _ALM_SOURCE, _ALM_VALUE, _ALM_AGGREGATION = (
+    f"<{ALM_NS}{name}> " for name in ("work", "metric", "source", "value", "aggregation"))
+_ALM_PERIOD_START, _ALM_PERIOD_END, _ALM_RETRIEVED = (
+    f"<{ALM_NS}{name}> " for name in ("periodStart", "periodEnd", "retrieved"))
+_PROV_GENERATED_AT, _PROV_DERIVED_FROM, _PROV_REVISION_OF = (
+    f"<{PROV}{name}> " for name in ("generatedAtTime", "wasDerivedFrom", "wasRevisionOf"))
+_INTEGER_TAIL = f'"^^<{XSD_INTEGER}> .\n'

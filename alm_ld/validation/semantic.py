@@ -39,8 +39,13 @@ When = date | datetime
 
 def parse_when(text: object) -> When | None:
     """A date or an offset date-time, or None when the text is neither (the schema reports it)."""
-    if not isinstance(text, str):
-        return None
+    return _parse_when(text) if isinstance(text, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _parse_when(text: str) -> When | None:
+    """:func:`parse_when` of a string, cached: a feed repeats the same few dates on every
+    item (periodEnd, retrieved), and dates and datetimes are immutable."""
     try:
         if len(text) == 10:
             return date.fromisoformat(text)
