@@ -206,11 +206,12 @@ def _write_with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest
     from alm_ld.analytics.feed_derived import derive_feed
     from alm_ld.analytics.hooks import feed_alert_data
 
-    derived = derive_feed(store, feed_id, sequence, feed_counts(feed), settings)
+    counts = feed_counts(feed)
+    derived = derive_feed(store, feed_id, sequence, counts, settings)
     ingest_iri = f"{ID_NS}ingest/{uuid.uuid4()}"
     ctx = IngestContext(sequence=sequence, ingested_at=_now(), content_hash=digest,
                         ingest_iri=ingest_iri, previous=derived.previous)
-    data, summary = map_feed_ntriples(feed, ctx)
+    data, summary = map_feed_ntriples(feed, ctx, counts)
     alert_graph, alerts = feed_alert_data(feed_id, derived.alerts)
     if store.has_graph(URIRef(alert_graph)):  # left by an older attempt at this feed id
         store.update(f"DROP SILENT GRAPH {iri(alert_graph)}")
