@@ -156,22 +156,6 @@ class Settings:
         overrides = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **overrides) if overrides else settings
 
-    def dumps_folder(self) -> str:
-        """The dumps folder: ``dumps_dir``, else a ``dumps`` folder beside an embedded store
-        (``oxigraph:var/store`` → ``var/dumps``); for ``memory:``, whose data ends with the
-        process, a folder of this process in the temporary directory (never the files of an
-        earlier run describing another dataset); else ``./var/dumps``."""
-        if self.dumps_dir:
-            return self.dumps_dir
-        kind, _, path = self.store.partition(":")
-        if kind == "oxigraph" and path:
-            return os.path.join(os.path.dirname(os.path.abspath(path)), "dumps")
-        if kind == "memory":
-            import tempfile
-
-            return os.path.join(tempfile.gettempdir(), f"alm-ld-dumps-{os.getpid()}")
-        return os.path.join(".", "var", "dumps")
-
     def with_(self, **changes: Any) -> Settings:
         """A copy with some settings changed (tests and CLI options)."""
         return replace(self, **changes)

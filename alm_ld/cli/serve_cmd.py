@@ -237,11 +237,13 @@ def _snapshot(settings: Settings, store: Store | None = None) -> str:
 def snapshot_demo(settings: Settings, store: Store | None) -> None:
     """A snapshot right after the demo feeds (issue 17: /dumps is never empty on a fresh
     install); an embedded ``oxigraph:`` folder is read from a child, as the demo is written."""
+    from alm_ld.exchange.snapshots import dumps_folder
+
     if store is None and store_spec(settings).scheme == "oxigraph":
         made = in_child(_snapshot, settings)
     else:
         made = _snapshot(settings, store)
-    sys.stderr.write(f"demo: snapshot {made} in {settings.dumps_folder()}\n")
+    sys.stderr.write(f"demo: snapshot {made} in {dumps_folder(settings)}\n")
 
 
 def with_snapshots(app: T, settings: Settings, args: argparse.Namespace) -> T:
@@ -280,10 +282,12 @@ def with_works_index(app: T, args: argparse.Namespace) -> T:
 
 
 def run(args: argparse.Namespace) -> int:
+    from alm_ld.exchange.snapshots import dumps_folder
+
     settings = settings_for(args)
     # The dumps folder is fixed while the spec still names the embedded store (it becomes a
     # sparql: spec when a local Oxigraph server takes the folder over).
-    settings = settings.with_(dumps_dir=settings.dumps_folder())
+    settings = settings.with_(dumps_dir=dumps_folder(settings))
     if args.snapshot_every:
         from alm_ld.exchange.snapshots import parse_duration
 

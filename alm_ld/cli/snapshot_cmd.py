@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from alm_ld.config import Settings
-    from alm_ld.exchange.snapshots import make_snapshot
+    from alm_ld.exchange.snapshots import dumps_folder, make_snapshot
     from alm_ld.store import open_store
 
     settings = Settings.from_env(store=args.store, dumps_dir=args.dumps)
@@ -42,10 +42,10 @@ def run(args: argparse.Namespace) -> int:
         made = make_snapshot(store, settings, keep=args.keep)
     if made is None:
         json.dump({"snapshot": None, "detail": "nothing ingested since the newest snapshot",
-                   "folder": settings.dumps_folder()}, sys.stdout)
+                   "folder": dumps_folder(settings)}, sys.stdout)
     else:
         json.dump({"snapshot": made["id"], "sequence": made["sequence"],
                    "files": [f["name"] for f in made["files"]],
-                   "folder": settings.dumps_folder()}, sys.stdout)
+                   "folder": dumps_folder(settings)}, sys.stdout)
     sys.stdout.write("\n")
     return 0

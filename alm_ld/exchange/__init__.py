@@ -4,7 +4,7 @@
   lines, CSV of current values), one feed graph at a time, so a dump of any size passes
   through a bounded amount of memory on its way to disk or to an HTTP response;
 * :mod:`~alm_ld.exchange.snapshots` — snapshots and deltas written into the dumps folder
-  (:meth:`alm_ld.config.Settings.dumps_folder`) with a manifest (``index.json``);
+  (:func:`alm_ld.exchange.snapshots.dumps_folder`) with a manifest (``index.json``);
 * :mod:`~alm_ld.exchange.mirror` — the client side: newest snapshot, deltas, then the live
   tail, verifying every file's sha256 (``alm-ld mirror``).
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +48,7 @@ from alm_ld.exchange.writers import (
     write_gzip,
 )
 from alm_ld.store.base import Store
+from alm_ld.store.spec import StoreSpec
 
 MANIFEST = "index.json"
 FORMATS = {
@@ -57,8 +60,25 @@ FORMATS = {
 _KIND_OF_FORMAT = {"nquads": "nquads", "jsonld-lines": "jsonld", "csv": "csv"}
 
 
+def dumps_folder(settings: Settings) -> str:
+    """The dumps folder: ``dumps_dir``, else a ``dumps`` folder beside an embedded store
+    (``oxigraph:var/store`` → ``var/dumps``); for ``memory:``, whose data ends with the
+    process, a folder of this process in the temporary directory (never the files of an
+    earlier run describing another dataset); else ``./var/dumps``. Here, not in
+    :mod:`alm_ld.config`, because it reads the store spec, which only
+    :class:`~alm_ld.store.spec.StoreSpec` parses."""
+    if settings.dumps_dir:
+        return settings.dumps_dir
+    spec = StoreSpec.parse(settings.store)
+    if spec.on_disk:
+        return os.path.join(os.path.dirname(os.path.abspath(spec.path)), "dumps")
+    if spec.scheme == "memory":
+        return os.path.join(tempfile.gettempdir(), f"alm-ld-dumps-{os.getpid()}")
+    return os.path.join(".", "var", "dumps")
+
+
 def folder(settings: Settings) -> Path:
-    return Path(settings.dumps_folder())
+    return Path(dumps_folder(settings))
 
 
 def _now() -> str:

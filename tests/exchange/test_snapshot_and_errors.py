@@ -21,7 +21,7 @@ from alm_ld.analytics.changes import feeds_from
 from alm_ld.cli import main
 from alm_ld.config import Settings
 from alm_ld.exchange import writers
-from alm_ld.exchange.snapshots import make_snapshot, parse_duration
+from alm_ld.exchange.snapshots import dumps_folder, make_snapshot, parse_duration
 from alm_ld.resources import demo_dir
 from alm_ld.store import open_store
 from tests.processes import free_port, stop, wait_ready
@@ -81,7 +81,7 @@ def test_snapshot_command_writes_files_then_says_nothing_new(tmp_path: Path, cap
     assert main(["snapshot", "--store", spec, "--dumps", str(dumps)]) == 0
     assert json.loads(capsys.readouterr().out)["snapshot"] is None
     # Default folder: beside the embedded store.
-    assert Settings(store=spec).dumps_folder() == str(tmp_path / "dumps")
+    assert dumps_folder(Settings(store=spec)) == str(tmp_path / "dumps")
 
 
 def test_keep_deletes_older_snapshots_but_not_deltas(serve, capsys) -> None:
