@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from alm_ld.cli.options import add_store_option
 from alm_ld.cli.progress import Progress
 from alm_ld.config import Settings
 from alm_ld.errors import (
@@ -28,12 +29,6 @@ from alm_ld.errors import (
     InvalidFeed,
     UsageError,
 )
-
-
-def add_store_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", metavar="SPEC", default=None,
-                        help="oxigraph:PATH, memory: or sparql:QUERY_URL[;UPDATE_URL] "
-                        "(default: ALM_LD_STORE, else oxigraph:./var/store)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
