@@ -30,6 +30,7 @@ from pyld import jsonld
 
 from alm_ld.errors import EXIT_INVALID, AlmLdError, InvalidFeed, NotFound
 from alm_ld.resources import AS2_CONTEXT_URL, CONTEXT_URL, context_document
+from alm_ld.vocab import XSD_STRING
 
 _W3ID_CONTEXTS = "https://w3id.org/alm-ld/context/"
 _INSTANCE_CONTEXT = re.compile(r"^https?://[^/\s]+(?:/[^\s]*)?/contexts/([A-Za-z0-9._-]+)$")
@@ -159,7 +160,6 @@ def _inline(url: str) -> Any:
 # ``{"@id"}`` and ``{"@value", "@type"}`` objects). tests/exchange/test_jsonld_lines.py checks
 # that pyld reads every line as the same RDF as pyld's own compaction of the same graph.
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _TOKEN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _ALWAYS_ARRAY = frozenset({"sameAs"})
 """Terms written as an array even for one value (the rest: a lone value stands alone)."""

@@ -50,6 +50,9 @@ QB_NS = "http://purl.org/linked-data/cube#"
 CITO_NS = "http://purl.org/spar/cito/"
 DCTERMS_NS = "http://purl.org/dc/terms/"
 SCHEMA_NS = "http://schema.org/"  # over http, as stored (docs/MODEL.md)
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+"""The datatype of a plain string literal, which writers leave out (a plain string, no rdflib
+import: the store, results and JSON-LD writers all compare against this one name)."""
 # Every namespace IRI is written once: ours and these four above, the W3C ones by rdflib;
 # alm_ld.sparql_text.NAMESPACES gives them their prefixes.
 
@@ -232,6 +235,7 @@ __all__ = [
     "CORE_RELATIONS", "DCTERMS", "DISCLOSURE_KEYS",
     "DefinedNamespace", "ID_NS", "METRICS", "METRICS_NS", "OWL", "PROV", "QB", "RDF", "RDFS",
     "RELATIONS", "RELATIONS_NS", "SCHEMA", "SKOS", "SOURCES", "SOURCES_NS", "VOCAB_GRAPH", "XSD",
+    "XSD_STRING",
     "category_of", "concept_label", "metric_concepts", "metric_iri", "relation_concepts",
     "relation_iri", "vocab_graph",
 ]

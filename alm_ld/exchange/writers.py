@@ -33,13 +33,12 @@ from alm_ld.analytics.changes import FeedInfo, feeds_from
 from alm_ld.analytics.sparql import select, short
 from alm_ld.jsonld import compact_nodes
 from alm_ld.resources import CONTEXT_URL
-from alm_ld.sparql_text import DCTERMS_NS, RDF_NS, XSD_NS, iri, literal, prefixes
+from alm_ld.sparql_text import DCTERMS_NS, RDF_NS, iri, literal, prefixes
 from alm_ld.store.base import Store
-from alm_ld.vocab import METRICS_NS, SOURCES_NS
+from alm_ld.vocab import METRICS_NS, SOURCES_NS, XSD_STRING
 
 _PAGE = 500
 _RDF_TYPE = RDF_NS + "type"
-_XSD_STRING = XSD_NS + "string"
 _LANG_STRING = RDF_NS + "langString"
 CSV_HEADER = ("work", "metric", "source", "value", "as_of")
 
@@ -116,7 +115,7 @@ def _value(term: Any) -> dict[str, Any]:
     value: dict[str, Any] = {"@value": term.value}
     if term.language:
         value["@language"] = term.language
-    elif term.datatype.value not in (_XSD_STRING, _LANG_STRING):
+    elif term.datatype.value not in (XSD_STRING, _LANG_STRING):
         value["@type"] = term.datatype.value
     return value
 

@@ -44,6 +44,7 @@ from alm_ld.store.results import (
     write_rows,
 )
 from alm_ld.store.worker import run_streaming
+from alm_ld.vocab import XSD_STRING
 
 _RESULT_FORMATS = {JSON: ox.QueryResultsFormat.JSON, XML: ox.QueryResultsFormat.XML,
                    CSV: ox.QueryResultsFormat.CSV, TSV: ox.QueryResultsFormat.TSV}
@@ -52,7 +53,6 @@ _RDF_FORMATS = {TURTLE: ox.RdfFormat.TURTLE, NTRIPLES: ox.RdfFormat.N_TRIPLES,
 _DUMP_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _BATCH = 256
 """Result rows (or triples) handed from the query thread to the caller at a time."""
 BULK_MIN_BYTES = 256 * 1024
@@ -99,7 +99,7 @@ def from_ox(term: Any) -> Node:
     if isinstance(term, ox.Literal):
         if term.language:
             return RdfLiteral(term.value, lang=term.language)
-        if term.datatype.value == _XSD_STRING:
+        if term.datatype.value == XSD_STRING:
             return RdfLiteral(term.value)
         return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
     raise ValueError(f"not an Oxigraph term: {term!r}")

@@ -17,6 +17,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from alm_ld.errors import NotAcceptable
+from alm_ld.vocab import XSD_STRING
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -78,7 +79,7 @@ def nt_term(term: Node) -> str:
             "\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
         if term.language:
             return f"{text}@{term.language}"
-        if term.datatype and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
+        if term.datatype and str(term.datatype) != XSD_STRING:
             return f"{text}^^<{term.datatype}>"
         return text
     if isinstance(term, BNode):
@@ -111,7 +112,7 @@ def _json_term(term: Node) -> dict[str, str]:
         out = {"type": "literal", "value": str(term)}
         if term.language:
             out["xml:lang"] = term.language
-        elif term.datatype and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
+        elif term.datatype and str(term.datatype) != XSD_STRING:
             out["datatype"] = str(term.datatype)
         return out
     if isinstance(term, BNode):
@@ -126,7 +127,7 @@ def term_from_json(cell: dict[str, str]) -> Node:
     if kind == "bnode":
         return BNode(cell["value"])
     datatype = cell.get("datatype")
-    if datatype == "http://www.w3.org/2001/XMLSchema#string":
+    if datatype == XSD_STRING:
         datatype = None
     return Literal(cell["value"], lang=cell.get("xml:lang"),
                    datatype=URIRef(datatype) if datatype else None)
@@ -137,7 +138,7 @@ def _xml_term(term: Node) -> str:
         attrs = ""
         if term.language:
             attrs = f" xml:lang={quoteattr(term.language)}"
-        elif term.datatype and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
+        elif term.datatype and str(term.datatype) != XSD_STRING:
             attrs = f" datatype={quoteattr(str(term.datatype))}"
         return f"<literal{attrs}>{escape(str(term))}</literal>"
     if isinstance(term, BNode):

@@ -12,7 +12,8 @@ from typing import Any
 from rdflib import RDF, BNode, Graph, Literal
 from rdflib.term import Node
 
-from alm_ld.jsonld import XSD_STRING, compact_nodes
+from alm_ld.jsonld import compact_nodes
+from alm_ld.vocab import XSD_STRING
 
 
 def _node_id(node: Node) -> str:
