@@ -50,9 +50,12 @@ from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, literal, select
 from alm_ld.errors import AlmLdError
-from alm_ld.sparql_text import RDF_NS, XSD_NS
+from alm_ld.sparql_text import RDF_NS, XSD_NS, prefixes
 from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS, ID_NS
+
+_PREFIX = prefixes("alm")
+"""The one prefix the view's updates use, from sparql_text's table."""
 
 log = logging.getLogger(__name__)
 
@@ -273,8 +276,7 @@ def _fold_shared(store: Store, sequence: int,
             continue
         newer = (f"FILTER NOT EXISTS {{ GRAPH {graph} {{ ?newer alm:forWork ?w ; "
                  "alm:forMetric ?m ; alm:asOf ?at FILTER (?at > ?a) } }")
-        store.update(f"""PREFIX alm: <{ALM_NS}>
-DELETE {{ GRAPH {graph} {{ ?e ?p ?o }} }} WHERE {{
+        store.update(f"""{_PREFIX}DELETE {{ GRAPH {graph} {{ ?e ?p ?o }} }} WHERE {{
   VALUES (?w ?m ?a) {{ {" ".join(rows)} }}
   GRAPH {graph} {{ ?e alm:forWork ?w ; alm:forMetric ?m ; ?p ?o }}
   {newer}
@@ -291,8 +293,7 @@ def _set_mark(store: Store, sequence: int) -> None:
     # Two operations of one request instead of a DELETE/INSERT over an OPTIONAL, which
     # Virtuoso 7.2 answers with no solution (so its mark never moved).
     graph = iri(VIEW_GRAPH)
-    store.update(f"""PREFIX alm: <{ALM_NS}>
-DELETE {{ GRAPH {graph} {{ {graph} alm:viewSequence ?old }} }}
+    store.update(f"""{_PREFIX}DELETE {{ GRAPH {graph} {{ {graph} alm:viewSequence ?old }} }}
 WHERE {{ GRAPH {graph} {{ {graph} alm:viewSequence ?old }} FILTER (?old < {sequence}) }} ;
 INSERT {{ GRAPH {graph} {{ {graph} alm:viewSequence {literal(str(sequence), _XSD_INT)} }} }}
 WHERE {{ BIND (1 AS ?one)
@@ -465,8 +466,7 @@ SELECT ?source ?metric (SUM(?v) AS ?total) (COUNT(?e) AS ?works) WHERE {{ GRAPH 
                   f"{node} <{_A['workCount']}> {literal(str(row['works']), _XSD_INT)} .",
                   f"{node} <{_A['asOf']}> {literal(str(mark), _XSD_INT)} ."]
     inserts = "\n".join(lines)
-    store.update(f"""PREFIX alm: <{ALM_NS}>
-DELETE {{ GRAPH {graph} {{ ?t ?p ?o }} }}
+    store.update(f"""{_PREFIX}DELETE {{ GRAPH {graph} {{ ?t ?p ?o }} }}
 WHERE {{ GRAPH {graph} {{ ?t a alm:SourceTotal ; ?p ?o }} }} ;
 INSERT DATA {{ GRAPH {graph} {{
 {inserts}
@@ -496,8 +496,7 @@ def kept_answer(store: Store, name: str, compute: Callable[[], Any]) -> Any:
     try:
         # Answers kept at an older mark are dropped with it (they can never be read again),
         # so the view holds at most one answer per question asked since the last ingest.
-        store.update(f"""PREFIX alm: <{ALM_NS}>
-DELETE WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }} ;
+        store.update(f"""{_PREFIX}DELETE WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }} ;
 DELETE {{ GRAPH {graph} {{ ?old ?p ?o }} }} WHERE {{ GRAPH {graph} {{
   ?old alm:keptAnswer ?answer ; alm:asOf ?at ; ?p ?o }} FILTER (?at < {mark}) }} ;
 INSERT DATA {{ GRAPH {graph} {{

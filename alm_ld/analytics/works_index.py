@@ -74,6 +74,7 @@ from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, select
 from alm_ld.errors import AlmLdError, IndexBuilding, StoreUnavailable
 from alm_ld.store.base import Store
+from alm_ld.store.spec import StoreSpec
 from alm_ld.vocab import ALM_NS
 
 VERSION = "3"
@@ -737,7 +738,7 @@ def index_path(store: Store) -> str | None:
     """Where the index of ``store`` lives on disk (None: in memory, see the module
     docstring)."""
     path = getattr(store, "path", None)
-    if isinstance(path, str) and path and store.spec.startswith("oxigraph:"):
+    if isinstance(path, str) and path and StoreSpec.parse(store.spec).on_disk:
         return str(Path(path).with_name(Path(path).name + ".works-index.sqlite3"))
     return None
 
