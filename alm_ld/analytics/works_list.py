@@ -15,7 +15,7 @@ issued_year    an issue date in the year (``2020``) or the range (``2018-2021``)
 source         a cumulative count from the source (``crossref`` or a source IRI); also
                narrows ``metrics`` to the selected sources
 has_metric     a current cumulative value of the metric (``citations`` or a metric IRI) from
-               a selected source
+               a selected source; ``a|b`` requires both (AND, unlike the other keys)
 =============  ===============================================================================
 
 Identifiers are accepted in every form the feed format accepts and normalised the same way.

@@ -215,7 +215,7 @@ def _analytics_paths() -> dict[str, Any]:
             json_schema={"oneOf": [_ref("Works"), _ref("WorkGroups")]}, params=[
                 _query("filter", "comma-separated key:value (AND), '|' between values (OR); "
                        "keys ror, orcid, issn, funder, publisher, type, issued_year (2020 or "
-                       "2018-2021), source, has_metric"),
+                       "2018-2021), source, has_metric (has_metric:a|b requires both)"),
                 _query("sort", "issued or a metric id, ':asc' or ':desc' (default desc)",
                        {"type": "string", "pattern": "^[A-Za-z0-9:/._-]+$"}),
                 _query("per_page", "works per page", {**limit, "maximum": 200, "default": 25}),
