@@ -1,7 +1,7 @@
 """Ingest: validated feed → one named graph, atomically and idempotently; plus the read side
 (current counts, time series) as library functions with the SPARQL documented in docs/store.md.
 
-Ingest semantics (DESIGN.md §1, §4):
+Ingest semantics (docs/store.md, "Ingest semantics" and "Many writers"):
 
 * an invalid feed raises :class:`~alm_ld.errors.InvalidFeed` with every problem; nothing is
   written;
