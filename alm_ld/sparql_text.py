@@ -23,17 +23,17 @@ from alm_ld.identifiers import checked_iri
 from alm_ld.vocab import (
     ALM_NS,
     CATEGORIES_NS,
-    CITO,
-    DCTERMS,
+    CITO_NS,
+    DCTERMS_NS,
     ID_NS,
     METRICS_NS,
     OWL,
     PROV,
-    QB,
+    QB_NS,
     RDF,
     RDFS,
     RELATIONS_NS,
-    SCHEMA,
+    SCHEMA_NS,
     SKOS,
     SOURCES_NS,
     XSD,
@@ -44,12 +44,8 @@ PROV_NS = str(PROV)
 XSD_NS = str(XSD)
 RDF_NS = str(RDF)
 RDFS_NS = str(RDFS)
-DCTERMS_NS = str(DCTERMS)
-CITO_NS = str(CITO)
-SCHEMA_NS = str(SCHEMA)
 OWL_NS = str(OWL)
 SKOS_NS = str(SKOS)
-QB_NS = str(QB)
 
 NAMESPACES: dict[str, str] = {
     "alm": ALM_NS, "almm": METRICS_NS, "almr": RELATIONS_NS, "almsrc": SOURCES_NS,
