@@ -6,8 +6,9 @@ so the same inputs always give the same triples.
 
 One generator (:func:`feed_statements`) decides *what* is said; two sinks decide *how* it is
 written: :func:`map_feed_ntriples` builds N-Triples text directly (the fast path used by
-ingest); ``tests/support/rdf_mapping.py`` builds an rdflib Graph from the same statements. A
-test proves the two give isomorphic graphs, and that the JSON-LD route
+ingest; it takes each Count's triples from :func:`count_statements`, as the generator does,
+and only writes them faster); ``tests/support/rdf_mapping.py`` builds an rdflib Graph from
+the same statements. A test proves the two give isomorphic graphs, and that the JSON-LD route
 (``tests/support/mapping_jsonld.py``: pyld's RDF of the raw feed, post-processed to the model)
 gives the same graph too — which also checks that the JSON-LD context and this module agree on
 what every feed key means.
@@ -226,35 +227,13 @@ def feed_statements(doc: Mapping[str, Any], ctx: IngestContext,
         if kind == "Count":
             observations += 1
             key = _count_key(item, provider)
-            value = int(item["value"])
-            obs = observation_iri(key, value)
+            obs = observation_iri(key, int(item["value"]))
             summary.keys[key] = obs
             work = work_iri(item["work"])
             works.add(work)
-            source = item.get("source")
-            yield obs, RDF_TYPE, _iri(QB_OBSERVATION)
-            yield obs, RDF_TYPE, _iri(alm("Observation"))
-            yield obs, alm("work"), _iri(work)
-            yield obs, alm("metric"), _iri(concept_iri(item["metric"], METRICS_NS))
-            yield obs, alm("source"), _iri(
-                concept_iri(source, SOURCES_NS) if source else provider)
-            yield obs, alm("value"), _lit(str(value), XSD_INTEGER)
-            yield obs, alm("aggregation"), _iri(alm(item["aggregation"]))
-            start = item.get("periodStart")
-            if start:
-                yield obs, alm("periodStart"), _lit(start, temporal_datatype(start))
-            end = item["periodEnd"]
-            yield obs, alm("periodEnd"), _lit(end, temporal_datatype(end))
-            retrieved = item.get("retrieved")
-            if retrieved:
-                yield obs, alm("retrieved"), _lit(retrieved, XSD_DATETIME)
-            yield obs, PROV + "generatedAtTime", _lit(retrieved or generated, XSD_DATETIME)
-            yield obs, PROV + "wasGeneratedBy", _iri(ctx.ingest_iri)
-            if item.get("evidence"):
-                yield obs, PROV + "wasDerivedFrom", _iri(item["evidence"])
-            before = ctx.previous.get(key)
-            if before and before != obs:
-                yield obs, PROV + "wasRevisionOf", _iri(before)
+            for predicate, value in count_statements(item, obs, work, provider, generated,
+                                                     ctx.ingest_iri, ctx.previous.get(key)):
+                yield obs, predicate, value
         elif kind == "Event":
             events += 1
             yield from event_statements(item, provider, works)
@@ -264,6 +243,49 @@ def feed_statements(doc: Mapping[str, Any], ctx: IngestContext,
     yield from closing_statements(doc, feed, works, (len(items), observations, events), ctx)
 
     summary.items, summary.observations, summary.events = len(items), observations, events
+
+
+def count_statements(item: Mapping[str, Any], obs: str, work: str, provider: str,
+                     generated: str, ingest_iri: str,
+                     before: str | None) -> Iterator[tuple[str, Obj]]:
+    """The predicate and object of every triple of one Count item, whose subject is always its
+    observation ``obs`` (``work``: the item's work IRI; ``before``: the key's current
+    observation before this feed, if any). The one definition of a Count's triples: both
+    :func:`feed_statements` and the ingest fast path (:func:`map_feed_ntriples`) write these.
+    Objects are spelt as tuples rather than through ``_iri``/``_lit``: this runs for every
+    Count a bulk ingest maps."""
+    source = item.get("source")
+    yield RDF_TYPE, _QB_OBSERVATION
+    yield RDF_TYPE, _ALM_OBSERVATION
+    yield _ALM_WORK, ("iri", work)
+    yield _ALM_METRIC, ("iri", concept_iri(item["metric"], METRICS_NS))
+    yield _ALM_SOURCE, ("iri", concept_iri(source, SOURCES_NS) if source else provider)
+    yield _ALM_VALUE, ("lit", str(int(item["value"])), XSD_INTEGER)
+    yield _ALM_AGGREGATION, ("iri", ALM_NS + item["aggregation"])
+    start = item.get("periodStart")
+    if start:
+        yield _ALM_PERIOD_START, ("lit", start, temporal_datatype(start))
+    end = item["periodEnd"]
+    yield _ALM_PERIOD_END, ("lit", end, temporal_datatype(end))
+    retrieved = item.get("retrieved")
+    if retrieved:
+        yield _ALM_RETRIEVED, ("lit", retrieved, XSD_DATETIME)
+    yield _PROV_GENERATED_AT, ("lit", retrieved or generated, XSD_DATETIME)
+    yield _PROV_GENERATED_BY, ("iri", ingest_iri)
+    if item.get("evidence"):
+        yield _PROV_DERIVED_FROM, ("iri", item["evidence"])
+    if before and before != obs:
+        yield _PROV_REVISION_OF, ("iri", before)
+
+
+_QB_OBSERVATION, _ALM_OBSERVATION = ("iri", QB_OBSERVATION), ("iri", ALM_NS + "Observation")
+_ALM_WORK, _ALM_METRIC, _ALM_SOURCE, _ALM_VALUE, _ALM_AGGREGATION = (
+    ALM_NS + name for name in ("work", "metric", "source", "value", "aggregation"))
+_ALM_PERIOD_START, _ALM_PERIOD_END, _ALM_RETRIEVED = (
+    ALM_NS + name for name in ("periodStart", "periodEnd", "retrieved"))
+_PROV_GENERATED_AT, _PROV_GENERATED_BY, _PROV_DERIVED_FROM, _PROV_REVISION_OF = (
+    PROV + name for name in ("generatedAtTime", "wasGeneratedBy", "wasDerivedFrom",
+                             "wasRevisionOf"))
 
 
 def event_statements(item: Mapping[str, Any], provider: str,
@@ -482,24 +504,26 @@ def map_feed_ntriples(doc: Mapping[str, Any], ctx: IngestContext,
             term = terms[value[1]] = _nt_object(value)
         return term
 
-    def iri_term(value: str) -> str:
-        term = terms.get(value)
-        if term is None:
-            term = terms[value] = f"<{safe_iri(value)}>"
-        return term
-
     def lines_of(statements: Iterator[Statement]) -> None:
         out.extend(f"{subject(s)} <{p}> {obj(o)} .\n" for s, p, o in statements)
 
-    # A Count is ~12 lines with the same subject: written from one template per count, with
-    # its key and observation IRI taken from ``counts`` (same document order).
-    generated_by = f"<{_PROV_GENERATED_BY}> {iri_term(ctx.ingest_iri)} .\n"
+    # A Count is ~12 lines (the bulk of a feed) with one subject, and most of their
+    # predicate-object pairs recur across the feed (types, metric, source, dates): each
+    # distinct pair is written once per feed, each Count joined in one go. Keys and
+    # observation IRIs come from ``counts`` (same document order).
+    tails: dict[tuple[str, Obj], str] = {}
+
+    def tail(pair: tuple[str, Obj]) -> str:
+        text = tails[pair] = f" <{pair[0]}> {obj(pair[1])} .\n"
+        return text
+
     out: list[str] = []
     works: set[str] = set()
     described: dict[str, int] = {}
     observations = events = 0
     previous = ctx.previous
     keys = summary.keys
+    ingest = ctx.ingest_iri
     next_count = iter(counts).__next__
     for item in items:
         kind = item.get("type")
@@ -509,35 +533,11 @@ def map_feed_ntriples(doc: Mapping[str, Any], ctx: IngestContext,
             obs = count.iri
             keys[count.key] = obs
             works.add(count.work)
-            source = item.get("source")
-            head = subject(obs) + " "
-            start, end = item.get("periodStart"), item["periodEnd"]
-            retrieved = item.get("retrieved")
-            parts = [
-                head, _COUNT_TYPES_1, head, _COUNT_TYPES_2,
-                head, _ALM_WORK, iri_term(count.work), " .\n",
-                head, _ALM_METRIC, iri_term(concept_iri(item["metric"], METRICS_NS)), " .\n",
-                head, _ALM_SOURCE,
-                iri_term(concept_iri(source, SOURCES_NS) if source else provider), " .\n",
-                head, _ALM_VALUE, '"', str(count.value), _INTEGER_TAIL,
-                head, _ALM_AGGREGATION, iri_term(alm(item["aggregation"])), " .\n"]
-            if start:
-                parts += (head, _ALM_PERIOD_START, _nt_object(
-                    _lit(start, temporal_datatype(start))), " .\n")
-            parts += (head, _ALM_PERIOD_END, _nt_object(_lit(end, temporal_datatype(end))),
-                      " .\n")
-            if retrieved:
-                parts += (head, _ALM_RETRIEVED, _nt_object(_lit(retrieved, XSD_DATETIME)),
-                          " .\n")
-            parts += (head, _PROV_GENERATED_AT,
-                      _nt_object(_lit(retrieved or generated, XSD_DATETIME)), " .\n",
-                      head, generated_by)
-            if item.get("evidence"):
-                parts += (head, _PROV_DERIVED_FROM, iri_term(item["evidence"]), " .\n")
-            before = previous.get(count.key)
-            if before and before != obs:
-                parts += (head, _PROV_REVISION_OF, iri_term(before), " .\n")
-            out.append("".join(parts))
+            head = subject(obs)
+            pairs = count_statements(item, obs, count.work, provider, generated, ingest,
+                                     previous.get(count.key))
+            # head tail₁ head tail₂ …: one join per count, the subject between the tails
+            out.append(head + head.join([tails.get(pair) or tail(pair) for pair in pairs]))
         elif kind == "Event":
             events += 1
             lines_of(event_statements(item, provider, works))
@@ -547,14 +547,3 @@ def map_feed_ntriples(doc: Mapping[str, Any], ctx: IngestContext,
     summary.items, summary.observations, summary.events = len(items), observations, events
     return "".join(out).encode("utf-8"), summary
 
-
-_PROV_GENERATED_BY = PROV + "wasGeneratedBy"
-_COUNT_TYPES_1 = f"<{RDF_TYPE}> <{QB_OBSERVATION}> .\n"
-_COUNT_TYPES_2 = f"<{RDF_TYPE}> <{ALM_NS}Observation> .\n"
-_ALM_WORK, _ALM_METRIC, _ALM_SOURCE, _ALM_VALUE, _ALM_AGGREGATION = (
-    f"<{ALM_NS}{name}> " for name in ("work", "metric", "source", "value", "aggregation"))
-_ALM_PERIOD_START, _ALM_PERIOD_END, _ALM_RETRIEVED = (
-    f"<{ALM_NS}{name}> " for name in ("periodStart", "periodEnd", "retrieved"))
-_PROV_GENERATED_AT, _PROV_DERIVED_FROM, _PROV_REVISION_OF = (
-    f"<{PROV}{name}> " for name in ("generatedAtTime", "wasDerivedFrom", "wasRevisionOf"))
-_INTEGER_TAIL = f'"^^<{XSD_INTEGER}> .\n'

@@ -1,6 +1,8 @@
-"""The ingest mapping writes Counts from a template (speed, issue 15): it must give exactly
-the lines of writing every statement of :func:`feed_statements` one by one, revisions and
-optional fields included, and the same keys and numbers."""
+"""The ingest mapping writes Counts its own way (speed, issue 15): the triples come from
+:func:`count_statements`, as in :func:`feed_statements`, but each distinct predicate-object
+text is cached per feed and a Count's lines are joined at once with the subject between them.
+That writer must give exactly the lines of writing every statement of :func:`feed_statements`
+one by one, revisions and optional fields included, and the same keys and numbers."""
 
 from __future__ import annotations
 
