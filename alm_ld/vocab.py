@@ -7,36 +7,15 @@ term name is an error at import rather than a silently wrong triple.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+import sys
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin, get_type_hints
 
 from alm_ld.resources import vocab_path
 
 if TYPE_CHECKING:
     from rdflib import Graph, Namespace, URIRef
-    from rdflib.namespace import (
-        OWL,
-        PROV,
-        RDF,
-        RDFS,
-        SKOS,
-        XSD,
-        ClosedNamespace,
-        DefinedNamespace,
-    )
-
-    ALM: ClosedNamespace
-    METRICS: Namespace
-    RELATIONS: Namespace
-    CATEGORY: Namespace
-    SOURCES: Namespace
-    QB: Namespace
-    CITO: Namespace
-    DCTERMS: Namespace
-    SCHEMA: Namespace
-    VOCAB_GRAPH: URIRef
+    from rdflib import namespace as rdflib_namespace
 
 ALM_NS = "https://w3id.org/alm-ld/vocab#"
 METRICS_NS = "https://w3id.org/alm-ld/metrics/"
@@ -55,6 +34,29 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 import: the store, results and JSON-LD writers all compare against this one name)."""
 # Every namespace IRI is written once: ours and these four above, the W3C ones by rdflib;
 # alm_ld.sparql_text.NAMESPACES gives them their prefixes.
+
+# The names of this module that are rdflib objects, built on first use from these declarations
+# alone (:func:`__getattr__`): ``Annotated[kind, iri]`` is ``kind(iri)`` (a closed namespace
+# gets the packaged vocabulary's terms in ``iri``), ``type[X]`` is rdflib's own ``X``. Declaring
+# a name here is all it takes to add one.
+ALM: Annotated[rdflib_namespace.ClosedNamespace, ALM_NS]
+METRICS: Annotated[Namespace, METRICS_NS]
+RELATIONS: Annotated[Namespace, RELATIONS_NS]
+CATEGORY: Annotated[Namespace, CATEGORIES_NS]
+SOURCES: Annotated[Namespace, SOURCES_NS]
+QB: Annotated[Namespace, QB_NS]
+CITO: Annotated[Namespace, CITO_NS]
+DCTERMS: Annotated[Namespace, DCTERMS_NS]
+SCHEMA: Annotated[Namespace, SCHEMA_NS]
+VOCAB_GRAPH: Annotated[URIRef, VOCAB_GRAPH_IRI]
+OWL: type[rdflib_namespace.OWL]
+PROV: type[rdflib_namespace.PROV]
+RDF: type[rdflib_namespace.RDF]
+RDFS: type[rdflib_namespace.RDFS]
+SKOS: type[rdflib_namespace.SKOS]
+XSD: type[rdflib_namespace.XSD]
+ClosedNamespace: type[rdflib_namespace.ClosedNamespace]
+DefinedNamespace: type[rdflib_namespace.DefinedNamespace]
 
 # Concept ids that providers write by hand (docs/vocabulary.md); they must exist with exactly
 # these ids.
@@ -87,50 +89,48 @@ def vocab_graph() -> Graph:
     return Graph().parse(vocab_path(), format="turtle")
 
 
-def _alm_terms() -> list[str]:
+def _terms(namespace: str) -> list[str]:
+    """The names of the vocabulary's terms in ``namespace`` (what a closed namespace allows)."""
     from rdflib import RDF, URIRef
 
     graph = vocab_graph()
     names = set()
     for subject in graph.subjects(RDF.type, None):
-        if isinstance(subject, URIRef) and str(subject).startswith(ALM_NS):
-            names.add(str(subject)[len(ALM_NS):])
+        if isinstance(subject, URIRef) and str(subject).startswith(namespace):
+            names.add(str(subject)[len(namespace):])
     return sorted(n for n in names if n)
 
 
-def _namespace(iri: str) -> Callable[[], Any]:
-    return lambda: _rdflib_name("Namespace", "rdflib")()(iri)
+@cache
+def _declared() -> dict[str, Any]:
+    """This module's declarations, evaluated (which needs rdflib: only once a lazy name is
+    used)."""
+    import rdflib
+    from rdflib import namespace
 
-
-def _rdflib_name(name: str, module: str = "rdflib.namespace") -> Callable[[], Any]:
-    return lambda: getattr(importlib.import_module(module), name)
-
-
-_LAZY: dict[str, Callable[[], Any]] = {
-    "ALM": lambda: _rdflib_name("ClosedNamespace")()(ALM_NS, _alm_terms()),
-    "VOCAB_GRAPH": lambda: _rdflib_name("URIRef", "rdflib")()(VOCAB_GRAPH_IRI),
-    "METRICS": _namespace(METRICS_NS), "RELATIONS": _namespace(RELATIONS_NS),
-    "CATEGORY": _namespace(CATEGORIES_NS), "SOURCES": _namespace(SOURCES_NS),
-    "QB": _namespace(QB_NS), "CITO": _namespace(CITO_NS), "DCTERMS": _namespace(DCTERMS_NS),
-    "SCHEMA": _namespace(SCHEMA_NS),
-    **{name: _rdflib_name(name) for name in ("OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD",
-                                              "ClosedNamespace", "DefinedNamespace")},
-}
-"""The names of this module that are rdflib objects, built on first use.
-
-Importing rdflib (~110 ms) and parsing the vocabulary for ``ALM`` (~130 ms) at import made every
-command pay for them, ``alm-ld validate`` too, which needs only the strings above (issue 15: a
-CLI run is a whole process). ``from alm_ld.vocab import ALM`` still works: the module's
-``__getattr__`` builds the name then and keeps it, so the closed namespace still rejects a
-misspelt term where it is used."""
+    return get_type_hints(sys.modules[__name__], include_extras=True, localns={
+        "Namespace": rdflib.Namespace, "URIRef": rdflib.URIRef, "rdflib_namespace": namespace})
 
 
 def __getattr__(name: str) -> Any:
-    build = _LAZY.get(name)
-    if build is None:
+    """Builds a declared rdflib name on first use and keeps it, so later lookups never come
+    here.
+
+    Importing rdflib (~110 ms) and parsing the vocabulary for ``ALM`` (~130 ms) at import made
+    every command pay for them, ``alm-ld validate`` too, which needs only the strings above
+    (issue 15: a CLI run is a whole process). ``from alm_ld.vocab import ALM`` still works, and
+    the closed namespace still rejects a misspelt term where it is used."""
+    if name not in __annotations__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = build()
-    globals()[name] = value  # built once: later lookups never reach __getattr__
+    declared = _declared()[name]
+    if get_origin(declared) is type:
+        value = get_args(declared)[0]
+    else:
+        from rdflib.namespace import ClosedNamespace as Closed
+
+        kind, iri = get_args(declared)
+        value = kind(iri, _terms(iri)) if issubclass(kind, Closed) else kind(iri)
+    globals()[name] = value
     return value
 
 
