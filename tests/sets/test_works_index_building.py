@@ -10,16 +10,14 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import requests
 
 from alm_ld.analytics import works_index as wi
 from alm_ld.analytics.works_list import list_works, parse_works_query
 from alm_ld.config import Settings
-from alm_ld.pipeline import ingest_feed
-from alm_ld.store import open_store
 from tests.sets.conftest import SET_FEEDS, live_server  # noqa: F401  (fixture)
+from tests.support.set_feeds import ingested, without_works_index
 
 
 def _wait_for_200(url: str, seconds: float = 60) -> requests.Response:
@@ -33,15 +31,8 @@ def _wait_for_200(url: str, seconds: float = 60) -> requests.Response:
 
 def test_a_store_without_an_index_answers_503_then_the_built_answer(tmp_path,
                                                                     live_server):  # noqa: F811
-    spec = f"oxigraph:{tmp_path / 'store'}"
-    store = open_store(spec)
-    for one in SET_FEEDS:
-        ingest_feed(store, one, settings=Settings(store=spec))
-    path = wi.index_path(store)
-    assert path is not None and not Path(path).exists()
-    reference = open_store("memory:")
-    for one in SET_FEEDS:
-        ingest_feed(reference, one, settings=Settings(store="memory:"))
+    spec, store, _ = without_works_index(tmp_path, SET_FEEDS)
+    reference = ingested("memory:", SET_FEEDS)
     expected = list_works(reference, parse_works_query(sort="citations:desc"))
     live = live_server(Settings(store=spec, query_timeout=0.2), store)
     url = live.url + "/works?sort=citations:desc"
@@ -82,12 +73,8 @@ def _index_mark(path: str) -> int | None:
 
 
 def test_serve_builds_the_index_at_start_up(tmp_path):
-    spec = f"oxigraph:{tmp_path / 'store'}"
-    with open_store(spec) as store:
-        for one in SET_FEEDS:
-            ingest_feed(store, one, settings=Settings(store=spec))
-        path = wi.index_path(store)
-    assert path is not None and not Path(path).exists()
+    spec, store, path = without_works_index(tmp_path, SET_FEEDS)
+    store.close()  # the server opens it
     port = _free_port()
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:

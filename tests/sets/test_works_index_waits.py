@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import requests
 
@@ -16,10 +15,9 @@ from alm_ld.analytics import works_index as wi
 from alm_ld.analytics.works_list import list_works, parse_works_query
 from alm_ld.config import Settings
 from alm_ld.errors import IndexBuilding
-from alm_ld.pipeline import ingest_feed
-from alm_ld.store import open_store
 from alm_ld.web.openapi import WORKS_INDEX_ROUTES, openapi_document
 from tests.sets.conftest import CARBERRY, NSF, PLOS_ONE, SET_FEEDS, live_server  # noqa: F401
+from tests.support.set_feeds import ingested, without_works_index
 
 ACCEPT = "application/ld+json, application/json;q=0.9"
 REQUESTS = [("get", "/works?sort=citations:desc", None),
@@ -45,12 +43,7 @@ def test_the_openapi_document_lists_index_building_for_every_index_route() -> No
 
 def test_every_index_route_answers_503_index_building_while_it_cannot_be_built(
         tmp_path, live_server) -> None:  # noqa: F811
-    spec = f"oxigraph:{tmp_path / 'store'}"
-    store = open_store(spec)
-    for one in SET_FEEDS:
-        ingest_feed(store, one, settings=Settings(store=spec))
-    path = wi.index_path(store)
-    assert path is not None and not Path(path).exists()
+    spec, store, _ = without_works_index(tmp_path, SET_FEEDS)
     live = live_server(Settings(store=spec, query_timeout=0.2), store)
     index = wi._index_of(store)
     with index.lock:  # the builder cannot finish while this test holds the index
@@ -64,9 +57,7 @@ def test_every_index_route_answers_503_index_building_while_it_cannot_be_built(
 
 
 def test_a_read_waiting_for_a_fold_is_a_503_at_the_request_timeout() -> None:
-    store = open_store("oxigraph:")
-    for one in SET_FEEDS:
-        ingest_feed(store, one, settings=Settings(store="oxigraph:"))
+    store = ingested("oxigraph:", SET_FEEDS)
     index, _ = wi.works_index(store)  # built: the next request finds it current
     holding, done = threading.Event(), threading.Event()
 
