@@ -104,7 +104,10 @@ def observation_iri(key: str, value: int) -> str:
 
 def temporal_datatype(text: str) -> str:
     """xsd:gYear, xsd:gYearMonth, xsd:date or xsd:dateTime, by the shape the feed used."""
-    return {4: XSD + "gYear", 7: XSD + "gYearMonth", 10: XSD_DATE}.get(len(text), XSD_DATETIME)
+    return _TEMPORAL_BY_LENGTH.get(len(text), XSD_DATETIME)
+
+
+_TEMPORAL_BY_LENGTH = {4: XSD + "gYear", 7: XSD + "gYearMonth", 10: XSD_DATE}
 
 
 # ---------------------------------------------------------------------------------------------
