@@ -21,19 +21,13 @@ was at S, without gaps or duplicates, while feeds keep arriving:
   keys it can be filtered and grouped by (ror, orcid, issn, funder, publisher, type,
   issued_year) with their display names, from the feed with the highest sequence describing
   it (:mod:`alm_ld.analytics.work_metadata`);
-* ``gcount`` and ``gsum``: per group key (each metadata key kind, and ``source``) the number
-  of works and the sum of their values per metric, as of the mark only (``group_by`` is never
-  asked as of an older sequence): kept up to date by every fold, so ``group_by`` without
-  filters is a lookup instead of a GROUP BY over every work;
-* ``glabel``: per group key and display name the number of current works naming the key
-  with that name (a group's name is the least one still named, as a GROUP BY would say);
-* ``nomet`` and ``nokey``: the complements, as of the mark: per metric the works without a
-  current value of it (``metric`` lists the metrics ever seen), per key kind the works
-  without a key of that kind (the ``null`` group). A filter selecting most works
-  (``has_metric:citations``) is answered from the kept totals minus what the few works it
-  leaves out contribute, and these tables find those works without reading every work;
-* ``info``: ``sequence``, the highest feed sequence folded in, and the store it was built
-  from.
+* ``changed``: per folded feed the works it touched (values, descriptions, new works), the
+  last :data:`KEEP_CHANGES` feeds only: what a process's in-memory columns
+  (:mod:`alm_ld.analytics.works_columns`, which answer ``group_by``) re-read to catch up
+  instead of reading every work again;
+* ``info``: ``sequence``, the highest feed sequence folded in, the store it was built
+  from, ``generation`` (new at each rebuild) and ``changed_since`` (the sequence from which
+  ``changed`` is complete).
 
 How it stays right: every reader calls :func:`works_index`, which compares the mark with the
 store's highest feed sequence and folds the newer feeds in, one at a time in sequence order,
@@ -62,6 +56,7 @@ import logging
 import sqlite3
 import threading
 import time
+import uuid
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -72,14 +67,13 @@ from pathlib import Path
 from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_observations
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, select
+from alm_ld.analytics.works_columns import OPEN, WorkColumns
 from alm_ld.errors import AlmLdError, IndexBuilding, StoreUnavailable
 from alm_ld.store.base import Store
 from alm_ld.store.spec import StoreSpec
 from alm_ld.vocab import ALM_NS
 
-VERSION = "3"
-OPEN = 1 << 62
-"""``vto`` of a row that is still current."""
+VERSION = "4"
 _CUMULATIVE = ALM_NS + "cumulative"
 RETRY_AFTER = 5
 """Seconds a client is told to wait (``Retry-After``) while the index is being built."""
@@ -116,25 +110,12 @@ CREATE TABLE IF NOT EXISTS mkey (
   vfrom INTEGER NOT NULL, vto INTEGER NOT NULL DEFAULT {OPEN},
   PRIMARY KEY (kind, key, work, vfrom)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS mkey_work ON mkey (work, kind, vfrom, vto);
-CREATE TABLE IF NOT EXISTS gcount (
-  kind TEXT NOT NULL, key TEXT NOT NULL, works INTEGER NOT NULL, label TEXT,
-  PRIMARY KEY (kind, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS gsum (
-  kind TEXT NOT NULL, key TEXT NOT NULL, metric TEXT NOT NULL, total INTEGER NOT NULL,
-  n INTEGER NOT NULL, PRIMARY KEY (kind, key, metric)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS glabel (
-  kind TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL, works INTEGER NOT NULL,
-  PRIMARY KEY (kind, key, label)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS metric (metric TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS nomet (
-  metric TEXT NOT NULL, work TEXT NOT NULL, PRIMARY KEY (metric, work)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS nokey (
-  kind TEXT NOT NULL, work TEXT NOT NULL, PRIMARY KEY (kind, work)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS changed (
+  seq INTEGER NOT NULL, work TEXT NOT NULL, PRIMARY KEY (seq, work)) WITHOUT ROWID;
 """
-NULL_KEY = "\x00"
-"""The key of the group of works without the key (``null`` in answers) in ``gcount``/``gsum``."""
-ALL = "*"
-"""``gcount``'s kind and key of the number of every work (what a complement is taken from)."""
+KEEP_CHANGES = 200
+"""Feeds whose touched works ``changed`` keeps: a process's columns older than that are read
+whole again (a second per 100k works) instead of caught up."""
 
 # Per key: the pattern (inside the describing feed's graph) binding ?key and ?label — the
 # same values the filters compare with (identifiers normalised as the feed format does).
@@ -289,6 +270,7 @@ class WorksIndex:
         self._builder: threading.Thread | None = None
         self._built = threading.Event()
         self.build_error: BaseException | None = None
+        self._columns = WorkColumns()
 
     def _connect(self) -> sqlite3.Connection:
         target = self.path or ":memory:"
@@ -332,9 +314,7 @@ class WorksIndex:
     def reading(self) -> Iterator[int]:
         """One consistent read of the index: one SQLite read transaction, this process's
         folds held off (another process's commits are not seen until it ends). Yields the
-        feed sequence the index is at: the kept totals (``gcount``, ``gsum``, ``glabel``)
-        and the complements hold for that sequence only, so a caller answering for another
-        one (a feed folded since its mark was read) must not use them. Temporary tables
+        feed sequence the index is at (what :meth:`columns` are caught up to). Temporary tables
         made inside belong to this connection and stay private while it lasts."""
         with self._locked(), _unavailable(self.path):
             self._db.execute("BEGIN")
@@ -344,6 +324,23 @@ class WorksIndex:
                 yield int(row[0]) if row else 0
             finally:
                 self._db.execute("COMMIT")
+
+    def columns(self, sequence: int) -> WorkColumns:
+        """This process's in-memory columns of the current rows, caught up to ``sequence``
+        (call inside :meth:`reading`, which yields it): the works folded in since they were
+        last caught up are re-read, or all of them when ``changed`` no longer holds those
+        feeds or the index was rebuilt since."""
+        with self._locked(), _unavailable(self.path):
+            generation = self.info("generation") or ""
+            since = int(self.info("changed_since") or 0)
+            kept = self._columns
+            if kept.sequence == sequence and kept.generation == generation:
+                return kept
+            if kept.generation == generation and since <= kept.sequence <= sequence:
+                kept.catch_up(self._db, sequence, generation)
+            else:
+                kept.read_whole(self._db, sequence, generation)
+            return kept
 
     def info(self, name: str) -> str | None:
         row = self.rows("SELECT value FROM info WHERE name = ?", (name,))
@@ -446,6 +443,8 @@ class WorksIndex:
                 started = time.monotonic()
                 try:
                     mark = self.catch_up(store)
+                    with self.reading() as now:  # the first group_by need not read them
+                        self.columns(now)
                     line = (f"works index {self.path or '(in memory)'}: at feed sequence "
                             f"{mark} ({time.monotonic() - started:.1f} s)")
                     log.info(line)
@@ -484,8 +483,7 @@ class WorksIndex:
         typed = _typed_works(store, None)
         described = _descriptions(store, None)
         with self._write() as db:
-            for table in ("work", "val", "top", "descr", "mkey", "info", "gcount", "gsum",
-                          "glabel", "metric", "nomet", "nokey"):
+            for table in ("work", "val", "top", "descr", "mkey", "info", "changed"):
                 db.execute(f"DELETE FROM {table}")
             since: dict[str, int] = {}
             for graph, work in typed:
@@ -504,8 +502,9 @@ class WorksIndex:
                             key=lambda t: (t[0], t[1]))
             for seq, work, description in by_seq:
                 self._apply_description(db, work, description, seq)
-            _recount_groups(db)
             self._set_info(db, top, first)
+            db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)",
+                           [("generation", uuid.uuid4().hex), ("changed_since", str(top))])
         with self.lock:
             self._db.execute("ANALYZE")
 
@@ -519,18 +518,27 @@ class WorksIndex:
                         .fetchone() or ("0",))[0])
             if mark >= sequence:
                 return  # folded meanwhile (another process, another thread)
-            groups = _Groups(db)
+            touched: set[str] = set()
             for _, work in typed:
                 if db.execute("INSERT OR IGNORE INTO work VALUES (?, ?)",
                               (work, sequence)).rowcount:
-                    groups.new_work(work)
+                    touched.add(work)
             by_pair: dict[tuple[str, str], list[Observation]] = defaultdict(list)
             for obs in observations:
                 by_pair[(obs.work, obs.metric)].append(obs)
-            for members in by_pair.values():
-                self._apply_values(db, members, sequence, groups)
+            for (work, _), members in by_pair.items():
+                if self._apply_values(db, members, sequence):
+                    touched.add(work)
             for (_, work), description in sorted(described.items()):
-                self._apply_description(db, work, description, sequence, groups)
+                self._apply_description(db, work, description, sequence)
+                touched.add(work)
+            db.executemany("INSERT OR IGNORE INTO changed VALUES (?, ?)",
+                           ((sequence, work) for work in sorted(touched)))
+            if sequence > KEEP_CHANGES:
+                oldest = sequence - KEEP_CHANGES
+                db.execute("DELETE FROM changed WHERE seq <= ?", (oldest,))
+                db.execute("UPDATE info SET value = ? WHERE name = 'changed_since' AND "
+                           "CAST(value AS INTEGER) < ?", (str(oldest), oldest))
             db.execute("INSERT OR REPLACE INTO info VALUES ('sequence', ?)", (str(sequence),))
 
     def _set_info(self, db: sqlite3.Connection, top: int, first: str) -> None:
@@ -538,22 +546,22 @@ class WorksIndex:
                        [("sequence", str(top)), ("first_feed", first), ("version", VERSION)])
 
     @staticmethod
-    def _apply_values(db: sqlite3.Connection, members: list[Observation], seq: int,
-                      groups: _Groups | None = None) -> None:
+    def _apply_values(db: sqlite3.Connection, members: list[Observation], seq: int) -> bool:
         """Make the index say, from ``seq`` on, what one (work, metric) pair's values are as
-        of feed ``seq`` (rows that changed are closed at ``seq``, new ones opened)."""
+        of feed ``seq`` (rows that changed are closed at ``seq``, new ones opened); whether
+        a value changed."""
         visible = _as_of(members, seq)
         if not visible:
-            return
+            return False
         work, metric = members[0].work, members[0].metric
         now = current_cumulative(visible)
         held = dict(db.execute("SELECT source, value FROM val WHERE work = ? AND metric = ? "
                                f"AND vto = {OPEN}", (work, metric)).fetchall())
+        changed = False
         for source, value in now.items():
             if held.get(source) == value:
                 continue
-            if groups is not None:
-                groups.value(work, metric, source, held.get(source), value)
+            changed = True
             if source in held:
                 db.execute(f"UPDATE val SET vto = ? WHERE work = ? AND metric = ? AND source = ? "
                            f"AND vto = {OPEN}", (seq, work, metric, source))
@@ -561,26 +569,23 @@ class WorksIndex:
                        "VALUES (?, ?, ?, ?, ?)", (work, metric, source, value, seq))
         highest = max({**held, **now}.values()) if (held or now) else None
         if highest is None:
-            return
+            return changed
         row = db.execute(f"SELECT value FROM top WHERE work = ? AND metric = ? AND vto = {OPEN}",
                          (work, metric)).fetchone()
         if row is not None and row[0] == highest:
-            return
-        if groups is not None:
-            groups.highest(work, metric, None if row is None else row[0], highest)
+            return changed
         if row is not None:
             db.execute(f"UPDATE top SET vto = ? WHERE work = ? AND metric = ? AND vto = {OPEN}",
                        (seq, work, metric))
         db.execute("INSERT OR REPLACE INTO top (work, metric, value, vfrom) VALUES (?, ?, ?, ?)",
                    (work, metric, highest, seq))
+        return True
 
     @staticmethod
     def _apply_description(db: sqlite3.Connection, work: str, description: Description,
-                           seq: int, groups: _Groups | None = None) -> None:
+                           seq: int) -> None:
         """From ``seq`` on, ``description`` is the work's current one (the newest feed
         describing a work wins whole: two feeds' descriptions are never mixed)."""
-        if groups is not None:
-            groups.leave(work)
         db.execute(f"UPDATE descr SET vto = ? WHERE work = ? AND vto = {OPEN}", (seq, work))
         db.execute(f"UPDATE mkey SET vto = ? WHERE work = ? AND vto = {OPEN}", (seq, work))
         db.execute("INSERT OR REPLACE INTO descr (work, title, issued, issued_key, vfrom) "
@@ -592,138 +597,6 @@ class WorksIndex:
                        [(kind, key, work, label, seq)
                         for kind, keys in description.keys.items()
                         for key, label in keys.items()])
-        if groups is not None:
-            groups.join(work)
-
-
-def _recount_groups(db: sqlite3.Connection) -> None:
-    """``gcount``/``gsum``/``glabel`` and the complements (``metric``, ``nomet``, ``nokey``)
-    from the current rows (after a rebuild)."""
-    for table in ("gcount", "gsum", "glabel", "metric", "nomet", "nokey"):
-        db.execute(f"DELETE FROM {table}")
-    db.execute(f"INSERT INTO gcount SELECT '{ALL}', '{ALL}', COUNT(*), NULL FROM work")
-    db.execute(f"""INSERT INTO glabel SELECT kind, key, label, COUNT(DISTINCT work) FROM mkey
-        WHERE vto = {OPEN} AND label IS NOT NULL GROUP BY kind, key, label""")
-    db.execute("INSERT INTO metric SELECT DISTINCT metric FROM top")
-    db.execute(f"""INSERT INTO nomet SELECT m.metric, w.work FROM metric m, work w WHERE NOT
-        EXISTS (SELECT 1 FROM top t WHERE t.work = w.work AND t.metric = m.metric
-        AND t.vto = {OPEN})""")
-    db.execute(f"""INSERT INTO gcount SELECT 'source', source, COUNT(DISTINCT work), NULL
-        FROM val WHERE vto = {OPEN} GROUP BY source""")
-    db.execute(f"""INSERT INTO gsum SELECT 'source', source, metric, SUM(value), COUNT(*)
-        FROM val WHERE vto = {OPEN} GROUP BY source, metric""")
-    for kind in KEY_KINDS:
-        keyed = (f"SELECT DISTINCT k.key, k.work, k.label FROM mkey k WHERE k.kind = '{kind}' "
-                 f"AND k.vto = {OPEN}")
-        unkeyed = (f"SELECT w.work FROM work w WHERE NOT EXISTS (SELECT 1 FROM mkey k WHERE "
-                   f"k.work = w.work AND k.kind = '{kind}' AND k.vto = {OPEN})")
-        db.execute(f"INSERT INTO gcount SELECT '{kind}', key, COUNT(DISTINCT work), MIN(label) "
-                   f"FROM ({keyed}) GROUP BY key")
-        db.execute(f"INSERT INTO gsum SELECT '{kind}', g.key, t.metric, SUM(t.value), COUNT(*) "
-                   "FROM "
-                   f"(SELECT DISTINCT key, work FROM ({keyed})) g JOIN top t ON t.work = g.work "
-                   f"AND t.vto = {OPEN} GROUP BY g.key, t.metric")
-        db.execute(f"INSERT INTO nokey SELECT '{kind}', u.work FROM ({unkeyed}) u")
-        (none,) = db.execute(f"SELECT COUNT(*) FROM ({unkeyed})").fetchone()
-        if none:
-            db.execute("INSERT INTO gcount VALUES (?, ?, ?, NULL)", (kind, NULL_KEY, none))
-            db.execute(f"INSERT INTO gsum SELECT '{kind}', ?, t.metric, SUM(t.value), COUNT(*) "
-                       "FROM "
-                       f"({unkeyed}) u JOIN top t ON t.work = u.work AND t.vto = {OPEN} "
-                       "GROUP BY t.metric", (NULL_KEY,))
-
-
-class _Groups:
-    """Keeps ``gcount``/``gsum`` right while one feed is folded (current rows only)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def _count(self, kind: str, key: str, delta: int, label: str | None = None) -> None:
-        self.db.execute(
-            "INSERT INTO gcount VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET "
-            "works = works + excluded.works, label = CASE WHEN label IS NULL OR "
-            "(excluded.label IS NOT NULL AND excluded.label < label) THEN excluded.label "
-            "ELSE label END", (kind, key, delta, label))
-
-    def _sum(self, kind: str, key: str, metric: str, delta: int, works: int) -> None:
-        """Add ``delta`` to the group's sum and ``works`` to the number of its works with a
-        value of the metric (a sum is shown while that is above 0, even a sum of zeros)."""
-        if delta or works:
-            self.db.execute(
-                "INSERT INTO gsum VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, key, metric) "
-                "DO UPDATE SET total = total + excluded.total, n = n + excluded.n",
-                (kind, key, metric, delta, works))
-
-    def _keys(self, work: str) -> dict[str, list[tuple[str, str | None]]]:
-        """kind → the work's current (key, label)s, or the null group's key alone."""
-        found: dict[str, list[tuple[str, str | None]]] = {k: [] for k in KEY_KINDS}
-        for kind, key, label in self.db.execute(
-                f"SELECT kind, key, label FROM mkey WHERE work = ? AND vto = {OPEN}", (work,)):
-            if kind in found and key not in (k for k, _ in found[kind]):
-                found[kind].append((key, label))
-        return {kind: keys or [(NULL_KEY, None)] for kind, keys in found.items()}
-
-    def _tops(self, work: str) -> list[tuple[str, int]]:
-        return self.db.execute(f"SELECT metric, value FROM top WHERE work = ? AND vto = {OPEN}",
-                               (work,)).fetchall()
-
-    def new_work(self, work: str) -> None:
-        """A work not seen before: in every null group, without any metric yet."""
-        self._count(ALL, ALL, 1)
-        for kind in KEY_KINDS:
-            self._count(kind, NULL_KEY, 1)
-        self.db.executemany("INSERT OR IGNORE INTO nokey VALUES (?, ?)",
-                            [(kind, work) for kind in KEY_KINDS])
-        self.db.execute("INSERT OR IGNORE INTO nomet SELECT metric, ? FROM metric", (work,))
-
-    def value(self, work: str, metric: str, source: str, old: int | None, new: int) -> None:
-        if old is None and not self.db.execute(
-                f"SELECT 1 FROM val WHERE work = ? AND source = ? AND vto = {OPEN} LIMIT 1",
-                (work, source)).fetchone():
-            self._count("source", source, 1)
-        self._sum("source", source, metric, new - (old or 0), int(old is None))
-
-    def highest(self, work: str, metric: str, old: int | None, new: int) -> None:
-        if old is None:  # the work has the metric from now on
-            if self.db.execute("INSERT OR IGNORE INTO metric VALUES (?)", (metric,)).rowcount:
-                # a metric never seen: every other work lacks it (once per metric)
-                self.db.execute(
-                    f"INSERT OR IGNORE INTO nomet SELECT ?, w.work FROM work w WHERE w.work != ? "
-                    f"AND NOT EXISTS (SELECT 1 FROM top t WHERE t.work = w.work AND t.metric = ? "
-                    f"AND t.vto = {OPEN})", (metric, work, metric))
-            self.db.execute("DELETE FROM nomet WHERE metric = ? AND work = ?", (metric, work))
-        for kind, keys in self._keys(work).items():
-            for key, _ in keys:
-                self._sum(kind, key, metric, new - (old or 0), int(old is None))
-
-    def _move(self, work: str, sign: int) -> None:
-        tops = self._tops(work)
-        keys = self._keys(work)
-        for kind, found in keys.items():
-            for key, label in found:
-                self._count(kind, key, sign, label if sign > 0 else None)
-                for metric, value in tops:
-                    self._sum(kind, key, metric, sign * value, sign)
-        self.db.executemany(
-            "INSERT INTO glabel VALUES (?, ?, ?, ?) ON CONFLICT (kind, key, label) DO UPDATE "
-            "SET works = works + excluded.works",
-            [(kind, key, label, sign) for kind, key, label in self.db.execute(
-                f"SELECT DISTINCT kind, key, label FROM mkey WHERE work = ? AND vto = {OPEN} "
-                "AND label IS NOT NULL", (work,)).fetchall()])
-        if sign > 0:  # the null groups the work is now in
-            self.db.execute("DELETE FROM nokey WHERE work = ?", (work,))
-            self.db.executemany("INSERT INTO nokey VALUES (?, ?)",
-                                [(kind, work) for kind, found in keys.items()
-                                 if found == [(NULL_KEY, None)]])
-
-    def leave(self, work: str) -> None:
-        """The work's current keys are about to be replaced."""
-        self._move(work, -1)
-
-    def join(self, work: str) -> None:
-        """The work's new keys are in."""
-        self._move(work, +1)
 
 
 # ---------------------------------------------------------------------------------------------

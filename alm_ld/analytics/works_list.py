@@ -35,9 +35,10 @@ duplicates while feeds keep arriving.
 **How it is answered**: from the works index (:mod:`alm_ld.analytics.works_index`), a
 SQLite copy of the current values and descriptions kept ordered by every sort key and caught up
 from the store feed by feed: a page is one ordered index scan with a LIMIT and a keyset on the
-cursor's sort key, a count and a ``group_by`` are one GROUP BY there (kept until the next
-feed). Rows carry the range of feed sequences they hold for, so a cursor reads the index as
-of its own sequence. A request (``timeout`` given) waits for the index at most its timeout,
+cursor's sort key, a count is one COUNT there (kept until the next feed), a ``group_by`` is
+vector sums over the index's in-memory columns (:mod:`alm_ld.analytics.works_columns`).
+Rows carry the range of feed sequences they hold for, so a cursor reads the index as of its
+own sequence. A request (``timeout`` given) waits for the index at most its timeout,
 else answers 503 ``index-building`` while one background thread builds it.
 """
 
@@ -52,7 +53,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from alm_ld.analytics.works_index import ALL, NULL_KEY, OPEN, issued_key, works_index
+from alm_ld.analytics.works_index import issued_key, works_index
 from alm_ld.errors import InvalidIdentifier, UsageError
 from alm_ld.identifiers import (
     funder_iri,
@@ -600,22 +601,34 @@ def group_works(store: Store, query: WorksQuery, *,
     group's works, each work's value of each metric — the highest among the selected
     sources, so a work counted by two sources is never counted twice. For ``source`` the
     groups are the sources and the sum is that source's own values. Groups by count, then
-    key; at most :data:`MAX_GROUPS`. One GROUP BY in the works index, kept until the next
-    feed. ``timeout``: as for :func:`list_works`."""
-    index, mark = works_index(store, timeout)
-    name = ("groups", query.group_by, _filters_name(query))
-    return dict(index.kept(mark, name, lambda: _groups(index, query, mark)))
+    key; at most :data:`MAX_GROUPS`. Vector sums over the works index's in-memory columns
+    (milliseconds, so nothing is kept between requests). ``timeout``: as for
+    :func:`list_works`."""
+    index, _ = works_index(store, timeout)
+    return _groups(index, query)
 
 
-def _groups(index: Any, query: WorksQuery, sequence: int) -> dict[str, Any]:
-    if not query.filters:
-        return _groups_kept(index, query, sequence)
+def _groups(index: Any, query: WorksQuery) -> dict[str, Any]:
+    """One algorithm for every ``group_by``, filtered or not: the filters as a mask over the
+    index's in-memory columns (:mod:`alm_ld.analytics.works_columns`), counts and sums as
+    vector sums. Answered as of the index's own sequence when it reads (the caller's mark or
+    a later one, when another process folded a feed in meanwhile: one state, never two)."""
+    group_by = query.group_by or ""
+    sources = query.filters.get("source")
     with index.reading() as now:
-        if now == sequence:  # the kept totals hold for this answer's sequence
-            answer = _groups_by_complement(index, query, sequence)
-            if answer is not None:
-                return answer
-        return _groups_selected(index, query, sequence)
+        columns = index.columns(now)
+        mask = columns.selection(query.filters, _METADATA_KEYS)
+        count = int(mask.sum())
+        if group_by == "source":
+            found, totals = columns.by_source(mask, sources)
+            members: dict[str | None, int] = {_short_source(s): n for s, n in found.items()}
+            sums = {_short_source(s): {_short_metric(m): v for m, v in per.items()}
+                    for s, per in totals.items()}
+            return _group_answer(count, members, {k: k for k in members}, sums)
+        members, by_key, _, keys, labels = columns.by_key(mask, group_by, sources)
+        sums = {k: {_short_metric(m): v for m, v in per.items()} for k, per in by_key.items()}
+        return _group_answer(count, members, {}, sums,
+                             lambda shown: columns.least_labels(group_by, shown, keys, labels))
 
 
 def _group_answer(count: int, members: dict[str | None, int],
@@ -631,270 +644,6 @@ def _group_answer(count: int, members: dict[str | None, int],
             "group_by": [{"key": key, "key_display_name": names.get(key) or key,
                           "count": members[key], "sum": dict(sorted(sums[key].items()))}
                          for key in groups]}
-
-
-def _groups_kept(index: Any, query: WorksQuery, sequence: int) -> dict[str, Any]:
-    """No filter: the totals the index keeps per group, a lookup."""
-    group_by = query.group_by or ""
-    members: dict[str | None, int] = {}
-    names: dict[str | None, str | None] = {}
-    sums: dict[str | None, dict[str, int]] = defaultdict(dict)
-    count = _count(index, query, sequence)
-    short = _short_source if group_by == "source" else (lambda key: key)
-    for key, works, label in index.rows(
-            "SELECT key, works, label FROM gcount WHERE kind = ? AND works > 0", (group_by,)):
-        name = None if key == NULL_KEY else short(key)
-        members[name] = works
-        names[name] = name if group_by == "source" else label
-    for key, metric, total in index.rows(
-            "SELECT key, metric, total FROM gsum WHERE kind = ? AND n > 0", (group_by,)):
-        name = None if key == NULL_KEY else short(key)
-        if name in members:
-            sums[name][_short_metric(metric)] = total
-    return _group_answer(count, members, names, sums)
-
-
-_MAX_OTHER_KEYS = 2000
-"""A metadata filter whose complement is found through more keys than this (most ORCID iDs
-but a few) is answered from its own selection instead."""
-
-
-def _key_match(alias: str, key: str, options: tuple[str, ...], sql: _Sql) -> str:
-    if key == "issued_year":
-        return " OR ".join(f"{alias}.key BETWEEN {sql.add(r[:4])} AND {sql.add(r[5:])}"
-                           for r in options)
-    return f"{alias}.key IN ({sql.many(options)})"
-
-
-def _complement(index: Any, query: WorksQuery, works: int) -> int | None:
-    """Fill the temporary table ``comp`` with the works the filters leave out (current,
-    as of the index's sequence) and return how many, when that can be done without reading
-    the works they keep and they are at most half of ``works``; else None.
-
-    A work is left out when it fails one filter: it lacks a required metric (``nomet``), or
-    has no key of a filtered kind among the filter's values (``nokey`` holds the works
-    without any key of the kind; the others hold another key of it, found through the kept
-    group counts' keys). A ``source`` filter is only taken here for ``group_by=source`` with
-    one source, whose group is then exactly the selection."""
-    filters, group_by = query.filters, query.group_by
-    sources = filters.get("source")
-    metrics = filters.get("has_metric", ())
-    if sources and (group_by != "source" or len(sources) > 1 or metrics):
-        return None
-    cap = works // 2
-    index.rows("CREATE TEMP TABLE IF NOT EXISTS comp (work TEXT PRIMARY KEY) WITHOUT ROWID")
-    index.rows("DELETE FROM comp")
-
-    def full() -> bool:
-        return int(index.rows("SELECT COUNT(*) FROM comp")[0][0]) > cap
-
-    for metric in metrics:
-        if not index.rows("SELECT 1 FROM metric WHERE metric = ?", (metric,)):
-            return None  # no work has it: the selection is empty, nothing to subtract from
-        index.rows("INSERT OR IGNORE INTO comp SELECT work FROM nomet WHERE metric = ? "
-                   "LIMIT ?", (metric, cap + 1))
-        if full():
-            return None
-    for key in _METADATA_KEYS:
-        options = filters.get(key)
-        if not options:
-            continue
-        if key == "issued_year":
-            def chosen(k: str, ranges: tuple[str, ...] = options) -> bool:
-                return any(r[:4] <= k <= r[5:] for r in ranges)
-        else:
-            chosen = set(options).__contains__
-        inside, others = 0, []
-        for value, n in index.rows("SELECT key, works FROM gcount WHERE kind = ? AND "
-                                   "works > 0 AND key != ?", (key, NULL_KEY)):
-            if chosen(value):
-                inside += n
-            else:
-                others.append(value)
-        if works - inside > cap or len(others) > _MAX_OTHER_KEYS:
-            return None  # it leaves out at least works - inside: more than it keeps
-        sql = _Sql(0)
-        kind = sql.add(key)
-        index.rows(f"INSERT OR IGNORE INTO comp SELECT work FROM nokey WHERE kind = {kind} "
-                   f"LIMIT {cap + 1}", sql.params)
-        if others:
-            index.rows(
-                f"INSERT OR IGNORE INTO comp SELECT DISTINCT k.work FROM mkey k WHERE "
-                f"k.kind = {kind} AND k.key IN ({sql.many(others)}) AND k.vto = {OPEN} AND "
-                f"NOT EXISTS (SELECT 1 FROM mkey c WHERE c.work = k.work AND c.kind = {kind} "
-                f"AND ({_key_match('c', key, options, sql)}) AND c.vto = {OPEN}) "
-                f"LIMIT {cap + 1}", sql.params)
-        if full():
-            return None
-    index.rows("ANALYZE temp.comp")
-    return int(index.rows("SELECT COUNT(*) FROM comp")[0][0])
-
-
-def _groups_by_complement(index: Any, query: WorksQuery, sequence: int
-                          ) -> dict[str, Any] | None:
-    """A filter keeping most works (``has_metric:citations``): each group's kept totals
-    minus what the works the filter leaves out contribute to it — work proportional to the
-    works left out, not to those kept. Exactly the GROUP BY's answer (counts, sums under
-    the highest-among-sources rule, the ``null`` group, display names); None when the
-    filters leave out more than they keep or cannot be complemented this way. Called
-    inside :meth:`WorksIndex.reading` at ``sequence`` = the index's own."""
-    group_by = query.group_by or ""
-    rows = index.rows("SELECT works FROM gcount WHERE kind = ? AND key = ?", (ALL, ALL))
-    works = int(rows[0][0]) if rows else 0
-    left_out = _complement(index, query, works)
-    if left_out is None:
-        return None
-    members: dict[str | None, int] = {}
-    sums: dict[str | None, dict[str, int]] = defaultdict(dict)
-    totals: dict[tuple[str, str], tuple[int, int]] = {}
-    if group_by == "source":
-        sources = query.filters.get("source")
-        sql = _Sql(sequence)
-        only = f" AND key IN ({sql.many(sources)})" if sources else ""
-        kept = dict(index.rows(f"SELECT key, works FROM gcount WHERE kind = 'source' AND "
-                               f"works > 0{only}", sql.params))
-        for key, n in index.rows(f"SELECT v.source, COUNT(DISTINCT v.work) FROM comp c CROSS JOIN "
-                                 f"val v ON v.work = c.work AND v.vto = {OPEN} "
-                                 "GROUP BY v.source"):
-            if key in kept:
-                kept[key] -= n
-        for key, metric, total, n in index.rows(
-                f"SELECT key, metric, total, n FROM gsum WHERE kind = 'source'{only}",
-                sql.params):
-            totals[(key, metric)] = (total, n)
-        for key, metric, total, n in index.rows(
-                "SELECT v.source, v.metric, SUM(v.value), COUNT(*) FROM comp c CROSS JOIN val v "
-                f"ON v.work = c.work AND v.vto = {OPEN} GROUP BY v.source, v.metric"):
-            if (key, metric) in totals:
-                was, m = totals[(key, metric)]
-                totals[(key, metric)] = (was - total, m - n)
-        for key, n in kept.items():
-            if n > 0:
-                members[_short_source(key)] = n
-        for (key, metric), (total, n) in totals.items():
-            if n > 0 and _short_source(key) in members:
-                sums[_short_source(key)][_short_metric(metric)] = total
-        count = members.get(_short_source(sources[0]), 0) if sources else works - left_out
-        return _group_answer(count, members, {k: k for k in members}, sums)
-    kept = {key: n for key, n in index.rows(
-        "SELECT key, works FROM gcount WHERE kind = ? AND works > 0", (group_by,))}
-    # the groups of the works left out, each (key, work) once, the null group's included
-    index.rows("CREATE TEMP TABLE IF NOT EXISTS cg (key TEXT NOT NULL, work TEXT NOT NULL, "
-               "PRIMARY KEY (key, work)) WITHOUT ROWID")
-    index.rows("DELETE FROM cg")
-    index.rows(f"INSERT OR IGNORE INTO cg SELECT k.key, k.work FROM comp c CROSS JOIN mkey k ON "
-               f"k.work = c.work AND k.kind = ? AND k.vto = {OPEN}", (group_by,))
-    index.rows("INSERT OR IGNORE INTO cg SELECT ?, c.work FROM comp c CROSS JOIN nokey n ON "
-               "n.kind = ? AND n.work = c.work", (NULL_KEY, group_by))
-    index.rows("ANALYZE temp.cg")
-    for key, n in index.rows("SELECT key, COUNT(*) FROM cg GROUP BY key"):
-        if key in kept:
-            kept[key] -= n
-    for key, metric, total, n in index.rows(
-            "SELECT key, metric, total, n FROM gsum WHERE kind = ?", (group_by,)):
-        totals[(key, metric)] = (total, n)
-    for key, metric, total, n in index.rows(
-            f"SELECT g.key, t.metric, SUM(t.value), COUNT(*) FROM cg g CROSS JOIN top t ON "
-            f"t.work = g.work AND t.vto = {OPEN} GROUP BY g.key, t.metric"):
-        if (key, metric) in totals:
-            was, m = totals[(key, metric)]
-            totals[(key, metric)] = (was - total, m - n)
-    for key, n in kept.items():
-        if n > 0:
-            members[None if key == NULL_KEY else key] = n
-    for (key, metric), (total, n) in totals.items():
-        name = None if key == NULL_KEY else key
-        if n > 0 and name in members:
-            sums[name][_short_metric(metric)] = total
-
-    def label(keys: list[str]) -> dict[str | None, str | None]:
-        """The least display name still given by a kept work of each group."""
-        if not keys:
-            return {}
-        sql = _Sql(sequence)
-        listed = sql.many(keys)
-        kind = sql.add(group_by)
-        named: dict[tuple[str, str], int] = {}
-        for key, name, n in index.rows(f"SELECT key, label, works FROM glabel WHERE kind = "
-                                       f"{kind} AND key IN ({listed}) AND works > 0",
-                                       sql.params):
-            named[(key, name)] = n
-        for key, name, n in [] if not named else index.rows(
-                f"SELECT k.key, k.label, COUNT(DISTINCT k.work) FROM comp c CROSS JOIN mkey k ON "
-                f"k.work = c.work AND k.kind = {kind} AND k.vto = {OPEN} AND k.label IS NOT "
-                "NULL GROUP BY k.key, k.label", sql.params):
-            if (key, name) in named:
-                named[(key, name)] -= n
-        least: dict[str | None, str | None] = {}
-        for (key, name), n in named.items():
-            if n > 0 and (least.get(key) is None or name < least[key]):  # type: ignore[operator]
-                least[key] = name
-        return least
-
-    return _group_answer(works - left_out, members, {}, sums, label)
-
-
-def _groups_selected(index: Any, query: WorksQuery, sequence: int) -> dict[str, Any]:
-    """A GROUP BY over the selected works, materialised once (the temporary table ``sel``)
-    and read by primary key, so a small selection (one institution) reads only its own rows.
-    Called inside :meth:`WorksIndex.reading`."""
-    group_by = query.group_by or ""
-    sql = _Sql(sequence)
-    index.rows("CREATE TEMP TABLE IF NOT EXISTS sel (work TEXT PRIMARY KEY) WITHOUT ROWID")
-    index.rows("DELETE FROM sel")
-    index.rows(f"INSERT OR IGNORE INTO sel {_selected(query, sql)}", sql.params)
-    index.rows("ANALYZE temp.sel")
-    count = int(index.rows("SELECT COUNT(*) FROM sel")[0][0])
-    index.kept(sequence, ("count", _filters_name(query), sequence), lambda: count)
-    members: dict[str | None, int] = {}
-    names: dict[str | None, str | None] = {}
-    sums: dict[str | None, dict[str, int]] = defaultdict(dict)
-    sources = query.filters.get("source")
-    sql = _Sql(sequence)
-    if group_by == "source":
-        only = f" AND v.source IN ({sql.many(sources)})" if sources else ""
-        rows = f"FROM sel s CROSS JOIN val v ON v.work = s.work AND {_valid('v')}{only}"
-        for source, metric, total in index.rows(
-                f"SELECT v.source, v.metric, SUM(v.value) {rows} GROUP BY v.source, v.metric",
-                sql.params):
-            sums[_short_source(source)][_short_metric(metric)] = total
-        for source, n in index.rows(
-                f"SELECT v.source, COUNT(DISTINCT v.work) {rows} GROUP BY v.source",
-                sql.params):
-            members[_short_source(source)] = n
-        return _group_answer(count, members, {key: key for key in members}, sums)
-    kind = sql.add(group_by)
-    index.rows("CREATE TEMP TABLE IF NOT EXISTS grp (key TEXT NOT NULL, work TEXT NOT NULL, "
-               "PRIMARY KEY (key, work)) WITHOUT ROWID")
-    index.rows("DELETE FROM grp")
-    index.rows(f"INSERT OR IGNORE INTO grp SELECT k.key, k.work FROM sel s CROSS JOIN mkey k ON "
-               f"k.work = s.work AND k.kind = {kind} AND {_valid('k')}", sql.params)
-    index.rows(f"INSERT INTO grp SELECT {sql.add(NULL_KEY)}, s.work FROM sel s WHERE NOT EXISTS "
-               f"(SELECT 1 FROM mkey k WHERE k.work = s.work AND k.kind = {kind} AND "
-               f"{_valid('k')})", sql.params)
-    index.rows("ANALYZE temp.grp")
-    for key, n in index.rows("SELECT key, COUNT(*) FROM grp GROUP BY key"):
-        members[None if key == NULL_KEY else key] = n
-    for key, label in index.rows(
-            f"SELECT k.key, MIN(k.label) FROM sel s CROSS JOIN mkey k ON k.work = s.work AND "
-            f"k.kind = {kind} AND {_valid('k')} GROUP BY k.key", sql.params):
-        names[key] = label
-    if sources:  # each work's value: the highest among the selected sources
-        index.rows("CREATE TEMP TABLE IF NOT EXISTS wv (work TEXT NOT NULL, metric TEXT NOT "
-                   "NULL, value INTEGER NOT NULL, PRIMARY KEY (work, metric)) WITHOUT ROWID")
-        index.rows("DELETE FROM wv")
-        index.rows("INSERT INTO wv SELECT v.work, v.metric, MAX(v.value) FROM sel s CROSS JOIN "
-                   f"val v ON v.work = s.work AND v.source IN ({sql.many(sources)}) AND "
-                   f"{_valid('v')} GROUP BY v.work, v.metric", sql.params)
-        index.rows("ANALYZE temp.wv")
-        values = "JOIN wv x ON x.work = g.work"
-    else:
-        values = f"JOIN top x ON x.work = g.work AND {_valid('x')}"
-    for key, metric, total in index.rows(
-            f"SELECT g.key, x.metric, SUM(x.value) FROM grp g CROSS {values} "
-            "GROUP BY g.key, x.metric", sql.params):
-        sums[None if key == NULL_KEY else key][_short_metric(metric)] = total
-    return _group_answer(count, members, names, sums)
 
 
 # ---------------------------------------------------------------------------------------------
