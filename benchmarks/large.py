@@ -96,6 +96,9 @@ class Size:
     disk_bytes: int = 0
     ingest_rss_mb: float = 0.0
     server_rss_mb: float = 0.0
+    index_s: float = 0.0
+    """seconds the works index took to catch up with this step's feeds (whole at the first)"""
+    index_bytes: int = 0
     latency: dict[str, dict[str, float]] = field(default_factory=dict)
     """name → {"min", "median", "n"} in milliseconds"""
     errors: dict[str, str] = field(default_factory=dict)
@@ -149,8 +152,12 @@ def latency(port: int, paths: list[str], accept: str, requests: int,
 
 
 def measure(store_spec: str, size: Size, requests: int, repeat: int) -> None:
-    """The read latencies at this size: the view's aggregates in-process, then HTTP."""
+    """The read latencies at this size: the works index caught up (timed), the aggregates
+    in-process, then HTTP."""
+    from alm_ld.analytics import aggregates as agg
     from alm_ld.analytics import current_view as cv
+    from alm_ld.analytics import works_list as wl
+    from alm_ld.analytics.works_index import index_path, works_index
     from alm_ld.store import open_store
 
     def ms(numbers: dict[str, float]) -> dict[str, float]:
@@ -159,8 +166,17 @@ def measure(store_spec: str, size: Size, requests: int, repeat: int) -> None:
 
     with open_store(store_spec, load_vocabulary=False) as store:
         cv.refresh_current_view(store)  # a writer step: readers no longer catch the view up
-        size.latency["sum"] = ms(timed(lambda: cv.source_totals(store), repeat))
-        size.latency["top10"] = ms(timed(lambda: cv.top_works(store, CITATIONS, 10), repeat))
+        start = time.perf_counter()
+        works_index(store)  # what `alm-ld serve` does in the background at start-up
+        agg.source_totals(store)  # and the process's columns, read whole
+        size.index_s = time.perf_counter() - start
+        path = index_path(store)
+        size.index_bytes = sum(Path(p).stat().st_size for p in (path, path + "-wal")
+                               if path and Path(p).exists())
+        grouped = wl.parse_works_query(filter="has_metric:citations", group_by="source")
+        size.latency["sum"] = ms(timed(lambda: agg.source_totals(store), repeat))
+        size.latency["top10"] = ms(timed(lambda: agg.top_works(store, CITATIONS, 10), repeat))
+        size.latency["group"] = ms(timed(lambda: wl.group_works(store, grouped), repeat))
     args, port, probe = http_bench.alm_ld_server(store_spec, "waitress")
     with http_bench.running(args, port, probe):
         for key, run_it in (
@@ -203,13 +219,15 @@ def children_peak_mb() -> float:
 LATENCY_ROWS = (
     ("work", "GET /works/{id} (JSON-LD) p50, waitress"),
     ("sparql", "point SPARQL SELECT on /sparql p50, waitress"),
-    ("sum", "aggregate (current-value view): sum per source"),
-    ("top10", "aggregate (current-value view): top-10 cited"),
+    ("sum", "aggregate (works index): sum per source"),
+    ("top10", "aggregate (works index): top-10 cited"),
+    ("group", "group_by=source&filter=has_metric:citations (in process)"),
     ("list", "GET /works?filter=has_metric:citations&sort=citations:desc&per_page=25"),
 )
 INGEST_ROWS = ("ingest wall time (cumulative)", "ingest items/s", "items", "quads",
                "disk size of the store folder", "peak RSS, ingest (this process)",
-               "peak RSS, server child (VmHWM)")
+               "peak RSS, server child (VmHWM)", "works index catch-up (this step)",
+               "works index size")
 
 
 def _fmt_ms(value: float) -> str:
@@ -230,11 +248,12 @@ def table(sizes: list[Size], planned: list[int]) -> str:
         rate = s.items / s.ingest_s if s.ingest_s else 0.0
         return [f"{s.ingest_s:,.1f} s", f"{rate:,.0f} items/s", f"{s.items:,} in {s.feeds} feeds",
                 f"{s.quads:,}", f"{s.disk_bytes / 1e9:.2f} GB", f"{s.ingest_rss_mb:,.0f} MB",
-                f"{s.server_rss_mb:,.0f} MB"]
+                f"{s.server_rss_mb:,.0f} MB", f"{s.index_s:,.1f} s",
+                f"{s.index_bytes / 1e9:.2f} GB"]
 
     def ingest_values(s: Size) -> list[float]:
         return [s.ingest_s, s.items / s.ingest_s if s.ingest_s else 0.0, s.items, s.quads,
-                s.disk_bytes, s.ingest_rss_mb, s.server_rss_mb]
+                s.disk_bytes, s.ingest_rss_mb, s.server_rss_mb, s.index_s, s.index_bytes]
 
     cells = [ingest_cells(s) for s in sizes]
     missing = ["—"] * (len(planned) - len(sizes))

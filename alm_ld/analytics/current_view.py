@@ -1,6 +1,8 @@
 """The current-value view: one named graph holding, per (work, metric, source, aggregation),
 the value that is current now, so that reads cost a lookup instead of deduplicating the union
-graph (issue 15; the graph and the SPARQL to write against it are in docs/store.md).
+graph (issue 15; the graph and the SPARQL to write against it are in docs/store.md). The
+aggregates over every work (totals per source, rankings) are the works index's
+(:mod:`alm_ld.analytics.aggregates`): a read never writes here.
 
 Why a graph in the store and not a cache in memory: every process reading the store (two web
 servers over one ``sparql:`` store, a CLI run, a restart) must see the same answer, and the
@@ -16,9 +18,6 @@ What it holds (graph ``almid:current``):
 * per (work, metric) a node with ``alm:highestValue``, the highest current cumulative value
   among sources (sources overlap, so they are not summed; analytics.works_list), and
   ``alm:asOf``;
-* ``alm:SourceTotal`` per (source, metric): the sum of current cumulative values and the number
-  of works, recomputed from the entries (no deduplication) the first time they are read after
-  a change (:func:`source_totals`);
 * ``almid:current alm:viewSequence N``: every feed with ``alm:sequence`` ≤ N is folded in.
 
 How it stays right: on a store this process owns, ingest writes each feed WITH its view
@@ -37,19 +36,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
 
 from rdflib import URIRef
 
 from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_observations
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, literal, select
-from alm_ld.errors import AlmLdError
 from alm_ld.sparql_text import RDF_NS, XSD_NS, prefixes
 from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS, ID_NS
@@ -72,9 +68,8 @@ _LOCK = threading.Lock()
 """One view refresh at a time in this process (other processes are fenced by ``alm:asOf``)."""
 
 _A = {name: ALM_NS + name for name in (
-    "SourceTotal", "forWork", "forMetric", "forSource", "forAggregation", "currentValue",
-    "currentObservation", "highestValue", "totalValue", "workCount", "asOf", "viewSequence",
-    "keptAnswer")}
+    "forWork", "forMetric", "forSource", "forAggregation", "currentValue",
+    "currentObservation", "highestValue", "asOf", "viewSequence")}
 
 
 @dataclass
@@ -430,136 +425,6 @@ SELECT ?metric ?source ?agg ?value ?obs WHERE {{
             for r in rows]
 
 
-def source_totals(store: Store) -> list[dict[str, Any]]:
-    """Per (source, metric): the sum of current cumulative values and the number of works.
-
-    Kept in the view with the mark they were computed at; recomputed from the entries (one
-    GROUP BY, no deduplication) only when the view has moved since."""
-    mark, top = _marks(store)
-    if mark < top:  # the view is behind: the same totals from every observation, not kept
-        totals: dict[tuple[str, str], list[int]] = {}
-        for entry in _computed_entries(store):
-            if entry.aggregation == _CUMULATIVE:
-                total = totals.setdefault((entry.source, entry.metric), [0, 0])
-                total[0] += entry.value
-                total[1] += 1
-        return _totals([{"source": s, "metric": m, "total": t, "works": n}
-                        for (s, m), (t, n) in totals.items()])
-    graph = iri(VIEW_GRAPH)
-    rows = select(store, f"""
-SELECT ?source ?metric ?total ?works ?at WHERE {{ GRAPH {graph} {{
-  ?t a alm:SourceTotal ; alm:forSource ?source ; alm:forMetric ?metric ;
-     alm:totalValue ?total ; alm:workCount ?works ; alm:asOf ?at }} }}""")
-    if rows and all(int(r["at"]) == mark for r in rows):
-        return _totals(rows)
-    rows = select(store, f"""
-SELECT ?source ?metric (SUM(?v) AS ?total) (COUNT(?e) AS ?works) WHERE {{ GRAPH {graph} {{
-  ?e alm:forAggregation alm:cumulative ; alm:forSource ?source ; alm:forMetric ?metric ;
-     alm:currentValue ?v }} }} GROUP BY ?source ?metric""")
-    lines = []
-    for row in rows:
-        node = iri(_node("total", row["source"], row["metric"]))
-        lines += [f"{node} <{_RDF_TYPE}> <{_A['SourceTotal']}> .",
-                  f"{node} <{_A['forSource']}> {iri(row['source'])} .",
-                  f"{node} <{_A['forMetric']}> {iri(row['metric'])} .",
-                  f"{node} <{_A['totalValue']}> {literal(str(row['total']), _XSD_INT)} .",
-                  f"{node} <{_A['workCount']}> {literal(str(row['works']), _XSD_INT)} .",
-                  f"{node} <{_A['asOf']}> {literal(str(mark), _XSD_INT)} ."]
-    inserts = "\n".join(lines)
-    store.update(f"""{_PREFIX}DELETE {{ GRAPH {graph} {{ ?t ?p ?o }} }}
-WHERE {{ GRAPH {graph} {{ ?t a alm:SourceTotal ; ?p ?o }} }} ;
-INSERT DATA {{ GRAPH {graph} {{
-{inserts}
-}} }}""")
-    return _totals(rows)
-
-
-def _totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(({"source": r["source"], "metric": r["metric"], "total": int(r["total"]),
-                    "works": int(r["works"])} for r in rows),
-                  key=lambda t: (t["source"], t["metric"]))
-
-
-def kept_answer(store: Store, name: str, compute: Callable[[], Any]) -> Any:
-    """The answer to question ``name`` over the view, kept in the view graph (as JSON, with the
-    view's mark it was computed at) and recomputed only when a feed moved the view since: a
-    ranking over every work costs one scan of the view per ingest, not one per request."""
-    mark, top = _marks(store)
-    if mark < top:  # the view is behind (see view_is_current): answer, keep nothing
-        return compute()
-    graph, node = iri(VIEW_GRAPH), iri(_node("answer", name))
-    rows = select(store, f"""SELECT ?at ?answer WHERE {{ GRAPH {graph} {{
-  {node} alm:asOf ?at ; alm:keptAnswer ?answer }} }}""")
-    if rows and int(rows[0]["at"]) == mark:
-        return json.loads(rows[0]["answer"])
-    answer = compute()
-    try:
-        # Answers kept at an older mark are dropped with it (they can never be read again),
-        # so the view holds at most one answer per question asked since the last ingest.
-        store.update(f"""{_PREFIX}DELETE WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }} ;
-DELETE {{ GRAPH {graph} {{ ?old ?p ?o }} }} WHERE {{ GRAPH {graph} {{
-  ?old alm:keptAnswer ?answer ; alm:asOf ?at ; ?p ?o }} FILTER (?at < {mark}) }} ;
-INSERT DATA {{ GRAPH {graph} {{
-  {node} <{_A['asOf']}> {literal(str(mark), _XSD_INT)} ;
-         <{_A['keptAnswer']}> {literal(json.dumps(answer, separators=(",", ":")))} }} }}""")
-    except AlmLdError:  # a store this process cannot write (a read-only checkpoint)
-        log.warning("could not keep the answer to %s", name, exc_info=True)
-    return answer
-
-
-def top_works(store: Store, metric: str, limit: int = 10) -> list[tuple[str, int]]:
-    """The ``limit`` works with the highest current value of ``metric`` (over sources)."""
-    def compute() -> list[list[Any]]:
-        if not view_is_current(store):
-            highest = _computed_highest(store, metric)
-            ranked = sorted(highest.items(), key=lambda item: (-item[1], item[0]))
-            return [[work, value] for work, value in ranked[:int(limit)]]
-        rows = select(store, f"""
-SELECT ?work ?value WHERE {{ GRAPH {iri(VIEW_GRAPH)} {{
-  ?t alm:forMetric {iri(metric)} ; alm:highestValue ?value ; alm:forWork ?work }} }}
-ORDER BY DESC(?value) ?work LIMIT {int(limit)}""")
-        return [[r["work"], int(r["value"])] for r in rows]
-
-    return [(work, value) for work, value in
-            kept_answer(store, f"top|{metric}|{int(limit)}", compute)]
-
-
-def metric_totals(store: Store) -> dict[str, int]:
-    """Per metric: the sum over works of each work's highest current cumulative value."""
-    def compute() -> dict[str, int]:
-        if not view_is_current(store):
-            totals: dict[str, int] = {}
-            for (_, metric), value in _computed_highest(store, None).items():
-                totals[metric] = totals.get(metric, 0) + value
-            return totals
-        rows = select(store, f"""
-SELECT ?metric (SUM(?value) AS ?total) WHERE {{ GRAPH {iri(VIEW_GRAPH)} {{
-  ?t alm:highestValue ?value ; alm:forMetric ?metric }} }} GROUP BY ?metric""")
-        return {r["metric"]: int(r["total"]) for r in rows}
-
-    return dict(kept_answer(store, "metric-totals", compute))
-
-
-def _computed_entries(store: Store) -> list[Entry]:
-    """Every view entry computed from the stored observations (the union-graph rule): what
-    readers use while the view is behind. Slower than the view, never wrong."""
-    return current_entries(read_observations(store))
-
-
-def _computed_highest(store: Store, metric: str | None) -> dict[Any, int]:
-    """Per work (``metric`` given) or per (work, metric): the highest current cumulative
-    value, computed like the view's ``alm:highestValue``."""
-    highest: dict[Any, int] = {}
-    for entry in _computed_entries(store):
-        if entry.aggregation != _CUMULATIVE or (metric is not None and entry.metric != metric):
-            continue
-        key = entry.work if metric is not None else (entry.work, entry.metric)
-        highest[key] = max(highest.get(key, entry.value), entry.value)
-    return highest
-
-
-__all__ = ["VIEW_GRAPH", "Entry", "current_entries", "current_values", "ensure_current_view",
-           "kept_answer", "known_pairs", "mark_update", "view_delta", "view_is_current",
-           "by_pair",
-           "metric_totals", "refresh_current_view", "source_totals", "top_works",
-           "view_sequence"]
+__all__ = ["VIEW_GRAPH", "Entry", "by_pair", "current_entries", "current_values",
+           "ensure_current_view", "known_pairs", "mark_update", "refresh_current_view",
+           "view_delta", "view_is_current", "view_sequence"]
