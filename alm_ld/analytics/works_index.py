@@ -266,6 +266,7 @@ class WorksIndex:
         self.progress: tuple[int, int] = (0, 0)
         """(feeds folded, feeds to fold) of the catch-up under way, for the 503's detail."""
         self.rebuilding = False
+        self._rebuild_started = 0.0
         self._build_guard = threading.Lock()
         self._builder: threading.Thread | None = None
         self._built = threading.Event()
@@ -395,6 +396,7 @@ class WorksIndex:
             if (self.info("version") != VERSION or self.info("first_feed") != first
                     or mark > top):
                 self.progress, self.rebuilding = (0, top), True
+                self._rebuild_started = time.monotonic()
                 try:
                     self._rebuild(store, top, first)
                 finally:
@@ -469,8 +471,11 @@ class WorksIndex:
         folded, total = self.progress
         if not total:
             total = max(0, top - max(0, self._mark))
-        doing = f"{folded} of {total} feeds folded in" + (
-            ", rebuilding it whole" if self.rebuilding else "")
+        if self.rebuilding:  # one pass over every feed at once: no count of feeds done
+            doing = (f"rebuilding it whole from the store's {total} feeds, "
+                     f"{time.monotonic() - self._rebuild_started:.0f} s so far")
+        else:
+            doing = f"{folded} of {total} feeds folded in"
         return IndexBuilding(
             f"The works index is being brought up to date ({doing}); GET /works answers once "
             f"it is. Try again in {RETRY_AFTER} s.", retryAfterSeconds=RETRY_AFTER,

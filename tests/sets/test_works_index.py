@@ -354,3 +354,19 @@ def test_two_processes_sharing_the_file_fold_each_feed_once(tmp_path) -> None:
         assert first.sequence == second.sequence == rebuilt.sequence == len(_feeds(9))
         first.close()
         second.close()
+
+
+def test_a_rebuild_in_progress_says_so_in_its_503() -> None:
+    """A rebuild reads every feed in one pass: the 503 says it is rebuilding and for how long,
+    instead of "0 of N feeds folded in" until it ends."""
+    import time
+
+    index = wi.WorksIndex(None)
+    index.progress, index.rebuilding = (0, 7), True
+    index._rebuild_started = time.monotonic() - 42
+    error = index.building_error(7)
+    assert error.status == 503
+    assert "rebuilding it whole from the store's 7 feeds, 42 s so far" in str(error.detail)
+    index.rebuilding, index.progress = False, (2, 7)
+    assert "2 of 7 feeds folded in" in str(index.building_error(7).detail)
+    index.close()
