@@ -694,6 +694,20 @@ def build_in_background(store: Store, report: Callable[[str], None] | None = Non
     _index_of(store).start_catching_up(store, report)
 
 
+def fold_soon(store: Store) -> bool:
+    """After an ingest in this process: start folding the new feed into the works index now,
+    if this process already serves it (an index it caught up before), so the next reader
+    finds it done. Whether a catch-up was started; an index nobody here has read is left
+    for its first reader (a rebuild is not started by a write)."""
+    path = index_path(store)
+    with _GUARD:
+        index = _BY_PATH.get(path) if path is not None else _BY_STORE.get(store)
+    if index is None or index._mark < 0:
+        return False
+    index.start_catching_up(store)
+    return True
+
+
 __all__ = ["KEY_KINDS", "KEY_PATTERNS", "OPEN", "RETRY_AFTER", "WorksIndex",
-           "build_in_background", "current_cumulative", "index_path", "issued_key",
+           "build_in_background", "current_cumulative", "fold_soon", "index_path", "issued_key",
            "works_index"]

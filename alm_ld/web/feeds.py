@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 from urllib.parse import quote
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from rdflib import URIRef
 
 from alm_ld.errors import Forbidden, NotFound, Unauthorized, UnsupportedMediaType
@@ -83,7 +83,21 @@ def post_feed() -> Response:
     if result.status == "created":
         response.status_code = 201
         response.headers["Location"] = location
+        _fold_in_background()
     return response
+
+
+def _fold_in_background() -> None:
+    """Start folding the new feed into the works index now (one daemon thread per index, when
+    this process serves ``GET /works``), so the next ``GET /works`` finds it done instead of
+    answering 503 ``index-building`` while the fold runs. A failure here is the index's
+    business: the feed is already stored."""
+    from alm_ld.analytics.works_index import fold_soon
+
+    try:
+        fold_soon(store())
+    except Exception:  # noqa: BLE001 - the next GET /works starts it again
+        current_app.logger.warning("works index catch-up not started", exc_info=True)
 
 
 @blueprint.get("/feeds/<path:feed_id>")

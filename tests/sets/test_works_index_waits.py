@@ -91,3 +91,29 @@ def test_a_read_waiting_for_a_fold_is_a_503_at_the_request_timeout() -> None:
     # once the fold is over, the same request is answered
     assert list_works(store, parse_works_query(group_by="ror", filter="has_metric:citations"),
                       timeout=0.2)["group_by"]
+
+
+def test_a_feed_posted_to_a_serving_process_is_folded_in_without_a_reader(
+        live_server) -> None:  # noqa: F811
+    """POST /feeds starts folding the new feed into the works index this process serves, so
+    it is done before any GET /works asks (which would otherwise find the index behind)."""
+    from tests.sets.conftest import count, feed
+
+    store = ingested("oxigraph:", SET_FEEDS)
+    live = live_server(Settings(store="oxigraph:", tokens=("secret",)), store)
+    first = requests.get(live.url + "/works?sort=citations:desc&per_page=1", timeout=30,
+                         headers={"Accept": ACCEPT})
+    assert first.status_code == 200, first.text
+    index = wi._index_of(store)
+    before = index.sequence
+    posted = requests.post(live.url + "/feeds", json=feed([count(1, 99_999, "crossref")]),
+                           timeout=60, headers={"Authorization": "Bearer secret"})
+    assert posted.status_code == 201, posted.text
+    end = time.monotonic() + 30
+    while index.sequence == before and time.monotonic() < end:  # no reader asks meanwhile
+        time.sleep(0.05)
+    assert index.sequence == before + 1
+    top = requests.get(live.url + "/works?sort=citations:desc&per_page=1", timeout=30,
+                       headers={"Accept": ACCEPT}).json()
+    assert top["results"][0]["metrics"]["citations"] == 99_999
+    store.close()
