@@ -113,6 +113,18 @@ CREATE INDEX IF NOT EXISTS mkey_work ON mkey (work, kind, vfrom, vto);
 CREATE TABLE IF NOT EXISTS changed (
   seq INTEGER NOT NULL, work TEXT NOT NULL, PRIMARY KEY (seq, work)) WITHOUT ROWID;
 """
+REBUILD_BEHIND = 20
+
+
+def far_behind(mark: int, top: int) -> bool:
+    """Whether rebuilding whole is cheaper than folding the feeds after ``mark`` one by one:
+    a fold reads each touched pair's history with one query per feed (~1 ms an item at 100k
+    works), a rebuild reads every observation in one pass (~0.3 ms an item), so past a quarter
+    of the store's feeds (and at least :data:`REBUILD_BEHIND`) — a bulk load, a server started
+    after one — the rebuild wins."""
+    return top - mark > max(REBUILD_BEHIND, top // 4)
+
+
 KEEP_CHANGES = 200
 """Feeds whose touched works ``changed`` keeps: a process's columns older than that are read
 whole again (a second per 100k works) instead of caught up."""
@@ -383,7 +395,7 @@ class WorksIndex:
 
     def catch_up(self, store: Store) -> int:
         """Fold every feed newer than the mark in (rebuilding when the index is not this
-        store's); return the mark."""
+        store's, or is :func:`far_behind` it); return the mark."""
         top = _store_top(store)
         mark = self.sequence
         checked = self._checked() if self._checked is not None else None
@@ -394,7 +406,7 @@ class WorksIndex:
             first = _first_feed(store)
             mark = self.sequence
             if (self.info("version") != VERSION or self.info("first_feed") != first
-                    or mark > top):
+                    or mark > top or far_behind(mark, top)):
                 self.progress, self.rebuilding = (0, top), True
                 self._rebuild_started = time.monotonic()
                 try:

@@ -370,3 +370,33 @@ def test_a_rebuild_in_progress_says_so_in_its_503() -> None:
     index.rebuilding, index.progress = False, (2, 7)
     assert "2 of 7 feeds folded in" in str(index.building_error(7).detail)
     index.close()
+
+
+def test_an_index_far_behind_is_rebuilt_whole_not_folded_feed_by_feed(monkeypatch) -> None:
+    """Past a quarter of the store's feeds behind, catching up rebuilds the index whole (one
+    pass over every observation, cheaper than one fold per feed); the answers are the same
+    as those of an index folded feed by feed."""
+    monkeypatch.setattr(wi, "REBUILD_BEHIND", 1)
+    store, config = open_store("oxigraph:"), Settings(store="oxigraph:")
+    feeds = _feeds(21)
+    folded = wi.WorksIndex(None)
+    for items in feeds[:2]:
+        ingest_feed(store, feed(items), settings=config)
+        folded.catch_up(store)
+    behind = wi.WorksIndex(None)
+    behind.catch_up(store)
+    generation = behind.info("generation")
+    for items in feeds[2:]:
+        ingest_feed(store, feed(items), settings=config)
+        folded.catch_up(store)  # one feed behind each time: folded
+    kept = folded.info("generation")
+    behind.catch_up(store)  # len(feeds) - 2 feeds behind: rebuilt
+    assert behind.info("generation") != generation
+    assert folded.info("generation") == kept
+    every = parse_works_query(group_by="source")
+    assert behind.sequence == folded.sequence == len(feeds)
+    assert wl._groups(behind, every) == wl._groups(folded, every)
+    rows = "SELECT * FROM val ORDER BY 1, 2, 3, 4, 5"
+    assert behind.rows(rows) == folded.rows(rows)
+    folded.close()
+    behind.close()
