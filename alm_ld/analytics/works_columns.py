@@ -152,23 +152,24 @@ class WorkColumns:
             values.value[block[:, 0]] = block[:, 1]
             values.has[block[:, 0]] = True
 
-    def _load(self, db: sqlite3.Connection, where: str, params: tuple = ()) -> None:
-        """Read the current rows of the works ``where`` selects (a condition on ``w.work``)
-        into the columns (their old rows must have been cleared)."""
+    def _load(self, db: sqlite3.Connection, touched: str | None = None) -> None:
+        """Read the current rows of the works in the temporary table ``touched`` (every
+        work when None: each table scanned once, no lookup per work) into the columns
+        (their old rows must have been cleared)."""
+        def rows(table: str, columns: str) -> sqlite3.Cursor:
+            if touched is None:
+                return db.execute(f"SELECT {columns} FROM {table} x WHERE x.vto = {OPEN}")
+            return db.execute(f"SELECT {columns} FROM {touched} w CROSS JOIN {table} x ON "
+                              f"x.work = w.work AND x.vto = {OPEN}")
+
         tops: dict[str, list[tuple[int, int]]] = {}
-        for work, metric, value in db.execute(
-                f"SELECT w.work, t.metric, t.value FROM {where} CROSS JOIN top t ON "
-                f"t.work = w.work AND t.vto = {OPEN}", params):
+        for work, metric, value in rows("top", "x.work, x.metric, x.value"):
             tops.setdefault(metric, []).append((self._work(work), value))
         vals: dict[tuple[str, str], list[tuple[int, int]]] = {}
-        for work, metric, source, value in db.execute(
-                f"SELECT w.work, v.metric, v.source, v.value FROM {where} CROSS JOIN val v ON "
-                f"v.work = w.work AND v.vto = {OPEN}", params):
+        for work, metric, source, value in rows("val", "x.work, x.metric, x.source, x.value"):
             vals.setdefault((metric, source), []).append((self._work(work), value))
         pairs: dict[str, list[tuple[int, int, int]]] = {}
-        for work, kind, key, label in db.execute(
-                f"SELECT w.work, k.kind, k.key, k.label FROM {where} CROSS JOIN mkey k ON "
-                f"k.work = w.work AND k.vto = {OPEN}", params):
+        for work, kind, key, label in rows("mkey", "x.work, x.kind, x.key, x.label"):
             kept = self.keys.get(kind)
             if kept is None:
                 kept = self.keys[kind] = _Pairs()
@@ -187,7 +188,7 @@ class WorkColumns:
         self.__init__()  # type: ignore[misc]
         for (work,) in db.execute("SELECT work FROM work"):
             self._work(work)
-        self._load(db, "work w")
+        self._load(db)
         self.sequence, self.generation = sequence, generation
 
     def catch_up(self, db: sqlite3.Connection, sequence: int, generation: str) -> None:
@@ -208,7 +209,7 @@ class WorkColumns:
                        "WITHOUT ROWID")
             db.execute("DELETE FROM touched")
             db.executemany("INSERT OR IGNORE INTO touched VALUES (?)", ((w,) for w in touched))
-            self._load(db, "temp.touched w")
+            self._load(db, "temp.touched")
             db.execute("DELETE FROM touched")
         self.sequence, self.generation = sequence, generation
 
