@@ -43,6 +43,9 @@ ALM_LD_VALIDATE_WORKERS        SHACL checks running at once per serving       ``
                                process (each in its own child process)
 ALM_LD_DUMPS                   folder of the snapshots and deltas served at  beside an embedded
                                ``/dumps`` (``alm-ld snapshot``)              store: ``var/dumps``
+ALM_LD_WORKS_INDEX             file of the works index (``GET /works``) of a  beside an embedded
+                               ``sparql:`` store, shared by every process     store; in memory
+                               serving it (set by ``serve --workers N``)      for ``sparql:``
 ALM_LD_<PROVIDER>_API          base URL override of a provider's API         provider's own
 ALM_LD_<PROVIDER>_RATE         requests per second for a provider            provider's own
 =============================  ============================================  =====================
@@ -105,6 +108,9 @@ class Settings:
     validate_workers: int = 1
     dumps_dir: str = ""
     """Where snapshots and deltas are written (empty: see :meth:`dumps_folder`)."""
+    works_index: str = ""
+    """The works index's file for a store that cannot name one itself (a ``sparql:`` store):
+    processes serving the same store share it instead of each rebuilding one in memory."""
     provider_api: Mapping[str, str] = field(default_factory=dict)
     provider_rate: Mapping[str, float] = field(default_factory=dict)
 
@@ -150,6 +156,7 @@ class Settings:
             validate_timeout=_number(env, "ALM_LD_VALIDATE_TIMEOUT", 30.0),
             validate_workers=_number(env, "ALM_LD_VALIDATE_WORKERS", 1, int),
             dumps_dir=env.get("ALM_LD_DUMPS") or "",
+            works_index=env.get("ALM_LD_WORKS_INDEX") or "",
             provider_api=provider_api,
             provider_rate=provider_rate,
         )

@@ -494,12 +494,20 @@ class WorksIndex:
             feedsFolded=folded, feedsTotal=total)
 
     def _rebuild(self, store: Store, top: int, first: str) -> None:
-        """Build the whole index from the store (every feed up to ``top``)."""
+        """Build the whole index from the store (every feed up to ``top``), unless another
+        process sharing the file rebuilt it meanwhile (a new generation at ``top``, of this
+        version and store): two workers finding it missing read the store twice, but write
+        it once."""
+        generation = self.info("generation")
         sequences = feed_sequences(store)
         observations = [o for o in read_observations(store, upto=top)]
         typed = _typed_works(store, None)
         described = _descriptions(store, None)
         with self._write() as db:
+            now = dict(db.execute("SELECT name, value FROM info").fetchall())
+            if (now.get("generation") != generation and now.get("sequence") == str(top)
+                    and now.get("version") == VERSION and now.get("first_feed") == first):
+                return
             for table in ("work", "val", "top", "descr", "mkey", "info", "changed"):
                 db.execute(f"DELETE FROM {table}")
             since: dict[str, int] = {}
@@ -626,11 +634,20 @@ _GUARD = threading.Lock()
 
 def index_path(store: Store) -> str | None:
     """Where the index of ``store`` lives on disk (None: in memory, see the module
-    docstring)."""
+    docstring): the file the store was opened with (``ALM_LD_WORKS_INDEX``, which
+    ``serve --workers N`` sets for its workers' ``sparql:`` store), else beside an embedded
+    store's folder."""
+    if store.works_index_path:
+        return store.works_index_path
     path = getattr(store, "path", None)
     if isinstance(path, str) and path and StoreSpec.parse(store.spec).on_disk:
-        return str(Path(path).with_name(Path(path).name + ".works-index.sqlite3"))
+        return index_beside(path)
     return None
+
+
+def index_beside(folder: str) -> str:
+    """The works index file of the embedded store in ``folder``."""
+    return str(Path(folder).with_name(Path(folder).name + ".works-index.sqlite3"))
 
 
 @contextmanager
@@ -721,5 +738,5 @@ def fold_soon(store: Store) -> bool:
 
 
 __all__ = ["KEY_KINDS", "KEY_PATTERNS", "OPEN", "RETRY_AFTER", "WorksIndex",
-           "build_in_background", "current_cumulative", "fold_soon", "index_path", "issued_key",
-           "works_index"]
+           "build_in_background", "current_cumulative", "fold_soon", "index_beside",
+           "index_path", "issued_key", "works_index"]

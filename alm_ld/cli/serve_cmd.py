@@ -262,8 +262,9 @@ def with_works_index(app: T, args: argparse.Namespace) -> T:
     """Catch the works index up in a daemon thread now, not in the first ``GET /works`` (a
     rebuild reads every feed: minutes at 100k works); the server answers at once, and /works
     answers 503 ``index-building`` until it is done. One serving process only: forked workers
-    (``--workers N``) must not inherit a thread or an open store, so each builds its own on
-    its first request (docs/deploy.md)."""
+    (``--workers N``) must not inherit a thread or an open store, so the first request of
+    any of them catches the index file they share (``ALM_LD_WORKS_INDEX``) up
+    (docs/deploy.md)."""
     if args.workers > 1:
         return app
 
@@ -315,7 +316,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         if local is not None:
             local.start()
-            embedded, settings = settings.store, settings.with_(store=local.spec)
+            from alm_ld.analytics.works_index import index_beside
+
+            # the workers share the folder's works index file (one build, not one per worker)
+            embedded, settings = settings.store, settings.with_(
+                store=local.spec, works_index=settings.works_index or index_beside(spec.path))
             sys.stderr.write(f"alm-ld: {embedded} is served by a local Oxigraph {local.version} "
                              f"server at {local.base_url}; while it runs, other commands reach "
                              f"the data with --store '{local.spec}'\n")

@@ -66,10 +66,13 @@ def open_store(spec: str, *, load_vocabulary: bool = True,
     The vocabulary graph is (re)loaded when it is missing or differs from the packaged one,
     unless ``load_vocabulary`` is false (read-only stores). ``settings`` gives a remote store
     its deadlines (``query_timeout`` for queries that name none, ``store_write_timeout`` for
-    updates); without it the defaults apply.
+    updates) and where the works index lives (``works_index``); without it the defaults
+    apply.
     """
     parsed = StoreSpec.parse(spec)
     store = BACKENDS[parsed.scheme](parsed, settings or Settings())
+    if settings is not None and settings.works_index:
+        store.works_index_path = settings.works_index
     if load_vocabulary:
         try:
             ensure_vocabulary(store)

@@ -65,6 +65,9 @@ class Store(ABC):
     """A quad store holding one named graph per ingested feed plus the vocabulary graph."""
 
     spec: str
+    works_index_path: str = ""
+    """Where this store's works index lives when the store cannot tell (``sparql:``: set from
+    ``Settings.works_index`` by :func:`alm_ld.store.open_store`; empty: the default place)."""
     shared: bool = False
     """True when other processes may write the same data (``sparql:``): ingest then takes its
     sequence through the store's claims (:mod:`alm_ld.store.claims`). An embedded store is owned

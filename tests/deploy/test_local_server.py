@@ -86,6 +86,22 @@ def test_workers_over_an_embedded_store(tmp_path, serve_factory):
                             headers={"Authorization": "Bearer t"})
     assert created.status_code == 201, created.text
 
+    # The workers share the folder's works index file (ALM_LD_WORKS_INDEX), not one each in
+    # memory: GET /works, answered by either worker, builds it once beside the folder.
+    index = tmp_path / "store.works-index.sqlite3"
+    deadline = time.monotonic() + 60
+    answers = []
+    while len(answers) < 4:
+        listed = requests.get(served.url + "/works?sort=citations:desc", timeout=30)
+        if listed.status_code == 200:
+            answers.append(listed.json())
+        else:
+            assert listed.status_code == 503, listed.text
+            assert time.monotonic() < deadline, served.stderr()
+            time.sleep(0.2)
+    assert index.exists()
+    assert all(a == answers[0] for a in answers) and answers[0]["meta"]["count"] > 0
+
     # The server dies: the supervisor restarts it on the same port; the workers recover.
     os.kill(server, signal.SIGKILL)
     deadline = time.monotonic() + 60

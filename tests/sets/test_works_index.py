@@ -400,3 +400,32 @@ def test_an_index_far_behind_is_rebuilt_whole_not_folded_feed_by_feed(monkeypatc
     assert behind.rows(rows) == folded.rows(rows)
     folded.close()
     behind.close()
+
+
+def test_a_rebuild_done_meanwhile_by_another_process_is_kept_not_rewritten(
+        tmp_path, monkeypatch) -> None:
+    """Two processes sharing one index file (``serve --workers N``) both find it missing: the
+    second to finish reading the store sees the first's rebuild and writes nothing."""
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    config = Settings(store=spec)
+    with open_store(spec) as store:
+        for items in _feeds(22):
+            ingest_feed(store, feed(items), settings=config)
+        path = wi.index_path(store)
+        late, early = wi.WorksIndex(path), wi.WorksIndex(path)
+        real, raced = wi.feed_sequences, []
+
+        def racing(s):  # while ``late`` reads the store, ``early`` rebuilds the file
+            if not raced:
+                raced.append(True)
+                early.catch_up(s)
+                raced.append(early.info("generation"))
+            return real(s)
+
+        monkeypatch.setattr(wi, "feed_sequences", racing)
+        assert late.catch_up(store) == len(_feeds(22))
+        assert raced[1] and late.info("generation") == raced[1]  # the first rebuild's
+        every = parse_works_query(group_by="source")
+        assert wl._groups(late, every) == wl._groups(early, every)
+        late.close()
+        early.close()
