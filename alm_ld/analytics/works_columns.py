@@ -176,16 +176,16 @@ class WorkColumns:
             pairs.setdefault(kind, []).append((self._work(work), kept.key_id(key),
                                                self._label(label)))
         self._fit()
-        for metric, rows in tops.items():
-            self._set(self.top, metric, rows)
-        for name, rows in vals.items():
-            self._set(self.val, name, rows)
-        for kind, rows in pairs.items():
-            self.keys[kind].add(rows)
+        for metric, found in tops.items():
+            self._set(self.top, metric, found)
+        for name, found in vals.items():
+            self._set(self.val, name, found)
+        for kind, triples in pairs.items():
+            self.keys[kind].add(triples)
 
     def read_whole(self, db: sqlite3.Connection, sequence: int, generation: str) -> None:
         """Every current row of the index (inside the caller's read transaction)."""
-        self.__init__()  # type: ignore[misc]
+        self.__init__()  # type: ignore[misc]  # empty again: every row is read below
         for (work,) in db.execute("SELECT work FROM work"):
             self._work(work)
         self._load(db)
