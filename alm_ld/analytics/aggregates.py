@@ -22,15 +22,10 @@ def source_totals(store: Store, timeout: float | None = None) -> list[dict[str, 
     and how many works it gives one for, ordered by source then metric."""
     index, _ = works_index(store, timeout)
     with index.reading() as now:
-        columns = index.columns(now)
-        out = []
-        for (metric, source), values in columns.val.items():
-            has = values.has[:columns.size]
-            works = int(has.sum())
-            if works:
-                out.append({"source": source, "metric": metric, "works": works,
-                            "total": int(values.value[:columns.size][has].sum())})
-    return sorted(out, key=lambda t: (t["source"], t["metric"]))
+        rows = index.columns(now).source_totals()
+    return sorted(({"source": source, "metric": metric, "works": works, "total": total}
+                   for metric, source, works, total in rows),
+                  key=lambda t: (t["source"], t["metric"]))
 
 
 def top_works(store: Store, metric: str, limit: int = 10,
@@ -47,9 +42,7 @@ def metric_totals(store: Store, timeout: float | None = None) -> dict[str, int]:
     """Per metric: the sum over works of each work's highest current cumulative value."""
     index, _ = works_index(store, timeout)
     with index.reading() as now:
-        columns = index.columns(now)
-        return {metric: int(values.value[:columns.size][values.has[:columns.size]].sum())
-                for metric, values in columns.top.items() if values.has[:columns.size].any()}
+        return index.columns(now).metric_totals()
 
 
 __all__ = ["metric_totals", "source_totals", "top_works"]

@@ -285,6 +285,20 @@ class WorkColumns:
                 held.has |= v.has[:self.size]
         return out
 
+    def source_totals(self) -> list[tuple[str, str, int, int]]:
+        """(metric, source, works with a value, sum of the values) over every work."""
+        out = []
+        for (metric, source), v in self.val.items():
+            has = v.has[:self.size]
+            if has.any():
+                out.append((metric, source, int(has.sum()), int(v.value[:self.size][has].sum())))
+        return out
+
+    def metric_totals(self) -> dict[str, int]:
+        """metric → the sum over works of each work's highest value."""
+        return {metric: int(v.value[:self.size][v.has[:self.size]].sum())
+                for metric, v in self.top.items() if v.has[:self.size].any()}
+
     def by_source(self, mask: np.ndarray, sources: tuple[str, ...] | None
                   ) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
         """source → how many selected works it gives a value for, and its sum per metric
@@ -303,10 +317,10 @@ class WorkColumns:
 
     def by_key(self, mask: np.ndarray, kind: str, sources: tuple[str, ...] | None
                ) -> tuple[dict[str | None, int], dict[str | None, dict[str, int]],
-                          np.ndarray, np.ndarray, np.ndarray]:
+                          np.ndarray, np.ndarray]:
         """key (None: the works without one) → how many selected works have it, and the sum
-        per metric of their values (:meth:`values`); also the selected pairs (work, key,
-        label ids) for :meth:`least_labels`."""
+        per metric of their values (:meth:`values`); also the selected pairs' key and label
+        ids, for :meth:`least_labels`."""
         pairs = self.keys.get(kind, _Pairs())
         works, keys, labels = pairs.current()
         chosen = mask[works]
@@ -330,7 +344,7 @@ class WorkColumns:
             rest = keyless & v.has
             if nulls and rest.any():
                 sums[None][metric] = int(v.value[rest].sum())
-        return members, sums, works, keys, labels
+        return members, sums, keys, labels
 
     def least_labels(self, kind: str, shown: list[str], keys: np.ndarray,
                      labels: np.ndarray) -> dict[str | None, str | None]:

@@ -35,8 +35,8 @@ duplicates while feeds keep arriving.
 **How it is answered**: from the works index (:mod:`alm_ld.analytics.works_index`), a
 SQLite copy of the current values and descriptions kept ordered by every sort key and caught up
 from the store feed by feed: a page is one ordered index scan with a LIMIT and a keyset on the
-cursor's sort key, a count is one COUNT there (kept until the next feed), a ``group_by`` is
-vector sums over the index's in-memory columns (:mod:`alm_ld.analytics.works_columns`).
+cursor's sort key; a count and a ``group_by`` are vector sums over the index's in-memory
+columns (:mod:`alm_ld.analytics.works_columns`; a cursor's older count is a COUNT there).
 Rows carry the range of feed sequences they hold for, so a cursor reads the index as of its
 own sequence. A request (``timeout`` given) waits for the index at most its timeout,
 else answers 503 ``index-building`` while one background thread builds it.
@@ -631,7 +631,7 @@ def _groups(index: Any, query: WorksQuery) -> dict[str, Any]:
             sums = {_short_source(s): {_short_metric(m): v for m, v in per.items()}
                     for s, per in totals.items()}
             return _group_answer(count, members, {k: k for k in members}, sums)
-        members, by_key, _, keys, labels = columns.by_key(mask, group_by, sources)
+        members, by_key, keys, labels = columns.by_key(mask, group_by, sources)
         sums = {k: {_short_metric(m): v for m, v in per.items()} for k, per in by_key.items()}
         return _group_answer(count, members, {}, sums,
                              lambda shown: columns.least_labels(group_by, shown, keys, labels))
