@@ -127,7 +127,7 @@ def far_behind(mark: int, top: int) -> bool:
 
 KEEP_CHANGES = 200
 """Feeds whose touched works ``changed`` keeps: a process's columns older than that are read
-whole again (a second per 100k works) instead of caught up."""
+whole again (2–4 s per 100k works) instead of caught up."""
 
 # Per key: the pattern (inside the describing feed's graph) binding ?key and ?label — the
 # same values the filters compare with (identifiers normalised as the feed format does).
