@@ -429,3 +429,18 @@ def test_a_rebuild_done_meanwhile_by_another_process_is_kept_not_rewritten(
         assert wl._groups(late, every) == wl._groups(early, every)
         late.close()
         early.close()
+
+
+def test_alm_ld_works_index_names_the_index_file_of_a_store(tmp_path) -> None:
+    """``ALM_LD_WORKS_INDEX`` (what ``serve --workers N`` sets for its workers' ``sparql:``
+    store) puts the index in that file instead of in memory; without it, as before."""
+    path = str(tmp_path / "shared.works-index.sqlite3")
+    settings = Settings.from_env({"ALM_LD_WORKS_INDEX": path, "ALM_LD_STORE": "memory:"})
+    assert settings.works_index == path
+    with open_store("memory:", settings=settings) as store:
+        ingest_feed(store, feed(_feeds(23)[0]), settings=settings)
+        assert wi.index_path(store) == path
+        index, _ = wi.works_index(store)
+        assert index.path == path and (tmp_path / "shared.works-index.sqlite3").exists()
+    with open_store("memory:", settings=Settings(store="memory:")) as store:
+        assert wi.index_path(store) is None
