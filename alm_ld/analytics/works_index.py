@@ -344,8 +344,9 @@ class WorksIndex:
         last caught up are re-read, or all of them when ``changed`` no longer holds those
         feeds or the index was rebuilt since."""
         with self._locked(), _unavailable(self.path):
-            generation = self.info("generation") or ""
-            since = int(self.info("changed_since") or 0)
+            info = dict(self._db.execute("SELECT name, value FROM info WHERE name IN "
+                                         "('generation', 'changed_since')"))
+            generation, since = info.get("generation") or "", int(info.get("changed_since") or 0)
             kept = self._columns
             if kept.sequence == sequence and kept.generation == generation:
                 return kept

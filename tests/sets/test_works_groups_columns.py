@@ -193,13 +193,18 @@ def _columns(index: wi.WorksIndex) -> dict[str, Any]:
         out[kind] = sorted((works[a], pairs.names[b], columns.labels[c] if c >= 0 else None)
                            for a, b, c in zip(w.tolist(), k.tolist(), label.tolist(),
                                               strict=True))
+    # the totals kept feed by feed (source_totals, metric_totals) against those a whole
+    # read sums
+    out["source_totals"] = sorted(columns.source_totals())
+    out["metric_totals"] = columns.metric_totals()
     return {key: value for key, value in out.items() if value}
 
 
 @pytest.mark.parametrize("keep", [200, 1])
 def test_columns_caught_up_feed_by_feed_equal_columns_read_whole(monkeypatch, keep) -> None:
-    """What a process catches up from the works each fold touched equals what a rebuild reads;
-    with ``changed`` kept for one feed only, a process two feeds behind reads them whole."""
+    """What a process catches up from the works each fold touched (and the totals it keeps)
+    equals what a rebuild reads; with ``changed`` kept for one feed only, a process two feeds
+    behind reads them whole."""
     monkeypatch.setattr(wi, "KEEP_CHANGES", keep)
     store, config = open_store("oxigraph:"), Settings(store="oxigraph:")
     feeds = _feeds(14)

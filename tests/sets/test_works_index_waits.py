@@ -88,9 +88,10 @@ def test_a_read_waiting_for_a_fold_is_a_503_at_the_request_timeout() -> None:
     folder.join()
     assert outcome and isinstance(outcome[0], IndexBuilding), outcome
     assert waited < 10
-    # once the fold is over, the same request is answered
+    # once the fold is over, the same request is answered (a roomier timeout: only the
+    # wait for the lock is under test, not how fast a loaded machine reads the columns)
     assert list_works(store, parse_works_query(group_by="ror", filter="has_metric:citations"),
-                      timeout=0.2)["group_by"]
+                      timeout=10)["group_by"]
 
 
 def test_a_feed_posted_to_a_serving_process_is_folded_in_without_a_reader(
