@@ -51,9 +51,12 @@ Where it lives: beside an embedded ``oxigraph:PATH`` store, in ``PATH.works-inde
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
+import os
 import sqlite3
+import tempfile
 import threading
 import time
 import uuid
@@ -82,6 +85,16 @@ _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "alm_ld_works_index_deadline", default=None)
 """When the request reading the index (in this thread) must have its answer
 (``time.monotonic()``), set by :func:`works_index`; None: no bound (the command line)."""
+_READ_AT: contextvars.ContextVar[tuple[int, int]] = contextvars.ContextVar(
+    "alm_ld_works_index_read_at", default=(0, 0))
+"""(the index's mark, the store's) when :func:`works_index` last answered in this thread, for
+:func:`freshness`."""
+FRESH_WAIT = 1.0
+"""Seconds a request waits for a fold under way before it answers from the index as it
+stands (at most its timeout). A feed of a few items folds well within it, so a client that
+POSTs a feed and then asks sees it; a 10k-item feed takes seconds at 100k works, and
+meanwhile readers are answered at once from the previous feed's state (``meta`` says so)
+instead of waiting for it."""
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -265,7 +278,17 @@ class WorksIndex:
     def __init__(self, path: str | None) -> None:
         self.path = path
         self.lock = threading.RLock()
+        """Held by whoever writes (a fold, a rebuild) on :attr:`_db`, for the whole catch-up."""
+        self._file = path or _temporary_file()
         self._db = self._connect()
+        self._read_lock = threading.RLock()
+        """Guards :attr:`_reader`, the connection every read uses. Why two connections: in
+        WAL mode a reader sees the last committed fold while the next one is written, so a
+        request is never queued behind a fold (seconds at 100k works) or a rebuild
+        (minutes)."""
+        self._reader = self._connect()
+        self._remove = weakref.finalize(self, _remove_files, "" if path else self._file)
+        """Removes a private file (standing for memory) when the index is closed or gone."""
         self.answers: dict[tuple, object] = {}
         """Answers kept for the current mark (counts, groups); emptied when it moves."""
         self._answers_mark = -1
@@ -286,57 +309,59 @@ class WorksIndex:
         self._columns = WorkColumns()
 
     def _connect(self) -> sqlite3.Connection:
-        target = self.path or ":memory:"
         if self.path:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(target, check_same_thread=False, isolation_level=None,
+        db = sqlite3.connect(self._file, check_same_thread=False, isolation_level=None,
                              timeout=60)
-        if self.path:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA journal_mode=WAL")
+        # a private file is rebuilt by the next process anyway: no need to survive a crash
+        db.execute("PRAGMA synchronous=NORMAL" if self.path else "PRAGMA synchronous=OFF")
         db.execute("PRAGMA cache_size=-65536")
         db.executescript(_SCHEMA)
         return db
 
     def close(self) -> None:
-        with self.lock:
+        with self.lock, self._read_lock:
+            self._reader.close()
             self._db.close()
+        self._remove()
 
     # -- reading ------------------------------------------------------------------------
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """The index's lock, waited for no longer than the request may wait: a fold holds it
-        for seconds at 100k works (a rebuild for minutes), so past the request's deadline the
-        read is a 503 ``index-building``, not a hang."""
+        """The readers' lock (one reading connection per process), waited for no longer than
+        the request may wait: another request may be reading the columns whole (seconds at
+        1M works), so past the request's deadline the read is a 503 ``index-building``, not a
+        hang. Folds do not take it."""
         deadline = _DEADLINE.get()
         if deadline is None:
-            self.lock.acquire()
-        elif not self.lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            self._read_lock.acquire()
+        elif not self._read_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise self.building_error(max(0, self._mark))
         try:
             yield
         finally:
-            self.lock.release()
+            self._read_lock.release()
 
     def rows(self, sql: str, params: dict[str, object] | tuple = ()) -> list[tuple]:
         with self._locked(), _unavailable(self.path):
-            return self._db.execute(sql, params).fetchall()
+            return self._reader.execute(sql, params).fetchall()
 
     @contextmanager
     def reading(self) -> Iterator[int]:
-        """One consistent read of the index: one SQLite read transaction, this process's
-        folds held off (another process's commits are not seen until it ends). Yields the
+        """One consistent read of the index: one SQLite read transaction (folds committed
+        after it began, in this process or another, are not seen until it ends). Yields the
         feed sequence the index is at (what :meth:`columns` are caught up to). Temporary tables
-        made inside belong to this connection and stay private while it lasts."""
+        made inside belong to the reading connection and stay private while it lasts."""
         with self._locked(), _unavailable(self.path):
-            self._db.execute("BEGIN")
+            self._reader.execute("BEGIN")
             try:
-                row = self._db.execute(
+                row = self._reader.execute(
                     "SELECT value FROM info WHERE name = 'sequence'").fetchone()
                 yield int(row[0]) if row else 0
             finally:
-                self._db.execute("COMMIT")
+                self._reader.execute("COMMIT")
 
     def columns(self, sequence: int) -> WorkColumns:
         """This process's in-memory columns of the current rows, caught up to ``sequence``
@@ -344,16 +369,16 @@ class WorksIndex:
         last caught up are re-read, or all of them when ``changed`` no longer holds those
         feeds or the index was rebuilt since."""
         with self._locked(), _unavailable(self.path):
-            info = dict(self._db.execute("SELECT name, value FROM info WHERE name IN "
-                                         "('generation', 'changed_since')"))
+            info = dict(self._reader.execute("SELECT name, value FROM info WHERE name IN "
+                                             "('generation', 'changed_since')"))
             generation, since = info.get("generation") or "", int(info.get("changed_since") or 0)
             kept = self._columns
             if kept.sequence == sequence and kept.generation == generation:
                 return kept
             if kept.generation == generation and since <= kept.sequence <= sequence:
-                kept.catch_up(self._db, sequence, generation)
+                kept.catch_up(self._reader, sequence, generation)
             else:
-                kept.read_whole(self._db, sequence, generation)
+                kept.read_whole(self._reader, sequence, generation)
             return kept
 
     def info(self, name: str) -> str | None:
@@ -438,6 +463,21 @@ class WorksIndex:
         """Whether this process already caught up with ``store`` at ``top`` (no lock taken)."""
         checked = self._checked() if self._checked is not None else None
         return self._mark == top and checked is store
+
+    def servable(self, store: Store) -> int | None:
+        """The sequence of the last committed fold when the index holds ``store``'s data (of
+        this version, built from the same first feed, not ahead of it) — a state a reader may
+        be answered from while a fold is under way —, else None (missing, another version or
+        store: it must be rebuilt before anything is read)."""
+        checked = self._checked() if self._checked is not None else None
+        if checked is not store:
+            info = dict(self.rows("SELECT name, value FROM info"))
+            if (info.get("version") != VERSION or "sequence" not in info
+                    or info.get("first_feed") != _first_feed(store)
+                    or int(info["sequence"]) > _store_top(store)):
+                return None
+            self._checked = weakref.ref(store)
+        return self.sequence
 
     def building(self) -> bool:
         builder = self._builder
@@ -679,31 +719,45 @@ def _index_of(store: Store) -> WorksIndex:
 
 
 def works_index(store: Store, timeout: float | None = None) -> tuple[WorksIndex, int]:
-    """The index of ``store`` caught up with it, and its mark (what every reader calls).
+    """The index of ``store`` and the feed sequence to read it at (what every reader calls).
 
-    ``timeout`` (every web request): catching up is left to the index's background thread
-    and waited for at most that long; past it, :class:`~alm_ld.errors.IndexBuilding` (503).
-    The same deadline bounds this thread's later reads of the index: one that would wait
-    for a fold under way past it is an ``IndexBuilding`` too.
+    ``timeout`` (every web request): catching up is left to the index's background thread.
+    When the index already holds this store's data (:meth:`WorksIndex.servable`), the
+    request waits for the thread at most :data:`FRESH_WAIT` seconds, then is answered as of
+    the last committed fold (:func:`freshness` says how many feeds it lacks): readers never
+    queue behind a fold. When it does not (missing, being built whole for the first time),
+    the request waits at most ``timeout``; past it, :class:`~alm_ld.errors.IndexBuilding`
+    (503). The same deadline bounds this thread's later reads of the index.
     None: caught up here, however long it takes (the command line)."""
     index = _index_of(store)
     _DEADLINE.set(None if timeout is None else time.monotonic() + max(0.0, timeout))
     if timeout is None:
         with _unavailable(index.path):
-            return index, index.catch_up(store)
-    deadline = time.monotonic() + max(0.0, timeout)
-    top, waited = 0, False
+            mark = index.catch_up(store)
+        _READ_AT.set((mark, mark))
+        return index, mark
+    started = time.monotonic()
+    with _unavailable(index.path):
+        top = _store_top(store)
+        if index.current(store, top) and not index.building():
+            _READ_AT.set((top, top))
+            return index, top
+        servable = index.servable(store)
+    deadline = started + max(0.0, timeout)
+    fresh_by = deadline if servable is None else min(deadline, started + FRESH_WAIT)
+    waited = False
     while True:
-        if not index.building():
+        if waited and not index.building():
             with _unavailable(index.path):
                 top = _store_top(store)
             if index.current(store, top):
+                _READ_AT.set((top, top))
                 return index, top
-        if waited and time.monotonic() >= deadline:  # a feed arrived meanwhile: still behind
-            raise index.building_error(top)
+        if waited and time.monotonic() >= fresh_by:  # a feed arrived meanwhile: still behind
+            break
         built = index.start_catching_up(store)
-        if not built.wait(max(0.0, deadline - time.monotonic())):
-            raise index.building_error(top)
+        if not built.wait(max(0.0, fresh_by - time.monotonic())):
+            break
         waited = True
         error = index.build_error
         if isinstance(error, AlmLdError):
@@ -713,6 +767,22 @@ def works_index(store: Store, timeout: float | None = None) -> tuple[WorksIndex,
                 raise error
         if error is not None:
             raise StoreUnavailable(f"The works index could not be built: {error}") from error
+    with _unavailable(index.path):
+        mark = index.servable(store)
+    if mark is None:
+        raise index.building_error(top)
+    _READ_AT.set((mark, max(mark, top)))
+    return index, mark
+
+
+def freshness(answered: int | None = None) -> dict[str, int]:
+    """What an answer's ``meta`` says of its state: ``as_of_sequence``, the highest feed
+    sequence it includes (``answered``, or the mark :func:`works_index` gave this thread),
+    and ``feeds_pending``, how many feeds the store held then that it does not include yet
+    (0 unless the index was being caught up; ask again to see them)."""
+    mark, top = _READ_AT.get()
+    at = mark if answered is None else answered
+    return {"as_of_sequence": at, "feeds_pending": max(0, top - at)}
 
 
 def build_in_background(store: Store, report: Callable[[str], None] | None = None) -> None:
@@ -722,6 +792,22 @@ def build_in_background(store: Store, report: Callable[[str], None] | None = Non
         report(f"works index {index_path(store) or '(in memory)'}: catching up in the "
                "background")
     _index_of(store).start_catching_up(store, report)
+
+
+def _temporary_file() -> str:
+    """A private file for the index of a store without a folder (it used to be ``:memory:``,
+    but a reader's connection must see the writer's commits: two connections, one file)."""
+    handle, name = tempfile.mkstemp(prefix="alm-ld-works-index-", suffix=".sqlite3")
+    os.close(handle)
+    return name
+
+
+def _remove_files(name: str) -> None:
+    if not name:
+        return  # the index of a store folder stays (it survives restarts)
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.remove(name + suffix)
 
 
 def fold_soon(store: Store) -> bool:
@@ -739,5 +825,5 @@ def fold_soon(store: Store) -> bool:
 
 
 __all__ = ["KEY_KINDS", "KEY_PATTERNS", "OPEN", "RETRY_AFTER", "WorksIndex",
-           "build_in_background", "current_cumulative", "fold_soon", "index_beside",
+           "build_in_background", "current_cumulative", "fold_soon", "freshness", "index_beside",
            "index_path", "issued_key", "works_index"]

@@ -53,7 +53,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from alm_ld.analytics.works_index import issued_key, works_index
+from alm_ld.analytics.works_index import freshness, issued_key, works_index
 from alm_ld.errors import InvalidIdentifier, UsageError
 from alm_ld.identifiers import (
     funder_iri,
@@ -588,7 +588,7 @@ def _list_works(store: Store, query: WorksQuery, timeout: float | None) -> dict[
     next_cursor = (encode_cursor(sequence, query.sort, key) if len(found) > query.per_page
                    else None)
     return {"meta": {"count": _count(index, query, sequence), "per_page": query.per_page,
-                     "next_cursor": next_cursor},
+                     "next_cursor": next_cursor, **freshness(sequence)},
             "results": results}
 
 
@@ -630,11 +630,15 @@ def _groups(index: Any, query: WorksQuery) -> dict[str, Any]:
             members: dict[str | None, int] = {_short_source(s): n for s, n in found.items()}
             sums = {_short_source(s): {_short_metric(m): v for m, v in per.items()}
                     for s, per in totals.items()}
-            return _group_answer(count, members, {k: k for k in members}, sums)
-        members, by_key, keys, labels = columns.by_key(mask, group_by, sources)
-        sums = {k: {_short_metric(m): v for m, v in per.items()} for k, per in by_key.items()}
-        return _group_answer(count, members, {}, sums,
-                             lambda shown: columns.least_labels(group_by, shown, keys, labels))
+            answer = _group_answer(count, members, {k: k for k in members}, sums)
+        else:
+            members, by_key, keys, labels = columns.by_key(mask, group_by, sources)
+            sums = {k: {_short_metric(m): v for m, v in per.items()}
+                    for k, per in by_key.items()}
+            answer = _group_answer(count, members, {}, sums, lambda shown: columns.least_labels(
+                group_by, shown, keys, labels))
+    answer["meta"].update(freshness(now))
+    return answer
 
 
 def _group_answer(count: int, members: dict[str | None, int],
@@ -698,4 +702,5 @@ def batch_works(store: Store, ids: object, *, timeout: float | None = None) -> d
             title, issued = described.get(work, (None, None))
             entry.update(title=title, issued=issued, metrics=_metrics(values.get(work, {})))
         results.append(entry)
-    return {"meta": {"count": len(results), "found": found}, "results": results}
+    return {"meta": {"count": len(results), "found": found, **freshness(mark)},
+            "results": results}

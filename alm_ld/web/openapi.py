@@ -41,15 +41,21 @@ _ERRORS = {400: "Bad request (the problem's detail says which parameter)",
            503: "Query timed out or store unavailable"}
 OBJECT = {"type": "object"}
 TEXT = {"type": "string"}
+FRESHNESS = {"as_of_sequence": {"type": "integer", "minimum": 0,
+                                "description": "The highest feed sequence the answer includes"},
+             "feeds_pending": {"type": "integer", "minimum": 0,
+                               "description": "Feeds stored but not yet in the works index "
+                                              "when the answer was read (0 when current)"}}
 
 WORKS_INDEX_ROUTES = ("/works", "/works/batch", "/institutions/{ror}", "/journals/{issn}",
                       "/funders/{id}", "/authors/{orcid}", "/api/works")
 """The routes answered from the works index (alm_ld.analytics.works_index): while it is being
-built or caught up past the request's timeout they answer 503 ``index-building``."""
+built for the first time past the request's timeout they answer 503 ``index-building``; while
+it is only catching up they answer from its last fold (``meta.feeds_pending``)."""
 INDEX_BUILDING = {
     "description": "Query timed out or store unavailable; or the works index is being built "
-                   "or brought up to date (problem type …/index-building, with feedsFolded "
-                   "of feedsTotal): try again after Retry-After seconds",
+                   "and holds nothing to answer from yet (problem type …/index-building, with "
+                   "feedsFolded of feedsTotal): try again after Retry-After seconds",
     "headers": {"Retry-After": {"description": "Seconds to wait before asking again (sent "
                                                "with index-building)",
                                 "schema": {"type": "integer", "minimum": 0}}},
@@ -144,12 +150,14 @@ SCHEMAS: dict[str, Any] = {
                "properties": {"alertTypes": _ARRAY, "alerts": _ARRAY}},
     "Sources": {"type": "object", "required": ["sources"], "properties": {"sources": _ARRAY}},
     "WorkBatch": {"type": "object", "required": ["meta", "results"],
-                  "properties": {"meta": {"type": "object", "required": ["count", "found"]},
+                  "properties": {"meta": {"type": "object", "required": ["count", "found"],
+                                          "properties": FRESHNESS},
                                  "results": {"type": "array", "items": {
                                      "type": "object", "required": ["input"]}}}},
     "WorkGroups": {"type": "object", "required": ["meta", "group_by"],
                    "properties": {
-                       "meta": {"type": "object", "required": ["count", "groups_count"]},
+                       "meta": {"type": "object", "required": ["count", "groups_count"],
+                                "properties": FRESHNESS},
                        "group_by": {"type": "array", "items": {
                            "type": "object",
                            "required": ["key", "key_display_name", "count", "sum"],
@@ -162,7 +170,8 @@ SCHEMAS: dict[str, Any] = {
                   "meta": {"type": "object", "required": ["count", "per_page", "next_cursor"],
                            "properties": {"count": {"type": "integer", "minimum": 0},
                                           "per_page": {"type": "integer"},
-                                          "next_cursor": {"type": ["string", "null"]}}},
+                                          "next_cursor": {"type": ["string", "null"]},
+                                          **FRESHNESS}},
                   "results": {"type": "array", "items": {
                       "type": "object", "required": ["id", "metrics"],
                       "properties": {"id": TEXT, "title": {"type": ["string", "null"]},

@@ -285,7 +285,10 @@ def test_batch_answers_in_request_order_with_bad_ids_in_place(store) -> None:
     assert results[3]["metrics"] == {"citations": 14}  # max over crossref 10, openalex 14
     assert results[4]["id"] == doi(2)  # a repeat is answered again
     assert results[5]["error"]["status"] == 400  # not a string
-    assert answer.get_json()["meta"] == {"count": 6, "found": 3}
+    meta = answer.get_json()["meta"]
+    assert meta == {"count": 6, "found": 3, "as_of_sequence": meta["as_of_sequence"],
+                    "feeds_pending": 0}
+    assert meta["as_of_sequence"] >= 1  # the feeds' own sequence: what the answer includes
 
 
 @pytest.mark.parametrize("body", [b"[]", b'{"ids": []}', b'{"ids": "10.1/x"}',

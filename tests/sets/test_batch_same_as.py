@@ -44,4 +44,4 @@ def test_aliases_answer_with_their_work_in_request_order(live) -> None:
     assert results[4]["id"] == doi(1) and results[4]["sameAs"] == ARXIV
     assert results[5]["id"] == doi(2) and "sameAs" not in results[5]  # stored: itself
     assert results[5]["metrics"] == {"citations": 3}
-    assert answer["meta"] == {"count": 6, "found": 4}
+    assert answer["meta"] == {"count": 6, "found": 4, "as_of_sequence": 1, "feeds_pending": 0}
