@@ -134,3 +134,40 @@ def test_a_feed_posted_to_a_serving_process_is_folded_in_without_a_reader(
                        headers={"Accept": ACCEPT}).json()
     assert top["results"][0]["metrics"]["citations"] == 99_999
     store.close()
+
+
+def test_an_index_kept_from_the_last_run_answers_while_it_catches_up(tmp_path,
+                                                                      monkeypatch) -> None:
+    """A restarted server finds its index file a feed behind the store: requests are answered
+    from the file as it stands (``feeds_pending`` 1) while the catch-up runs, not 503."""
+    from tests.sets.conftest import count, feed
+
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    store = ingested(spec, SET_FEEDS)
+    index, mark = wi.works_index(store)  # built, as the last run left it
+    path = wi.index_path(store)
+    assert path is not None and index.path == path
+    ingest_feed(store, feed([count(1, 99_999, "crossref")]), settings=Settings(store=spec))
+    restarted = wi.WorksIndex(path)  # what a new process opens
+    monkeypatch.setitem(wi._BY_PATH, path, restarted)
+    holding, done = threading.Event(), threading.Event()
+
+    def fold() -> None:  # its catch-up is under way and not finished
+        with restarted.lock:
+            holding.set()
+            done.wait(30)
+
+    folder = threading.Thread(target=fold)
+    folder.start()
+    holding.wait(10)
+    try:
+        answer = list_works(store, parse_works_query(sort="citations:desc", per_page="1"),
+                            timeout=0.2)
+    finally:
+        done.set()
+        folder.join()
+    assert answer["meta"]["as_of_sequence"] == mark and answer["meta"]["feeds_pending"] == 1
+    assert answer["results"][0]["metrics"]["citations"] < 99_999
+    restarted.close()
+    index.close()
+    store.close()
