@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -57,6 +59,27 @@ def test_every_index_route_answers_503_index_building_while_it_cannot_be_built(
     store.close()
 
 
+@contextmanager
+def fold_under_way(index: wi.WorksIndex) -> Iterator[None]:
+    """While inside, ``index``'s writer lock is held by another thread, as by a fold under
+    way in the background thread (no catch-up can finish)."""
+    holding, done = threading.Event(), threading.Event()
+
+    def fold() -> None:
+        with index.lock:
+            holding.set()
+            done.wait(30)
+
+    folder = threading.Thread(target=fold)
+    folder.start()
+    holding.wait(10)
+    try:
+        yield
+    finally:
+        done.set()
+        folder.join()
+
+
 def test_a_read_during_a_fold_is_answered_at_once_from_the_last_fold() -> None:
     """Readers never queue behind a fold: while one is under way (seconds at 100k works), a
     request waits at most FRESH_WAIT (here its shorter timeout), then is answered from the
@@ -71,24 +94,11 @@ def test_a_read_during_a_fold_is_answered_at_once_from_the_last_fold() -> None:
     assert before["meta"]["as_of_sequence"] == mark and before["meta"]["feeds_pending"] == 0
     ingest_feed(store, feed([count(1, 99_999, "crossref")]),
                 settings=Settings(store="oxigraph:"))
-    holding, done = threading.Event(), threading.Event()
-
-    def fold() -> None:  # stands for a fold under way in the background thread
-        with index.lock:
-            holding.set()
-            done.wait(30)
-
-    folder = threading.Thread(target=fold)
-    folder.start()
-    holding.wait(10)
-    try:
+    with fold_under_way(index):
         started = time.monotonic()
         during = list_works(store, query, timeout=0.2)
         grouped = list_works(store, parse_works_query(group_by="source"), timeout=0.2)
         waited = time.monotonic() - started
-    finally:
-        done.set()
-        folder.join()
     assert during["results"] == before["results"]
     assert during["meta"]["as_of_sequence"] == mark and during["meta"]["feeds_pending"] == 1
     assert grouped["meta"]["as_of_sequence"] == mark and grouped["meta"]["feeds_pending"] == 1
@@ -150,22 +160,9 @@ def test_an_index_kept_from_the_last_run_answers_while_it_catches_up(tmp_path,
     ingest_feed(store, feed([count(1, 99_999, "crossref")]), settings=Settings(store=spec))
     restarted = wi.WorksIndex(path)  # what a new process opens
     monkeypatch.setitem(wi._BY_PATH, path, restarted)
-    holding, done = threading.Event(), threading.Event()
-
-    def fold() -> None:  # its catch-up is under way and not finished
-        with restarted.lock:
-            holding.set()
-            done.wait(30)
-
-    folder = threading.Thread(target=fold)
-    folder.start()
-    holding.wait(10)
-    try:
+    with fold_under_way(restarted):  # its catch-up has started and is not finished
         answer = list_works(store, parse_works_query(sort="citations:desc", per_page="1"),
                             timeout=0.2)
-    finally:
-        done.set()
-        folder.join()
     assert answer["meta"]["as_of_sequence"] == mark and answer["meta"]["feeds_pending"] == 1
     assert answer["results"][0]["metrics"]["citations"] < 99_999
     restarted.close()
