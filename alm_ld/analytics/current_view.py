@@ -334,6 +334,52 @@ def known_pairs(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple[str
     return found
 
 
+@dataclass
+class HeldValues:
+    """What the view says, as of its mark, of some cumulative series and (work, metric) pairs."""
+
+    mark: int
+    values: dict[tuple[str, str, str], int]
+    """(work, metric, source) → the series' current cumulative value"""
+    highest: dict[tuple[str, str], int]
+    """(work, metric) → the highest current cumulative value among its sources"""
+
+
+def held_values(store: Store, series: Iterable[tuple[str, str, str]]) -> HeldValues | None:
+    """The view's current value of each cumulative (work, metric, source) of ``series`` and
+    the highest value of each of their (work, metric) pairs, with the view's mark — one
+    lookup per node, whose IRI is computed here (what the works index folds a feed from:
+    the answer does not grow with the series' history). None when the reads, one per chunk
+    of nodes, did not all see the same mark (a feed was folded in between)."""
+    by_node: dict[str, tuple[str, ...]] = {}
+    for work, metric, source in series:
+        by_node[_node(work, metric, source, _CUMULATIVE)] = (work, metric, source)
+        by_node.setdefault(_node(work, metric), (work, metric))
+    nodes = sorted(by_node)
+    graph = iri(VIEW_GRAPH)
+    marks: set[int] = set()
+    held = HeldValues(0, {}, {})
+    for start in range(0, max(1, len(nodes)), _NODES_PER_QUERY):
+        chunk = " ".join(iri(node) for node in nodes[start:start + _NODES_PER_QUERY])
+        values = (f"UNION {{ VALUES ?n {{ {chunk} }} GRAPH {graph} {{ ?n ?p ?v "
+                  "FILTER (?p = alm:currentValue || ?p = alm:highestValue) } }")
+        found = select(store, f"""SELECT ?n ?v ?mark WHERE {{
+  {{ GRAPH {graph} {{ {graph} alm:viewSequence ?mark }} }} {values if chunk else ""} }}""")
+        marks.add(next((int(r["mark"]) for r in found if r.get("mark") is not None), -1))
+        for row in found:
+            if row.get("n") is None:
+                continue
+            key = by_node[row["n"]]
+            if len(key) == 3:
+                held.values[key] = int(row["v"])  # type: ignore[index]
+            else:
+                held.highest[key] = int(row["v"])  # type: ignore[index]
+    if len(marks) != 1 or -1 in marks:
+        return None
+    held.mark = marks.pop()
+    return held
+
+
 def view_delta(pairs: dict[tuple[str, str], list[Observation]], sequence: int,
                held: set[tuple[str, str]]) -> tuple[list[str], list[str]]:
     """(lines the view gains, lines it loses) when feed ``sequence`` is folded in: ``pairs``
@@ -425,6 +471,6 @@ SELECT ?metric ?source ?agg ?value ?obs WHERE {{
             for r in rows]
 
 
-__all__ = ["VIEW_GRAPH", "Entry", "by_pair", "current_entries", "current_values",
-           "ensure_current_view", "known_pairs", "mark_update", "refresh_current_view",
-           "view_delta", "view_is_current", "view_sequence"]
+__all__ = ["VIEW_GRAPH", "Entry", "HeldValues", "by_pair", "current_entries", "current_values",
+           "ensure_current_view", "held_values", "known_pairs", "mark_update",
+           "refresh_current_view", "view_delta", "view_is_current", "view_sequence"]

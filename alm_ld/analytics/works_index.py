@@ -30,8 +30,14 @@ was at S, without gaps or duplicates, while feeds keep arriving:
   ``changed`` is complete).
 
 How it stays right: every reader calls :func:`works_index`, which compares the mark with the
-store's highest feed sequence and folds the newer feeds in, one at a time in sequence order,
-reading only what each touched (its observations' (work, metric) pairs, its described works).
+store's highest feed sequence and folds the newer feeds in, reading only what they touched.
+When the current-value view (:mod:`alm_ld.analytics.current_view`) stands at the last of
+them — the usual case: ingest writes each feed with its view lines — all of them are folded
+at once from it: a feed can only change the cumulative series it counts, and the view holds
+each one's current value (and each pair's highest) at a node whose IRI is computed from the
+series, so the read is one lookup per series, however long its history. Otherwise (the view
+behind: a shared store's writer between publishing and folding) they are folded one at a
+time in sequence order from every stored observation of each feed's (work, metric) pairs.
 A fold is one SQLite transaction that re-reads the mark first (``BEGIN IMMEDIATE``), so two
 processes never fold the same feed twice. An index that is missing, of another version, ahead
 of the store or built from another store is rebuilt whole from the store.
@@ -67,6 +73,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from alm_ld.analytics.current_view import held_values, view_sequence
 from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_observations
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, select
@@ -130,8 +137,9 @@ REBUILD_BEHIND = 20
 
 
 def far_behind(mark: int, top: int) -> bool:
-    """Whether rebuilding whole is cheaper than folding the feeds after ``mark`` one by one:
-    a fold reads each touched pair's history with one query per feed (~1 ms an item at 100k
+    """Whether rebuilding whole is cheaper than folding the feeds after ``mark`` one by one
+    from their observations (when the view cannot serve: see the module docstring): such a
+    fold reads each touched pair's history with one query per feed (~1 ms an item at 100k
     works), a rebuild reads every observation in one pass (~0.3 ms an item), so past a quarter
     of the store's feeds (and at least :data:`REBUILD_BEHIND`) — a bulk load, a server started
     after one — the rebuild wins."""
@@ -185,6 +193,21 @@ def _first_feed(store: Store) -> str:
     rows = select(store, "SELECT ?g WHERE { GRAPH ?g { ?g alm:sequence ?seq } } "
                          "ORDER BY ?seq LIMIT 1")
     return rows[0]["g"] if rows else ""
+
+
+def _view_at(store: Store, top: int) -> bool:
+    """Whether the current-value view stands at feed ``top`` (then an index far behind is
+    folded from it at once instead of rebuilt from every observation)."""
+    return view_sequence(store) == top
+
+
+def _cumulative_series(store: Store, feed: str) -> set[tuple[str, str, str]]:
+    """(work, metric, source) of every cumulative count in ``feed``: the only series whose
+    current value the feed can change (one scan of that feed's graph)."""
+    return {(r["work"], r["metric"], r["source"]) for r in select(store, f"""
+SELECT DISTINCT ?work ?metric ?source WHERE {{ GRAPH {iri(feed)} {{
+  ?o alm:aggregation alm:cumulative ; alm:work ?work ; alm:metric ?metric ; alm:source ?source
+}} }}""")}
 
 
 def _typed_works(store: Store, graph: str | None) -> list[tuple[str, str]]:
@@ -432,7 +455,7 @@ class WorksIndex:
             first = _first_feed(store)
             mark = self.sequence
             if (self.info("version") != VERSION or self.info("first_feed") != first
-                    or mark > top or far_behind(mark, top)):
+                    or mark > top or (far_behind(mark, top) and not _view_at(store, top))):
                 self.progress, self.rebuilding = (0, top), True
                 self._rebuild_started = time.monotonic()
                 try:
@@ -450,9 +473,11 @@ class WorksIndex:
                 # claims), so a feed below the mark cannot appear later.
                 todo = sorted((kv for kv in sequences.items() if mark < kv[1] <= top),
                               key=lambda kv: kv[1])
-                for done, (feed, sequence) in enumerate(todo):
-                    self.progress = (done, len(todo))
-                    self._fold(store, feed, sequence)
+                self.progress = (0, len(todo))
+                if not self._fold_from_view(store, todo):
+                    for done, (feed, sequence) in enumerate(todo):
+                        self.progress = (done, len(todo))
+                        self._fold(store, feed, sequence)
                 self.progress = (len(todo), len(todo))
             self._mark = self.sequence
             return self._mark
@@ -574,6 +599,65 @@ class WorksIndex:
         with self.lock:
             self._db.execute("ANALYZE")
 
+    def _fold_from_view(self, store: Store, todo: list[tuple[str, int]]) -> bool:
+        """Fold the feeds ``todo`` (the mark's successors, in sequence order) in at once from
+        the current-value view, when it stands exactly at the last of them; whether it did
+        (False: the view is behind or ahead, fold feed by feed from the observations).
+
+        Why: a feed can only change the current value of the cumulative series it has counts
+        of, and the view holds that value (and each pair's highest) at a node whose IRI is
+        computed from the series: one lookup each, however long the series' history, where
+        :meth:`_fold` reads every stored observation of the feed's pairs (~1 ms an item at
+        100k works with one date each, and growing with every date harvested). The values are
+        written as of the last feed: no reader ever saw the index between the two marks."""
+        if not todo:
+            return True
+        top = todo[-1][1]
+        series: set[tuple[str, str, str]] = set()
+        for feed, _ in todo:
+            series |= _cumulative_series(store, feed)
+        held = held_values(store, series)
+        if held is None or held.mark != top:
+            return False
+        feeds = [(feed, seq, _typed_works(store, feed), _descriptions(store, feed))
+                 for feed, seq in todo]
+        with self._write() as db:
+            mark = int((db.execute("SELECT value FROM info WHERE name = 'sequence'")
+                        .fetchone() or ("0",))[0])
+            if mark >= top:
+                return True  # folded meanwhile (another process)
+            touched: set[tuple[int, str]] = set()
+            for _, seq, typed, _ in feeds:
+                for _, work in typed:
+                    if seq > mark and db.execute("INSERT OR IGNORE INTO work VALUES (?, ?)",
+                                                 (work, seq)).rowcount:
+                        touched.add((seq, work))
+            for (work, metric, source), value in sorted(held.values.items()):
+                if self._set_value(db, work, metric, source, value, top):
+                    touched.add((top, work))
+            for (work, metric), highest in sorted(held.highest.items()):
+                if self._set_top(db, work, metric, highest, top):
+                    touched.add((top, work))
+            for _, seq, _, described in feeds:
+                if seq > mark:
+                    for (_, work), description in sorted(described.items()):
+                        self._apply_description(db, work, description, seq)
+                        touched.add((seq, work))
+            self._record_changes(db, touched, top)
+        return True
+
+    def _record_changes(self, db: sqlite3.Connection, touched: Iterable[tuple[int, str]],
+                        top: int) -> None:
+        """Note the works a fold touched (for the columns' catch-up), forget the feeds older
+        than :data:`KEEP_CHANGES`, move the mark to ``top``."""
+        db.executemany("INSERT OR IGNORE INTO changed VALUES (?, ?)", sorted(touched))
+        if top > KEEP_CHANGES:
+            oldest = top - KEEP_CHANGES
+            db.execute("DELETE FROM changed WHERE seq <= ?", (oldest,))
+            db.execute("UPDATE info SET value = ? WHERE name = 'changed_since' AND "
+                       "CAST(value AS INTEGER) < ?", (str(oldest), oldest))
+        db.execute("INSERT OR REPLACE INTO info VALUES ('sequence', ?)", (str(top),))
+
     def _fold(self, store: Store, feed: str, sequence: int) -> None:
         """Fold one feed in (what it touched only); a no-op when another process did."""
         observations = read_observations(store, feed)
@@ -598,14 +682,7 @@ class WorksIndex:
             for (_, work), description in sorted(described.items()):
                 self._apply_description(db, work, description, sequence)
                 touched.add(work)
-            db.executemany("INSERT OR IGNORE INTO changed VALUES (?, ?)",
-                           ((sequence, work) for work in sorted(touched)))
-            if sequence > KEEP_CHANGES:
-                oldest = sequence - KEEP_CHANGES
-                db.execute("DELETE FROM changed WHERE seq <= ?", (oldest,))
-                db.execute("UPDATE info SET value = ? WHERE name = 'changed_since' AND "
-                           "CAST(value AS INTEGER) < ?", (str(oldest), oldest))
-            db.execute("INSERT OR REPLACE INTO info VALUES ('sequence', ?)", (str(sequence),))
+            self._record_changes(db, ((sequence, work) for work in touched), sequence)
 
     def _set_info(self, db: sqlite3.Connection, top: int, first: str) -> None:
         db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)",
@@ -625,21 +702,43 @@ class WorksIndex:
                                f"AND vto = {OPEN}", (work, metric)).fetchall())
         changed = False
         for source, value in now.items():
-            if held.get(source) == value:
-                continue
-            changed = True
-            if source in held:
-                db.execute(f"UPDATE val SET vto = ? WHERE work = ? AND metric = ? AND source = ? "
-                           f"AND vto = {OPEN}", (seq, work, metric, source))
-            db.execute("INSERT OR REPLACE INTO val (work, metric, source, value, vfrom) "
-                       "VALUES (?, ?, ?, ?, ?)", (work, metric, source, value, seq))
+            if held.get(source) != value:
+                changed = WorksIndex._set_value(db, work, metric, source, value, seq,
+                                                held.get(source)) or changed
         highest = max({**held, **now}.values()) if (held or now) else None
         if highest is None:
             return changed
+        return WorksIndex._set_top(db, work, metric, highest, seq) or changed
+
+    _UNREAD = object()
+
+    @staticmethod
+    def _set_value(db: sqlite3.Connection, work: str, metric: str, source: str, value: int,
+                   seq: int, held: object = _UNREAD) -> bool:
+        """From ``seq`` on, the series' current value is ``value`` (the row that held
+        before closed at ``seq``); whether it changed. ``held``: the current value when the
+        caller has read it (None: none)."""
+        if held is WorksIndex._UNREAD:
+            row = db.execute("SELECT value FROM val WHERE work = ? AND metric = ? AND "
+                             f"source = ? AND vto = {OPEN}", (work, metric, source)).fetchone()
+            held = row[0] if row is not None else None
+        if held == value:
+            return False
+        if held is not None:
+            db.execute(f"UPDATE val SET vto = ? WHERE work = ? AND metric = ? AND source = ? "
+                       f"AND vto = {OPEN}", (seq, work, metric, source))
+        db.execute("INSERT OR REPLACE INTO val (work, metric, source, value, vfrom) "
+                   "VALUES (?, ?, ?, ?, ?)", (work, metric, source, value, seq))
+        return True
+
+    @staticmethod
+    def _set_top(db: sqlite3.Connection, work: str, metric: str, highest: int,
+                 seq: int) -> bool:
+        """From ``seq`` on, the pair's highest value is ``highest``; whether it changed."""
         row = db.execute(f"SELECT value FROM top WHERE work = ? AND metric = ? AND vto = {OPEN}",
                          (work, metric)).fetchone()
         if row is not None and row[0] == highest:
-            return changed
+            return False
         if row is not None:
             db.execute(f"UPDATE top SET vto = ? WHERE work = ? AND metric = ? AND vto = {OPEN}",
                        (seq, work, metric))

@@ -372,10 +372,10 @@ def test_a_rebuild_in_progress_says_so_in_its_503() -> None:
     index.close()
 
 
-def test_an_index_far_behind_is_rebuilt_whole_not_folded_feed_by_feed(monkeypatch) -> None:
-    """Past a quarter of the store's feeds behind, catching up rebuilds the index whole (one
-    pass over every observation, cheaper than one fold per feed); the answers are the same
-    as those of an index folded feed by feed."""
+def _far_behind(monkeypatch) -> tuple[wi.WorksIndex, wi.WorksIndex, str, int]:
+    """An index folded feed by feed and one left behind after the store's second feed,
+    caught up once the store holds all of :func:`_feeds` (21): (folded, behind, behind's
+    generation before, how many feeds)."""
     monkeypatch.setattr(wi, "REBUILD_BEHIND", 1)
     store, config = open_store("oxigraph:"), Settings(store="oxigraph:")
     feeds = _feeds(21)
@@ -390,12 +390,38 @@ def test_an_index_far_behind_is_rebuilt_whole_not_folded_feed_by_feed(monkeypatc
         ingest_feed(store, feed(items), settings=config)
         folded.catch_up(store)  # one feed behind each time: folded
     kept = folded.info("generation")
-    behind.catch_up(store)  # len(feeds) - 2 feeds behind: rebuilt
-    assert behind.info("generation") != generation
+    behind.catch_up(store)  # len(feeds) - 2 feeds behind
     assert folded.info("generation") == kept
-    every = parse_works_query(group_by="source")
     assert behind.sequence == folded.sequence == len(feeds)
+    every = parse_works_query(group_by="source")
     assert wl._groups(behind, every) == wl._groups(folded, every)
+    return folded, behind, generation or "", len(feeds)
+
+
+def test_an_index_far_behind_is_folded_from_the_view_at_once(monkeypatch) -> None:
+    """With the current-value view at the store's last feed, an index many feeds behind takes
+    every series they touched from the view in one fold (no rebuild: the same generation):
+    the same current rows as an index folded feed by feed, written as of the last feed."""
+    folded, behind, generation, n = _far_behind(monkeypatch)
+    assert behind.info("generation") == generation
+    for table, columns in (("val", "work, metric, source, value"), ("top", "work, metric, value"),
+                           ("mkey", "kind, key, work, label"), ("descr", "work, title, issued")):
+        current = f"SELECT {columns} FROM {table} WHERE vto = {wi.OPEN} ORDER BY {columns}"
+        assert behind.rows(current) == folded.rows(current), table
+    assert {seq for (seq,) in behind.rows("SELECT DISTINCT vfrom FROM val")} >= {n}
+    folded.close()
+    behind.close()
+
+
+def test_an_index_far_behind_without_the_view_is_rebuilt_whole(monkeypatch) -> None:
+    """When the view does not stand at the store's last feed (a shared store's writer between
+    publishing and folding, a store from before the view), past a quarter of the store's feeds
+    behind the index is rebuilt whole (one pass over every observation, cheaper than one fold
+    per feed); the answers and every row are those of an index folded feed by feed."""
+    monkeypatch.setattr(wi, "_view_at", lambda store, top: False)
+    monkeypatch.setattr(wi, "held_values", lambda store, series: None)
+    folded, behind, generation, _ = _far_behind(monkeypatch)
+    assert behind.info("generation") != generation
     rows = "SELECT * FROM val ORDER BY 1, 2, 3, 4, 5"
     assert behind.rows(rows) == folded.rows(rows)
     folded.close()
@@ -444,3 +470,49 @@ def test_alm_ld_works_index_names_the_index_file_of_a_store(tmp_path) -> None:
         assert index.path == path and (tmp_path / "shared.works-index.sqlite3").exists()
     with open_store("memory:", settings=Settings(store="memory:")) as store:
         assert wi.index_path(store) is None
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33])
+def test_a_fold_from_the_view_writes_the_rows_a_fold_from_the_observations_writes(
+        monkeypatch, seed) -> None:
+    """Feed by feed, an index folded from the current-value view (a lookup per series the
+    feed counts) and one folded from every stored observation of the feed's pairs hold the
+    same rows, validity ranges included, through revisions of the same period, later and
+    earlier periods, new sources and re-described works."""
+    store, config = open_store("oxigraph:"), Settings(store="oxigraph:")
+    from_view, from_history = wi.WorksIndex(None), wi.WorksIndex(None)
+    real = wi.held_values
+    for items in _feeds(seed):
+        ingest_feed(store, feed(items), settings=config)
+        monkeypatch.setattr(wi, "held_values", real)
+        from_view.catch_up(store)
+        monkeypatch.setattr(wi, "held_values", lambda store, series: None)  # view unusable
+        from_history.catch_up(store)
+    for table in ("work", "val", "top", "descr", "mkey", "changed"):
+        every = f"SELECT * FROM {table}"
+        assert sorted(from_view.rows(every), key=repr) == \
+            sorted(from_history.rows(every), key=repr), table
+    assert from_view.rows("SELECT COUNT(*) FROM val")[0][0] > 10
+    from_view.close()
+    from_history.close()
+
+
+def test_a_feed_stored_without_its_view_lines_is_folded_from_its_observations() -> None:
+    """A feed whose view lines are not written yet (the view's mark behind it: a shared
+    store's writer between publishing and folding) is folded from the observations: the
+    view's older values are never taken for the feed's."""
+    from rdflib import URIRef
+
+    from alm_ld.mapping import content_hash, feed_iri
+    from alm_ld.pipeline import _mapped, checked_feed
+
+    store, config = open_store("oxigraph:"), Settings(store="oxigraph:")
+    ingest_feed(store, feed([count(1, 5, "crossref")]), settings=config)
+    index = wi.WorksIndex(None)
+    index.catch_up(store)
+    doc = checked_feed(feed([count(1, 9, "crossref", end="2026-11-20")]), settings=config)
+    data, _, _ = _mapped(store, doc, feed_iri(doc), content_hash(doc), 2)
+    store.add_graph(URIRef(feed_iri(doc)), data)  # the feed alone: no view lines, no mark
+    assert index.catch_up(store) == 2
+    assert index.rows(f"SELECT value FROM val WHERE vto = {wi.OPEN}") == [(9,)]
+    index.close()
