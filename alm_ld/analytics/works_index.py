@@ -182,10 +182,26 @@ def issued_key(issued: str | None) -> str:
 # Reading the store
 
 
+_TOPS: weakref.WeakKeyDictionary[Store, tuple[int, int]] = weakref.WeakKeyDictionary()
+"""store → (its write generation, its highest feed sequence then)."""
+
+
 def _store_top(store: Store) -> int:
+    """The store's highest feed sequence: what every request compares the index's mark with.
+    Kept per write generation when the store counts its writes (an embedded store: no other
+    process writes it), since only a write can change it: a request then costs no query of
+    the store (a millisecond or more through the query thread)."""
+    generation = store.write_generation()
+    if generation is not None:
+        kept = _TOPS.get(store)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
     rows = select(store, "SELECT (MAX(?seq) AS ?max) WHERE { GRAPH ?g { ?g alm:sequence ?seq } }")
     value = rows[0].get("max") if rows else None
-    return int(value) if value else 0
+    top = int(value) if value else 0
+    if generation is not None:  # read before the query: a write meanwhile makes a new one
+        _TOPS[store] = (generation, top)
+    return top
 
 
 def _first_feed(store: Store) -> str:

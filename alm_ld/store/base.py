@@ -126,6 +126,13 @@ class Store(ABC):
     @abstractmethod
     def load_dump(self, data: BinaryIO, fmt: Literal["nquads", "trig"] = "nquads") -> None: ...
 
+    def write_generation(self) -> int | None:
+        """A number that changes after every write, when this process makes every write to
+        the store (an embedded one: RocksDB locks its folder to one process); None when other
+        processes may write (``sparql:``) or the store does not count. What a reader derives
+        from the data (the highest feed sequence) can then be kept until the next write."""
+        return None
+
     def quads_count(self) -> int:
         result = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         return int(result.rows[0]["n"]) if result.rows else 0

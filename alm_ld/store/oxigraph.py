@@ -210,6 +210,11 @@ class OxigraphStore(Store):
     def _written(self) -> None:
         self._generation += 1
 
+    def write_generation(self) -> int | None:
+        """Bumped after every write this process makes, and no other process writes here
+        (RocksDB's folder lock; a read-only checkpoint is never written: None)."""
+        return None if getattr(self, "_read_only", False) else self._generation
+
     @property
     def dataset(self) -> Dataset:
         """The same data as an rdflib Dataset (via oxrdflib), for rdflib-level access."""
@@ -227,7 +232,10 @@ class OxigraphStore(Store):
         # One write (and flush) at a time per store: concurrent flushes from several threads
         # (an ingest and the alerts of the one before) hung pyoxigraph 0.5 in tests/scale.
         with self._write_lock:
-            self._add_graph(name, data, replace)
+            try:
+                self._add_graph(name, data, replace)
+            finally:
+                self._written()  # also after a failure: a bulk load may have written part
 
     def _add_graph(self, name: URIRef, data: bytes, replace: bool) -> None:
         if replace:
@@ -246,7 +254,6 @@ class OxigraphStore(Store):
         else:
             self._ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
         self._ox.flush()
-        self._written()
 
     def add_graphs(self, graphs: Sequence[tuple[str, bytes]], then: str | None = None) -> None:
         """All the graphs as ONE TriG load (the bulk loader when large: ingest's feed, view

@@ -516,3 +516,21 @@ def test_a_feed_stored_without_its_view_lines_is_folded_from_its_observations() 
     assert index.catch_up(store) == 2
     assert index.rows(f"SELECT value FROM val WHERE vto = {wi.OPEN}") == [(9,)]
     index.close()
+
+
+def test_a_read_of_a_current_index_asks_the_embedded_store_nothing(monkeypatch) -> None:
+    """The store's highest feed sequence is kept per write generation of an embedded store
+    (no other process writes it), so a GET /works of a current index is SQLite only; the
+    next write is seen at once."""
+    store, config = open_store("oxigraph:"), Settings(store="oxigraph:")
+    ingest_feed(store, feed([count(1, 5, "crossref")]), settings=config)
+    query = parse_works_query(sort="citations:desc")
+    list_works(store, query, timeout=5)
+    asked: list[str] = []
+    real = store.query
+    monkeypatch.setattr(store, "query", lambda text, **kw: asked.append(text) or real(text, **kw))
+    assert list_works(store, query, timeout=5)["results"][0]["metrics"] == {"citations": 5}
+    assert asked == []
+    ingest_feed(store, feed([count(1, 9, "crossref", end="2026-11-20")]), settings=config)
+    assert list_works(store, query, timeout=5)["results"][0]["metrics"] == {"citations": 9}
+    assert asked  # the write made a new generation: the store was asked again
