@@ -318,6 +318,12 @@ def by_pair(observations: Iterable[Observation]) -> dict[tuple[str, str], list[O
 _NODES_PER_QUERY = 2000
 
 
+def _node_chunks(nodes: list[str]) -> Iterator[str]:
+    """``nodes`` as VALUES lists of at most :data:`_NODES_PER_QUERY` IRIs (one query each)."""
+    for start in range(0, len(nodes), _NODES_PER_QUERY):
+        yield " ".join(iri(node) for node in nodes[start:start + _NODES_PER_QUERY])
+
+
 def known_pairs(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     """Those of ``pairs`` (work, metric) the view holds, i.e. that have a stored observation
     (when the view is current): one lookup of each pair's node, whose IRI is computed here —
@@ -326,8 +332,7 @@ def known_pairs(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple[str
     nodes = sorted(by_node)
     graph = iri(VIEW_GRAPH)
     found: set[tuple[str, str]] = set()
-    for start in range(0, len(nodes), _NODES_PER_QUERY):
-        chunk = " ".join(iri(node) for node in nodes[start:start + _NODES_PER_QUERY])
+    for chunk in _node_chunks(nodes):
         for row in select(store, f"""SELECT ?n WHERE {{ VALUES ?n {{ {chunk} }}
   GRAPH {graph} {{ ?n alm:asOf ?at }} }}"""):
             found.add(by_node[row["n"]])
@@ -359,8 +364,7 @@ def held_values(store: Store, series: Iterable[tuple[str, str, str]]) -> HeldVal
     graph = iri(VIEW_GRAPH)
     marks: set[int] = set()
     held = HeldValues(0, {}, {})
-    for start in range(0, max(1, len(nodes)), _NODES_PER_QUERY):
-        chunk = " ".join(iri(node) for node in nodes[start:start + _NODES_PER_QUERY])
+    for chunk in list(_node_chunks(nodes)) or [""]:  # no series: one read of the mark
         values = (f"UNION {{ VALUES ?n {{ {chunk} }} GRAPH {graph} {{ ?n ?p ?v "
                   "FILTER (?p = alm:currentValue || ?p = alm:highestValue) } }")
         found = select(store, f"""SELECT ?n ?v ?mark WHERE {{

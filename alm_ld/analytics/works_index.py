@@ -92,10 +92,10 @@ _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "alm_ld_works_index_deadline", default=None)
 """When the request reading the index (in this thread) must have its answer
 (``time.monotonic()``), set by :func:`works_index`; None: no bound (the command line)."""
-_READ_AT: contextvars.ContextVar[tuple[int, int]] = contextvars.ContextVar(
-    "alm_ld_works_index_read_at", default=(0, 0))
-"""(the index's mark, the store's) when :func:`works_index` last answered in this thread, for
-:func:`freshness`."""
+_READ_AT: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "alm_ld_works_index_read_at", default=0)
+"""The store's highest feed sequence when :func:`works_index` last answered in this thread,
+for :func:`freshness`."""
 FRESH_WAIT = 1.0
 """Seconds a request waits for a fold under way before it answers from the index as it
 stands (at most its timeout). A feed of a few items folds well within it, so a client that
@@ -518,6 +518,7 @@ class WorksIndex:
                     or int(info["sequence"]) > _store_top(store)):
                 return None
             self._checked = weakref.ref(store)
+            return int(info["sequence"])
         return self.sequence
 
     def building(self) -> bool:
@@ -718,29 +719,22 @@ class WorksIndex:
                                f"AND vto = {OPEN}", (work, metric)).fetchall())
         changed = False
         for source, value in now.items():
-            if held.get(source) != value:
-                changed = WorksIndex._set_value(db, work, metric, source, value, seq,
-                                                held.get(source)) or changed
+            changed = WorksIndex._set_value(db, work, metric, source, value, seq) or changed
         highest = max({**held, **now}.values()) if (held or now) else None
         if highest is None:
             return changed
         return WorksIndex._set_top(db, work, metric, highest, seq) or changed
 
-    _UNREAD = object()
-
     @staticmethod
     def _set_value(db: sqlite3.Connection, work: str, metric: str, source: str, value: int,
-                   seq: int, held: object = _UNREAD) -> bool:
+                   seq: int) -> bool:
         """From ``seq`` on, the series' current value is ``value`` (the row that held
-        before closed at ``seq``); whether it changed. ``held``: the current value when the
-        caller has read it (None: none)."""
-        if held is WorksIndex._UNREAD:
-            row = db.execute("SELECT value FROM val WHERE work = ? AND metric = ? AND "
-                             f"source = ? AND vto = {OPEN}", (work, metric, source)).fetchone()
-            held = row[0] if row is not None else None
-        if held == value:
+        before closed at ``seq``); whether it changed."""
+        row = db.execute("SELECT value FROM val WHERE work = ? AND metric = ? AND "
+                         f"source = ? AND vto = {OPEN}", (work, metric, source)).fetchone()
+        if row is not None and row[0] == value:
             return False
-        if held is not None:
+        if row is not None:
             db.execute(f"UPDATE val SET vto = ? WHERE work = ? AND metric = ? AND source = ? "
                        f"AND vto = {OPEN}", (seq, work, metric, source))
         db.execute("INSERT OR REPLACE INTO val (work, metric, source, value, vfrom) "
@@ -849,13 +843,13 @@ def works_index(store: Store, timeout: float | None = None) -> tuple[WorksIndex,
     if timeout is None:
         with _unavailable(index.path):
             mark = index.catch_up(store)
-        _READ_AT.set((mark, mark))
+        _READ_AT.set(mark)
         return index, mark
     started = time.monotonic()
     with _unavailable(index.path):
         top = _store_top(store)
         if index.current(store, top) and not index.building():
-            _READ_AT.set((top, top))
+            _READ_AT.set(top)
             return index, top
         servable = index.servable(store)
     deadline = started + max(0.0, timeout)
@@ -866,7 +860,7 @@ def works_index(store: Store, timeout: float | None = None) -> tuple[WorksIndex,
             with _unavailable(index.path):
                 top = _store_top(store)
             if index.current(store, top):
-                _READ_AT.set((top, top))
+                _READ_AT.set(top)
                 return index, top
         if waited and time.monotonic() >= fresh_by:  # a feed arrived meanwhile: still behind
             break
@@ -886,18 +880,17 @@ def works_index(store: Store, timeout: float | None = None) -> tuple[WorksIndex,
         mark = index.servable(store)
     if mark is None:
         raise index.building_error(top)
-    _READ_AT.set((mark, max(mark, top)))
+    _READ_AT.set(max(mark, top))
     return index, mark
 
 
-def freshness(answered: int | None = None) -> dict[str, int]:
+def freshness(answered: int) -> dict[str, int]:
     """What an answer's ``meta`` says of its state: ``as_of_sequence``, the highest feed
-    sequence it includes (``answered``, or the mark :func:`works_index` gave this thread),
-    and ``feeds_pending``, how many feeds the store held then that it does not include yet
-    (0 unless the index was being caught up; ask again to see them)."""
-    mark, top = _READ_AT.get()
-    at = mark if answered is None else answered
-    return {"as_of_sequence": at, "feeds_pending": max(0, top - at)}
+    sequence it includes (``answered``), and ``feeds_pending``, how many feeds the store held,
+    when :func:`works_index` last answered this thread, that it does not include yet (0
+    unless the index was being caught up; ask again to see them)."""
+    top = _READ_AT.get()
+    return {"as_of_sequence": answered, "feeds_pending": max(0, top - answered)}
 
 
 def build_in_background(store: Store, report: Callable[[str], None] | None = None) -> None:

@@ -154,6 +154,7 @@ class OxigraphStore(Store):
         self._views: list[tuple[int, str]] = []  # (generation, folder), oldest first
         self._views_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._read_only = False
 
     @classmethod
     def open_read_only(cls, path: str) -> OxigraphStore:
@@ -213,7 +214,7 @@ class OxigraphStore(Store):
     def write_generation(self) -> int | None:
         """Bumped after every write this process makes, and no other process writes here
         (RocksDB's folder lock; a read-only checkpoint is never written: None)."""
-        return None if getattr(self, "_read_only", False) else self._generation
+        return None if self._read_only else self._generation
 
     @property
     def dataset(self) -> Dataset:
