@@ -168,3 +168,33 @@ def test_an_index_kept_from_the_last_run_answers_while_it_catches_up(tmp_path,
     restarted.close()
     index.close()
     store.close()
+
+
+def test_over_http_a_request_during_a_fold_is_answered_with_what_it_lacks(
+        live_server) -> None:  # noqa: F811
+    """Over real HTTP: while a fold holds the index's writer, GET /works?group_by= answers
+    200 from the last fold with ``feeds_pending`` 1 (JSON-LD, the terms in the context), and
+    the same request after the fold includes the feed."""
+    from tests.sets.conftest import count, feed
+
+    store = ingested("oxigraph:", SET_FEEDS)
+    live = live_server(Settings(store="oxigraph:", tokens=("secret",), query_timeout=0.5),
+                       store)
+    url = live.url + "/works?group_by=source"
+    first = requests.get(url, timeout=30, headers={"Accept": ACCEPT})
+    assert first.status_code == 200, first.text
+    mark = first.json()["meta"]["as_of_sequence"]
+    index = wi._index_of(store)
+    with fold_under_way(index):
+        posted = requests.post(live.url + "/feeds", json=feed([count(1, 99_999, "crossref")]),
+                               timeout=60, headers={"Authorization": "Bearer secret"})
+        assert posted.status_code == 201, posted.text
+        during = requests.get(url, timeout=30, headers={"Accept": ACCEPT})
+    assert during.status_code == 200, during.text
+    assert during.json()["meta"] == {**first.json()["meta"], "feeds_pending": 1}
+    end = time.monotonic() + 30
+    while index.sequence == mark and time.monotonic() < end:
+        time.sleep(0.05)
+    after = requests.get(url, timeout=30, headers={"Accept": ACCEPT}).json()
+    assert after["meta"]["as_of_sequence"] == mark + 1 and after["meta"]["feeds_pending"] == 0
+    store.close()
