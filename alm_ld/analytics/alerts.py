@@ -10,13 +10,14 @@ Checks (after Lagotto's alerts and the NISO code of conduct; docs/analytics.md h
 ``SourcesDisagree``  two sources' latest cumulative values for the same work and metric differ
                      by more than ``settings.disagree_factor`` (max / max(min, 1)).
 ``StaleSource``      a source has not updated a work for 1.5 × the ``updateFrequency`` its
-                     provider discloses (see :func:`stale_alerts`).
+                     provider discloses (:mod:`alm_ld.analytics.staleness`).
 ``HarvestFailed``    a provider's last harvest failed (:func:`harvest_failed_alert`, for
                      harvest runs that report failures).
 
 Every alert names the work, source, metric, both values, the observations and the feeds.
 Alerts about one feed live in their own named graph (``almid:alerts/feed/<hash>``), written in
-one transaction; stale-source alerts are recomputed as a whole into ``almid:alerts/stale``.
+one transaction; stale-source alerts live in ``almid:alerts/stale``, kept current by each
+ingest (:mod:`alm_ld.analytics.staleness`).
 Alert IRIs are hashes of their content, so recomputing gives the same nodes.
 
 This module is the store side (reading what the rules need, writing and querying the alerts'
@@ -31,23 +32,20 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 from rdflib import URIRef
 
 from alm_ld.analytics.alert_rules import (
     ALERT_TYPES,
-    STALE_FACTOR,
     Alert,
     Observation,
     disagreement_alerts,
     harvest_failed_alert,
     series_alerts,
-    stale_source_alerts,
 )
 from alm_ld.analytics.observation_rows import read_observations
 from alm_ld.analytics.sparql import iri, literal, select
-from alm_ld.analytics.timeutil import moment_of, parse_frequency, rfc3339
+from alm_ld.analytics.timeutil import rfc3339
 from alm_ld.config import Settings
 from alm_ld.sparql_text import PROV_NS, RDF_NS, RDFS_NS, XSD_NS
 from alm_ld.store.base import Store
@@ -177,60 +175,6 @@ def alerts_of(wide: list[Observation], feed: str, settings: Settings,
 
 # ---------------------------------------------------------------------------------------------
 # Staleness and harvest failures
-
-
-def stale_alerts(store: Store, now: datetime | None = None) -> list[Alert]:
-    """(work, source) pairs whose last update is older than ``STALE_FACTOR`` × the
-    ``updateFrequency`` disclosed in the provider's latest feed; providers that disclose no
-    frequency (or one that is not an ISO 8601 duration or a word like "daily") are not checked."""
-    now = now or datetime.now(UTC)
-    frequencies: dict[str, tuple[int, str]] = {}
-    for row in select(store, """
-SELECT ?provider ?seq ?freq WHERE {
-  ?feed alm:provider ?provider ; alm:sequence ?seq ; alm:disclosure ?d .
-  ?d alm:updateFrequency ?freq .
-}"""):
-        seen = frequencies.get(row["provider"])
-        if seen is None or int(row["seq"]) > seen[0]:
-            frequencies[row["provider"]] = (int(row["seq"]), row["freq"])
-    spans = {p: parse_frequency(f) for p, (_, f) in frequencies.items()}
-    spans = {p: s for p, s in spans.items() if s}
-    # A (work, source) pair can only be stale if some feed of its provider is older than the
-    # provider's threshold, so providers whose feeds are all recent (e.g. during a bulk
-    # ingest) are dropped before the aggregate, which scans every observation of its providers.
-    spans = _with_old_feeds(store, spans, now)
-    if not spans:
-        return []
-    rows = select(store, f"""
-SELECT ?work ?source ?provider (MAX(CONCAT(STR(?at), " ", STR(?feed))) AS ?last) WHERE {{
-  VALUES ?provider {{ {" ".join(iri(p) for p in sorted(spans))} }}
-  ?feed alm:provider ?provider ; alm:ingestedAt ?at .
-  GRAPH ?feed {{ ?obs alm:work ?work ; alm:source ?source }}
-}} GROUP BY ?work ?source ?provider""")
-    return stale_source_alerts(rows, spans, {p: f for p, (_, f) in frequencies.items()}, now)
-
-
-def _with_old_feeds(store: Store, spans: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """``spans`` restricted to providers with a feed ingested more than ``STALE_FACTOR`` ×
-    their span before ``now`` (one small query over the feed nodes)."""
-    if not spans:
-        return spans
-    old: set[str] = set()
-    for row in select(store, f"""
-SELECT ?provider ?at WHERE {{
-  VALUES ?provider {{ {" ".join(iri(p) for p in sorted(spans))} }}
-  ?feed alm:provider ?provider ; alm:ingestedAt ?at .
-}}"""):
-        if now - moment_of(row["at"]) > spans[row["provider"]] * STALE_FACTOR:
-            old.add(row["provider"])
-    return {p: s for p, s in spans.items() if p in old}
-
-
-def refresh_stale_alerts(store: Store, now: datetime | None = None) -> list[Alert]:
-    """Recompute the stale-source alerts and replace their graph (see :func:`stale_alerts`)."""
-    alerts = stale_alerts(store, now)
-    write_alerts(store, STALE_GRAPH, alerts)
-    return alerts
 
 
 def record_harvest(store: Store, provider: str, *, failed: int, attempted: int, detail: str = "",

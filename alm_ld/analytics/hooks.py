@@ -24,9 +24,9 @@ from alm_ld.analytics.alerts import (
     alerts_ntriples,
     feed_alert_graph,
     feed_alerts,
-    refresh_stale_alerts,
 )
 from alm_ld.analytics.notify import NOTIFIER
+from alm_ld.analytics.staleness import keep_stale_alerts
 from alm_ld.config import Settings
 from alm_ld.sparql_text import iri
 from alm_ld.store.base import Store
@@ -47,11 +47,12 @@ def feed_alert_data(feed: str, alerts: list[Alert]) -> tuple[str, bytes]:
 def compute_feed_alerts(store: Store, feed: str, settings: Settings,
                         now: datetime | None = None) -> int:
     """Write the alerts caused by ``feed`` with the mark that they were computed (one
-    transaction), then refresh stale-source alerts; return how many feed alerts there are."""
+    transaction), then keep the stale-source alerts current; return how many feed alerts there
+    are."""
     alerts = feed_alerts(store, feed, settings, now)
     graph, data = feed_alert_data(feed, alerts)
     store.add_graph(URIRef(graph), data, replace=store.has_graph(URIRef(graph)))
-    refresh_stale_alerts(store, now)
+    keep_stale_alerts(store, feed, now)
     return len(alerts)
 
 
@@ -77,8 +78,8 @@ def on_ingested(store: Store, result: Any, settings: Settings, *, written: bool 
     feed = str(result.feed_id)
     if written:
         try:
-            refresh_stale_alerts(store)
-        except Exception:  # derived data: the next ingest recomputes it
+            keep_stale_alerts(store, feed)
+        except Exception:  # derived data: the next ingest catches it up
             log.exception("stale-source alerts could not be refreshed after feed %s", feed)
         finally:
             NOTIFIER.notify()

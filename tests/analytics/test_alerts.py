@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from alm_ld.analytics import record_harvest, refresh_stale_alerts
@@ -103,8 +104,15 @@ def test_stale_source_by_disclosed_update_frequency(app_client, store, ingest):
     [alert] = _alerts(live, type="StaleSource")
     assert alert["work"] == WORK and alert["source"] == "crossref"
     assert "expected every P1D" in alert["message"]
-    # a new update from the source clears it
-    ingest(feed([count(WORK, 2, "2026-01-02")], disclosure={"updateFrequency": "P1D"}))
+    # a new update from the source clears it (in real time: a source updating every second
+    # is stale 1.5 s after its feed; the alerts are as of their last refresh)
+    every_second = {"updateFrequency": "PT1S"}
+    ingest(feed([count(WORK, 2, "2026-01-02")], disclosure=every_second))
+    time.sleep(1.6)
+    refresh_stale_alerts(store)
+    [alert] = _alerts(live, type="StaleSource")
+    assert alert["work"] == WORK and "expected every PT1S" in alert["message"]
+    ingest(feed([count(WORK, 3, "2026-01-03")], disclosure=every_second))
     assert _alerts(live, type="StaleSource") == []
 
 

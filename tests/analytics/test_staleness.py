@@ -1,0 +1,119 @@
+"""Stale-source alerts kept by each ingest equal the whole recomputation, without its scan.
+
+The kept graph (alm_ld.analytics.staleness.keep_stale_alerts, run after every ingest) must hold
+exactly what recomputing the whole set at its mark time gives, as feeds are ingested and as
+time passes one feed's cutoff at a time; and an ingest must never run the aggregate over every
+observation once the graph has a mark.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from alm_ld.analytics import query_alerts
+from alm_ld.analytics.alert_rules import STALE_FACTOR
+from alm_ld.analytics.sparql import select
+from alm_ld.analytics.staleness import keep_stale_alerts, refresh_stale_alerts, stale_alerts
+from alm_ld.analytics.timeutil import moment_of
+from tests.analytics.feeds import ALTMETRIC, CROSSREF, count, feed
+
+OTHER = {"id": "https://example.org/provider/quiet", "name": "Discloses nothing"}
+SPANS = {CROSSREF["id"]: timedelta(days=1), ALTMETRIC["id"]: timedelta(hours=6)}
+DISCLOSED = {CROSSREF["id"]: "P1D", ALTMETRIC["id"]: "PT6H"}
+# Two providers report crossref's counts: a pair is stale per provider.
+SOURCES = {CROSSREF["id"]: ["crossref", "opencitations"], ALTMETRIC["id"]: ["twitter", "crossref"],
+           OTHER["id"]: ["wikipedia", "crossref"]}
+
+
+def _feed(rng: random.Random, provider: dict[str, str], day: int) -> dict[str, Any]:
+    works = rng.sample(range(12), rng.randint(2, 6))
+    items = [count(f"https://doi.org/10.5555/stale.{w}", rng.randint(1, 50),
+                   f"2026-05-{day:02d}", source=rng.choice(SOURCES[provider["id"]]),
+                   metric=rng.choice(["citations", "tweets"]))
+             for w in works]
+    disclosure = ({"updateFrequency": DISCLOSED[provider["id"]]}
+                  if provider["id"] in DISCLOSED else None)
+    return feed(items, provider=provider, disclosure=disclosure)
+
+
+def _kept(store: Any) -> set[tuple[Any, ...]]:
+    return {(a.iri, a.work, a.source, a.provider, tuple(a.feeds), a.message)
+            for a in query_alerts(store, alert_type="StaleSource", limit=100_000)}
+
+
+def _whole(store: Any, now: Any) -> set[tuple[Any, ...]]:
+    return {(a.iri, a.work, a.source, a.provider, tuple(a.feeds), a.message)
+            for a in stale_alerts(store, now)}
+
+
+def _cutoffs(store: Any) -> list[Any]:
+    """When each disclosing feed's pairs turn stale, in order (its ingest + 1.5 × span)."""
+    rows = select(store, "SELECT ?feed ?provider ?at WHERE { ?feed alm:provider ?provider ; "
+                         "alm:ingestedAt ?at }")
+    return sorted(moment_of(r["at"]) + SPANS[r["provider"]] * STALE_FACTOR
+                  for r in rows if r["provider"] in SPANS)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kept_graph_equals_the_whole_recomputation_as_feeds_come_and_time_passes(
+        store, ingest, seed):
+    rng = random.Random(seed)
+    providers = [CROSSREF, ALTMETRIC, OTHER]
+    for day in range(1, 9):
+        ingest(_feed(rng, rng.choice(providers), day))
+    seen: set[tuple[Any, ...]] = set()
+    cleared = 0
+    for step, cutoff in enumerate(_cutoffs(store)):
+        now = cutoff + timedelta(microseconds=500)  # just past one feed's cutoff
+        keep_stale_alerts(store, now=now)
+        assert _kept(store) == _whole(store, now), f"after cutoff {step}"
+        seen |= _kept(store)
+        if step % 3 == 1:  # a provider updates some works later: they are fresh again
+            before = _kept(store)
+            ingest(_feed(rng, rng.choice(providers), 9 + step))
+            cleared += len(before - _kept(store))
+            # the new feed is younger than the mark: the graph is the whole set at the mark
+            # minus what the feed updated, i.e. the whole set at the mark time
+            assert _kept(store) == _whole(store, now)
+    later = _cutoffs(store)[-1] + timedelta(seconds=1)
+    keep_stale_alerts(store, now=later)
+    assert _kept(store) == _whole(store, later)
+    assert len(seen) >= 5 and cleared >= 1  # the steps did add and clear alerts
+
+
+def test_kept_graph_survives_a_changed_frequency_and_an_explicit_refresh(store, ingest):
+    work = "https://doi.org/10.5555/stale.freq"
+    ingest(feed([count(work, 1, "2026-05-01")], disclosure={"updateFrequency": "P1D"}))
+    [at] = [moment_of(r["at"]) for r in select(store, "SELECT ?at WHERE { ?f alm:ingestedAt ?at }")]
+    keep_stale_alerts(store, now=at + timedelta(hours=30))
+    assert len(_kept(store)) == 0  # 30 h < 1.5 × 1 day
+    # the provider now says every 12 hours: the same moment is judged by the new span, for
+    # both works (30 h > 1.5 × 12 h), though the mark has passed both feeds' old cutoff
+    other = "https://doi.org/10.5555/stale.other"
+    ingest(feed([count(other, 1, "2026-05-01")], disclosure={"updateFrequency": "PT12H"}))
+    keep_stale_alerts(store, now=at + timedelta(hours=30))
+    assert {a[1] for a in _kept(store)} == {work, other}
+    assert _kept(store) == _whole(store, at + timedelta(hours=30))
+    refresh_stale_alerts(store, now=at + timedelta(hours=1))
+    assert _kept(store) == set()
+
+
+def test_an_ingest_does_not_recompute_the_whole_set_once_the_graph_has_a_mark(
+        store, ingest, monkeypatch):
+    works = [f"https://doi.org/10.5555/stale.scan{n}" for n in range(5)]
+    every_second = {"updateFrequency": "PT1S"}  # stale 1.5 s after its feed, in real time
+    ingest(feed([count(w, 1, "2026-05-01") for w in works], disclosure=every_second))
+    time.sleep(1.6)
+    keep_stale_alerts(store)  # as time passes (e.g. from cron)
+    assert len(_kept(store)) == 5
+    asked: list[str] = []
+    real = store.query
+    monkeypatch.setattr(store, "query", lambda text, **kw: asked.append(text) or real(text, **kw))
+    ingest(feed([count(works[0], 2, "2026-05-02")], disclosure=every_second))
+    assert asked and not [q for q in asked if "GROUP BY" in q and "alm:source" in q]
+    assert {a[1] for a in _kept(store)} == set(works[1:])  # the updated work is fresh
