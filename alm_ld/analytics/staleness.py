@@ -12,15 +12,16 @@ The set changes for two reasons only, and each is handled where it happens:
 * **An ingest updates pairs**: the new feed's (work, source) pairs of its provider are fresh, so
   their alerts are deleted (a lookup per pair, and only when that provider has alerts).
 * **Time passes**: a pair becomes stale when its newest feed crosses the cutoff
-  ``now − STALE_FACTOR × span``. The stale graph records when it was last brought up to date
-  (``prov:generatedAtTime``) and with which frequencies (``alm:contentHash``); the next upkeep
-  looks only at the feeds that crossed the cutoff since then (each feed crosses once) and adds
-  those of their pairs that no newer feed of the provider updated.
+  ``now − STALE_FACTOR × span``. The stale graph records the moment up to which crossings
+  were added (``prov:generatedAtTime``) and with which frequencies (``alm:contentHash``); an
+  upkeep looks only at the feeds that crossed their cutoff since then (each feed crosses once)
+  and adds those of their pairs that no newer feed of the provider updated.
 
-So the graph is always exactly the whole recomputation as of its ``prov:generatedAtTime``
-(tests/analytics/test_staleness.py compares them step by step). The whole recomputation,
-:func:`refresh_stale_alerts`, runs when there is no mark yet (a new or older store), when a
-provider's disclosed frequency changed, or when called (e.g. from cron). The mark moves by
+So after each upkeep the graph is exactly the whole recomputation as of that moment
+(tests/analytics/test_staleness.py compares them step by step); an upkeep with nothing to
+clear or add writes nothing, so the mark moves only with the windows that added alerts. The
+whole recomputation, :func:`refresh_stale_alerts`, runs when there is no mark yet (a new or
+older store), when a provider's disclosed frequency changed, or when called. The mark moves by
 compare-and-set, so two writers never both add the same window.
 """
 
@@ -210,6 +211,8 @@ def keep_stale_alerts(store: Store, feed: str | None = None,
     now = moment_of(rfc3339(now or datetime.now(UTC)))  # exactly the mark it will write
     freq = frequencies(store)
     mark = _mark(store)
+    if mark is None and not freq.span:
+        return  # no provider discloses a frequency: nothing can be stale, nothing to keep
     if mark is None or mark[2] != freq.digest():
         refresh_stale_alerts(store, now)
         return
@@ -227,21 +230,21 @@ def keep_stale_alerts(store: Store, feed: str | None = None,
     crossed = [f for f in feeds if _stale(horizon, f[1], freq.span[f[0]])
                and (f[3] == feed or not _stale(since, f[1], freq.span[f[0]]))]
     added = _newly_stale(store, crossed, feeds, freq, horizon)
-    if not cleared and not added and now <= since:
-        return
+    if not cleared and not added:
+        return  # the usual ingest: no write (the graph is exact as of now, whatever its mark)
     operations = []
     if cleared:
         operations.append(f"""DELETE {{ GRAPH {_GRAPH} {{ ?a ?p ?o }} }} WHERE {{
   {values("a", cleared)} GRAPH {_GRAPH} {{ ?a ?p ?o }} }}""")
     inserted = alerts_ntriples(added).decode("utf-8")
-    if now > since:
+    if added and now > since:
         # Compare-and-set: the window (since, now] is added only while the mark still says
         # ``since``; a writer that moved it first has added the same window already.
         operations.append(f"""DELETE {{ GRAPH {_GRAPH} {{ {_GRAPH} {_AT} ?at }} }}
 INSERT {{ GRAPH {_GRAPH} {{ {inserted}{_mark_lines(now, digest)} }} }}
 WHERE {{ GRAPH {_GRAPH} {{ {_GRAPH} {_AT} ?at }}
   FILTER(STR(?at) = {literal(since_text)}) }}""")
-    elif inserted:
+    elif added:
         operations.append(f"INSERT DATA {{ GRAPH {_GRAPH} {{ {inserted} }} }}")
     store.update(PREFIXES + " ;\n".join(operations))
 
