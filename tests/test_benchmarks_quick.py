@@ -47,3 +47,17 @@ def test_stale_upkeep_benchmark_measures_all_three_rows(tmp_path: Path) -> None:
     assert result["crossing_feeds"] >= 3 and result["stale_alerts"] == 0
     assert all(result[key]["n"] == 1 for key in ("whole", "kept", "catch_up"))
     assert "| kept, per ingest" in done.stdout and "| whole recomputation" in done.stdout
+
+
+def test_ingest_stage_profile_prints_a_row_per_block_of_feeds() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.ingest_stages", "--works", "60", "--dates", "2",
+         "--every", "3", "--feed-size", "60"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and "–" in line]
+    # 60 works × 2 dates: 4 count feeds of 60 items per date and one of 60 Events = 9 feeds
+    assert [row.split(" | ")[0] for row in rows] == ["| 1–3", "| 4–6", "| 7–9"]
+    # the store write is timed (small feeds go through the transactional load), and the
+    # second date reads its held pairs' history
+    assert "load " in rows[0] and "read_observations" in rows[-1]
