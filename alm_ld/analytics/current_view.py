@@ -183,18 +183,15 @@ def _as_of(observations: Iterable[Observation], cutoff: int) -> list[Observation
     return seen
 
 
-def _pair_lines(observations: list[Observation], cutoff: int,
-                as_of: int | None = None) -> tuple[int, list[str]]:
+def _pair_lines(observations: list[Observation], cutoff: int) -> tuple[int, list[str]]:
     """(``alm:asOf``, N-Triples lines) of one (work, metric) pair's entries as of ``cutoff``.
 
     ``alm:asOf`` is the newest feed that touched the pair: a function of the data, so the
-    lines the view holds for a pair can be recomputed exactly (and deleted with DELETE DATA).
-    ``as_of`` is the stored one, for ``observations`` that are only each series' current one
-    (an earlier period revised later makes the pair's ``asOf`` newer than any of those)."""
+    lines the view holds for a pair can be recomputed exactly (and deleted with DELETE DATA)."""
     visible = _as_of(observations, cutoff)
     if not visible:
         return 0, []
-    as_of = as_of if as_of is not None else max(obs.sequence for obs in visible)
+    as_of = max(obs.sequence for obs in visible)
     entries = current_entries(visible)
     lines = [line for entry in entries for line in _entry_triples(entry)]
     highest = _highest(entries)
@@ -343,39 +340,6 @@ def known_pairs(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple[str
 
 
 @dataclass
-class PairSeries:
-    """What the view holds of one (work, metric) pair: its ``alm:asOf`` and, per (source,
-    aggregation) series, the current observation's IRI (None: an interval series, whose
-    value is a sum of periods)."""
-
-    as_of: int
-    current: dict[tuple[str, str], str | None]
-
-
-def pair_series(store: Store, pairs: Iterable[tuple[str, str]]
-                ) -> dict[tuple[str, str], PairSeries]:
-    """The view's series of each of ``pairs`` it holds: one lookup of each pair's node, whose
-    IRI is computed here, and of the series nodes of its work (what lets ingest read a held
-    pair's current observations instead of its whole history, feed_derived)."""
-    by_node = {_node(work, metric): (work, metric) for work, metric in pairs}
-    graph = iri(VIEW_GRAPH)
-    found: dict[tuple[str, str], PairSeries] = {}
-    for chunk in _node_chunks(sorted(by_node)):
-        for row in select(store, f"""SELECT ?n ?at ?source ?agg ?obs WHERE {{
-  VALUES ?n {{ {chunk} }}
-  GRAPH {graph} {{
-    ?n alm:asOf ?at ; alm:forWork ?work ; alm:forMetric ?metric .
-    ?series alm:forWork ?work ; alm:forMetric ?metric ; alm:forSource ?source ;
-            alm:forAggregation ?agg .
-    OPTIONAL {{ ?series alm:currentObservation ?obs }}
-  }} }}"""):
-            held = found.setdefault(by_node[row["n"]], PairSeries(int(row["at"]), {}))
-            held.current[(row["source"], row["agg"])] = (
-                row.get("obs") if row["agg"] == _CUMULATIVE else None)
-    return found
-
-
-@dataclass
 class HeldValues:
     """What the view says, as of its mark, of some cumulative series and (work, metric) pairs."""
 
@@ -421,15 +385,11 @@ def held_values(store: Store, series: Iterable[tuple[str, str, str]]) -> HeldVal
 
 
 def view_delta(pairs: dict[tuple[str, str], list[Observation]], sequence: int,
-               held: set[tuple[str, str]], stored_as_of: dict[tuple[str, str], int] | None = None
-               ) -> tuple[list[str], list[str]]:
+               held: set[tuple[str, str]]) -> tuple[list[str], list[str]]:
     """(lines the view gains, lines it loses) when feed ``sequence`` is folded in: ``pairs``
     holds every observation of the feed's (work, metric) pairs, the feed's own included;
-    ``held`` the pairs the store had before (a new pair has no old lines to delete). For the
-    pairs in ``stored_as_of``, ``pairs`` holds only each series' current observation (what
-    :func:`pair_series` read) and the stored ``alm:asOf`` is given. The old mark is among the
-    lines lost; :func:`mark_update` writes them off with the new mark."""
-    stored_as_of = stored_as_of or {}
+    ``held`` the pairs the store had before (a new pair has no old lines to delete). The old
+    mark is among the lines lost; :func:`mark_update` writes them off with the new mark."""
     added: list[str] = []
     removed: list[str] = [_mark_line(sequence - 1)]
     for pair, observations in pairs.items():
@@ -437,7 +397,7 @@ def view_delta(pairs: dict[tuple[str, str], list[Observation]], sequence: int,
         if pair not in held:
             added.extend(new)
             continue
-        old = set(_pair_lines(observations, sequence - 1, stored_as_of.get(pair))[1])
+        old = set(_pair_lines(observations, sequence - 1)[1])
         kept = set(new)
         added.extend(line for line in new if line not in old)
         removed.extend(line for line in old if line not in kept)

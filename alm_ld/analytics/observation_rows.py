@@ -43,20 +43,11 @@ _PAIRS_PER_QUERY = 1000
 
 
 def observation_rows(store: Store, feed: str | None = None, *,
-                     pairs: Iterable[tuple[str, str]] | None = None,
-                     nodes: Iterable[str] | None = None) -> list[ObservationRow]:
+                     pairs: Iterable[tuple[str, str]] | None = None) -> list[ObservationRow]:
     """Every stored observation with the graph holding it; with ``feed``, only those of the
     (work, metric) pairs that ``feed`` has observations of (in any graph); with ``pairs``,
     only those of these (work, metric) pairs (a VALUES list with the work first: Oxigraph
-    then looks each work up; with the metric first it scanned every observation); with
-    ``nodes``, only these observation nodes (looked up one by one)."""
-    if nodes is not None:
-        todo_nodes = sorted(set(nodes))
-        found_rows: list[ObservationRow] = []
-        for start in range(0, len(todo_nodes), _PAIRS_PER_QUERY):
-            chunk = " ".join(iri(n) for n in todo_nodes[start:start + _PAIRS_PER_QUERY])
-            found_rows += _rows(store, f"\n  VALUES ?obs {{ {chunk} }}")
-        return found_rows
+    then looks each work up; with the metric first it scanned every observation)."""
     if pairs is not None:
         todo = sorted(set(pairs))
         found: list[ObservationRow] = []
@@ -119,13 +110,11 @@ class Observation:
 
 def read_observations(store: Store, feed: str | None = None, *, upto: int | None = None,
                       pairs: Iterable[tuple[str, str]] | None = None,
-                      nodes: Iterable[str] | None = None,
                       sequences: dict[str, int] | None = None) -> list[Observation]:
     """The observations of :func:`observation_rows` (``feed`` or ``pairs``: only those (work,
-    metric) pairs; ``nodes``: only these nodes), one per node, held by feeds with a sequence
-    (``upto``: at most that one; ``sequences``: the feed sequences when the caller has read
-    them already)."""
-    rows = observation_rows(store, feed, pairs=pairs, nodes=nodes)
+    metric) pairs), one per node, held by feeds with a sequence (``upto``: at most that one;
+    ``sequences``: the feed sequences when the caller has read them already)."""
+    rows = observation_rows(store, feed, pairs=pairs)
     if not rows:
         return []
     sequences = sequences if sequences is not None else feed_sequences(store)
