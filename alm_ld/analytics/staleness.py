@@ -18,8 +18,9 @@ The set changes for two reasons only, and each is handled where it happens:
   and adds those of their pairs that no newer feed of the provider updated.
 
 So after each upkeep the graph is exactly the whole recomputation as of that moment
-(tests/analytics/test_staleness.py compares them step by step); an upkeep with nothing to
-clear or add writes nothing, so the mark moves only with the windows that added alerts. The
+(tests/analytics/test_staleness.py compares them step by step); an upkeep writes only when it
+clears alerts or some feed crossed its cutoff (the mark then moves past that feed, so each
+feed is checked once, even when a newer feed had updated all its pairs). The
 whole recomputation, :func:`refresh_stale_alerts`, runs when there is no mark yet (a new or
 older store), when a provider's disclosed frequency changed, or when called. The mark moves by
 compare-and-set, so two writers never both add the same window.
@@ -230,16 +231,18 @@ def keep_stale_alerts(store: Store, feed: str | None = None,
     crossed = [f for f in feeds if _stale(horizon, f[1], freq.span[f[0]])
                and (f[3] == feed or not _stale(since, f[1], freq.span[f[0]]))]
     added = _newly_stale(store, crossed, feeds, freq, horizon)
-    if not cleared and not added:
+    if not cleared and not crossed:
         return  # the usual ingest: no write (the graph is exact as of now, whatever its mark)
     operations = []
     if cleared:
         operations.append(f"""DELETE {{ GRAPH {_GRAPH} {{ ?a ?p ?o }} }} WHERE {{
   {values("a", cleared)} GRAPH {_GRAPH} {{ ?a ?p ?o }} }}""")
     inserted = alerts_ntriples(added).decode("utf-8")
-    if added and now > since:
-        # Compare-and-set: the window (since, now] is added only while the mark still says
-        # ``since``; a writer that moved it first has added the same window already.
+    if crossed and now > since:
+        # The mark moves past every feed that crossed, whether or not it made an alert (a
+        # newer feed updated every pair of it), so each feed is checked once. Compare-and-set:
+        # the window (since, now] is added only while the mark still says ``since``; a writer
+        # that moved it first has added the same window already.
         operations.append(f"""DELETE {{ GRAPH {_GRAPH} {{ {_GRAPH} {_AT} ?at }} }}
 INSERT {{ GRAPH {_GRAPH} {{ {inserted}{_mark_lines(now, digest)} }} }}
 WHERE {{ GRAPH {_GRAPH} {{ {_GRAPH} {_AT} ?at }}

@@ -135,3 +135,23 @@ def test_an_ingest_does_not_recompute_the_whole_set_once_the_graph_has_a_mark(
     ingest(feed([count(works[0], 2, "2026-05-02")], disclosure=every_second))
     assert asked and not [q for q in asked if "GROUP BY" in q and "alm:source" in q]
     assert {a[1] for a in _kept(store)} == set(works[1:])  # the updated work is fresh
+
+
+def test_a_feed_that_crossed_its_cutoff_is_checked_once_even_without_alerts(
+        store, ingest, monkeypatch):
+    """A daily provider re-harvesting every work: each feed crosses its cutoff with no stale
+    pair (a newer feed updated them all). The mark must still move past it — else every later
+    upkeep checks it again, and all feeds since the last alert, a pass that grows with time."""
+    works = [f"https://doi.org/10.5555/stale.once{n}" for n in range(3)]
+    daily = {"updateFrequency": "P1D"}
+    ingest(feed([count(w, 1, "2026-05-01") for w in works], disclosure=daily))
+    ingest(feed([count(w, 2, "2026-05-02") for w in works], disclosure=daily))
+    first, second = _cutoffs(store)
+    now = first + (second - first) / 2  # the first feed crossed, the second not yet
+    keep_stale_alerts(store, now=now)
+    assert _kept(store) == set() == _whole(store, now)
+    asked: list[str] = []
+    real = store.query
+    monkeypatch.setattr(store, "query", lambda text, **kw: asked.append(text) or real(text, **kw))
+    keep_stale_alerts(store, now=now + (second - now) / 2)
+    assert not [q for q in asked if "FILTER(?g IN" in q], "the crossed feed was checked again"
