@@ -45,7 +45,7 @@ from rdflib import URIRef
 
 from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_observations
 from alm_ld.analytics.series import newest_per_key
-from alm_ld.analytics.sparql import iri, literal, select
+from alm_ld.analytics.sparql import iri, iri_rows, literal, select
 from alm_ld.sparql_text import RDF_NS, XSD_NS, prefixes
 from alm_ld.store.base import Store
 from alm_ld.vocab import ALM_NS, ID_NS
@@ -320,8 +320,7 @@ _NODES_PER_QUERY = 2000
 
 def _node_chunks(nodes: list[str]) -> Iterator[str]:
     """``nodes`` as VALUES lists of at most :data:`_NODES_PER_QUERY` IRIs (one query each)."""
-    for start in range(0, len(nodes), _NODES_PER_QUERY):
-        yield " ".join(iri(node) for node in nodes[start:start + _NODES_PER_QUERY])
+    return iri_rows([(node,) for node in nodes], _NODES_PER_QUERY)
 
 
 def known_pairs(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from alm_ld.analytics.sparql import iri, select
+from alm_ld.analytics.sparql import iri, iri_rows, select
 from alm_ld.store.base import Store
 
 SEP = " "  # stored IRIs, dates and integers never contain a space (iri() refuses it)
@@ -49,11 +49,8 @@ def observation_rows(store: Store, feed: str | None = None, *,
     only those of these (work, metric) pairs (a VALUES list with the work first: Oxigraph
     then looks each work up; with the metric first it scanned every observation)."""
     if pairs is not None:
-        todo = sorted(set(pairs))
         found: list[ObservationRow] = []
-        for start in range(0, len(todo), _PAIRS_PER_QUERY):
-            chunk = " ".join(f"({iri(w)} {iri(m)})"
-                             for w, m in todo[start:start + _PAIRS_PER_QUERY])
+        for chunk in iri_rows(sorted(set(pairs)), _PAIRS_PER_QUERY):
             found += _rows(store, f"\n  VALUES (?work ?metric) {{ {chunk} }}")
         return found
     keys = "" if feed is None else f"""

@@ -7,7 +7,7 @@ the analytics modules).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from rdflib import Literal, URIRef
@@ -16,8 +16,18 @@ from rdflib.term import Node
 from alm_ld.sparql_text import PREFIXES, PROV_NS, XSD_NS, iri, literal, values
 from alm_ld.store.base import Store
 
-__all__ = ["PREFIXES", "PROV_NS", "XSD_NS", "iri", "literal", "plain", "select", "short",
-           "values_clause"]
+__all__ = ["PREFIXES", "PROV_NS", "XSD_NS", "iri", "iri_rows", "literal", "plain", "select",
+           "short", "values_clause"]
+
+
+def iri_rows(rows: Sequence[tuple[str, ...]], per_query: int) -> Iterator[str]:
+    """The body of a VALUES block for each ``per_query`` rows of IRIs: ``(<a> <b>) …`` for
+    rows of several IRIs, ``<a> …`` for rows of one (one query per block: a long VALUES list
+    is joined by looking each row up, and a query's text must stay small)."""
+    for start in range(0, len(rows), per_query):
+        yield " ".join(iri(row[0]) if len(row) == 1 else
+                       "(" + " ".join(iri(part) for part in row) + ")"
+                       for row in rows[start:start + per_query])
 
 
 def values_clause(var: str, iris: Iterable[str]) -> str:
