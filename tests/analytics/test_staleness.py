@@ -155,3 +155,36 @@ def test_a_feed_that_crossed_its_cutoff_is_checked_once_even_without_alerts(
     monkeypatch.setattr(store, "query", lambda text, **kw: asked.append(text) or real(text, **kw))
     keep_stale_alerts(store, now=now + (second - now) / 2)
     assert not [q for q in asked if "FILTER(?g IN" in q], "the crossed feed was checked again"
+
+
+def test_over_http_ingests_keep_the_stale_alerts(live_server) -> None:
+    """The upkeep each ingest runs, seen by an aggregator over real HTTP: a source that updates
+    every second is stale 1.5 s after its feed — reported once the next feed of the provider
+    is ingested (no cron), and cleared by the feed that updates the work."""
+    import requests
+
+    spec = "oxigraph:"
+    store = open_store(spec)
+    live = live_server(Settings(store=spec, tokens=("secret",)), store)
+    every_second = {"updateFrequency": "PT1S"}
+    late, other = "https://doi.org/10.5555/stale.http1", "https://doi.org/10.5555/stale.http2"
+
+    def post(work: str, value: int) -> None:
+        sent = requests.post(live.url + "/feeds", timeout=60,
+                             json=feed([count(work, value, "2026-05-01")], disclosure=every_second),
+                             headers={"Authorization": "Bearer secret"})
+        assert sent.status_code == 201, sent.text
+
+    def stale() -> list[str]:
+        got = requests.get(live.url + "/alerts?type=StaleSource", timeout=30,
+                           headers={"Accept": "application/json"})
+        assert got.status_code == 200, got.text
+        return sorted(a["work"] for a in got.json()["alerts"])
+
+    post(late, 1)
+    time.sleep(1.6)
+    post(other, 1)  # its upkeep finds the first feed past its cutoff
+    assert stale() == [late]
+    post(late, 2)  # the source updated the work
+    assert stale() == []
+    store.close()
