@@ -38,11 +38,12 @@ import functools
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from rdflib import URIRef
 
+from alm_ld.analytics import pair_state
 from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_observations
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, iri_rows, literal, select
@@ -69,7 +70,7 @@ _LOCK = threading.Lock()
 
 _A = {name: ALM_NS + name for name in (
     "forWork", "forMetric", "forSource", "forAggregation", "currentValue",
-    "currentObservation", "highestValue", "asOf", "viewSequence")}
+    "currentObservation", "highestValue", "asOf", "viewSequence", "pairState")}
 
 
 @dataclass
@@ -97,17 +98,24 @@ def _node(*parts: str) -> str:
 # Computing entries (pure)
 
 
-def current_entries(observations: Iterable[Observation]) -> list[Entry]:
-    """The view entries of the observations of some (work, metric) pairs (all their feeds)."""
+def _current_series(observations: Iterable[Observation]
+                    ) -> dict[tuple[str, str, str, str], list[Observation]]:
+    """Per (work, metric, source, aggregation) its current revisions (per observation key the
+    one from the newest feed), ordered by (period end, sequence, IRI): latest last."""
     revisions = newest_per_key(
         observations, key=lambda o: (o.work, o.metric, o.source, o.aggregation, o.start, o.end),
         rank=lambda o: (o.sequence, o.iri))
     series: dict[tuple[str, str, str, str], list[Observation]] = {}
     for obs in revisions:
         series.setdefault((obs.work, obs.metric, obs.source, obs.aggregation), []).append(obs)
+    for members in series.values():
+        members.sort(key=lambda o: (o.end, o.sequence, o.iri))
+    return series
+
+
+def _entries(series: dict[tuple[str, str, str, str], list[Observation]]) -> list[Entry]:
     entries = []
     for (work, metric, source, aggregation), members in series.items():
-        members.sort(key=lambda o: (o.end, o.sequence, o.iri))
         latest = members[-1]
         if aggregation == _CUMULATIVE:
             entries.append(Entry(work, metric, source, aggregation, latest.value, latest.iri))
@@ -115,6 +123,11 @@ def current_entries(observations: Iterable[Observation]) -> list[Entry]:
             entries.append(Entry(work, metric, source, aggregation,
                                  sum(o.value for o in members), None))
     return entries
+
+
+def current_entries(observations: Iterable[Observation]) -> list[Entry]:
+    """The view entries of the observations of some (work, metric) pairs (all their feeds)."""
+    return _entries(_current_series(observations))
 
 
 def _highest(entries: list[Entry]) -> int | None:
@@ -183,20 +196,27 @@ def _as_of(observations: Iterable[Observation], cutoff: int) -> list[Observation
     return seen
 
 
-def _pair_lines(observations: list[Observation], cutoff: int) -> tuple[int, list[str]]:
+def _pair_lines(observations: list[Observation], cutoff: int,
+                as_of: int | None = None) -> tuple[int, list[str]]:
     """(``alm:asOf``, N-Triples lines) of one (work, metric) pair's entries as of ``cutoff``.
 
     ``alm:asOf`` is the newest feed that touched the pair: a function of the data, so the
-    lines the view holds for a pair can be recomputed exactly (and deleted with DELETE DATA)."""
+    lines the view holds for a pair can be recomputed exactly (and deleted with DELETE DATA);
+    ``as_of`` gives it when ``observations`` are only those the pair's state holds
+    (:mod:`alm_ld.analytics.pair_state`), which need not include that feed's."""
     visible = _as_of(observations, cutoff)
     if not visible:
         return 0, []
-    as_of = max(obs.sequence for obs in visible)
-    entries = current_entries(visible)
+    as_of = as_of if as_of is not None else max(obs.sequence for obs in visible)
+    series = _current_series(visible)
+    entries = _entries(series)
     lines = [line for entry in entries for line in _entry_triples(entry)]
     highest = _highest(entries)
     work, metric = visible[0].work, visible[0].metric
     lines.extend(_total_triples(work, metric, highest, as_of))
+    state = pair_state.encode({(s, a): members for (_, _, s, a), members in series.items()},
+                              cutoff)
+    lines.append(f"<{_node(work, metric)}> <{_A['pairState']}> {literal(state)} .")
     return as_of, lines
 
 
@@ -325,16 +345,24 @@ def _node_chunks(nodes: list[str]) -> Iterator[str]:
 
 def known_pairs(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     """Those of ``pairs`` (work, metric) the view holds, i.e. that have a stored observation
-    (when the view is current): one lookup of each pair's node, whose IRI is computed here —
-    a new work costs nothing more (the ingest's cheap first step, feed_derived)."""
+    (when the view is current)."""
+    return set(held_pairs(store, pairs))
+
+
+def held_pairs(store: Store, pairs: Iterable[tuple[str, str]]
+               ) -> dict[tuple[str, str], tuple[int, str | None]]:
+    """Of ``pairs`` (work, metric), those the view holds (that have a stored observation, when
+    the view is current) → (``alm:asOf``, ``alm:pairState`` or None on a node written before
+    it): one lookup of each pair's node, whose IRI is computed here — a new work costs nothing
+    more (the ingest's cheap first step, feed_derived)."""
     by_node = {_node(work, metric): (work, metric) for work, metric in pairs}
     nodes = sorted(by_node)
     graph = iri(VIEW_GRAPH)
-    found: set[tuple[str, str]] = set()
+    found: dict[tuple[str, str], tuple[int, str | None]] = {}
     for chunk in _node_chunks(nodes):
-        for row in select(store, f"""SELECT ?n WHERE {{ VALUES ?n {{ {chunk} }}
-  GRAPH {graph} {{ ?n alm:asOf ?at }} }}"""):
-            found.add(by_node[row["n"]])
+        for row in select(store, f"""SELECT ?n ?at ?state WHERE {{ VALUES ?n {{ {chunk} }}
+  GRAPH {graph} {{ ?n alm:asOf ?at OPTIONAL {{ ?n alm:pairState ?state }} }} }}"""):
+            found[by_node[row["n"]]] = (int(row["at"]), row.get("state"))
     return found
 
 
@@ -384,11 +412,13 @@ def held_values(store: Store, series: Iterable[tuple[str, str, str]]) -> HeldVal
 
 
 def view_delta(pairs: dict[tuple[str, str], list[Observation]], sequence: int,
-               held: set[tuple[str, str]]) -> tuple[list[str], list[str]]:
+               held: Mapping[tuple[str, str], int]) -> tuple[list[str], list[str]]:
     """(lines the view gains, lines it loses) when feed ``sequence`` is folded in: ``pairs``
-    holds every observation of the feed's (work, metric) pairs, the feed's own included;
-    ``held`` the pairs the store had before (a new pair has no old lines to delete). The old
-    mark is among the lines lost; :func:`mark_update` writes them off with the new mark."""
+    holds the stored observations of the feed's (work, metric) pairs that decide the view —
+    the whole history, or what a pair's state holds (:mod:`alm_ld.analytics.pair_state`) —
+    and the feed's own; ``held`` the pairs the store had before with their ``alm:asOf`` (a
+    new pair has no old lines to delete). The old mark is among the lines lost;
+    :func:`mark_update` writes them off with the new mark."""
     added: list[str] = []
     removed: list[str] = [_mark_line(sequence - 1)]
     for pair, observations in pairs.items():
@@ -396,7 +426,7 @@ def view_delta(pairs: dict[tuple[str, str], list[Observation]], sequence: int,
         if pair not in held:
             added.extend(new)
             continue
-        old = set(_pair_lines(observations, sequence - 1)[1])
+        old = set(_pair_lines(observations, sequence - 1, held[pair])[1])
         kept = set(new)
         added.extend(line for line in new if line not in old)
         removed.extend(line for line in old if line not in kept)
@@ -475,5 +505,5 @@ SELECT ?metric ?source ?agg ?value ?obs WHERE {{
 
 
 __all__ = ["VIEW_GRAPH", "Entry", "HeldValues", "by_pair", "current_entries", "current_values",
-           "ensure_current_view", "held_values", "known_pairs", "mark_update",
+           "ensure_current_view", "held_pairs", "held_values", "known_pairs", "mark_update",
            "refresh_current_view", "view_delta", "view_is_current", "view_sequence"]

@@ -6,11 +6,14 @@ feed never waits for its derived data (nothing is left for readers to catch up).
 Why this is fast: the three used to read the store three times after the write (the current
 observation per key for revisions, every observation of the feed's (work, metric) pairs for the
 alerts, the same again for the view) and the view was folded in with a SPARQL update that the
-store had to parse. Now there is ONE read: the view tells which of the feed's pairs the store
-holds already (a lookup per pair node, :func:`~alm_ld.analytics.current_view.known_pairs`) and
-only those pairs' stored observations are read (a brand-new work costs no read at all); the
-feed's own counts come from the feed in memory. Revisions, view lines and alerts are then
-plain Python over the same list.
+store had to parse. Now the view tells which of the feed's pairs the store holds already, with
+each pair's state (one lookup per pair node, :func:`~alm_ld.analytics.current_view.held_pairs`;
+a brand-new work costs no read at all). The state lists the few stored observations the rules
+read (:mod:`alm_ld.analytics.pair_state`): a feed that brings new periods or revises the
+latest one needs nothing else, so its cost no longer grows with the pair's history. Only a
+pair the state is not enough for (a backfill of an older cumulative period, a node written
+before states) has its stored history read. The feed's own counts come from the feed in
+memory. Revisions, view lines and alerts are then plain Python over the same list.
 
 The caller (alm_ld.pipeline) guarantees what this relies on: it holds the ingest lock of a
 store it owns, ``sequence`` is the next one, and the view's mark is ``sequence - 1`` (it
@@ -23,8 +26,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from alm_ld.analytics.alerts import Alert, alerts_of
-from alm_ld.analytics.current_view import by_pair, known_pairs, view_delta
-from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_observations
+from alm_ld.analytics.current_view import by_pair, held_pairs, view_delta
+from alm_ld.analytics.observation_rows import (
+    Observation,
+    feed_sequences,
+    read_observations,
+    stored_nodes,
+)
+from alm_ld.analytics.pair_state import observations_if_enough
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.timeutil import rfc3339
 from alm_ld.config import Settings
@@ -50,15 +59,48 @@ def _key(obs: Observation) -> tuple[str, str, str, str, str | None, str]:
     return (obs.work, obs.metric, obs.source, obs.aggregation, obs.start, obs.end)
 
 
+def _stored(store: Store, counts: list[FeedCount], sequence: int
+            ) -> tuple[list[Observation], dict[tuple[str, str], int]]:
+    """(the stored observations the feed's rules read, the pairs held before with their
+    ``alm:asOf``): per held pair what its state holds when that is enough
+    (:func:`~alm_ld.analytics.pair_state.observations_if_enough`), else its whole history."""
+    by_pair: dict[tuple[str, str], list[FeedCount]] = {}
+    for count in counts:
+        by_pair.setdefault((count.work, count.metric), []).append(count)
+    if sequence <= 1 or not by_pair:
+        return [], {}
+    held = held_pairs(store, by_pair)
+    if not held:
+        return [], {}
+    sequences = feed_sequences(store)
+    feeds = {seq: graph for graph, seq in sequences.items()}
+    stored: list[Observation] = []
+    whole: set[tuple[str, str]] = set()
+    checks: dict[tuple[str, str], tuple[list[Observation], set[str]]] = {}
+    for pair, (_, state) in held.items():
+        enough = observations_if_enough(by_pair[pair], state, *pair, feeds)
+        if enough is None:
+            whole.add(pair)
+        elif enough[1]:
+            checks[pair] = enough
+        else:
+            stored += enough[0]
+    if checks:  # a revision whose node is stored: a return to an earlier value
+        known = stored_nodes(store, {i for _, iris in checks.values() for i in iris})
+        for pair, (observations, iris) in checks.items():
+            if iris & known:
+                whole.add(pair)
+            else:
+                stored += observations
+    if whole:
+        stored += read_observations(store, pairs=whole, sequences=sequences)
+    return stored, {pair: as_of for pair, (as_of, _) in held.items()}
+
+
 def derive_feed(store: Store, feed: str, sequence: int, counts: list[FeedCount],
                 settings: Settings, now: datetime | None = None) -> FeedDerived:
     """Revisions, view delta and alerts of feed ``feed`` (not yet stored) with ``counts``."""
-    pairs = {(c.work, c.metric) for c in counts}
-    stored: list[Observation] = []
-    if sequence > 1 and pairs:
-        held = known_pairs(store, pairs)
-        if held:
-            stored = read_observations(store, pairs=held, sequences=feed_sequences(store))
+    stored, held = _stored(store, counts, sequence)
     # Revisions: per key the current observation before this feed (the one rule of current).
     current = {_key(o): o for o in newest_per_key(stored, key=_key,
                                                    rank=lambda o: (o.sequence, o.iri))}
@@ -84,7 +126,7 @@ def derive_feed(store: Store, feed: str, sequence: int, counts: list[FeedCount],
     wide = list(nodes.values())
     derived.alerts = alerts_of(wide, feed, settings, rfc3339(now or datetime.now(UTC)))
     derived.view_added, derived.view_removed = view_delta(
-        by_pair(wide), sequence, {(o.work, o.metric) for o in stored})
+        by_pair(wide), sequence, held)
     return derived
 
 

@@ -74,6 +74,15 @@ SELECT ?row WHERE {{{keys}
     return [ObservationRow(*row["row"].split(SEP)) for row in rows]
 
 
+def stored_nodes(store: Store, iris: Iterable[str]) -> set[str]:
+    """Those of the observation ``iris`` some graph holds (one lookup per node)."""
+    found: set[str] = set()
+    for chunk in iri_rows(sorted({(i,) for i in iris}), _PAIRS_PER_QUERY):
+        found.update(r["o"] for r in select(store, f"""SELECT DISTINCT ?o WHERE {{
+  VALUES ?o {{ {chunk} }} GRAPH ?g {{ ?o alm:value ?v }} }}"""))
+    return found
+
+
 def feed_sequences(store: Store) -> dict[str, int]:
     """Feed graph IRI → its sequence (a graph without one is not a feed)."""
     return {r["g"]: int(r["seq"]) for r in select(store, FEED_SEQUENCES)}
@@ -130,8 +139,11 @@ def read_observations(store: Store, feed: str | None = None, *, upto: int | None
             obs.sequence = obs.seqs[-1]
         if graph not in obs.feeds:
             obs.feeds.append(graph)
+    for obs in found.values():
+        if len(obs.feeds) > 1:  # in feed order, whatever order the store answered in
+            obs.feeds.sort(key=lambda feed: (sequences.get(feed, 0), feed))
     return list(found.values())
 
 
 __all__ = ["FEED_SEQUENCES", "SEP", "Observation", "ObservationRow", "feed_sequences",
-           "observation_rows", "read_observations"]
+           "observation_rows", "read_observations", "stored_nodes"]

@@ -1,0 +1,147 @@
+"""What ingest needs to know of one (work, metric) pair's stored history, kept as ONE literal on
+the pair's node of the current-value view (``alm:pairState``), so that a feed about a pair the
+store already holds costs a lookup instead of a read of the pair's whole history.
+
+Why a literal and not more triples: ingest looks up each pair's node anyway
+(:func:`alm_ld.analytics.current_view.held_pairs`); one more value on that node comes with the
+same lookup. Reading the same facts through the view's series and observation nodes was tried:
+exact, but Oxigraph's joins cost more than the history rows they saved (docs/performance.md).
+And why not read the history: every earlier harvest adds rows to it, so an ingest got slower
+with every day a provider had been harvested (~0.45 ms per item per earlier harvest).
+
+What it holds, per (source, aggregation) series of the pair, as of the view's mark:
+
+* cumulative: the series' two latest current observations (the view's value comes from the
+  latest; a revision of the latest period is checked against the one before it);
+* interval: every current period (what the sum is made of) — or ``*`` when there are more than
+  :data:`MAX_PERIODS`, which leaves such a pair to the history read.
+
+Each observation is written as ``ref start end value seqs``: ``ref`` the 32 hex digits of a
+``almid:obs/`` IRI (or the whole IRI), ``start`` ``-`` when absent, ``seqs`` the sequences of
+the feeds holding it (up to the mark), comma-separated. Tokens never hold a space (stored IRIs,
+dates and integers have none). The grammar is internal to ingest: readers of the view use its
+documented predicates, never this.
+
+When it is enough (:func:`observations_if_enough`): for every count of the feed, either the
+count's period is new to its series (a cumulative period after the latest, any interval
+period not yet held) or it is a held current period (for a cumulative series, the latest) and
+the count is that same observation or a revision whose node is not stored yet (a revision back
+to an earlier value is the earlier node, with feeds the state does not list: the caller looks
+those IRIs up). Then the observations
+above are all that ingest's rules read — revisions (per period the current one), the view (a
+cumulative series' latest value, an interval series' periods), the alerts (the steps next to
+the feed's counts, each source's latest) — and ingest gives the same result as from the whole
+history (tests/analytics/test_pair_state.py compares both, feed by feed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from alm_ld.analytics.observation_rows import Observation
+from alm_ld.mapping import FeedCount
+from alm_ld.vocab import ALM_NS, ID_NS
+
+MAX_PERIODS = 64
+"""Interval periods listed per series; a series with more is left to the history read (the
+literal is rewritten at every ingest touching the pair, so it must stay small)."""
+_OBS = ID_NS + "obs/"
+_CUMULATIVE = ALM_NS + "cumulative"
+_TOO_MANY = "*"
+
+
+def _ref(obs_iri: str) -> str:
+    return obs_iri[len(_OBS):] if obs_iri.startswith(_OBS) else obs_iri
+
+
+def _iri(ref: str) -> str:
+    return ref if ":" in ref else _OBS + ref
+
+
+def encode(series: Mapping[tuple[str, str], list[Observation]], cutoff: int) -> str:
+    """The state of one pair from its current revisions per (source, aggregation), each list
+    ordered by (period end, sequence, IRI) as the view orders them, as of feed ``cutoff``."""
+    tokens: list[str] = []
+    for (source, aggregation), members in sorted(series.items()):
+        kept = members[-2:] if aggregation == _CUMULATIVE else members
+        if len(kept) > MAX_PERIODS:
+            tokens += [source, aggregation, _TOO_MANY]
+            continue
+        tokens += [source, aggregation, str(len(kept))]
+        for obs in kept:
+            seqs = sorted(s for s in (obs.seqs or (obs.sequence,)) if s <= cutoff)
+            tokens += [_ref(obs.iri), obs.start or "-", obs.end, str(obs.value),
+                       ",".join(map(str, seqs))]
+    return " ".join(tokens)
+
+
+def decode(text: str, work: str, metric: str,
+           feeds: Mapping[int, str]) -> dict[tuple[str, str], list[Observation]] | None:
+    """The observations a state holds per (source, aggregation), as :class:`Observation` with
+    their feeds (``feeds``: sequence → feed IRI); None when a series has too many periods
+    listed or the text is not a state this version writes."""
+    tokens = text.split(" ") if text else []
+    found: dict[tuple[str, str], list[Observation]] = {}
+    at = 0
+    try:
+        while at < len(tokens):
+            source, aggregation, count = tokens[at:at + 3]
+            at += 3
+            if count == _TOO_MANY:
+                return None
+            members = found.setdefault((source, aggregation), [])
+            for _ in range(int(count)):
+                ref, start, end, value, seqs = tokens[at:at + 5]
+                at += 5
+                held = tuple(int(s) for s in seqs.split(","))
+                members.append(Observation(
+                    _iri(ref), work, metric, source, aggregation, int(value),
+                    None if start == "-" else start, end, held[-1], held,
+                    [feeds[s] for s in held]))
+    except (ValueError, KeyError):
+        return None  # unpacking a short tail, a non-integer, a feed no longer stored
+    return found
+
+
+def _fits(count: FeedCount, held: list[Observation] | None,
+          aggregation: str) -> tuple[bool, str | None]:
+    """(whether the state is enough for ``count``, the count's IRI when that depends on the
+    node not being stored yet)."""
+    if not held:
+        return True, None  # a series new to the pair: nothing of it is stored
+    period = (count.start, count.end)
+    if aggregation == _CUMULATIVE:
+        latest = held[-1]
+        if (latest.start, latest.end) == period:  # the step before it is held too
+            return True, (None if latest.iri == count.iri else count.iri)
+        return count.end > latest.end, None  # only a period after the latest is surely new
+    same = next((o for o in held if (o.start, o.end) == period), None)
+    if same is not None:
+        return True, (None if same.iri == count.iri else count.iri)
+    return True, None  # every interval period held is listed: this one is new
+
+
+def observations_if_enough(counts: Iterable[FeedCount], state: str | None, work: str,
+                           metric: str, feeds: Mapping[int, str]
+                           ) -> tuple[list[Observation], set[str]] | None:
+    """(the stored observations ingest needs for these counts of one pair, the IRIs of revising
+    counts that must not be stored nodes already), or None when only the pair's whole history
+    will do (no state, a series with too many periods, a cumulative count for a period before
+    the latest: a backfill)."""
+    if state is None:
+        return None
+    series = decode(state, work, metric, feeds)
+    if series is None:
+        return None
+    to_check: set[str] = set()
+    for count in counts:
+        aggregation = ALM_NS + count.aggregation
+        fits, check = _fits(count, series.get((count.source, aggregation)), aggregation)
+        if not fits:
+            return None
+        if check:
+            to_check.add(check)
+    return [obs for members in series.values() for obs in members], to_check
+
+
+__all__ = ["MAX_PERIODS", "decode", "encode", "observations_if_enough"]

@@ -1,0 +1,180 @@
+"""Ingest reads a held pair's state instead of its history (alm_ld.analytics.pair_state) and
+must derive exactly what the whole history gives: the same view lines, revisions and alerts,
+feed by feed, through appends, revisions of the latest period, returns to an earlier value,
+resent counts, backfills of older periods and interval periods old and new."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alm_ld.analytics import current_view as cv
+from alm_ld.analytics import feed_derived, pair_state
+from alm_ld.analytics.alerts import query_alerts
+from alm_ld.analytics.sparql import select
+from alm_ld.config import Settings
+from alm_ld.pipeline import ingest_feed
+from alm_ld.sparql_text import iri
+from alm_ld.store import open_store
+from tests.analytics.feeds import count, feed
+
+WORKS = [f"https://doi.org/10.5555/state.{n}" for n in range(3)]
+CUMULATIVE = [("citations", "crossref"), ("citations", "openalex"), ("tweets", "crossref")]
+INTERVAL = [("views", "crossref")]
+
+
+class History:
+    """What has been sent per series, to make the next feed's items."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.sent: dict[tuple[str, ...], dict[tuple[str | None, str], list[int]]] = {}
+
+    def cumulative(self, work: str, metric: str, source: str) -> dict[str, Any]:
+        rng, keys = self.rng, self.sent.setdefault((work, metric, source), {})
+        ends = sorted(end for _, end in keys)
+        move = rng.choice(["append"] * 4 + ["revise", "revert", "resend", "backfill"])
+        if not ends or move == "append":
+            end = f"2026-01-{len(ends) * 2 + 2:02d}"
+            last = keys[(None, ends[-1])][-1] if ends else 10
+            value = max(0, last + rng.choice([-4, 3, 9, 25, 4000]))
+        elif move == "backfill":
+            end = f"2026-01-{rng.randrange(1, len(ends) * 2 + 1):02d}"
+            value = rng.randrange(0, 60)
+        else:
+            end = ends[-1]
+            values = keys[(None, end)]
+            value = {"revise": values[-1] + rng.choice([-5, 2, 30]),
+                     "revert": values[0], "resend": values[-1]}[move]
+        value = max(0, value)
+        keys.setdefault((None, end), []).append(value)
+        return count(work, value, end, metric=metric, source=source)
+
+    def interval(self, work: str, metric: str, source: str) -> dict[str, Any]:
+        rng, keys = self.rng, self.sent.setdefault((work, metric, source), {})
+        month = rng.randrange(1, 7)
+        start, end = f"2026-{month:02d}-01", f"2026-{month:02d}-28"
+        values = keys.setdefault((start, end), [])
+        value = rng.choice([values[0], rng.randrange(0, 90)]) if values else rng.randrange(0, 90)
+        values.append(value)
+        return count(work, value, end, metric=metric, source=source,
+                     aggregation="interval", start=start)
+
+
+def feeds(seed: int, how_many: int) -> Iterator[dict[str, Any]]:
+    rng = random.Random(seed)
+    history = History(rng)
+    for _ in range(how_many):
+        items = []
+        for work in rng.sample(WORKS, rng.randint(1, len(WORKS))):
+            for metric, source in rng.sample(CUMULATIVE, rng.randint(1, len(CUMULATIVE))):
+                items.append(history.cumulative(work, metric, source))
+            if rng.random() < 0.6:
+                items.append(history.interval(work, *INTERVAL[0]))
+        yield feed(items)
+
+
+def view(store: Any) -> set[tuple[str, str, str]]:
+    return {(r["s"], r["p"], r["o"]) for r in select(
+        store, f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri(cv.VIEW_GRAPH)} {{ ?s ?p ?o }} }}")}
+
+
+def revisions(store: Any) -> set[tuple[str, str]]:
+    return {(r["o"], r["p"]) for r in select(
+        store, "SELECT ?o ?p WHERE { GRAPH ?g { ?o prov:wasRevisionOf ?p } }")}
+
+
+def alerts(store: Any) -> set[tuple[Any, ...]]:
+    return {(a.type, a.work, a.metric, a.source, a.other_source, a.value, a.previous_value,
+             a.observation, a.previous_observation, tuple(a.feeds), tuple(a.previous_feeds),
+             a.message) for a in query_alerts(store, limit=100_000)}
+
+
+@contextmanager
+def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> Iterator[list[int]]:
+    """Count the calls ``feed_derived`` makes to its helper ``name`` (still running it)."""
+    calls: list[int] = []
+    real: Callable[..., Any] = getattr(feed_derived, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(feed_derived, name, counted)
+        yield calls
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_state_gives_what_the_whole_history_gives_feed_by_feed(
+        seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    by_state_spec, by_history_spec = f"oxigraph:{tmp_path / 'a'}", f"oxigraph:{tmp_path / 'b'}"
+    histories = states = checks = 0
+    with open_store(by_state_spec) as by_state, open_store(by_history_spec) as by_history:
+        for number, doc in enumerate(feeds(seed, 18)):
+            with counting(monkeypatch, "read_observations") as read, \
+                    counting(monkeypatch, "stored_nodes") as looked_up:
+                ingest_feed(by_state, doc, settings=Settings(store=by_state_spec))
+            histories += len(read)
+            states += number > 0 and not read
+            checks += len(looked_up)
+            with monkeypatch.context() as patch:  # the reference: always the whole history
+                patch.setattr(feed_derived, "observations_if_enough", lambda *a: None)
+                ingest_feed(by_history, doc, settings=Settings(store=by_history_spec))
+            assert view(by_state) == view(by_history), f"view after feed {number}"
+            assert revisions(by_state) == revisions(by_history), f"revisions, feed {number}"
+            assert alerts(by_state) == alerts(by_history), f"alerts after feed {number}"
+        kept = view(by_state)
+        by_state.update(f"DROP GRAPH {iri(cv.VIEW_GRAPH)}")
+        cv.refresh_current_view(by_state)
+        assert view(by_state) == kept  # and both equal the view rebuilt from every feed
+        assert alerts(by_state)  # the rules had something to say
+    assert states >= 3, "some feeds about held pairs must be derived from states alone"
+    assert histories >= 1, "a backfill must still read the history"
+    assert checks >= 1, "a revision must look its node up"
+
+
+def test_a_return_to_an_earlier_value_reads_the_history(
+        store: Any, ingest: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The earlier node is stored with its first feed, which the state does not list: without
+    the lookup the node's feeds would be written short."""
+    work = WORKS[0]
+    ingest(feed([count(work, 5, "2026-01-02")]))
+    ingest(feed([count(work, 6, "2026-01-02")]))
+    with counting(monkeypatch, "read_observations") as read:
+        ingest(feed([count(work, 7, "2026-01-02")]))
+    assert not read  # a new value of the latest period: the state is enough
+    with counting(monkeypatch, "read_observations") as read:
+        ingest(feed([count(work, 5, "2026-01-02")]))
+    assert read  # back to the first value: that node's history is read
+
+
+def test_state_lists_the_latest_two_cumulative_and_every_interval_period() -> None:
+    from alm_ld.analytics.observation_rows import Observation
+    from alm_ld.vocab import ALM_NS, ID_NS
+
+    def obs(n: int, end: str, aggregation: str, start: str | None = None) -> Observation:
+        return Observation(f"{ID_NS}obs/{n:032x}", "w", "m", "s", ALM_NS + aggregation, n,
+                           start, end, n, (n,), [f"urn:feed:{n}"])
+
+    cumulative = [obs(1, "2026-01-01", "cumulative"), obs(2, "2026-01-02", "cumulative"),
+                  obs(3, "2026-01-03", "cumulative")]
+    periods = [obs(10 + k, f"2026-0{k}-28", "interval", f"2026-0{k}-01") for k in range(1, 4)]
+    text = pair_state.encode({("s", ALM_NS + "cumulative"): cumulative,
+                              ("s", ALM_NS + "interval"): periods}, cutoff=99)
+    feeds = {n: f"urn:feed:{n}" for n in range(20)}
+    decoded = pair_state.decode(text, "w", "m", feeds)
+    assert decoded is not None
+    assert [o.iri for o in decoded[("s", ALM_NS + "cumulative")]] == \
+        [o.iri for o in cumulative[-2:]]
+    assert decoded[("s", ALM_NS + "interval")] == periods
+    many = [obs(k, f"2026-01-{k:02d}", "interval", f"2026-01-{k:02d}")
+            for k in range(1, pair_state.MAX_PERIODS + 2)]
+    assert pair_state.decode(pair_state.encode({("s", ALM_NS + "interval"): many}, 99),
+                             "w", "m", feeds) is None
+    assert pair_state.decode("not a state", "w", "m", feeds) is None
