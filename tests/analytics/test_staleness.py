@@ -145,8 +145,10 @@ def test_a_feed_that_crossed_its_cutoff_is_checked_once_even_without_alerts(
     works = [f"https://doi.org/10.5555/stale.once{n}" for n in range(3)]
     daily = {"updateFrequency": "P1D"}
     ingest(feed([count(w, 1, "2026-05-01") for w in works], disclosure=daily))
+    time.sleep(0.01)  # ingestedAt has milliseconds: two feeds of one instant are not ordered
     ingest(feed([count(w, 2, "2026-05-02") for w in works], disclosure=daily))
     first, second = _cutoffs(store)
+    assert first < second
     now = first + (second - first) / 2  # the first feed crossed, the second not yet
     keep_stale_alerts(store, now=now)
     assert _kept(store) == set() == _whole(store, now)
