@@ -1,6 +1,7 @@
 """Where an ingest's time goes, stage by stage, while one store grows.
 
     python -m benchmarks.ingest_stages --works 300000 [--dates 1] [--every 10] [--store SPEC]
+                                       [--history | --compare]
 
 Ingests :mod:`benchmarks.datagen` feed by feed through :func:`alm_ld.pipeline.ingest_feed`
 (validation, derived data, one load per feed, post-ingest hook: the real path) into one store,
@@ -11,9 +12,14 @@ mostly the store's size.
 
 The stages are timed by wrapping the pipeline's own functions in their modules, in this
 process only (a measuring harness, like ``bulk_worker --skip-alerts``); nothing else changes.
-Stages nest: ``derive_feed`` includes ``known_pairs``, ``read_observations``, ``alerts_of`` and
-``view_delta``; ``bulk_load``, ``update`` and ``flush`` are the store's three calls in the
-feed's one write.
+Stages nest: ``derive_feed`` includes ``held_pairs`` (the pair lookups, with their states),
+``observations_if_enough`` (decoding the states), ``stored_nodes``, ``read_observations`` (a
+pair's whole history), ``alerts_of`` and ``view_delta``; ``bulk_load``, ``update`` and
+``flush`` are the store's three calls in the feed's one write.
+
+``--history`` derives every held pair from its whole history, as ingest did before
+``alm:pairState``; ``--compare`` runs both into two new stores, one after the other, and ends
+with a table of the whole ms per item of each and their ratio, block by block.
 """
 
 from __future__ import annotations
@@ -32,8 +38,9 @@ from benchmarks.datagen import Dataset, feeds
 STAGES = {
     "alm_ld.pipeline": ("checked_feed", "_stored_result", "max_sequence", "feed_counts",
                         "map_feed_ntriples", "content_hash", "_after_ingest"),
-    "alm_ld.analytics.feed_derived": ("derive_feed", "known_pairs", "read_observations",
-                                      "alerts_of", "view_delta"),
+    "alm_ld.analytics.feed_derived": ("derive_feed", "held_pairs", "observations_if_enough",
+                                      "stored_nodes", "read_observations", "alerts_of",
+                                      "view_delta"),
     "alm_ld.analytics.hooks": ("feed_alert_data",),
 }
 _STORE_CALLS = ("bulk_load", "load", "update", "flush")
@@ -64,22 +71,40 @@ def _timed(fn: Callable[..., Any], name: str,
     return run
 
 
-def instrument(spent: collections.Counter[str]) -> None:
+_ORIGINAL: dict[tuple[str, str], Any] = {}
+
+
+def instrument(spent: collections.Counter[str], *, history: bool = False) -> None:
+    """Time the stages into ``spent`` (each call replaces the previous run's timers);
+    ``history``: no pair is derived from its state."""
     import importlib
 
     for module_name, names in STAGES.items():
         module = importlib.import_module(module_name)
         for name in names:
-            setattr(module, name, _timed(getattr(module, name), name, spent))
+            real = _ORIGINAL.setdefault((module_name, name), getattr(module, name))
+            if history and name == "observations_if_enough":
+                real = _never_enough
+            setattr(module, name, _timed(real, name, spent))
 
 
-def run(works: int, dates: int, every: int, spec: str, feed_size: int) -> None:
+def _never_enough(*_: Any) -> None:
+    return None
+
+
+Block = tuple[str, int, float]
+"""(feeds, items stored before, whole ms per item) of one printed row."""
+
+
+def run(works: int, dates: int, every: int, spec: str, feed_size: int,
+        history: bool = False) -> list[Block]:
     from alm_ld import pipeline
     from alm_ld.config import Settings
     from alm_ld.store import open_store
 
     spent: collections.Counter[str] = collections.Counter()
-    instrument(spent)
+    instrument(spent, history=history)
+    blocks: list[Block] = []
     settings = Settings(store=spec)
     store = open_store(spec)
     if hasattr(store, "_ox"):  # the embedded Oxigraph store: time its three write calls
@@ -94,6 +119,7 @@ def run(works: int, dates: int, every: int, spec: str, feed_size: int) -> None:
         stages = " ".join(f"{k} {v:.3f}" for k, v in sorted(per.items(), key=lambda kv: -kv[1])
                           if k != "whole" and v >= 0.005)
         print(f"| {first + 1}–{n} | {stored:,} | {per['whole']:.3f} | {stages} |", flush=True)
+        blocks.append((f"{first + 1}–{n}", stored, per["whole"]))
         stored, block_items, first = stored + block_items, 0, n
 
     print("| feeds | items stored before | whole ms/item | stages ms/item (largest first) |")
@@ -110,6 +136,16 @@ def run(works: int, dates: int, every: int, spec: str, feed_size: int) -> None:
             row()
     finally:
         store.close()
+    return blocks
+
+
+def compare(state: list[Block], history: list[Block]) -> None:
+    print("\n| feeds | items stored before | whole history ms/item | state ms/item | "
+          "history ÷ state |")
+    print("|---|---|---|---|---|")
+    for (feeds_, stored, by_state), (_, _, by_history) in zip(state, history, strict=True):
+        print(f"| {feeds_} | {stored:,} | {by_history:.3f} | {by_state:.3f} | "
+              f"{by_history / by_state:.2f}× |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,13 +157,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--feed-size", type=int, default=10_000)
     parser.add_argument("--store", default=None,
                         help="store spec (default: a new on-disk oxigraph: store, removed after)")
+    parser.add_argument("--history", action="store_true",
+                        help="derive held pairs from their whole history (before pairState)")
+    parser.add_argument("--compare", action="store_true",
+                        help="run with states, then with whole histories, and compare")
     options = parser.parse_args(argv)
     if options.store:
-        run(options.works, options.dates, options.every, options.store, options.feed_size)
+        run(options.works, options.dates, options.every, options.store, options.feed_size,
+            options.history)
         return 0
-    with tempfile.TemporaryDirectory(prefix="alm-ld-stages-") as folder:
-        run(options.works, options.dates, options.every, f"oxigraph:{Path(folder) / 'store'}",
-            options.feed_size)
+    passes = [False, True] if options.compare else [options.history]
+    results = []
+    for history in passes:
+        if options.compare:
+            print(f"\n{'whole history' if history else 'pair states'}:")
+        with tempfile.TemporaryDirectory(prefix="alm-ld-stages-") as folder:
+            results.append(run(options.works, options.dates, options.every,
+                               f"oxigraph:{Path(folder) / 'store'}", options.feed_size,
+                               history))
+    if options.compare:
+        compare(*results)
     return 0
 
 
