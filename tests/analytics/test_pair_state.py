@@ -166,15 +166,41 @@ def test_state_lists_the_latest_two_cumulative_and_every_interval_period() -> No
                   obs(3, "2026-01-03", "cumulative")]
     periods = [obs(10 + k, f"2026-0{k}-28", "interval", f"2026-0{k}-01") for k in range(1, 4)]
     text = pair_state.encode({("s", ALM_NS + "cumulative"): cumulative,
-                              ("s", ALM_NS + "interval"): periods}, cutoff=99)
+                              ("s", ALM_NS + "interval"): periods}, cutoff=99, as_of=7)
     feeds = {n: f"urn:feed:{n}" for n in range(20)}
     decoded = pair_state.decode(text, "w", "m", feeds)
     assert decoded is not None
     assert [o.iri for o in decoded[("s", ALM_NS + "cumulative")]] == \
         [o.iri for o in cumulative[-2:]]
     assert decoded[("s", ALM_NS + "interval")] == periods
+    assert pair_state.as_of_of(text) == 7
     many = [obs(k, f"2026-01-{k:02d}", "interval", f"2026-01-{k:02d}")
             for k in range(1, pair_state.MAX_PERIODS + 2)]
-    assert pair_state.decode(pair_state.encode({("s", ALM_NS + "interval"): many}, 99),
+    assert pair_state.decode(pair_state.encode({("s", ALM_NS + "interval"): many}, 99, 7),
                              "w", "m", feeds) is None
     assert pair_state.decode("not a state", "w", "m", feeds) is None
+
+
+def test_a_view_written_before_states_is_read_by_history_and_gets_states(
+        store: Any, ingest: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store whose view nodes have no ``alm:pairState`` (written by an older version): its
+    pairs are still found held (their old lines deleted), read by their history once, and
+    carry a state from then on."""
+    work = WORKS[1]
+    ingest(feed([count(work, 5, "2026-01-02"), count(work, 3, "2026-01-02", metric="tweets")]))
+    graph = iri(cv.VIEW_GRAPH)
+    store.update(f"DELETE WHERE {{ GRAPH {graph} {{ ?n <{cv._A['pairState']}> ?s }} }}")
+    with counting(monkeypatch, "read_observations") as read:
+        ingest(feed([count(work, 8, "2026-01-04")]))
+    assert read
+    kept = view(store)
+    store.update(f"DROP GRAPH {graph}")
+    cv.refresh_current_view(store)
+    rebuilt = view(store)
+    assert kept <= rebuilt  # no old line left behind; the touched pair got its state back,
+    # the untouched one (tweets) gets it with its next feed (or here, the rebuild)
+    assert [t[1] for t in rebuilt - kept] == [cv._A["pairState"]]
+    assert len([t for t in kept if t[1] == cv._A["pairState"]]) == 1
+    with counting(monkeypatch, "read_observations") as read:
+        ingest(feed([count(work, 9, "2026-01-06")]))
+    assert not read
