@@ -16,12 +16,13 @@ What it holds (graph ``almid:current``):
   cumulative series the value with the latest ``periodEnd`` (ties: newest feed), for an interval
   series the sum of its periods;
 * per (work, metric) a node with ``alm:highestValue``, the highest current cumulative value
-  among sources (sources overlap, so they are not summed; analytics.works_list), and
-  ``alm:asOf``;
+  among sources (sources overlap, so they are not summed; analytics.works_list),
+  ``alm:asOf`` and ``alm:pairState`` (what the pair's next ingest reads instead of its history:
+  :mod:`alm_ld.analytics.pair_state`);
 * ``almid:current alm:viewSequence N``: every feed with ``alm:sequence`` ≤ N is folded in.
 
 How it stays right: on a store this process owns, ingest writes each feed WITH its view
-lines (:mod:`alm_ld.analytics.feed_derived`: :func:`known_pairs`, :func:`view_delta`, then
+lines (:mod:`alm_ld.analytics.feed_derived`: :func:`held_pairs`, :func:`view_delta`, then
 :func:`mark_update` moves the mark right after the load). A process stopped between the load
 and the mark update, a ``sparql:`` writer between its publication and its fold, or a store from
 before the view leaves the mark behind: readers see it (:func:`view_is_current`) and answer by
@@ -343,12 +344,6 @@ def _node_chunks(nodes: list[str]) -> Iterator[str]:
     return iri_rows([(node,) for node in nodes], _NODES_PER_QUERY)
 
 
-def known_pairs(store: Store, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Those of ``pairs`` (work, metric) the view holds, i.e. that have a stored observation
-    (when the view is current)."""
-    return set(held_pairs(store, pairs))
-
-
 def held_pairs(store: Store, pairs: Iterable[tuple[str, str]]
                ) -> dict[tuple[str, str], tuple[int, str | None]]:
     """Of ``pairs`` (work, metric), those the view holds (that have a stored observation, when
@@ -514,5 +509,5 @@ SELECT ?metric ?source ?agg ?value ?obs WHERE {{
 
 
 __all__ = ["VIEW_GRAPH", "Entry", "HeldValues", "by_pair", "current_entries", "current_values",
-           "ensure_current_view", "held_pairs", "held_values", "known_pairs", "mark_update",
+           "ensure_current_view", "held_pairs", "held_values", "mark_update",
            "refresh_current_view", "view_delta", "view_is_current", "view_sequence"]
