@@ -13,6 +13,7 @@ memory as one list of dicts.
 
 from __future__ import annotations
 
+import datetime
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,9 +31,16 @@ def work(i: int) -> str:
     return f"https://doi.org/10.5555/bench.{i}"
 
 
-def period_end(date: int) -> str:
-    """Date number ``d`` (0-based) is the end of month ``d + 1`` of 2026 (max 6 dates)."""
-    return f"2026-{date + 1:02d}-28"
+def period_end(date: int, dates: int = 6) -> str:
+    """Date number ``d`` (0-based) of a dataset of ``dates`` harvests: up to 6, the end of
+    month ``d + 1`` of 2026 (the datasets every earlier run measured); more (a daily harvest's
+    growing history, benchmarks.ingest_stages), day ``d`` from 2026-01-01, at most 180 (the
+    feeds say they were generated on 2026-06-30)."""
+    if dates <= 6:
+        return f"2026-{date + 1:02d}-28"
+    if dates > 180:
+        raise ValueError("at most 180 dates: the feeds were generated on 2026-06-30")
+    return (datetime.date(2026, 1, 1) + datetime.timedelta(days=date)).isoformat()
 
 
 @dataclass(frozen=True)
@@ -76,8 +84,8 @@ def count_items(data: Dataset, date: int, source: str) -> Iterator[dict[str, Any
         for metric in metrics:
             yield {"type": "Count", "work": work(i), "metric": metric,
                    "value": _value(rng, metric, date), "aggregation": "cumulative",
-                   "periodEnd": period_end(date), "source": source,
-                   "retrieved": f"{period_end(date)}T06:00:00Z"}
+                   "periodEnd": period_end(date, data.dates), "source": source,
+                   "retrieved": f"{period_end(date, data.dates)}T06:00:00Z"}
 
 
 def event_items(data: Dataset) -> Iterator[dict[str, Any]]:
