@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,3 +71,13 @@ def test_ingest_stage_profile_prints_a_row_per_block_of_feeds() -> None:
     assert "read_observations" not in rows(by_state)[-1]
     assert "read_observations" in rows(by_history)[-1]
     assert len(rows(compared)) == 3 and all(row.endswith("× |") for row in rows(compared))
+
+
+def test_generated_period_ends_stay_monthly_up_to_6_dates_and_go_daily_beyond() -> None:
+    from benchmarks.datagen import period_end
+
+    assert [period_end(d, 6) for d in (0, 5)] == ["2026-01-28", "2026-06-28"]  # as always
+    assert [period_end(d, 30) for d in (0, 1, 29)] == ["2026-01-01", "2026-01-02", "2026-01-30"]
+    assert period_end(179, 180) == "2026-06-29"  # before the feeds' generated time
+    with pytest.raises(ValueError):
+        period_end(0, 181)
