@@ -204,3 +204,44 @@ def test_a_view_written_before_states_is_read_by_history_and_gets_states(
     with counting(monkeypatch, "read_observations") as read:
         ingest(feed([count(work, 9, "2026-01-06")]))
     assert not read
+
+
+def test_over_http_feeds_about_held_works_are_derived_from_states(
+        live_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an aggregator and an institution see after ``POST /feeds`` about a work the store
+    holds: the alerts (``GET /alerts``) and the current value (SPARQL over the view), from
+    feeds whose derived data came from the pair's state — no history read."""
+    import requests
+
+    spec = "oxigraph:"
+    store = open_store(spec)
+    live = live_server(Settings(store=spec, tokens=("secret",)), store)
+    work = "https://doi.org/10.5555/state.http"
+
+    def post(value: int, end: str) -> None:
+        sent = requests.post(live.url + "/feeds", json=feed([count(work, value, end)]),
+                             headers={"Authorization": "Bearer secret"}, timeout=60)
+        assert sent.status_code == 201, sent.text
+
+    def current() -> int:
+        query = f"""PREFIX alm: <https://w3id.org/alm-ld/vocab#>
+SELECT ?v WHERE {{ GRAPH <{cv.VIEW_GRAPH}> {{ ?e alm:forWork <{work}> ;
+  alm:forMetric <https://w3id.org/alm-ld/metrics/citations> ; alm:currentValue ?v }} }}"""
+        got = requests.get(live.url + "/sparql", params={"query": query}, timeout=30,
+                           headers={"Accept": "application/sparql-results+json"})
+        assert got.status_code == 200, got.text
+        return int(got.json()["results"]["bindings"][0]["v"]["value"])
+
+    post(10, "2026-01-02")
+    with counting(monkeypatch, "read_observations") as read:
+        post(12, "2026-01-04")  # a new period
+        assert current() == 12
+        post(8, "2026-01-04")  # the latest period revised down
+        assert current() == 8
+    assert not read
+    got = requests.get(live.url + "/alerts?type=CountDecreased", timeout=30,
+                       headers={"Accept": "application/json"})
+    assert got.status_code == 200, got.text
+    assert sorted((a["previousValue"], a["value"]) for a in got.json()["alerts"]) == \
+        [(10, 8), (12, 8)]  # below the period before, and revised down
+    store.close()
