@@ -18,13 +18,12 @@ from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import short
 from alm_ld.analytics.timeutil import day_of, moment_of, rfc3339
 from alm_ld.config import Settings
-from alm_ld.vocab import ALM_NS, ID_NS, METRICS_NS, SOURCES_NS, category_of
+from alm_ld.vocab import CUMULATIVE, ID_NS, METRICS_NS, SOURCES_NS, category_of
 
 ALERT_TYPES = ("CountDecreased", "ImplausibleJump", "SourcesDisagree", "StaleSource",
                "HarvestFailed")
 STALE_FACTOR = 1.5
 JUMP_CATEGORIES = ("discussed",)
-_CUMULATIVE = ALM_NS + "cumulative"
 
 
 @dataclass
@@ -115,7 +114,7 @@ def _cumulative_steps(observations: list[Observation], feed: str
     for obs in observations:
         series.setdefault((obs.work, obs.metric, obs.source, obs.aggregation), []).append(obs)
     for (_, metric, _, aggregation), members in sorted(series.items()):
-        if aggregation != _CUMULATIVE:
+        if aggregation != CUMULATIVE:
             continue
         points = _current(members)
         for before, after in zip(points, points[1:], strict=False):
@@ -143,7 +142,7 @@ def decrease_alerts(observations: list[Observation], feed: str,
                 f"{after.value} ({after.end})."), **_step_fields(metric, before, after, detected)))
     by_iri = {o.iri: o for o in observations}
     for obs in sorted(observations, key=lambda o: (o.work, o.metric, o.source)):
-        if obs.aggregation != _CUMULATIVE:
+        if obs.aggregation != CUMULATIVE:
             continue
         previous = by_iri.get(obs.revision_of or "")
         if feed in obs.feeds and previous and obs.value < previous.value:
@@ -175,7 +174,7 @@ def jump_alerts(observations: list[Observation], feed: str, settings: Settings,
                 f"{rate:.0f} per day, above {threshold}."),
                 **_step_fields(metric, before, after, detected)))
     for obs in sorted(observations, key=lambda o: (o.work, o.metric, o.source, o.aggregation)):
-        if obs.aggregation == _CUMULATIVE or not _is_jump_metric(obs.metric):
+        if obs.aggregation == CUMULATIVE or not _is_jump_metric(obs.metric):
             continue
         rate = obs.value / _interval_days(obs.start, obs.end)
         if feed in obs.feeds and rate > threshold:
@@ -201,7 +200,7 @@ def disagreement_alerts(observations: list[Observation], feed: str, settings: Se
     pairs where the feed brought one side's latest value (so each is reported once)."""
     latest: dict[tuple[str, str], dict[str, Observation]] = {}
     for obs in observations:
-        if obs.aggregation != _CUMULATIVE:
+        if obs.aggregation != CUMULATIVE:
             continue
         per_source = latest.setdefault((obs.work, obs.metric), {})
         seen = per_source.get(obs.source)

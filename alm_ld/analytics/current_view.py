@@ -50,7 +50,7 @@ from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, iri_rows, literal, select
 from alm_ld.sparql_text import RDF_NS, XSD_NS, prefixes
 from alm_ld.store.base import Store
-from alm_ld.vocab import ALM_NS, ID_NS
+from alm_ld.vocab import ALM_NS, CUMULATIVE, ID_NS
 
 _PREFIX = prefixes("alm")
 """The one prefix the view's updates use, from sparql_text's table."""
@@ -59,7 +59,6 @@ log = logging.getLogger(__name__)
 
 VIEW_GRAPH = ID_NS + "current"
 """The named graph of the view (also the subject of its ``alm:viewSequence`` mark)."""
-_CUMULATIVE = ALM_NS + "cumulative"
 _XSD_INT = XSD_NS + "integer"
 _RDF_TYPE = RDF_NS + "type"
 _PAIRS_PER_UPDATE = 2000
@@ -118,7 +117,7 @@ def _entries(series: dict[tuple[str, str, str, str], list[Observation]]) -> list
     entries = []
     for (work, metric, source, aggregation), members in series.items():
         latest = members[-1]
-        if aggregation == _CUMULATIVE:
+        if aggregation == CUMULATIVE:
             entries.append(Entry(work, metric, source, aggregation, latest.value, latest.iri))
         else:
             entries.append(Entry(work, metric, source, aggregation,
@@ -134,7 +133,7 @@ def current_entries(observations: Iterable[Observation]) -> list[Entry]:
 def _highest(entries: list[Entry]) -> int | None:
     """The highest current cumulative value among one pair's sources (None: none is
     cumulative)."""
-    values = [e.value for e in entries if e.aggregation == _CUMULATIVE]
+    values = [e.value for e in entries if e.aggregation == CUMULATIVE]
     return max(values) if values else None
 
 
@@ -389,7 +388,7 @@ def held_values(store: Store, series: Iterable[tuple[str, str, str]]) -> HeldVal
     of nodes, did not all see the same mark (a feed was folded in between)."""
     by_node: dict[str, tuple[str, ...]] = {}
     for work, metric, source in series:
-        by_node[_node(work, metric, source, _CUMULATIVE)] = (work, metric, source)
+        by_node[_node(work, metric, source, CUMULATIVE)] = (work, metric, source)
         by_node.setdefault(_node(work, metric), (work, metric))
     nodes = sorted(by_node)
     graph = iri(VIEW_GRAPH)

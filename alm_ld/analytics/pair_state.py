@@ -42,13 +42,12 @@ from collections.abc import Iterable, Mapping
 
 from alm_ld.analytics.observation_rows import Observation
 from alm_ld.mapping import FeedCount
-from alm_ld.vocab import ALM_NS, ID_NS
+from alm_ld.vocab import ALM_NS, CUMULATIVE, ID_NS
 
 MAX_PERIODS = 64
 """Interval periods listed per series; a series with more is left to the history read (the
 literal is rewritten at every ingest touching the pair, so it must stay small)."""
 _OBS = ID_NS + "obs/"
-_CUMULATIVE = ALM_NS + "cumulative"
 _TOO_MANY = "*"
 
 
@@ -67,7 +66,7 @@ def encode(series: Mapping[tuple[str, str], list[Observation]], cutoff: int,
     them, as of feed ``cutoff``."""
     tokens: list[str] = [str(as_of)]
     for (source, aggregation), members in sorted(series.items()):
-        kept = members[-2:] if aggregation == _CUMULATIVE else members
+        kept = members[-2:] if aggregation == CUMULATIVE else members
         if len(kept) > MAX_PERIODS:
             tokens += [source, aggregation, _TOO_MANY]
             continue
@@ -120,7 +119,7 @@ def _fits(count: FeedCount, held: list[Observation] | None,
     if not held:
         return True, None  # a series new to the pair: nothing of it is stored
     period = (count.start, count.end)
-    if aggregation == _CUMULATIVE:
+    if aggregation == CUMULATIVE:
         latest = held[-1]
         if (latest.start, latest.end) == period:  # the step before it is held too
             return True, (None if latest.iri == count.iri else count.iri)

@@ -81,10 +81,9 @@ from alm_ld.analytics.works_columns import OPEN, WorkColumns
 from alm_ld.errors import AlmLdError, IndexBuilding, StoreUnavailable
 from alm_ld.store.base import Store
 from alm_ld.store.spec import StoreSpec
-from alm_ld.vocab import ALM_NS
+from alm_ld.vocab import CUMULATIVE
 
 VERSION = "4"
-_CUMULATIVE = ALM_NS + "cumulative"
 RETRY_AFTER = 5
 """Seconds a client is told to wait (``Retry-After``) while the index is being built."""
 log = logging.getLogger(__name__)
@@ -296,7 +295,7 @@ def _as_of(observations: Iterable[Observation], cutoff: int) -> list[Observation
 def current_cumulative(observations: Iterable[Observation]) -> dict[str, int]:
     """source → current cumulative value of ONE (work, metric) pair's observations."""
     revisions = newest_per_key(
-        (o for o in observations if o.aggregation == _CUMULATIVE),
+        (o for o in observations if o.aggregation == CUMULATIVE),
         key=lambda o: (o.source, o.start, o.end), rank=lambda o: (o.sequence, o.iri))
     latest: dict[str, Observation] = {}
     for obs in revisions:
