@@ -160,7 +160,7 @@ def ingest_feed(store: Store, doc: object, *, settings: Settings,
     digest = content_hash(feed)
     written = False  # whether the feed's view and alerts went with it
     if store.shared:
-        result = _ingest_shared(store, feed, feed_id, digest, settings)
+        result, written = _ingest_shared(store, feed, feed_id, digest, settings)
     else:
         with INGEST_LOCK:
             result = _stored_result(store, feed, feed_id, digest)
@@ -260,28 +260,39 @@ def _mapped(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
 
 
 def _ingest_shared(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
-                   settings: Settings) -> IngestResult:
+                   settings: Settings) -> tuple[IngestResult, bool]:
     """Ingest into a store other processes write too: claim, check, publish
     (:mod:`alm_ld.store.claims`; docs/store.md, "Many writers"), again with a random, growing
-    pause after each lost round, until ``settings.ingest_wait`` seconds have passed."""
+    pause after each lost round, until ``settings.ingest_wait`` seconds have passed. Returns
+    the result and whether the feed's view lines and alerts were published with it."""
     lease = settings.claim_lease
     deadline = time.monotonic() + settings.ingest_wait
     rounds = 0
+    derived_lost = False
     while True:
         stored = _stored_result(store, feed, feed_id, digest)
         if stored is not None:
-            return stored
+            return stored, False
         sequence = max_sequence(store) + 1
         claim_iri = claims.new_claim_iri()
         published = False
         claims.claim(store, claim_iri, sequence, feed_id, lease)
         try:
             if claims.alone(store, claim_iri, sequence, feed_id, lease):
-                data, result, ingest_iri = _mapped(store, feed, feed_id, digest, sequence)
-                claims.publish(store, claim_iri, sequence, feed_id, data, lease)
+                written = (DERIVED_AT_INGEST and not derived_lost
+                           and _view_at(store, sequence - 1))
+                if written:
+                    result, ingest_iri = _publish_with_derived(
+                        store, feed, feed_id, digest, sequence, claim_iri, settings)
+                else:
+                    data, result, ingest_iri = _mapped(store, feed, feed_id, digest, sequence)
+                    claims.publish(store, claim_iri, sequence, feed_id, data, lease)
                 published = claims.published_by(store, feed_id, ingest_iri)
                 if published:
-                    return result
+                    return result, written
+                # Lost with its derived data: the next rounds publish the feed alone (folded
+                # after), so an engine that never matches the view's mark cannot stall ingest.
+                derived_lost = derived_lost or written
         finally:
             if not published:
                 claims.retract(store, claim_iri)
@@ -292,6 +303,50 @@ def _ingest_shared(store: Store, feed: dict[str, Any], feed_id: str, digest: str
                 f"other writers held the next sequence in all {rounds} rounds. Send it again "
                 "later (a re-send is idempotent).")
         time.sleep(_BACKOFF.uniform(0.0, min(0.5, 0.005 * 2 ** min(rounds, 7))))
+
+
+def _view_at(store: Store, sequence: int) -> bool:
+    """Whether the view's mark is ``sequence`` (a writer on a shared store that owns
+    ``sequence + 1`` may then derive the feed's view lines from the view)."""
+    from alm_ld.analytics.current_view import view_sequence
+
+    return view_sequence(store) == sequence
+
+
+def _publish_with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
+                          sequence: int, claim_iri: str,
+                          settings: Settings) -> tuple[IngestResult, str]:
+    """Publish the feed on a shared store with its view lines and alerts, as a store this
+    process owns writes them (:func:`_write_with_derived`): derived from the view at
+    ``sequence - 1`` (pair states, no history read for a pair the state is enough for), all
+    in the publishing operation, which also moves the mark and holds only while the mark is
+    still ``sequence - 1``. Returns the result and the ingest activity's IRI.
+
+    Why this is safe with other writers: this writer owns ``sequence`` (the claim), so every
+    feed before it is published and none after it can be until this one is; the view at mark
+    ``sequence - 1`` holds all of them. Another writer can only be late with a fold of an
+    older feed (:func:`~alm_ld.analytics.current_view.refresh_current_view`), which never
+    replaces a pair's entries by older ones (``alm:asOf``). Before, a shared store published
+    the feed alone and then read every pair's whole history twice (view fold and alerts):
+    an ingest whose cost grew with every harvest."""
+    from alm_ld.analytics.current_view import VIEW_GRAPH, mark_line, mark_pattern
+    from alm_ld.analytics.feed_derived import derive_feed
+    from alm_ld.analytics.hooks import feed_alert_data
+
+    counts = feed_counts(feed)
+    derived = derive_feed(store, feed_id, sequence, counts, settings)
+    ingest_iri = f"{ID_NS}ingest/{uuid.uuid4()}"
+    ctx = IngestContext(sequence=sequence, ingested_at=_now(), content_hash=digest,
+                        ingest_iri=ingest_iri, previous=derived.previous)
+    data, summary = map_feed_ntriples(feed, ctx, counts)
+    alert_graph, alerts = feed_alert_data(feed_id, derived.alerts)
+    view = "".join(line + "\n" for line in (*derived.view_added, mark_line(sequence)))
+    claims.publish(store, claim_iri, sequence, feed_id, data, settings.claim_lease,
+                   also=[(VIEW_GRAPH, view.encode("utf-8")), (alert_graph, alerts)],
+                   removed=[(VIEW_GRAPH, derived.view_removed)],
+                   requires="\n  " + mark_pattern(sequence - 1))
+    return IngestResult(feed_id, "created", summary.items, summary.observations,
+                        summary.events, sequence), ingest_iri
 
 
 def _after_ingest(store: Store, result: IngestResult, settings: Settings,

@@ -130,6 +130,28 @@ def with_base(query: str, base_iri: str) -> str:
     return f"BASE {iri(base_iri)}\n{query}"
 
 
+def conditional_write(inserts: Iterable[tuple[str, Iterable[str]]],
+                      deletes: Iterable[tuple[str, Iterable[str]]], condition: str) -> str:
+    """ONE ``DELETE {…} INSERT {…} WHERE { condition }`` operation writing the ground
+    N-Triples lines ``inserts`` and removing ``deletes``, each ``(graph IRI, lines)``.
+
+    One operation, not one per graph: the store evaluates ``condition`` once, so a condition
+    the write itself falsifies (a claim's sequence not yet published, the view's mark) holds
+    for every graph of it — separate operations of one request would each re-test it."""
+    def blocks(parts: Iterable[tuple[str, Iterable[str]]]) -> str:
+        out = []
+        for name, lines in parts:
+            body = "\n".join(line for line in lines if line.strip())
+            if body:
+                out.append(f"GRAPH {iri(name)} {{\n{body}\n}}")
+        return "\n".join(out)
+
+    gone, added = blocks(deletes), blocks(inserts)
+    delete = f"DELETE {{\n{gone}\n}}\n" if gone else ""
+    return f"{delete}INSERT {{\n{added}\n}}\nWHERE {{ {condition} }}"
+
+
 __all__ = ["CITO_NS", "DCTERMS_NS", "NAMESPACES", "OWL_NS", "PREFIXES", "PROV_NS", "QB_NS",
            "RDFS_NS", "RDF_NS", "SCHEMA_NS", "SKOS_NS", "XSD_NS", "InvalidIdentifier", "bind_iri",
-           "escape_string", "iri", "literal", "prefixes", "values", "variable", "with_base"]
+           "conditional_write", "escape_string", "iri", "literal", "prefixes", "values",
+           "variable", "with_base"]

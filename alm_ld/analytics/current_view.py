@@ -446,6 +446,22 @@ def mark_update(removed: list[str], sequence: int) -> str:
             f"INSERT DATA {{ GRAPH {graph} {{ {_mark_line(sequence)} }} }}")
 
 
+def mark_line(sequence: int) -> str:
+    """The view's mark at ``sequence`` as an N-Triples line."""
+    return _mark_line(sequence)
+
+
+def mark_pattern(sequence: int) -> str:
+    """A group pattern that holds while the view's mark is ``sequence`` (0: no mark yet): what
+    a writer on a shared store conditions its publication on when it derived the feed's view
+    lines from the view at that mark (alm_ld.pipeline)."""
+    graph = iri(VIEW_GRAPH)
+    if sequence <= 0:
+        return (f"FILTER NOT EXISTS {{ GRAPH {graph} {{ {graph} <{_A['viewSequence']}> "
+                "?anyMark } }")
+    return f"GRAPH {graph} {{ {_mark_line(sequence)[:-2]} }}"
+
+
 def refresh_current_view(store: Store) -> int:
     """Fold every feed newer than the view's mark into the view, one feed at a time in
     sequence order (all feeds at once when there is no view yet); return how many (work,

@@ -21,7 +21,7 @@ writers"):
 3. **publish**: the feed graph (with ``alm:sequence N``) is inserted and the claim deleted in ONE
    update request, conditioned on the claim still being there and younger than half the lease.
    A feed larger than ``ALM_LD_UPDATE_CHUNK`` triples is first written in chunks to a staging
-   graph that no reader sees; the publishing update then copies it (``SparqlStore.insert_where``).
+   graph that no reader sees; the publishing update then copies it (``SparqlStore.publish_where``).
 
 Lease ages are computed by the store from ``NOW()`` with calendar arithmetic (:func:`_seconds`)
 rather than ``NOW() - duration``, which Virtuoso 7 does not implement.
@@ -38,12 +38,12 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rdflib import URIRef
 
 from alm_ld.errors import AlmLdError
-from alm_ld.sparql_text import XSD_NS, iri, literal, prefixes
+from alm_ld.sparql_text import XSD_NS, conditional_write, iri, literal, prefixes
 from alm_ld.store.base import QueryResult, Store
 from alm_ld.vocab import ID_NS
 
@@ -126,28 +126,31 @@ SELECT ?why WHERE {{
 
 
 def publish(store: Store, claim_iri: str, sequence: int, graph_name: str, data: bytes,
-            lease: float) -> None:
+            lease: float, *, also: Sequence[tuple[str, bytes]] = (),
+            removed: Sequence[tuple[str, Sequence[str]]] = (), requires: str = "") -> None:
     """Insert the feed graph and delete the claim in one update request, if the claim is still
-    there and younger than half the lease and nobody published ``sequence`` (step 3)."""
+    there and younger than half the lease and nobody published ``sequence`` (step 3).
+
+    ``also`` (more graphs, N-Triples) and ``removed`` (ground lines to delete, per graph) are
+    written in the same operation, under the same condition plus ``requires`` (a group
+    pattern): ingest publishes a feed with its view lines and alerts this way, conditioned on
+    the view's mark it derived them from (alm_ld.pipeline)."""
     graph, node = iri(CLAIMS_GRAPH), iri(claim_iri)
     condition = f"""
   GRAPH {graph} {{ {node} alm:claimedAt ?at }}
   FILTER ({_age("?at")} <= {_lease(lease / 2)})
-  FILTER NOT EXISTS {{ GRAPH ?g {{ ?g alm:sequence {literal(sequence)} }} }}"""
+  FILTER NOT EXISTS {{ GRAPH ?g {{ ?g alm:sequence {literal(sequence)} }} }}{requires}"""
     # The claim goes with the publication, and so do claims whose lease ran out meanwhile: a
     # dead writer's claim that expired between our claim and our check would otherwise stay.
     then = f"DELETE WHERE {{ GRAPH {graph} {{ {node} ?p ?o }} }} ;\n{_sweep(lease)}"
-    insert_where = getattr(store, "insert_where", None)
-    if insert_where is not None:  # sparql: chunks a large feed through a staging graph
-        insert_where(graph_name, data, prologue=_PREFIXES, condition=condition, then=then)
+    graphs = [(graph_name, data), *also]
+    publish_where = getattr(store, "publish_where", None)
+    if publish_where is not None:  # sparql: chunks a large feed through staging graphs
+        publish_where(graphs, removed=removed, prologue=_PREFIXES, condition=condition,
+                      then=then)
         return
-    store.update(f"""{_PREFIXES}
-INSERT {{ GRAPH {iri(graph_name)} {{
-{data.decode("utf-8")}
-}} }}
-WHERE {{{condition}
-}} ;
-{then}""")
+    inserts = [(name, part.decode("utf-8").split("\n")) for name, part in graphs]
+    store.update(f"{_PREFIXES}{conditional_write(inserts, removed, condition)} ;\n{then}")
 
 
 def retract(store: Store, claim_iri: str) -> None:

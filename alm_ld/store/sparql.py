@@ -59,7 +59,7 @@ from alm_ld.errors import (
     StoreError,
     StoreUnavailable,
 )
-from alm_ld.sparql_text import iri, prefixes
+from alm_ld.sparql_text import conditional_write, iri, prefixes
 from alm_ld.store.base import QueryResult, Store
 from alm_ld.store.dumps import read_dump
 from alm_ld.store.results import (
@@ -369,26 +369,37 @@ SELECT DISTINCT ?g WHERE {{
     def _staged(self, lines: Sequence[str], publish: str) -> None:
         """Write ``lines`` into a fresh staging graph in requests of at most ``update_chunk``
         triples, then send ``publish`` (which reads ``?s ?p ?o`` from ``GRAPH ?staging``) and
-        the staging graph's removal as ONE update: the data appears whole or not at all.
+        the staging graph's removal as ONE update: the data appears whole or not at all."""
+        self._staged_parts([lines], publish.replace("?staging", "?staging0"))
+
+    def _staged_parts(self, parts: Sequence[Sequence[str]], publish: str) -> None:
+        """:meth:`_staged` for several graphs at once: part ``k`` goes to its own staging
+        graph, named in ``publish`` as ``?staging{k}``.
 
         Each staging graph is listed in :data:`STAGING_LIST` with the store's ``NOW()`` while
         it exists; one older than :data:`STAGING_MAX_AGE` was left by a writer that died
         mid-upload and is dropped by the next staged write (:meth:`_sweep`)."""
         self._sweep()
-        staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
-        graph, listed = iri(staging), iri(STAGING_LIST)
-        unlist = f"DELETE WHERE {{ GRAPH {listed} {{ {graph} ?p ?o }} }}"
+        stagings = [f"{STAGING_PREFIX}{uuid.uuid4()}" for _ in parts]
+        listed = iri(STAGING_LIST)
+        drop = " ;\n".join(f"DROP SILENT GRAPH {iri(g)} ;\n"
+                           f"DELETE WHERE {{ GRAPH {listed} {{ {iri(g)} ?p ?o }} }}"
+                           for g in stagings)
         try:
-            self.update(f"INSERT {{ GRAPH {listed} {{ {graph} {iri(_STARTED)} ?now }} }} "
+            started = " ".join(f"{iri(g)} {iri(_STARTED)} ?now ." for g in stagings)
+            self.update(f"INSERT {{ GRAPH {listed} {{ {started} }} }} "
                         "WHERE { BIND (NOW() AS ?now) }")
-            for start in range(0, len(lines), self.update_chunk):
-                chunk = "\n".join(lines[start:start + self.update_chunk])
-                self.update(f"INSERT DATA {{ GRAPH {graph} {{\n{chunk}\n}} }}")
-            self.update(publish.replace("?staging", graph)
-                        + f" ;\nDROP SILENT GRAPH {graph} ;\n{unlist}")
+            for staging, lines in zip(stagings, parts, strict=True):
+                for start in range(0, len(lines), self.update_chunk):
+                    chunk = "\n".join(lines[start:start + self.update_chunk])
+                    self.update(f"INSERT DATA {{ GRAPH {iri(staging)} {{\n{chunk}\n}} }}")
+            # Highest number first: ?staging1 is a prefix of ?staging10.
+            for number in reversed(range(len(stagings))):
+                publish = publish.replace(f"?staging{number}", iri(stagings[number]))
+            self.update(f"{publish} ;\n{drop}")
         except BaseException:
             with contextlib.suppress(AlmLdError):
-                self.update(f"DROP SILENT GRAPH {graph} ;\n{unlist}")
+                self.update(drop)
             raise
 
     def _sweep(self) -> None:
@@ -417,20 +428,31 @@ SELECT DISTINCT ?g WHERE {{
         self._staged(lines, f"{drop}INSERT {{ GRAPH {graph_iri} {{ ?s ?p ?o }} }} "
                             "WHERE { GRAPH ?staging { ?s ?p ?o } }")
 
-    def insert_where(self, graph_name: str, data: bytes, *, prologue: str, condition: str,
-                     then: str) -> None:
-        """Insert ``data`` into ``graph_name`` if ``condition`` (a group pattern) has a
-        solution, followed by the update ``then`` — one update request however large the
-        data (staged in chunks first when it exceeds ``update_chunk``)."""
-        lines = self._triples(data, graph_name)
-        graph = iri(graph_name)
-        if self._fits(lines):
-            body = "\n".join(lines)
-            self.update(f"{prologue}INSERT {{ GRAPH {graph} {{\n{body}\n}} }}\n"
-                        f"WHERE {{ {condition} }} ;\n{then}")
+    def publish_where(self, graphs: Sequence[tuple[str, bytes]], *,
+                      removed: Sequence[tuple[str, Sequence[str]]] = (), prologue: str,
+                      condition: str, then: str) -> None:
+        """Insert ``graphs`` (N-Triples each) and delete the ``removed`` ground lines if
+        ``condition`` (a group pattern) has a solution — ONE operation (the condition is
+        tested once: :func:`~alm_ld.sparql_text.conditional_write`), followed by the update
+        ``then``, in one request however large the data: past ``update_chunk`` triples every
+        part is staged first and the operation reads them back."""
+        inserts = [(name, self._triples(data, name)) for name, data in graphs if data]
+        deletes = [(name, [line for line in lines if line.strip()]) for name, lines in removed]
+        deletes = [(name, lines) for name, lines in deletes if lines]
+        if self._fits([line for _, lines in inserts + deletes for line in lines]):
+            self.update(f"{prologue}{conditional_write(inserts, deletes, condition)} ;\n{then}")
             return
-        self._staged(lines, f"{prologue}INSERT {{ GRAPH {graph} {{ ?s ?p ?o }} }}\n"
-                            f"WHERE {{ {condition}\n GRAPH ?staging {{ ?s ?p ?o }} }} ;\n{then}")
+        branches = [f"{{ GRAPH ?staging{k} {{ ?s ?p ?o }} BIND ({iri(name)} AS ?g) }}"
+                    for k, (name, _) in enumerate(inserts)]
+        branches += [f"{{ GRAPH ?staging{len(inserts) + k} {{ ?ds ?dp ?do }} "
+                     f"BIND ({iri(name)} AS ?dg) }}" for k, (name, _) in enumerate(deletes)]
+        delete = "DELETE { GRAPH ?dg { ?ds ?dp ?do } }\n" if deletes else ""
+        # A solution of one branch leaves the other template's variables unbound, and a
+        # template triple with an unbound variable is not written (SPARQL 1.1 Update, 3.1.3).
+        self._staged_parts(
+            [lines for _, lines in inserts + deletes],
+            f"{prologue}{delete}INSERT {{ GRAPH ?g {{ ?s ?p ?o }} }}\n"
+            f"WHERE {{ {condition}\n {' UNION '.join(branches)} }} ;\n{then}")
 
     def has_graph(self, name: URIRef) -> bool:
         return bool(self._select(f"ASK {{ GRAPH {iri(str(name))} {{ ?s ?p ?o }} }}").boolean)

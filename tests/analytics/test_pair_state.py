@@ -245,3 +245,41 @@ SELECT ?v WHERE {{ GRAPH <{cv.VIEW_GRAPH}> {{ ?e alm:forWork <{work}> ;
     assert sorted((a["previousValue"], a["value"]) for a in got.json()["alerts"]) == \
         [(10, 8), (12, 8)]  # below the period before, and revised down
     store.close()
+
+
+@pytest.mark.parametrize("chunk", [0, 40])
+def test_a_shared_store_publishes_each_feed_with_what_an_owned_store_writes(
+        chunk: int, sparql_store_spec: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a shared ``sparql:`` store (a real ``oxigraph serve``) each feed is published with
+    its view lines, alerts and the view's mark in one conditional operation, derived from pair
+    states like an owned store's — not published alone and folded after by reading every
+    pair's history. ``chunk`` 40 sends the publication through staging graphs (deletions of
+    old view lines included), 0 as one request."""
+    from alm_ld import pipeline
+
+    owned_spec = f"oxigraph:{tmp_path / 'owned'}"
+    settings = Settings(store=sparql_store_spec, update_chunk=chunk)
+    published_alone: list[int] = []
+    real_mapped = pipeline._mapped
+    monkeypatch.setattr(pipeline, "_mapped", lambda *a: published_alone.append(1)
+                        or real_mapped(*a))
+    states = 0
+    with open_store(sparql_store_spec, settings=settings) as shared, \
+            open_store(owned_spec) as owned:
+        for number, doc in enumerate(feeds(seed=3, how_many=12)):
+            with counting(monkeypatch, "read_observations") as read:
+                result = ingest_feed(shared, doc, settings=settings)
+            states += number > 0 and not read
+            assert result.status == "created" and result.sequence == number + 1
+            ingest_feed(owned, doc, settings=Settings(store=owned_spec))
+            assert cv.view_is_current(shared)
+            assert view(shared) == view(owned), f"view after feed {number}"
+            assert revisions(shared) == revisions(owned), f"revisions after feed {number}"
+            assert alerts(shared) == alerts(owned), f"alerts after feed {number}"
+        assert not published_alone  # every feed went with its derived data
+        assert not shared.query(  # no staging graph or claim left behind
+            "ASK { GRAPH ?g { ?s ?p ?o } FILTER (CONTAINS(STR(?g), 'staging') "
+            "|| CONTAINS(STR(?g), 'claims')) }").boolean
+        assert alerts(shared)
+    assert states >= 3

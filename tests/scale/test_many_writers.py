@@ -151,15 +151,29 @@ def test_embedded_store_threads(backend: str, tmp_path: Path) -> None:
 
 
 def test_shared_store_threads_in_one_process(shared_store: str) -> None:
-    """The claim protocol with threads of one process (no web layer): 16 writers, 8 feeds."""
+    """The claim protocol with threads of one process (no web layer): 16 writers, 8 feeds.
+    The feeds all revise the same (work, metric) pairs, and each is published with the view
+    lines and alerts its writer derived: the view, revisions and alerts must come out as one
+    writer ingesting the feeds in their sequence order makes them."""
+    from alm_ld.analytics import current_view as cv
+    from tests.analytics.test_pair_state import alerts, revisions, view
+
     settings = Settings(store=shared_store)
     docs = _feeds(8, seed=6)
-    with open_store(shared_store) as store:
+    with open_store(shared_store) as store, open_store("memory:") as alone:
         results = _at_once([lambda doc=doc: ingest_feed(store, doc, settings=settings)
                             for doc in docs * 2])
         assert Counter(r.status for r in results) == {"created": 8, "unchanged": 8}
-        assert sorted(feeds_by_sequence(store)) == list(range(1, 9))
+        order = feeds_by_sequence(store)
+        assert sorted(order) == list(range(1, 9))
         assert claims.live_claims(store) == []
+        by_id = {feed_iri(doc): doc for doc in docs}
+        for sequence in sorted(order):
+            ingest_feed(alone, by_id[order[sequence]], settings=Settings(store="memory:"))
+        assert cv.view_is_current(store)
+        assert view(store) == view(alone)
+        assert revisions(store) == revisions(alone)
+        assert alerts(store) == alerts(alone)
 
 
 def test_a_dead_writers_claim_expires_without_a_gap(shared_store: str) -> None:
