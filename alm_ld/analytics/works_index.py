@@ -52,13 +52,16 @@ command line, tests) the caller catches up itself, as before.
 
 Where it lives: beside an embedded ``oxigraph:PATH`` store, in ``PATH.works-index.sqlite3``
 (it survives restarts, one per store); in memory for ``memory:``, an in-memory Oxigraph and
-``sparql:`` stores (rebuilt once per process).
+``sparql:`` stores (rebuilt once per process): in a private temporary file, removed when the
+index is closed, collected or the process exits, and by the next process making one if its
+maker was killed before it could (:func:`_temporary_file`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import glob
 import logging
 import os
 import sqlite3
@@ -82,6 +85,11 @@ from alm_ld.errors import AlmLdError, IndexBuilding, StoreUnavailable
 from alm_ld.store.base import Store
 from alm_ld.store.spec import StoreSpec
 from alm_ld.vocab import CUMULATIVE
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX: private files are not locked
+    fcntl = None  # type: ignore[assignment]
 
 VERSION = "4"
 RETRY_AFTER = 5
@@ -317,7 +325,10 @@ class WorksIndex:
         self.path = path
         self.lock = threading.RLock()
         """Held by whoever writes (a fold, a rebuild) on :attr:`_db`, for the whole catch-up."""
-        self._file = path or _temporary_file()
+        self._file, lock = (path, None) if path else _temporary_file()
+        self._remove = weakref.finalize(self, _remove_files, "" if path else self._file, lock)
+        """Removes a private file (standing for memory) when the index is closed or gone, then
+        lets go of its lock (registered before connecting: a failed connection removes it too)."""
         self._db = self._connect()
         self._read_lock = threading.RLock()
         """Guards :attr:`_reader`, the connection every read uses. Why two connections: in
@@ -325,8 +336,6 @@ class WorksIndex:
         request is never queued behind a fold (seconds at 100k works) or a rebuild
         (minutes)."""
         self._reader = self._connect()
-        self._remove = weakref.finalize(self, _remove_files, "" if path else self._file)
-        """Removes a private file (standing for memory) when the index is closed or gone."""
         self.answers: dict[tuple, object] = {}
         """Answers kept for the current mark (counts, groups); emptied when it moves."""
         self._answers_mark = -1
@@ -901,20 +910,71 @@ def build_in_background(store: Store, report: Callable[[str], None] | None = Non
     _index_of(store).start_catching_up(store, report)
 
 
-def _temporary_file() -> str:
+_PREFIX, _SUFFIX = "alm-ld-works-index-", ".sqlite3"
+ORPHAN_AGE = 60.0
+"""Seconds a private file with no lock held must have been left unchanged before another
+process removes it (:func:`_remove_orphans`)."""
+_OWN: set[str] = set()
+"""This process's private files: never opened by :func:`_remove_orphans`, as closing any
+descriptor of a file drops the POSIX locks SQLite holds on it in this process."""
+
+
+def _temporary_file() -> tuple[str, int | None]:
     """A private file for the index of a store without a folder (it used to be ``:memory:``,
-    but a reader's connection must see the writer's commits: two connections, one file)."""
-    handle, name = tempfile.mkstemp(prefix="alm-ld-works-index-", suffix=".sqlite3")
-    os.close(handle)
-    return name
+    but a reader's connection must see the writer's commits: two connections, one file), and
+    the descriptor holding its lock (None where there is no ``flock``).
+
+    Why a lock: closing, collecting or a normal exit removes the file (the finalizer), but a
+    process ended by a signal runs none of that (``alm-ld serve --server dev`` stopped with
+    SIGTERM: werkzeug leaves SIGTERM's default action, which ends the process at once; SIGKILL;
+    a forked worker's ``os._exit``), and every such run left one file and its ``-wal``/``-shm``
+    behind. The kernel lets go of the lock however its holder ends, so the files whose lock is
+    free belong to no live index: each new private file first removes those."""
+    folder = tempfile.gettempdir()
+    _remove_orphans(folder)
+    handle, name = tempfile.mkstemp(prefix=_PREFIX, suffix=_SUFFIX, dir=folder)
+    if fcntl is None:  # pragma: no cover - not on POSIX
+        os.close(handle)
+        return name, None
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    _OWN.add(name)
+    return name, handle
 
 
-def _remove_files(name: str) -> None:
+def _remove_orphans(folder: str) -> None:
+    """Remove the private files (with their ``-wal``/``-shm``) that no process holds the lock
+    of and that have not changed for :data:`ORPHAN_AGE` seconds: the age spares a file being
+    made this very moment, or held by an alm-ld from before the lock, which holds none. Another
+    user's files cannot be opened (``mkstemp`` makes them private) and are left alone."""
+    if fcntl is None:  # pragma: no cover - not on POSIX
+        return
+    for name in glob.glob(os.path.join(glob.escape(folder), f"{_PREFIX}*{_SUFFIX}")):
+        if name in _OWN:
+            continue
+        try:
+            handle = os.open(name, os.O_RDONLY)
+        except OSError:
+            continue  # gone meanwhile, or not ours
+        try:
+            if time.time() - os.fstat(handle).st_mtime >= ORPHAN_AGE:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # refused: an index in use
+                _remove_files(name)
+        except OSError:
+            pass  # in use (or gone meanwhile): left to its index
+        finally:
+            os.close(handle)
+
+
+def _remove_files(name: str, lock: int | None = None) -> None:
     if not name:
         return  # the index of a store folder stays (it survives restarts)
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("-wal", "-shm", ""):  # the main file last: while it exists, so does its lock
         with contextlib.suppress(OSError):
             os.remove(name + suffix)
+    if lock is not None:  # only once the files are gone: they are never unlocked while named
+        _OWN.discard(name)
+        with contextlib.suppress(OSError):
+            os.close(lock)
 
 
 def fold_soon(store: Store) -> bool:
