@@ -160,8 +160,9 @@ def test_parse_duration() -> None:
 
 
 def test_serve_demo_snapshots_at_start_and_on_schedule(tmp_path: Path) -> None:
-    port, dumps = free_port(), tmp_path / "dumps"
-    env = {**os.environ, "ALM_LD_TOKENS": "t", "ALM_LD_DUMPS": str(dumps)}
+    port, dumps, temp = free_port(), tmp_path / "dumps", tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "ALM_LD_TOKENS": "t", "ALM_LD_DUMPS": str(dumps), "TMPDIR": str(temp)}
     log = tmp_path / "serve.log"
     with open(log, "w") as err:
         process = subprocess.Popen(
@@ -191,8 +192,12 @@ def test_serve_demo_snapshots_at_start_and_on_schedule(tmp_path: Path) -> None:
                                                                 "last": demo + 1}]
         with gzip.open(dumps / manifest["deltas"][0]["files"][0]["name"]) as data:
             assert data.read()
+        # memory: keeps its works index in a private temp file while the server runs ...
+        assert list(temp.glob("alm-ld-works-index-*.sqlite3"))
     finally:
         stop(process)
+    # ... and a server stopped by SIGTERM removes it (werkzeug's default would not).
+    assert not list(temp.glob("alm-ld-works-index-*")), list(temp.iterdir())
 
 
 def test_files_end_before_a_feed_whose_alerts_are_not_written_yet(serve) -> None:
