@@ -8,10 +8,12 @@ Ingest semantics (docs/store.md, "Ingest semantics" and "Many writers"):
 * a feed id already stored with the same content hash (sha256 of canonical JSON) is
   ``unchanged`` and nothing is written; with another hash it raises
   :class:`~alm_ld.errors.FeedConflict` (a feed id names one immutable document);
-* otherwise the whole named graph is written with ``alm:sequence`` = previous maximum + 1; on
-  a store this process owns its derived data (revisions, current-value view lines, alerts) is
-  computed from the feed before and written in the same load (:func:`_write_with_derived`), on
-  a shared store it is computed right after the publication;
+* otherwise the whole named graph is written with ``alm:sequence`` = previous maximum + 1,
+  with its derived data (revisions, current-value view lines, alerts) computed from the feed
+  and the view before: in the same load on a store this process owns
+  (:func:`_write_with_derived`), in the same publishing operation on a shared store
+  (:func:`_publish_with_derived`); only a shared store whose view is behind publishes the feed
+  alone and computes the rest right after;
 * a re-send of a stored feed recomputes derived data that is missing (a process that stopped
   between the commit and its alerts), so ``unchanged`` always leaves the feed complete.
 

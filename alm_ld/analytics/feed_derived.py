@@ -15,9 +15,11 @@ pair the state is not enough for (a backfill of an older cumulative period, a no
 before states) has its stored history read. The feed's own counts come from the feed in
 memory. Revisions, view lines and alerts are then plain Python over the same list.
 
-The caller (alm_ld.pipeline) guarantees what this relies on: it holds the ingest lock of a
-store it owns, ``sequence`` is the next one, and the view's mark is ``sequence - 1`` (it
-catches an older view up first).
+The caller (alm_ld.pipeline) guarantees what this relies on: ``sequence`` is the next one and
+no other writer can publish before it (it holds the ingest lock of a store it owns, or the
+claim on ``sequence`` of a shared one), and the view's mark is ``sequence - 1`` (an owned
+store's view is caught up first; a shared store's writer publishes on condition that the mark
+is still there).
 """
 
 from __future__ import annotations

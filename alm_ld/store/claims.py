@@ -19,7 +19,8 @@ writers"):
    (claims disappear only by being retracted, i.e. losing, or by publication, which the reader
    then sees as a feed with sequence ``N``);
 3. **publish**: the feed graph (with ``alm:sequence N``) is inserted and the claim deleted in ONE
-   update request, conditioned on the claim still being there and younger than half the lease.
+   update request, conditioned on the claim still being there and younger than half the lease
+   (with the feed's view lines and alerts when the writer derived them: alm_ld.pipeline).
    A feed larger than ``ALM_LD_UPDATE_CHUNK`` triples is first written in chunks to a staging
    graph that no reader sees; the publishing update then copies it (``SparqlStore.publish_where``).
 
