@@ -34,9 +34,9 @@ ALM_LD_CLAIM_LEASE             seconds a writer's claim on the next sequence ``1
                                died frees it after this; docs/store.md)
 ALM_LD_INGEST_WAIT             seconds an ingest waits for its turn among    ``120``
                                concurrent writers of a ``sparql:`` store
-ALM_LD_UPDATE_CHUNK            most triples in one update request to a       ``1000``
-                               ``sparql:`` store (larger graphs are staged in
-                               chunks and published by one small update)
+ALM_LD_UPDATE_CHUNK            most triples in one update request to a       ``1000``;
+                               ``sparql:`` store (larger graphs are staged in ``200000`` on
+                               chunks and published by one small update)     an Oxigraph server
 ALM_LD_VALIDATE_TIMEOUT        seconds the SHACL check of one RDF feed sent   ``30``
                                to ``POST /validate`` may take
 ALM_LD_VALIDATE_WORKERS        SHACL checks running at once per serving       ``1``
@@ -103,7 +103,8 @@ class Settings:
     max_connections: int = 1000
     claim_lease: float = 120.0
     ingest_wait: float = 120.0
-    update_chunk: int = 1000
+    update_chunk: int | None = None
+    """None: by engine (alm_ld.store.sparql: 1000, 200000 on Oxigraph)."""
     validate_timeout: float = 30.0
     validate_workers: int = 1
     dumps_dir: str = ""
@@ -152,7 +153,8 @@ class Settings:
             max_connections=_number(env, "ALM_LD_MAX_CONNECTIONS", 1000, int),
             claim_lease=_number(env, "ALM_LD_CLAIM_LEASE", 120.0),
             ingest_wait=_number(env, "ALM_LD_INGEST_WAIT", 120.0),
-            update_chunk=_number(env, "ALM_LD_UPDATE_CHUNK", 1000, int),
+            update_chunk=(_number(env, "ALM_LD_UPDATE_CHUNK", 0, int)
+                          if env.get("ALM_LD_UPDATE_CHUNK") else None),
             validate_timeout=_number(env, "ALM_LD_VALIDATE_TIMEOUT", 30.0),
             validate_workers=_number(env, "ALM_LD_VALIDATE_WORKERS", 1, int),
             dumps_dir=env.get("ALM_LD_DUMPS") or "",

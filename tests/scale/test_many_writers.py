@@ -208,3 +208,39 @@ def test_a_claim_older_than_half_the_lease_cannot_publish(shared_store: str) -> 
         rows = store.query(prefixes("alm") + "SELECT ?g WHERE { GRAPH ?g { ?g alm:sequence 1 } }")
         assert rows.rows == []
         assert claims.live_claims(store) == []
+
+
+def test_a_staged_publication_refuses_a_sequence_already_taken(shared_store: str) -> None:
+    """Staged (past the update chunk), a publication with more graphs than the feed's — its
+    view lines and alerts, each in a staging graph of its own — keeps the condition of the
+    one-request form: a sequence published meanwhile makes it write nothing."""
+    from rdflib import URIRef
+
+    with open_store(shared_store, settings=Settings(update_chunk=1)) as store:
+        ingest_feed(store, synthetic_feed(ITEMS, seed=8, feed_no=0),
+                    settings=Settings(store=shared_store))
+        mine, feed = claims.new_claim_iri(), "https://example.org/feeds/late"
+        claims.claim(store, mine, 1, feed, lease=60.0)
+        extra = "https://example.org/graphs/extra"
+        data = (f"<{feed}> <https://w3id.org/alm-ld/vocab#sequence> "
+                '"1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+                f"<{feed}> <https://example.org/p> <https://example.org/o> .\n").encode()
+        claims.publish(store, mine, 1, feed, data, lease=60.0, also=[(extra, (
+            b"<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n"
+            b"<https://example.org/a> <https://example.org/b> <https://example.org/d> .\n"))])
+        assert not store.has_graph(URIRef(feed))
+        assert not store.has_graph(URIRef(extra))
+        assert claims.live_claims(store) == []
+
+
+def test_the_update_chunk_is_chosen_by_engine_unless_set(shared_store: str) -> None:
+    """Staging costs the store a copy and a drop of every triple, so only engines that need
+    small requests (Virtuoso) get the 1000-triple default; Oxigraph takes whole feeds."""
+    from alm_ld.store.sparql import DEFAULT_UPDATE_CHUNK, OXIGRAPH_UPDATE_CHUNK
+
+    with open_store(shared_store) as store:
+        assert store.update_chunk == OXIGRAPH_UPDATE_CHUNK > DEFAULT_UPDATE_CHUNK
+    with open_store(shared_store, settings=Settings(update_chunk=300)) as store:
+        assert store.update_chunk == 300
+    assert Settings.from_env({"ALM_LD_UPDATE_CHUNK": "250"}).update_chunk == 250
+    assert Settings.from_env({}).update_chunk is None
