@@ -1,7 +1,7 @@
 """Where an ingest's time goes, stage by stage, while one store grows.
 
     python -m benchmarks.ingest_stages --works 300000 [--dates 1] [--every 10] [--store SPEC]
-                                       [--history | --compare]
+                                       [--history | --compare] [--shared]
 
 Ingests :mod:`benchmarks.datagen` feed by feed through :func:`alm_ld.pipeline.ingest_feed`
 (validation, derived data, one load per feed, post-ingest hook: the real path) into one store,
@@ -20,16 +20,24 @@ pair's whole history), ``alerts_of`` and ``view_delta``; ``bulk_load``, ``update
 ``--history`` derives every held pair from its whole history, as ingest did before
 ``alm:pairState``; ``--compare`` runs both into two new stores, one after the other, and ends
 with a table of the whole ms per item of each and their ratio, block by block.
+
+``--shared`` ingests over ``sparql:`` into a new ``oxigraph serve`` (started and stopped here),
+as several writers of one store do: each feed is published with its view lines and alerts.
+There ``--history`` publishes each feed alone and folds the view and computes the alerts from
+the stored histories after it, as a shared store did before (and still does when its view is
+behind).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import functools
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +112,8 @@ def run(works: int, dates: int, every: int, spec: str, feed_size: int,
 
     spent: collections.Counter[str] = collections.Counter()
     instrument(spent, history=history)
+    # A shared store's "before": the feed published alone, its derived data computed after.
+    pipeline.DERIVED_AT_INGEST = not (history and spec.startswith("sparql:"))
     blocks: list[Block] = []
     settings = Settings(store=spec)
     store = open_store(spec)
@@ -139,6 +149,22 @@ def run(works: int, dates: int, every: int, spec: str, feed_size: int,
     return blocks
 
 
+@contextlib.contextmanager
+def _store(folder: Path, shared: bool) -> Iterator[str]:
+    """A new store's spec: an embedded one in ``folder``, or a ``sparql:`` one in front of an
+    ``oxigraph serve`` on ``folder`` (the binary pinned beside this Python)."""
+    if not shared:
+        yield f"oxigraph:{folder / 'store'}"
+        return
+    from benchmarks.http_bench import oxigraph_server, running
+
+    binary = str(Path(sys.executable).parent / "oxigraph")
+    args, port, probe = oxigraph_server(binary, folder / "server")
+    with running(args, port, probe):
+        base = f"http://127.0.0.1:{port}"
+        yield f"sparql:{base}/query;{base}/update"
+
+
 def compare(state: list[Block], history: list[Block]) -> None:
     print("\n| feeds | items stored before | whole history ms/item | state ms/item | "
           "history ÷ state |")
@@ -161,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="derive held pairs from their whole history (before pairState)")
     parser.add_argument("--compare", action="store_true",
                         help="run with states, then with whole histories, and compare")
+    parser.add_argument("--shared", action="store_true",
+                        help="ingest over sparql: into a new oxigraph serve (started here)")
     options = parser.parse_args(argv)
     if options.store:
         run(options.works, options.dates, options.every, options.store, options.feed_size,
@@ -171,10 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     for history in passes:
         if options.compare:
             print(f"\n{'whole history' if history else 'pair states'}:")
-        with tempfile.TemporaryDirectory(prefix="alm-ld-stages-") as folder:
-            results.append(run(options.works, options.dates, options.every,
-                               f"oxigraph:{Path(folder) / 'store'}", options.feed_size,
-                               history))
+        with tempfile.TemporaryDirectory(prefix="alm-ld-stages-") as folder, \
+                _store(Path(folder), options.shared) as spec:
+            results.append(run(options.works, options.dates, options.every, spec,
+                               options.feed_size, history))
     if options.compare:
         compare(*results)
     return 0

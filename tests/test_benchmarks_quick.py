@@ -73,6 +73,26 @@ def test_ingest_stage_profile_prints_a_row_per_block_of_feeds() -> None:
     assert len(rows(compared)) == 3 and all(row.endswith("× |") for row in rows(compared))
 
 
+def test_ingest_stage_profile_over_a_shared_store_compares_the_two_publications() -> None:
+    """``--shared``: a new ``oxigraph serve`` per pass; feeds published with their derived
+    data, then (the "before") alone with it computed after from the histories."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.ingest_stages", "--works", "30", "--dates", "2",
+         "--every", "4", "--feed-size", "30", "--compare", "--shared"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    by_state, by_history = done.stdout.split("whole history:")
+    by_history, compared = by_history.split("history ÷ state")
+
+    def rows(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line.startswith("| ") and "–" in line]
+
+    assert len(rows(by_state)) == len(rows(by_history)) == len(rows(compared)) >= 2
+    assert any("derive_feed" in row for row in rows(by_state))  # derived before publishing ...
+    assert not any("derive_feed" in row for row in rows(by_history))  # ... or after
+    assert all(row.endswith("× |") for row in rows(compared))
+
+
 def test_generated_period_ends_stay_monthly_up_to_6_dates_and_go_daily_beyond() -> None:
     from benchmarks.datagen import period_end
 
