@@ -279,25 +279,29 @@ def _fold_shared(store: Store, sequence: int,
     graph = iri(VIEW_GRAPH)
     pairs = sorted(by_pair)
     for start in range(0, len(pairs), _PAIRS_PER_UPDATE):
-        rows, spo = [], []
+        rows, nodes, spo = [], [], []
         for work, metric in pairs[start:start + _PAIRS_PER_UPDATE]:
             as_of, lines = _pair_lines(by_pair[(work, metric)], sequence)
             if not lines:
                 continue
-            head = f"{iri(work)} {iri(metric)} {as_of}"
-            rows.append(f"({head})")
-            spo.extend(f"({head} {line[:-2]})" for line in lines)
+            node = iri(_node(work, metric))
+            rows.append(f"({iri(work)} {iri(metric)} {node} {as_of})")
+            nodes.append(f"({node} {as_of})")
+            spo.extend(f"({node} {as_of} {line[:-2]})" for line in lines)
         if not rows:
             continue
-        newer = (f"FILTER NOT EXISTS {{ GRAPH {graph} {{ ?newer alm:forWork ?w ; "
-                 "alm:forMetric ?m ; alm:asOf ?at FILTER (?at > ?a) } }")
+        # The pairs whose node says a newer feed touched them, found ONCE per operation (a
+        # MINUS is evaluated on its own, then subtracted on ?n ?a): the FILTER NOT EXISTS this
+        # replaces was evaluated for every row, and took 1.3 s per 300 pairs on Oxigraph.
+        newer = (f"MINUS {{ VALUES (?n ?a) {{ {' '.join(nodes)} }} "
+                 f"GRAPH {graph} {{ ?n alm:asOf ?at }} FILTER (?at > ?a) }}")
         store.update(f"""{_PREFIX}DELETE {{ GRAPH {graph} {{ ?e ?p ?o }} }} WHERE {{
-  VALUES (?w ?m ?a) {{ {" ".join(rows)} }}
+  VALUES (?w ?m ?n ?a) {{ {" ".join(rows)} }}
   GRAPH {graph} {{ ?e alm:forWork ?w ; alm:forMetric ?m ; ?p ?o }}
   {newer}
 }} ;
 INSERT {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{
-  VALUES (?w ?m ?a ?s ?p ?o) {{ {" ".join(spo)} }}
+  VALUES (?n ?a ?s ?p ?o) {{ {" ".join(spo)} }}
   {newer}
 }}""")
     _set_mark(store, sequence)
