@@ -205,6 +205,33 @@ def _write_with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest
     between the two leaves the mark behind: readers then use the union-graph rule and the
     next writer refolds the feed (pipeline._view_ready)."""
     from alm_ld.analytics.current_view import VIEW_GRAPH, mark_update
+
+    written = _with_derived(store, feed, feed_id, digest, sequence, settings)
+    alert_graph, alerts = written.alerts
+    if store.has_graph(URIRef(alert_graph)):  # left by an older attempt at this feed id
+        store.update(f"DROP SILENT GRAPH {iri(alert_graph)}")
+    view = "".join(line + "\n" for line in written.derived.view_added).encode("utf-8")
+    store.add_graphs([(feed_id, written.data), (VIEW_GRAPH, view), (alert_graph, alerts)],
+                     then=mark_update(written.derived.view_removed, sequence))
+    return written.result
+
+
+@dataclass
+class _WithDerived:
+    """A feed mapped for ``sequence`` with what it derives (both writers' common part)."""
+
+    data: bytes
+    result: IngestResult
+    ingest_iri: str
+    derived: Any  # alm_ld.analytics.feed_derived.FeedDerived (analytics is imported lazily)
+    alerts: tuple[str, bytes]
+    """(alert graph name, its N-Triples)"""
+
+
+def _with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
+                  sequence: int, settings: Settings) -> _WithDerived:
+    """The feed's revisions, view delta and alerts from the view at ``sequence - 1``
+    (:mod:`alm_ld.analytics.feed_derived`), and its graph mapped with those revisions."""
     from alm_ld.analytics.feed_derived import derive_feed
     from alm_ld.analytics.hooks import feed_alert_data
 
@@ -214,14 +241,10 @@ def _write_with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest
     ctx = IngestContext(sequence=sequence, ingested_at=_now(), content_hash=digest,
                         ingest_iri=ingest_iri, previous=derived.previous)
     data, summary = map_feed_ntriples(feed, ctx, counts)
-    alert_graph, alerts = feed_alert_data(feed_id, derived.alerts)
-    if store.has_graph(URIRef(alert_graph)):  # left by an older attempt at this feed id
-        store.update(f"DROP SILENT GRAPH {iri(alert_graph)}")
-    view = "".join(line + "\n" for line in derived.view_added).encode("utf-8")
-    store.add_graphs([(feed_id, data), (VIEW_GRAPH, view), (alert_graph, alerts)],
-                     then=mark_update(derived.view_removed, sequence))
-    return IngestResult(feed_id, "created", summary.items, summary.observations,
-                        summary.events, sequence)
+    result = IngestResult(feed_id, "created", summary.items, summary.observations,
+                          summary.events, sequence)
+    return _WithDerived(data, result, ingest_iri, derived,
+                        feed_alert_data(feed_id, derived.alerts))
 
 
 def _stored_result(store: Store, feed: dict[str, Any], feed_id: str,
@@ -332,23 +355,14 @@ def _publish_with_derived(store: Store, feed: dict[str, Any], feed_id: str, dige
     the feed alone and then read every pair's whole history twice (view fold and alerts):
     an ingest whose cost grew with every harvest."""
     from alm_ld.analytics.current_view import VIEW_GRAPH, mark_line, mark_pattern
-    from alm_ld.analytics.feed_derived import derive_feed
-    from alm_ld.analytics.hooks import feed_alert_data
 
-    counts = feed_counts(feed)
-    derived = derive_feed(store, feed_id, sequence, counts, settings)
-    ingest_iri = f"{ID_NS}ingest/{uuid.uuid4()}"
-    ctx = IngestContext(sequence=sequence, ingested_at=_now(), content_hash=digest,
-                        ingest_iri=ingest_iri, previous=derived.previous)
-    data, summary = map_feed_ntriples(feed, ctx, counts)
-    alert_graph, alerts = feed_alert_data(feed_id, derived.alerts)
-    view = "".join(line + "\n" for line in (*derived.view_added, mark_line(sequence)))
-    claims.publish(store, claim_iri, sequence, feed_id, data, settings.claim_lease,
-                   also=[(VIEW_GRAPH, view.encode("utf-8")), (alert_graph, alerts)],
-                   removed=[(VIEW_GRAPH, derived.view_removed)],
+    written = _with_derived(store, feed, feed_id, digest, sequence, settings)
+    view = "".join(line + "\n" for line in (*written.derived.view_added, mark_line(sequence)))
+    claims.publish(store, claim_iri, sequence, feed_id, written.data, settings.claim_lease,
+                   also=[(VIEW_GRAPH, view.encode("utf-8")), written.alerts],
+                   removed=[(VIEW_GRAPH, written.derived.view_removed)],
                    requires="\n  " + mark_pattern(sequence - 1))
-    return IngestResult(feed_id, "created", summary.items, summary.observations,
-                        summary.events, sequence), ingest_iri
+    return written.result, written.ingest_iri
 
 
 def _after_ingest(store: Store, result: IngestResult, settings: Settings,

@@ -51,18 +51,26 @@ def test_stale_upkeep_benchmark_measures_all_three_rows(tmp_path: Path) -> None:
     assert "| kept, per ingest" in done.stdout and "| whole recomputation" in done.stdout
 
 
-def test_ingest_stage_profile_prints_a_row_per_block_of_feeds() -> None:
+def _stage_profile(*args: str) -> tuple[str, str, str]:
+    """The printed passes of ``benchmarks.ingest_stages --compare ARGS``: (by state, by
+    history, the comparison)."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.ingest_stages", "--works", "60", "--dates", "2",
-         "--every", "3", "--feed-size", "60", "--compare"],
+        [sys.executable, "-m", "benchmarks.ingest_stages", "--compare", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     by_state, by_history = done.stdout.split("whole history:")
     by_history, compared = by_history.split("history ÷ state")
+    return by_state, by_history, compared
 
-    def rows(text: str) -> list[str]:
-        return [line for line in text.splitlines() if line.startswith("| ") and "–" in line]
 
+def rows(text: str) -> list[str]:
+    """The table rows of one block of feeds each."""
+    return [line for line in text.splitlines() if line.startswith("| ") and "–" in line]
+
+
+def test_ingest_stage_profile_prints_a_row_per_block_of_feeds() -> None:
+    by_state, by_history, compared = _stage_profile(
+        "--works", "60", "--dates", "2", "--every", "3", "--feed-size", "60")
     # 60 works × 2 dates: 4 count feeds of 60 items per date and one of 60 Events = 9 feeds
     assert [row.split(" | ")[0] for row in rows(by_state)] == ["| 1–3", "| 4–6", "| 7–9"]
     # the store write is timed (small feeds go through the transactional load); the second
@@ -76,17 +84,8 @@ def test_ingest_stage_profile_prints_a_row_per_block_of_feeds() -> None:
 def test_ingest_stage_profile_over_a_shared_store_compares_the_two_publications() -> None:
     """``--shared``: a new ``oxigraph serve`` per pass; feeds published with their derived
     data, then (the "before") alone with it computed after from the histories."""
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.ingest_stages", "--works", "30", "--dates", "2",
-         "--every", "4", "--feed-size", "30", "--compare", "--shared"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    by_state, by_history = done.stdout.split("whole history:")
-    by_history, compared = by_history.split("history ÷ state")
-
-    def rows(text: str) -> list[str]:
-        return [line for line in text.splitlines() if line.startswith("| ") and "–" in line]
-
+    by_state, by_history, compared = _stage_profile(
+        "--works", "30", "--dates", "2", "--every", "4", "--feed-size", "30", "--shared")
     assert len(rows(by_state)) == len(rows(by_history)) == len(rows(compared)) >= 2
     assert any("derive_feed" in row for row in rows(by_state))  # derived before publishing ...
     assert not any("derive_feed" in row for row in rows(by_history))  # ... or after
