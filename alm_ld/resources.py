@@ -80,6 +80,11 @@ def vocab_path() -> Path:
     return DATA_DIR / "vocab.ttl"
 
 
+def vocab_terms_path() -> Path:
+    """The closed namespaces' term names, extracted from ``vocab.ttl`` (alm_ld.vocab)."""
+    return DATA_DIR / "vocab-terms.json"
+
+
 def examples_dir() -> Path:
     return DATA_DIR / "examples"
 

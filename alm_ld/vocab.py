@@ -93,7 +93,53 @@ def vocab_graph() -> Graph:
 
 
 def _terms(namespace: str) -> list[str]:
-    """The names of the vocabulary's terms in ``namespace`` (what a closed namespace allows)."""
+    """The names of the vocabulary's terms in ``namespace`` (what a closed namespace allows):
+    from the packaged index when it was made from this very ``vocab.ttl``, else parsed.
+
+    Why an index: parsing the Turtle with rdflib took ~135 ms of every process that first
+    uses ``ALM`` — 11 % of a whole ``alm-ld ingest`` of 5,000 items (issue 15: a CLI run is a
+    whole process). The index names the sha256 of the Turtle it was made from, so an index
+    left stale by an edit of the vocabulary is never believed."""
+    index = _terms_index()
+    if index is not None and namespace in index:
+        return list(index[namespace])
+    return _parsed_terms(namespace)
+
+
+@cache
+def _terms_index() -> dict[str, list[str]] | None:
+    """The packaged term index if it matches the packaged vocabulary, else None."""
+    import hashlib
+    import json
+
+    from alm_ld.resources import vocab_terms_path
+
+    try:
+        index = json.loads(vocab_terms_path().read_text(encoding="utf-8"))
+        digest = hashlib.sha256(vocab_path().read_bytes()).hexdigest()
+    except (OSError, ValueError):
+        return None
+    if not isinstance(index, dict) or index.get("sha256") != digest:
+        return None
+    terms = index.get("terms")
+    return terms if isinstance(terms, dict) else None
+
+
+def terms_index() -> dict[str, Any]:
+    """A fresh term index of the packaged vocabulary (``tools/build_vocab.py`` writes it to
+    ``alm_ld/data/vocab-terms.json``; a test checks the shipped one against it)."""
+    import hashlib
+
+    from rdflib.namespace import ClosedNamespace as Closed
+
+    closed = [get_args(hint)[1] for hint in _declared().values()
+              if get_origin(hint) is Annotated and issubclass(get_args(hint)[0], Closed)]
+    return {"sha256": hashlib.sha256(vocab_path().read_bytes()).hexdigest(),
+            "terms": {iri: _parsed_terms(iri) for iri in closed}}
+
+
+def _parsed_terms(namespace: str) -> list[str]:
+    """:func:`_terms` by parsing the Turtle."""
     from rdflib import RDF, URIRef
 
     graph = vocab_graph()

@@ -584,6 +584,19 @@ def main() -> None:
     text = build().serialize(format="turtle")
     OUT.write_text(HEADER + text, encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)} ({len(text.splitlines())} lines)")
+    write_terms_index()
+
+
+def write_terms_index() -> None:
+    """The closed namespaces' term names beside the Turtle (alm_ld.vocab reads them instead of
+    parsing it, when the index names the Turtle's sha256)."""
+    import json
+
+    from alm_ld.vocab import terms_index
+
+    out = OUT.with_name("vocab-terms.json")
+    out.write_text(json.dumps(terms_index(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
