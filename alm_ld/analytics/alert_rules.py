@@ -174,10 +174,11 @@ def jump_alerts(observations: list[Observation], feed: str, settings: Settings,
                 f"{rate:.0f} per day, above {threshold}."),
                 **_step_fields(metric, before, after, detected)))
     for obs in sorted(observations, key=lambda o: (o.work, o.metric, o.source, o.aggregation)):
-        if obs.aggregation == CUMULATIVE or not _is_jump_metric(obs.metric):
-            continue
+        if obs.aggregation == CUMULATIVE or feed not in obs.feeds \
+                or not _is_jump_metric(obs.metric):
+            continue  # only the feed's own periods (a pair state's rest is in no feed)
         rate = obs.value / _interval_days(obs.start, obs.end)
-        if feed in obs.feeds and rate > threshold:
+        if rate > threshold:
             alerts.append(Alert(
                 "ImplausibleJump",
                 f"{_label(obs)}: {obs.value} in {obs.start or ''}..{obs.end}, "

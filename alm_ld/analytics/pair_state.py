@@ -13,26 +13,30 @@ What it holds, per (source, aggregation) series of the pair, as of the view's ma
 
 * cumulative: the series' two latest current observations (the view's value comes from the
   latest; a revision of the latest period is checked against the one before it);
-* interval: every current period (what the sum is made of) — or ``*`` when there are more than
-  :data:`MAX_PERIODS`, which leaves such a pair to the history read.
+* interval: every current period (what the sum is made of), up to the latest
+  :data:`MAX_PERIODS`; the older ones as one *rest*: their sum, latest end and newest sequence
+  (a daily interval series — page views — passes 64 periods in two months; listing them all
+  would grow the literal, reading their history would grow the ingest, with every harvest).
 
 The text starts with the pair's ``alm:asOf`` (so that ingest's lookup is one triple pattern:
 with the ``alm:asOf`` triple OPTIONAL beside it, Oxigraph's left join cost 4× the lookup).
 Each observation is written as ``ref start end value seqs``: ``ref`` the 32 hex digits of a
 ``almid:obs/`` IRI (or the whole IRI), ``start`` ``-`` when absent, ``seqs`` the sequences of
-the feeds holding it (up to the mark), comma-separated. Tokens never hold a space (stored IRIs,
-dates and integers have none). The grammar is internal to ingest: readers of the view use its
-documented predicates, never this.
+the feeds holding it (up to the mark), comma-separated. A series' count is ``n``, or
+``n~sum~end~seq`` with a rest; decoded, the rest is one stand-in :class:`Observation` (start
+:data:`REST`, in no feed) that the view sums like a period and no rule reads otherwise.
+Tokens never hold a space (stored IRIs, dates and integers have none). The grammar is internal
+to ingest: readers of the view use its documented predicates, never this.
 
 When it is enough (:func:`observations_if_enough`): for every count of the feed, either the
-count's period is new to its series (a cumulative period after the latest, any interval
-period not yet held) or it is a held current period (for a cumulative series, the latest) and
-the count is that same observation or a revision whose node is not stored yet (a revision back
-to an earlier value is the earlier node, with feeds the state does not list: the caller looks
-those IRIs up). Then the observations
-above are all that ingest's rules read — revisions (per period the current one), the view (a
-cumulative series' latest value, an interval series' periods), the alerts (the steps next to
-the feed's counts, each source's latest) — and ingest gives the same result as from the whole
+count's period is new to its series (a cumulative period after the latest, an interval period
+not yet held that ends after the rest) or it is a held current period (for a cumulative
+series, the latest) and the count is that same observation or a revision whose node is not
+stored yet (a revision back to an earlier value is the earlier node, with feeds the state does
+not list: the caller looks those IRIs up). Then the observations above are all that ingest's
+rules read — revisions (per period the current one), the view (a cumulative series' latest
+value, an interval series' sum), the alerts (the steps next to the feed's counts, each
+source's latest) — and ingest gives the same result as from the whole
 history (tests/analytics/test_pair_state.py compares both, feed by feed).
 """
 
@@ -45,10 +49,13 @@ from alm_ld.mapping import FeedCount
 from alm_ld.vocab import ALM_NS, CUMULATIVE, ID_NS
 
 MAX_PERIODS = 64
-"""Interval periods listed per series; a series with more is left to the history read (the
-literal is rewritten at every ingest touching the pair, so it must stay small)."""
+"""Interval periods listed per series; older ones are summed into the rest (the literal is
+rewritten at every ingest touching the pair, so it must stay small)."""
+REST = "rest"
+"""The ``start`` of the stand-in observation of a series' rest (never a date)."""
 _OBS = ID_NS + "obs/"
-_TOO_MANY = "*"
+_REST_IRI = ID_NS + "pair-state-rest/"
+_TOO_MANY = "*"  # written by the first version instead of a rest: read the history once
 
 
 def _ref(obs_iri: str) -> str:
@@ -66,16 +73,36 @@ def encode(series: Mapping[tuple[str, str], list[Observation]], cutoff: int,
     them, as of feed ``cutoff``."""
     tokens: list[str] = [str(as_of)]
     for (source, aggregation), members in sorted(series.items()):
-        kept = members[-2:] if aggregation == CUMULATIVE else members
-        if len(kept) > MAX_PERIODS:
-            tokens += [source, aggregation, _TOO_MANY]
-            continue
-        tokens += [source, aggregation, str(len(kept))]
+        if aggregation == CUMULATIVE:
+            kept, count = members[-2:], str(len(members[-2:]))
+        else:
+            kept, count = _interval_part(members, cutoff)
+        tokens += [source, aggregation, count]
         for obs in kept:
-            seqs = sorted(s for s in (obs.seqs or (obs.sequence,)) if s <= cutoff)
             tokens += [_ref(obs.iri), obs.start or "-", obs.end, str(obs.value),
-                       ",".join(map(str, seqs))]
+                       ",".join(map(str, _seqs(obs, cutoff)))]
     return " ".join(tokens)
+
+
+def _seqs(obs: Observation, cutoff: int) -> list[int]:
+    return sorted(s for s in (obs.seqs or (obs.sequence,)) if s <= cutoff)
+
+
+def _interval_part(members: list[Observation], cutoff: int) -> tuple[list[Observation], str]:
+    """(the periods listed, the count token) of an interval series: the latest
+    :data:`MAX_PERIODS` periods, the others (and a rest decoded before) summed into the rest.
+
+    The same whether ``members`` is the whole history or a state plus a feed: a rest is a
+    prefix of the series in the view's order, and a feed adds only periods ending after it."""
+    real = [obs for obs in members if obs.start != REST]
+    older = [obs for obs in members if obs.start == REST] + real[:-MAX_PERIODS]
+    kept = real[-MAX_PERIODS:]
+    if not older:
+        return kept, str(len(kept))
+    total = sum(obs.value for obs in older)
+    end = max(obs.end for obs in older)
+    newest = max(max(_seqs(obs, cutoff), default=0) for obs in older)
+    return kept, f"{len(kept)}~{total}~{end}~{newest}"
 
 
 def decode(text: str, work: str, metric: str,
@@ -93,6 +120,12 @@ def decode(text: str, work: str, metric: str,
             if count == _TOO_MANY:
                 return None
             members = found.setdefault((source, aggregation), [])
+            if "~" in count:
+                count, total, end, newest = count.split("~")
+                members.append(Observation(
+                    f"{_REST_IRI}{work}|{metric}|{source}|{aggregation}", work,
+                    metric, source, aggregation, int(total), REST, end, int(newest),
+                    (int(newest),), []))
             for _ in range(int(count)):
                 ref, start, end, value, seqs = tokens[at:at + 5]
                 at += 5
@@ -127,7 +160,10 @@ def _fits(count: FeedCount, held: list[Observation] | None,
     same = next((o for o in held if (o.start, o.end) == period), None)
     if same is not None:
         return True, (None if same.iri == count.iri else count.iri)
-    return True, None  # every interval period held is listed: this one is new
+    rest = next((o for o in held if o.start == REST), None)
+    # Every period ending after the rest is listed: one of those not held is new. One ending
+    # with it or before may be in the rest (its history is read).
+    return rest is None or count.end > rest.end, None
 
 
 def observations_if_enough(counts: Iterable[FeedCount], state: str | None, work: str,
@@ -153,4 +189,4 @@ def observations_if_enough(counts: Iterable[FeedCount], state: str | None, work:
     return [obs for members in series.values() for obs in members], to_check
 
 
-__all__ = ["MAX_PERIODS", "as_of_of", "decode", "encode", "observations_if_enough"]
+__all__ = ["MAX_PERIODS", "REST", "as_of_of", "decode", "encode", "observations_if_enough"]

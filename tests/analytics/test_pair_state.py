@@ -174,11 +174,64 @@ def test_state_lists_the_latest_two_cumulative_and_every_interval_period() -> No
         [o.iri for o in cumulative[-2:]]
     assert decoded[("s", ALM_NS + "interval")] == periods
     assert pair_state.as_of_of(text) == 7
-    many = [obs(k, f"2026-01-{k:02d}", "interval", f"2026-01-{k:02d}")
-            for k in range(1, pair_state.MAX_PERIODS + 2)]
-    assert pair_state.decode(pair_state.encode({("s", ALM_NS + "interval"): many}, 99, 7),
-                             "w", "m", feeds) is None
+    # More interval periods than listed: the oldest are one rest (sum, latest end, newest
+    # sequence), decoded as a stand-in in no feed.
+    many = [obs(k, f"2026-{1 + k // 28:02d}-{1 + k % 28:02d}", "interval",
+                f"2026-{1 + k // 28:02d}-{1 + k % 28:02d}")
+            for k in range(1, pair_state.MAX_PERIODS + 7)]
+    feeds = {n: f"urn:feed:{n}" for n in range(100)}
+    decoded = pair_state.decode(pair_state.encode({("s", ALM_NS + "interval"): many}, 99, 7),
+                                "w", "m", feeds)
+    assert decoded is not None
+    rest, *listed = decoded[("s", ALM_NS + "interval")]
+    assert listed == many[6:]
+    assert (rest.start, rest.value, rest.end, rest.sequence, rest.feeds) == (
+        pair_state.REST, sum(o.value for o in many[:6]), many[5].end, 6, [])
+    assert pair_state.decode(f"7 s {ALM_NS}interval *", "w", "m", feeds) is None  # 1st version
     assert pair_state.decode("not a state", "w", "m", feeds) is None
+
+
+def test_a_daily_interval_series_past_the_listed_periods_reads_no_history(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Daily page views: more periods than a state lists. The oldest become its rest (their
+    sum), so new days and revisions of recent ones still read no history — only a revision
+    of a day inside the rest does — and everything equals what the whole history gives."""
+    from datetime import date, timedelta
+
+    by_state_spec, by_history_spec = f"oxigraph:{tmp_path / 'a'}", f"oxigraph:{tmp_path / 'b'}"
+    work, first = WORKS[2], date(2026, 1, 1)
+
+    def day(n: int) -> dict[str, Any]:
+        when = (first + timedelta(days=n)).isoformat()
+        return count(work, 10 + n % 7 + (n // 10), when, metric="views",
+                     aggregation="interval", start=when)
+
+    reads: list[str] = []
+    with open_store(by_state_spec) as by_state, open_store(by_history_spec) as by_history:
+        for n in range(pair_state.MAX_PERIODS + 16):
+            items, kind = [day(n)], "new day"
+            if n > pair_state.MAX_PERIODS and n % 5 == 0:
+                items.append({**day(n - 3), "value": 99 + n})
+                kind = "recent day revised"
+            if n > pair_state.MAX_PERIODS and n % 9 == 0:
+                items.append({**day(n - pair_state.MAX_PERIODS - 5), "value": 77 + n})
+                kind = "old day revised"
+            doc = feed(items)
+            with counting(monkeypatch, "read_observations") as read:
+                ingest_feed(by_state, doc, settings=Settings(store=by_state_spec))
+            if n > 0:
+                reads.append(f"{kind}: {'history' if read else 'state'}")
+            with monkeypatch.context() as patch:
+                patch.setattr(feed_derived, "observations_if_enough", lambda *a: None)
+                ingest_feed(by_history, doc, settings=Settings(store=by_history_spec))
+            assert view(by_state) == view(by_history), f"view after day {n}"
+            assert revisions(by_state) == revisions(by_history), f"revisions, day {n}"
+            assert alerts(by_state) == alerts(by_history), f"alerts after day {n}"
+        states = [o for (_, p, o) in view(by_state) if p == cv._A["pairState"]]
+    assert set(reads) == {"new day: state", "recent day revised: state",
+                          "old day revised: history"}, reads
+    assert len(states) == 1 and "~" in states[0]  # the rest is in the state
+    assert len(states[0]) < 64 * 70  # bounded by the listed periods, however many days
 
 
 def test_a_view_written_before_states_is_read_by_history_and_gets_states(
