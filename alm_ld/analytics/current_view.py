@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 from rdflib import URIRef
 
 from alm_ld.analytics import pair_state
-from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_observations
+from alm_ld.analytics.observation_rows import Observation, feeds_between, read_observations
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, iri_rows, literal, select
 from alm_ld.sparql_text import RDF_NS, XSD_NS, prefixes
@@ -159,8 +159,7 @@ def view_sequence(store: Store) -> int:
 
 def _feeds_after(store: Store, after: int, upto: int) -> list[tuple[str, int]]:
     """(feed IRI, sequence) of the feeds ``after < sequence ≤ upto``, in sequence order."""
-    return sorted(((feed, seq) for feed, seq in feed_sequences(store).items()
-                   if after < seq <= upto), key=lambda item: item[1])
+    return feeds_between(store, after, upto)
 
 
 def _feed_observations(store: Store, feed: str) -> list[Observation]:

@@ -31,11 +31,11 @@ from alm_ld.analytics.alerts import Alert, alerts_of
 from alm_ld.analytics.current_view import by_pair, held_pairs, view_delta
 from alm_ld.analytics.observation_rows import (
     Observation,
-    feed_sequences,
+    feeds_of,
     read_observations,
     stored_nodes,
 )
-from alm_ld.analytics.pair_state import observations_if_enough
+from alm_ld.analytics.pair_state import observations_if_enough, sequences_of
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.timeutil import rfc3339
 from alm_ld.config import Settings
@@ -74,8 +74,9 @@ def _stored(store: Store, counts: list[FeedCount], sequence: int
     held = held_pairs(store, by_pair)
     if not held:
         return [], {}
-    sequences = feed_sequences(store)
-    feeds = {seq: graph for graph, seq in sequences.items()}
+    # Only the feeds the states name: reading every feed's sequence grew with the store.
+    feeds = feeds_of(store, {seq for _, state in held.values()
+                             for seq in sequences_of(state)})
     stored: list[Observation] = []
     whole: set[tuple[str, str]] = set()
     checks: dict[tuple[str, str], tuple[list[Observation], set[str]]] = {}
@@ -95,7 +96,7 @@ def _stored(store: Store, counts: list[FeedCount], sequence: int
             else:
                 stored += observations
     if whole:
-        stored += read_observations(store, pairs=whole, sequences=sequences)
+        stored += read_observations(store, pairs=whole)
     return stored, {pair: as_of for pair, (as_of, _) in held.items()}
 
 

@@ -139,6 +139,28 @@ def decode(text: str, work: str, metric: str,
     return found
 
 
+def sequences_of(text: str | None) -> set[int]:
+    """The feed sequences a state names (what :func:`decode` needs ``feeds`` for); empty for
+    no state or one this version cannot read."""
+    if not text:
+        return set()
+    tokens = text.split(" ")
+    found: set[int] = set()
+    at = 1
+    try:
+        while at < len(tokens):
+            count = tokens[at + 2]
+            at += 3
+            if count == _TOO_MANY:
+                return found
+            for _ in range(int(count.split("~", 1)[0])):
+                found.update(int(s) for s in tokens[at + 4].split(","))
+                at += 5
+    except (ValueError, IndexError):
+        return found
+    return found
+
+
 def as_of_of(text: str) -> int | None:
     """The pair's ``alm:asOf`` a state starts with (None: not a state this version writes)."""
     head = text.split(" ", 1)[0]
@@ -189,4 +211,5 @@ def observations_if_enough(counts: Iterable[FeedCount], state: str | None, work:
     return [obs for members in series.values() for obs in members], to_check
 
 
-__all__ = ["MAX_PERIODS", "REST", "as_of_of", "decode", "encode", "observations_if_enough"]
+__all__ = ["MAX_PERIODS", "REST", "as_of_of", "decode", "encode", "observations_if_enough",
+           "sequences_of"]

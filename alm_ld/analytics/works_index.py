@@ -77,7 +77,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from alm_ld.analytics.current_view import held_values, view_sequence
-from alm_ld.analytics.observation_rows import Observation, feed_sequences, read_observations
+from alm_ld.analytics.observation_rows import (
+    Observation,
+    feed_sequences,
+    feeds_between,
+    read_observations,
+)
 from alm_ld.analytics.series import newest_per_key
 from alm_ld.analytics.sparql import iri, select
 from alm_ld.analytics.works_columns import OPEN, WorkColumns
@@ -492,11 +497,9 @@ class WorksIndex:
                 return top
             self._checked = weakref.ref(store)
             if mark < top:
-                sequences = feed_sequences(store)
                 # Writers publish sequences in order, never skipping one (docs/store.md,
                 # claims), so a feed below the mark cannot appear later.
-                todo = sorted((kv for kv in sequences.items() if mark < kv[1] <= top),
-                              key=lambda kv: kv[1])
+                todo = feeds_between(store, mark, top)
                 self.progress = (0, len(todo))
                 if not self._fold_from_view(store, todo):
                     for done, (feed, sequence) in enumerate(todo):
