@@ -65,13 +65,15 @@ class Frequencies:
 
 
 def frequencies(store: Store) -> Frequencies:
-    """One query over the feed nodes (their number, not the observations')."""
+    """One query over the feeds that disclose a frequency, starting from that rare triple in
+    each feed graph: written from ``?feed alm:provider`` over the union graph, Oxigraph went
+    through every feed first — 21–25 ms of every ingest at 2,000 small feeds, none of them
+    disclosing (0.4–0.75 ms this way), growing with every feed."""
     latest: dict[str, tuple[int, str]] = {}
     for row in select(store, """
-SELECT ?provider ?seq ?freq WHERE {
-  ?feed alm:provider ?provider ; alm:sequence ?seq ; alm:disclosure ?d .
-  ?d alm:updateFrequency ?freq .
-}"""):
+SELECT ?provider ?seq ?freq WHERE { GRAPH ?feed {
+  ?d alm:updateFrequency ?freq . ?feed alm:disclosure ?d ; alm:provider ?provider ;
+                                       alm:sequence ?seq } }"""):
         seen = latest.get(row["provider"])
         if seen is None or int(row["seq"]) > seen[0]:
             latest[row["provider"]] = (int(row["seq"]), row["freq"])

@@ -260,6 +260,9 @@ def test_an_ingest_from_states_looks_up_only_the_feeds_they_name(
     ingest(feed([count(work, 3, "2026-01-09")]))  # a new period, and a decrease
     assert [(a.previous_value, a.value) for a in query_alerts(store)
             if a.type == "CountDecreased"] == [(7, 3)]
+    with counting(monkeypatch, "read_observations") as read:
+        ingest(feed([count(work, 6, "2026-01-03")]))  # a backfill: the pair's history ...
+    assert read  # ... whose feeds are looked up by their graphs, not all read
 
 
 def test_a_view_written_before_states_is_read_by_history_and_gets_states(
