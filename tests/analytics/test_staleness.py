@@ -159,6 +159,32 @@ def test_a_feed_that_crossed_its_cutoff_is_checked_once_even_without_alerts(
     assert not [q for q in asked if "FILTER(?g IN" in q], "the crossed feed was checked again"
 
 
+def test_two_feeds_of_one_millisecond_are_ordered_as_the_whole_set_orders_them(
+        store, ingest, monkeypatch):
+    """ingestedAt has milliseconds, so two feeds of one provider can share it (fast small
+    feeds, concurrent writers). The whole recomputation then orders them by IRI: the one
+    ingested second but with the smaller IRI is the OLDER, and must not clear the alert the
+    newer one's crossing made (it did, once, in a fast suite run)."""
+    from alm_ld import pipeline
+    from alm_ld.analytics.timeutil import rfc3339
+
+    instant = rfc3339(moment_of(pipeline._now()))
+    monkeypatch.setattr(pipeline, "_now", lambda: instant)
+    work = "https://doi.org/10.5555/stale.tie"
+    late = "urn:uuid:00000000-0000-4000-8000-ffffffffffff"  # the larger IRI: the newer
+    early = "urn:uuid:00000000-0000-4000-8000-000000000000"
+    ingest(feed([count(work, 1, "2026-05-01", source="crossref")], provider=ALTMETRIC,
+                disclosure={"updateFrequency": "PT6H"}, feed_id=late))
+    (cutoff,) = _cutoffs(store)
+    now = cutoff + timedelta(milliseconds=1)
+    keep_stale_alerts(store, now=now)
+    assert {a[4] for a in _kept(store)} == {(late,)}
+    ingest(feed([count(work, 2, "2026-05-01", source="crossref")], provider=ALTMETRIC,
+                disclosure={"updateFrequency": "PT6H"}, feed_id=early))
+    assert _kept(store) == _whole(store, now)
+    assert {a[4] for a in _kept(store)} == {(late,)}
+
+
 def test_over_http_ingests_keep_the_stale_alerts(live_server) -> None:
     """The upkeep each ingest runs, seen by an aggregator over real HTTP: a source that updates
     every second is stale 1.5 s after its feed — reported once the next feed of the provider
