@@ -239,5 +239,8 @@ SELECT ?a ?g ?type ?detected ?message ?work ?metric ?source ?other ?value ?prev 
             alert.feeds.append(row["feed"])
         if row.get("pfeed") and row["pfeed"] not in alert.previous_feeds:
             alert.previous_feeds.append(row["pfeed"])
+    for alert in found.values():  # a property's values come in no order (Virtuoso's differs
+        alert.feeds.sort()         # from Oxigraph's): the same alert reads the same anywhere
+        alert.previous_feeds.sort()
     alerts = sorted(found.values(), key=lambda a: (a.detected, a.iri), reverse=True)
     return alerts[:limit]

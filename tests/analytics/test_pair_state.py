@@ -340,8 +340,16 @@ def test_a_shared_store_publishes_each_feed_with_what_an_owned_store_writes(
     states like an owned store's — not published alone and folded after by reading every
     pair's history. ``chunk`` 40 sends the publication through staging graphs (deletions of
     old view lines included), 0 as one request."""
+    shared_matches_owned(sparql_store_spec, chunk, tmp_path, monkeypatch)
+
+
+def shared_matches_owned(spec: str, chunk: int, tmp_path: Path,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Feed by feed, a shared store ``spec`` (emptied) ends as an owned one (also used over
+    Virtuoso, tests/virtuoso)."""
     from alm_ld import pipeline
 
+    sparql_store_spec = spec
     owned_spec = f"oxigraph:{tmp_path / 'owned'}"
     settings = Settings(store=sparql_store_spec, update_chunk=chunk)
     published_alone: list[int] = []
