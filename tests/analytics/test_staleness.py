@@ -185,6 +185,32 @@ def test_two_feeds_of_one_millisecond_are_ordered_as_the_whole_set_orders_them(
     assert {a[4] for a in _kept(store)} == {(late,)}
 
 
+def test_an_upkeep_reads_only_the_feeds_published_since_the_last(store, ingest, monkeypatch):
+    """The upkeep's feed log: every feed's provider, time and disclosed frequency, read once
+    per process; an ingest reads the next sequences only (it read every feed, ~100 ms an ingest
+    at 1,500 small feeds of a disclosing provider). A store whose feeds were replaced under the
+    same object is read again."""
+    from alm_ld.analytics.staleness import frequencies
+
+    daily = {"updateFrequency": "P1D"}
+    for n in range(3):
+        ingest(feed([count(f"https://doi.org/10.5555/stale.log{n}", 1, "2026-05-01")],
+                    disclosure=daily))
+    asked: list[str] = []
+    real = store.query
+    monkeypatch.setattr(store, "query", lambda text, **kw: asked.append(text) or real(text, **kw))
+    ingest(feed([count("https://doi.org/10.5555/stale.log9", 1, "2026-05-01")],
+                disclosure={"updateFrequency": "PT6H"}))
+    reads = [q for q in asked if "alm:ingestedAt ?at ." in q and "?freq" in q]
+    assert reads and all("VALUES ?seq" in q for q in reads), "an ingest read every feed"
+    assert frequencies(store).text == {CROSSREF["id"]: "PT6H"}  # the latest disclosure wins
+    monkeypatch.undo()
+    for graph in [str(g) for g in store.graph_names() if str(g).startswith("urn:uuid:")]:
+        store.update(f"DROP GRAPH <{graph}>")
+    ingest(feed([count("https://doi.org/10.5555/stale.log0", 2, "2026-05-02")]))  # sequence 1
+    assert frequencies(store).text == {}  # no longer the dropped feeds' frequencies
+
+
 def test_over_http_ingests_keep_the_stale_alerts(live_server) -> None:
     """The upkeep each ingest runs, seen by an aggregator over real HTTP: a source that updates
     every second is stale 1.5 s after its feed — reported once the next feed of the provider
