@@ -105,13 +105,18 @@ def _interval_part(members: list[Observation], cutoff: int) -> tuple[list[Observ
     return kept, f"{len(kept)}~{total}~{end}~{newest}"
 
 
-def decode(text: str, work: str, metric: str,
-           feeds: Mapping[int, str]) -> dict[tuple[str, str], list[Observation]] | None:
-    """The observations a state holds per (source, aggregation), as :class:`Observation` with
-    their feeds (``feeds``: sequence → feed IRI); None when a series has too many periods
-    listed or the text is not a state this version writes."""
+_Held = tuple[str, str, str, int, tuple[int, ...]]
+"""One listed observation as written: (ref, start, end, value, the feeds' sequences)."""
+_Rest = tuple[int, str, int]
+"""A series' rest as written: (sum, latest end, newest sequence)."""
+
+
+def _parse(text: str) -> list[tuple[str, str, _Rest | None, list[_Held]]] | None:
+    """The series a state lists, as written (the one reader of the grammar); None when a
+    series has too many periods listed (the first version) or the text is not a state this
+    version writes."""
     tokens = text.split(" ")
-    found: dict[tuple[str, str], list[Observation]] = {}
+    found: list[tuple[str, str, _Rest | None, list[_Held]]] = []
     at = 1  # after the pair's asOf (see as_of_of)
     try:
         while at < len(tokens):
@@ -119,46 +124,53 @@ def decode(text: str, work: str, metric: str,
             at += 3
             if count == _TOO_MANY:
                 return None
-            members = found.setdefault((source, aggregation), [])
+            rest = None
             if "~" in count:
                 count, total, end, newest = count.split("~")
-                members.append(Observation(
-                    f"{_REST_IRI}{work}|{metric}|{source}|{aggregation}", work,
-                    metric, source, aggregation, int(total), REST, end, int(newest),
-                    (int(newest),), []))
+                rest = (int(total), end, int(newest))
+            held: list[_Held] = []
             for _ in range(int(count)):
                 ref, start, end, value, seqs = tokens[at:at + 5]
                 at += 5
-                held = tuple(int(s) for s in seqs.split(","))
+                held.append((ref, start, end, int(value), tuple(int(s) for s in seqs.split(","))))
+            found.append((source, aggregation, rest, held))
+    except ValueError:
+        return None  # unpacking a short tail, a non-integer
+    return found
+
+
+def decode(text: str, work: str, metric: str,
+           feeds: Mapping[int, str]) -> dict[tuple[str, str], list[Observation]] | None:
+    """The observations a state holds per (source, aggregation), as :class:`Observation` with
+    their feeds (``feeds``: sequence → feed IRI); None when :func:`_parse` is, or a feed is
+    no longer stored."""
+    parsed = _parse(text)
+    if parsed is None:
+        return None
+    found: dict[tuple[str, str], list[Observation]] = {}
+    try:
+        for source, aggregation, rest, held in parsed:
+            members = found.setdefault((source, aggregation), [])
+            if rest is not None:
+                total, end, newest = rest
                 members.append(Observation(
-                    _iri(ref), work, metric, source, aggregation, int(value),
-                    None if start == "-" else start, end, held[-1], held,
-                    [feeds[s] for s in held]))
-    except (ValueError, KeyError):
-        return None  # unpacking a short tail, a non-integer, a feed no longer stored
+                    f"{_REST_IRI}{work}|{metric}|{source}|{aggregation}", work, metric,
+                    source, aggregation, total, REST, end, newest, (newest,), []))
+            for ref, start, end, value, seqs in held:
+                members.append(Observation(
+                    _iri(ref), work, metric, source, aggregation, value,
+                    None if start == "-" else start, end, seqs[-1], seqs,
+                    [feeds[s] for s in seqs]))
+    except KeyError:
+        return None
     return found
 
 
 def sequences_of(text: str | None) -> set[int]:
     """The feed sequences a state names (what :func:`decode` needs ``feeds`` for); empty for
     no state or one this version cannot read."""
-    if not text:
-        return set()
-    tokens = text.split(" ")
-    found: set[int] = set()
-    at = 1
-    try:
-        while at < len(tokens):
-            count = tokens[at + 2]
-            at += 3
-            if count == _TOO_MANY:
-                return found
-            for _ in range(int(count.split("~", 1)[0])):
-                found.update(int(s) for s in tokens[at + 4].split(","))
-                at += 5
-    except (ValueError, IndexError):
-        return found
-    return found
+    parsed = _parse(text) if text else None
+    return {seq for _, _, _, held in parsed or () for *_, seqs in held for seq in seqs}
 
 
 def as_of_of(text: str) -> int | None:
