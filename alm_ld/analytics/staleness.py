@@ -95,6 +95,22 @@ class _FeedLog:
 
     upto: int = 0
     feeds: dict[int, _Feed] = field(default_factory=dict)
+    by_iri: dict[str, _Feed] = field(default_factory=dict)
+    latest: dict[str, str] = field(default_factory=dict)
+    """Per provider, the frequency its latest disclosing feed gave (feeds are added in
+    sequence order)."""
+
+    def add(self, sequence: int, feed: _Feed) -> None:
+        if sequence in self.feeds:
+            return
+        self.feeds[sequence] = self.by_iri[feed.iri] = feed
+        if feed.frequency is not None:
+            self.latest[feed.provider] = feed.frequency
+
+    def key(self, feed: str) -> str:
+        """The whole recomputation's order of feeds: "<ingestedAt> <feed IRI>"."""
+        found = self.by_iri.get(feed)
+        return f"{found.lexical} {found.iri}" if found else ""
 
 
 _LOGS: weakref.WeakKeyDictionary[Store, _FeedLog] = weakref.WeakKeyDictionary()
@@ -124,11 +140,10 @@ SELECT ?seq ?feed ?provider ?at (STR(?at) AS ?lexical) ?freq WHERE {{ {batch}
                                  and row["feed"] == log.feeds[log.upto].iri for row in rows):
                 log = _LOGS[store] = _FeedLog()  # not the feeds it was read from: start over
                 continue
-            for row in rows:
-                log.feeds[int(row["seq"])] = _Feed(row["provider"], moment_of(row["at"]),
-                                                   row["lexical"], row["feed"], row.get("freq"))
-            found = max((int(row["seq"]) for row in rows), default=0)
-            log.upto = max(log.upto, found)
+            for row in sorted(rows, key=lambda row: int(row["seq"])):
+                log.add(int(row["seq"]), _Feed(row["provider"], moment_of(row["at"]),
+                                               row["lexical"], row["feed"], row.get("freq")))
+            log.upto = max([log.upto, *log.feeds])
             if not batch or len(rows) <= _NEXT:
                 return log
 
@@ -136,22 +151,20 @@ SELECT ?seq ?feed ?provider ?at (STR(?at) AS ?lexical) ?freq WHERE {{ {batch}
 def frequencies(store: Store) -> Frequencies:
     """Per disclosing provider, the frequency of its latest feed that discloses one (from
     the feed log: no pass over the store)."""
-    latest: dict[str, str] = {}
-    log = _feed_log(store)
-    for seq in sorted(log.feeds):
-        entry = log.feeds[seq]
-        if entry.frequency is not None:
-            latest[entry.provider] = entry.frequency
-    spans = {p: parse_frequency(f) for p, f in latest.items()}
-    return Frequencies(latest, {p: s for p, s in spans.items() if s})
+    return _frequencies(_feed_log(store))
 
 
-def _feeds_of(store: Store, providers: Iterable[str]) -> list[tuple[str, datetime, str, str]]:
+def _frequencies(log: _FeedLog) -> Frequencies:
+    spans = {p: parse_frequency(f) for p, f in log.latest.items()}
+    return Frequencies(dict(log.latest), {p: s for p, s in spans.items() if s})
+
+
+def _feeds_of(log: _FeedLog, providers: Iterable[str]) -> list[tuple[str, datetime, str, str]]:
     """(provider, ingestedAt, its lexical form, feed) of every feed of ``providers`` (the
     lexical form as the store writes it: the whole recomputation's "<ingestedAt> <feed>" keys
     and messages use it; the parsed value may print differently)."""
     wanted = set(providers)
-    return [(f.provider, f.at, f.lexical, f.iri) for f in _feed_log(store).feeds.values()
+    return [(f.provider, f.at, f.lexical, f.iri) for f in log.feeds.values()
             if f.provider in wanted]
 
 
@@ -166,11 +179,12 @@ def stale_alerts(store: Store, now: datetime | None = None,
     providers that disclose no frequency (or one that is not an ISO 8601 duration or a word like
     "daily") are not checked. Linear in the observations of the providers it checks."""
     now = now or datetime.now(UTC)
-    freq = freq or frequencies(store)
+    log = _feed_log(store)
+    freq = freq or _frequencies(log)
     # A (work, source) pair can only be stale if some feed of its provider is older than the
     # provider's threshold: providers whose feeds are all recent (e.g. during a bulk ingest)
     # are dropped before the aggregate, which scans every observation of its providers.
-    old = sorted({p for p, at, _, _ in _feeds_of(store, freq.span)
+    old = sorted({p for p, at, _, _ in _feeds_of(log, freq.span)
                   if _stale(now, at, freq.span[p])})
     if not old:
         return []
@@ -210,23 +224,23 @@ SELECT ?at (STR(?at) AS ?lexical) ?hash WHERE {{
     return moment_of(rows[0]["at"]), rows[0]["lexical"], rows[0]["hash"]
 
 
-def _freshened(store: Store, feed: str, provider: str, keys: dict[str, str]) -> list[str]:
+def _freshened(store: Store, feed: str, provider: str, log: _FeedLog) -> list[str]:
     """The stale alerts of ``provider`` about the (work, source) pairs ``feed`` updates, whose
-    last feed is older than ``feed`` by the whole recomputation's order (``keys``: feed →
-    "<ingestedAt> <feed>"). Two feeds ingested in the same millisecond are ordered by IRI, and
+    last feed is older than ``feed`` by the whole recomputation's order (:meth:`_FeedLog.key`).
+    Two feeds ingested in the same millisecond are ordered by IRI, and
     the older of them refreshes nothing: clearing by "newest ingested" alone deleted an alert
     the whole set keeps (seen once in a fast suite run)."""
     if not select(store, f"""
 SELECT ?a WHERE {{ GRAPH {_GRAPH} {{ ?a alm:provider {iri(provider)} }} }} LIMIT 1"""):
         return []  # the usual case: nothing of this provider is stale
-    mine = keys.get(feed, "")
+    mine = log.key(feed)
     found: list[str] = []
     for chunk in iri_rows(_pairs_of(store, feed), _PAIRS_PER_QUERY):
         found += [row["a"] for row in select(store, f"""
 SELECT ?a ?last WHERE {{ VALUES (?work ?source) {{ {chunk} }}
   GRAPH {_GRAPH} {{ ?a alm:work ?work ; alm:source ?source ; alm:provider {iri(provider)} ;
                      alm:feed ?last }}
-}}""") if keys.get(row["last"], "") < mine]
+}}""") if log.key(row["last"]) < mine]
     return found
 
 
@@ -271,7 +285,8 @@ def keep_stale_alerts(store: Store, feed: str | None = None,
     the graph's mark — never a pass over the store, except when there is no usable mark
     (then :func:`refresh_stale_alerts`)."""
     now = moment_of(rfc3339(now or datetime.now(UTC)))  # exactly the mark it will write
-    freq = frequencies(store)
+    log = _feed_log(store)
+    freq = _frequencies(log)
     mark = _mark(store)
     if mark is None and not freq.span:
         return  # no provider discloses a frequency: nothing can be stale, nothing to keep
@@ -279,13 +294,10 @@ def keep_stale_alerts(store: Store, feed: str | None = None,
         refresh_stale_alerts(store, now)
         return
     since, since_text, digest = mark
-    feeds = _feeds_of(store, freq.span)
+    feeds = _feeds_of(log, freq.span)
     cleared: list[str] = []
-    if feed is not None:
-        provider = next((p for p, _, _, f in feeds if f == feed), None)
-        if provider is not None:
-            keys = {f: f"{lexical} {f}" for _, _, lexical, f in feeds}
-            cleared = _freshened(store, feed, provider, keys)
+    if feed is not None and feed in log.by_iri and log.by_iri[feed].provider in freq.span:
+        cleared = _freshened(store, feed, log.by_iri[feed].provider, log)
     # The feeds that crossed their cutoff in the window (since, now]; and the new feed itself
     # when it is already past its cutoff as of the mark (a mark ahead of this writer's clock:
     # another writer's clock, or a refresh for a later moment) — no later window sees it.
