@@ -153,8 +153,12 @@ SELECT ?mark ?max WHERE {{
 
 
 def view_sequence(store: Store) -> int:
-    """The view's mark: the highest feed sequence folded into it (0: no view)."""
-    return _marks(store)[0]
+    """The view's mark: the highest feed sequence folded into it (0: no view). One triple:
+    a writer asking it already knows the top sequence (:func:`_marks` also finds that, with a
+    pass over every feed's sequence)."""
+    rows = select(store, f"SELECT ?mark WHERE {{ GRAPH {iri(VIEW_GRAPH)} "
+                         f"{{ {iri(VIEW_GRAPH)} alm:viewSequence ?mark }} }}")
+    return max((int(row["mark"]) for row in rows), default=0)
 
 
 def _feeds_after(store: Store, after: int, upto: int) -> list[tuple[str, int]]:
@@ -246,7 +250,8 @@ def _total_triples(work: str, metric: str, high: int | None, as_of: int) -> Iter
     yield f"{node} <{_A['asOf']}> \"{int(as_of)}\"^^<{_XSD_INT}> ."
 
 
-def _mark_line(sequence: int) -> str:
+def mark_line(sequence: int) -> str:
+    """The view's mark at ``sequence`` as an N-Triples line."""
     graph = iri(VIEW_GRAPH)
     return f"{graph} <{_A['viewSequence']}> {literal(str(sequence), _XSD_INT)} ."
 
@@ -262,8 +267,8 @@ def _fold_owned(store: Store, previous: int, sequence: int,
     for observations in by_pair.values():
         old.update(_pair_lines(observations, previous)[1])
         new.update(_pair_lines(observations, sequence)[1])
-    old.add(_mark_line(previous))
-    new.add(_mark_line(sequence))
+    old.add(mark_line(previous))
+    new.add(mark_line(sequence))
     graph = iri(VIEW_GRAPH)
     gone, added = "\n".join(sorted(old - new)), "\n".join(sorted(new - old))
     store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{gone}\n}} }} ;\n"
@@ -324,7 +329,7 @@ def _rebuild(store: Store, top: int) -> int:
     grouped = by_pair(_every_observation(store, top))
     lines = [line for observations in grouped.values()
              for line in _pair_lines(observations, top)[1]]
-    lines.append(_mark_line(top))
+    lines.append(mark_line(top))
     store.update(f"DROP SILENT GRAPH {iri(VIEW_GRAPH)}")
     store.add_graph(URIRef(VIEW_GRAPH), ("\n".join(lines) + "\n").encode("utf-8"))
     return len(grouped)
@@ -426,7 +431,7 @@ def view_delta(pairs: dict[tuple[str, str], list[Observation]], sequence: int,
     new pair has no old lines to delete). The old mark is among the lines lost;
     :func:`mark_update` writes them off with the new mark."""
     added: list[str] = []
-    removed: list[str] = [_mark_line(sequence - 1)]
+    removed: list[str] = [mark_line(sequence - 1)]
     for pair, observations in pairs.items():
         new = _pair_lines(observations, sequence)[1]
         if pair not in held:
@@ -446,12 +451,7 @@ def mark_update(removed: list[str], sequence: int) -> str:
     graph = iri(VIEW_GRAPH)
     gone = "\n".join(removed)
     return (f"DELETE DATA {{ GRAPH {graph} {{\n{gone}\n}} }} ;\n"
-            f"INSERT DATA {{ GRAPH {graph} {{ {_mark_line(sequence)} }} }}")
-
-
-def mark_line(sequence: int) -> str:
-    """The view's mark at ``sequence`` as an N-Triples line."""
-    return _mark_line(sequence)
+            f"INSERT DATA {{ GRAPH {graph} {{ {mark_line(sequence)} }} }}")
 
 
 def mark_pattern(sequence: int) -> str:
@@ -462,7 +462,7 @@ def mark_pattern(sequence: int) -> str:
     if sequence <= 0:
         return (f"FILTER NOT EXISTS {{ GRAPH {graph} {{ {graph} <{_A['viewSequence']}> "
                 "?anyMark } }")
-    return f"GRAPH {graph} {{ {_mark_line(sequence)[:-2]} }}"
+    return f"GRAPH {graph} {{ {mark_line(sequence)[:-2]} }}"
 
 
 def refresh_current_view(store: Store) -> int:
@@ -527,5 +527,6 @@ SELECT ?metric ?source ?agg ?value ?obs WHERE {{
 
 
 __all__ = ["VIEW_GRAPH", "Entry", "HeldValues", "by_pair", "current_entries", "current_values",
-           "ensure_current_view", "held_pairs", "held_values", "mark_update",
-           "refresh_current_view", "view_delta", "view_is_current", "view_sequence"]
+           "ensure_current_view", "held_pairs", "held_values", "mark_line", "mark_pattern",
+           "mark_update", "refresh_current_view", "view_delta", "view_is_current",
+           "view_sequence"]
