@@ -65,6 +65,9 @@ def test_distinct_feeds_posted_at_once_get_1_to_20(cluster: Cluster) -> None:
     assert set(cluster.ingest_activities().values()) == {1}
     assert sorted(cluster.changed_feeds()) == sorted(ids)
     assert claims.live_claims(cluster.store) == []
+    # each worker published its feeds with their view lines and alerts (all 20 revise the
+    # same pairs): the result is what one writer makes ingesting them in sequence order
+    _as_one_writer_makes(cluster.store, docs)
     print(f"20 distinct feeds at once over 2 workers: {elapsed:.2f} s")
 
 
@@ -155,19 +158,26 @@ def test_shared_store_threads_in_one_process(shared_store: str) -> None:
     The feeds all revise the same (work, metric) pairs, and each is published with the view
     lines and alerts its writer derived: the view, revisions and alerts must come out as one
     writer ingesting the feeds in their sequence order makes them."""
-    from alm_ld.analytics import current_view as cv
-    from tests.analytics.test_pair_state import alerts, revisions, view
-
     settings = Settings(store=shared_store)
     docs = _feeds(8, seed=6)
-    with open_store(shared_store) as store, open_store("memory:") as alone:
+    with open_store(shared_store) as store:
         results = _at_once([lambda doc=doc: ingest_feed(store, doc, settings=settings)
                             for doc in docs * 2])
         assert Counter(r.status for r in results) == {"created": 8, "unchanged": 8}
-        order = feeds_by_sequence(store)
-        assert sorted(order) == list(range(1, 9))
+        assert sorted(feeds_by_sequence(store)) == list(range(1, 9))
         assert claims.live_claims(store) == []
-        by_id = {feed_iri(doc): doc for doc in docs}
+        _as_one_writer_makes(store, docs)
+
+
+def _as_one_writer_makes(store: Any, docs: list[dict[str, Any]]) -> None:
+    """The shared ``store`` holds the view, revisions and alerts that one writer ingesting
+    ``docs`` in the store's sequence order makes."""
+    from alm_ld.analytics import current_view as cv
+    from tests.analytics.test_pair_state import alerts, revisions, view
+
+    order = feeds_by_sequence(store)
+    by_id = {feed_iri(doc): doc for doc in docs}
+    with open_store("memory:") as alone:
         for sequence in sorted(order):
             ingest_feed(alone, by_id[order[sequence]], settings=Settings(store="memory:"))
         assert cv.view_is_current(store)
