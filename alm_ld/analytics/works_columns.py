@@ -14,7 +14,10 @@ How they stay current: they are one process's copy of the index *as of one feed 
 Each fold records the works it touched (the index's ``changed`` table), so catching the
 columns up to a later sequence re-reads those works' current rows only. When the changes
 are no longer all recorded (pruned, or the index was rebuilt: another ``generation``), the
-columns are read whole again (about a second at 100k works). Only current rows are held:
+columns are read whole again (seconds at 100k works). A process with a persistent index
+file saves its columns beside it (:meth:`WorkColumns.save`) after a whole read and every
+``KEEP_CHANGES // 2`` feeds, so the next process (a restarted server, each worker) loads
+them and catches up from ``changed`` instead of reading every row. Only current rows are held:
 ``group_by`` is always answered as of the index's own sequence; a cursor's older sequence
 is the list's business (SQLite keeps the validity ranges).
 
@@ -23,11 +26,18 @@ This module is the only one that imports numpy.
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+SAVED_VERSION = 1
+"""Version of the saved form (:meth:`WorkColumns.save`): a file of another version is
+ignored, and the columns read whole instead."""
 
 OPEN = 1 << 62
 """``vto`` of a works-index row that is still current (defined here, where it is read in
@@ -89,6 +99,11 @@ class _Pairs:
         live = self.alive[:self.size]
         return self.work[:self.size][live], self.key[:self.size][live], \
             self.label[:self.size][live]
+
+
+def _within(numbers: np.ndarray, size: int, least: int = 0) -> bool:
+    """Whether every one of ``numbers`` lies in ``least … size - 1`` (a loaded file's ids)."""
+    return not len(numbers) or (int(numbers.min()) >= least and int(numbers.max()) < size)
 
 
 @dataclass
@@ -239,6 +254,93 @@ class WorkColumns:
             self._count_in(ordinals, 1)
             db.execute("DELETE FROM touched")
         self.sequence, self.generation = sequence, generation
+
+    # -- keeping them across processes --------------------------------------------------
+
+    def save(self, path: str) -> None:
+        """Write these columns to ``path`` (replaced atomically: a reader sees the old file or
+        the new one). Why: reading them whole from SQLite is a Python loop over every current
+        row (~3 s at 100k works, ~30 s at 1M), and every new process (a restarted server, each
+        worker) paid it before its first ``GET /works``; loading this file is numpy reading
+        arrays plus one JSON document of the strings. Arrays and JSON only: nothing pickled,
+        so a file someone else wrote cannot run code here."""
+        works = list(self.ids)  # ordinals are given in insertion order, never taken back
+        arrays: dict[str, np.ndarray] = {}
+        tables: dict[str, list] = {"top": [], "val": [], "keys": []}
+        for n, (metric, values) in enumerate(self.top.items()):
+            arrays[f"top{n}v"], arrays[f"top{n}h"] = values.value[:self.size], \
+                values.has[:self.size]
+            tables["top"].append(metric)
+        for n, (name, values) in enumerate(self.val.items()):
+            arrays[f"val{n}v"], arrays[f"val{n}h"] = values.value[:self.size], \
+                values.has[:self.size]
+            tables["val"].append(list(name))
+        for n, (kind, pairs) in enumerate(self.keys.items()):
+            for part in ("work", "key", "label", "alive"):
+                arrays[f"key{n}{part}"] = getattr(pairs, part)[:pairs.size]
+            tables["keys"].append([kind, pairs.names])
+        meta = {"version": SAVED_VERSION, "sequence": self.sequence,
+                "generation": self.generation, "works": works, "labels": self.labels,
+                "source_totals": [[*name, *kept] for name, kept in self._source_totals.items()],
+                "metric_totals": [[name, *kept] for name, kept in self._metric_totals.items()],
+                **tables}
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        try:
+            with open(temporary, "wb") as out:
+                np.savez(out, **arrays)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+    @classmethod
+    def load(cls, path: str) -> WorkColumns | None:
+        """The columns :meth:`save` wrote to ``path``, or None when there is no such file or
+        it is not one this version wrote whole (the caller then reads them from SQLite)."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(bytes(data["meta"]).decode("utf-8"))
+                if meta.get("version") != SAVED_VERSION:
+                    return None
+                columns = cls()
+                columns._fill(meta, {name: data[name] for name in data.files
+                                     if name != "meta"})
+                return columns
+        except (OSError, ValueError, KeyError, TypeError, IndexError, zipfile.BadZipFile):
+            return None
+
+    def _fill(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        works = meta["works"]
+        self.ids = dict(zip(works, range(len(works)), strict=True))
+        self.size = len(works)
+        self.labels = list(meta["labels"])
+        self._label_ids = {label: n for n, label in enumerate(self.labels)}
+
+        def values(prefix: str) -> _Values:
+            value, has = arrays[prefix + "v"], arrays[prefix + "h"]
+            if len(value) != self.size or len(has) != self.size:
+                raise ValueError(f"{prefix}: not one value per work")
+            return _Values(value.astype(np.int64), has.astype(bool))
+
+        self.top = {metric: values(f"top{n}") for n, metric in enumerate(meta["top"])}
+        self.val = {(metric, source): values(f"val{n}")
+                    for n, (metric, source) in enumerate(meta["val"])}
+        for n, (kind, names) in enumerate(meta["keys"]):
+            pairs = _Pairs(names=list(names), ids={name: i for i, name in enumerate(names)})
+            for part, kind_of in (("work", np.int64), ("key", np.int64), ("label", np.int64),
+                                  ("alive", bool)):
+                setattr(pairs, part, arrays[f"key{n}{part}"].astype(kind_of))
+            pairs.size = len(pairs.work)
+            if not (len(pairs.key) == len(pairs.label) == len(pairs.alive) == pairs.size
+                    and _within(pairs.work, self.size) and _within(pairs.key, len(names))
+                    and _within(pairs.label, len(self.labels), _NO_LABEL)):
+                raise ValueError(f"{kind}: pairs out of range")
+            self.keys[kind] = pairs
+        self._source_totals = {(m, s): [int(n), int(t)]
+                               for m, s, n, t in meta["source_totals"]}
+        self._metric_totals = {m: [int(n), int(t)] for m, n, t in meta["metric_totals"]}
+        self.sequence, self.generation = int(meta["sequence"]), str(meta["generation"])
 
     # -- answering ----------------------------------------------------------------------
 

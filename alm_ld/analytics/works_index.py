@@ -51,10 +51,12 @@ start-up, so the index is usually ready before the first request. Without a ``ti
 command line, tests) the caller catches up itself, as before.
 
 Where it lives: beside an embedded ``oxigraph:PATH`` store, in ``PATH.works-index.sqlite3``
-(it survives restarts, one per store); in memory for ``memory:``, an in-memory Oxigraph and
-``sparql:`` stores (rebuilt once per process): in a private temporary file, removed when the
-index is closed, collected or the process exits, and by the next process making one if its
-maker was killed before it could (:func:`_temporary_file`).
+(it survives restarts, one per store), with its columns saved beside it in
+``PATH.works-index.sqlite3.columns.npz`` (:meth:`WorksIndex.columns`: a new process loads
+them and catches them up instead of reading every row); in memory for ``memory:``, an
+in-memory Oxigraph and ``sparql:`` stores (rebuilt once per process): in a private
+temporary file, removed when the index is closed, collected or the process exits, and by the
+next process making one if its maker was killed before it could (:func:`_temporary_file`).
 """
 
 from __future__ import annotations
@@ -359,6 +361,9 @@ class WorksIndex:
         self._built = threading.Event()
         self.build_error: BaseException | None = None
         self._columns = WorkColumns()
+        self._saved_at = -1
+        """The sequence of the columns saved beside the index file (or loaded from it) by
+        this process; -1 when none yet: a whole read saves them."""
 
     def _connect(self) -> sqlite3.Connection:
         if self.path:
@@ -427,11 +432,38 @@ class WorksIndex:
             kept = self._columns
             if kept.sequence == sequence and kept.generation == generation:
                 return kept
-            if kept.generation == generation and since <= kept.sequence <= sequence:
-                kept.catch_up(self._reader, sequence, generation)
-            else:
+
+            def usable(columns: WorkColumns) -> bool:
+                return columns.generation == generation and since <= columns.sequence <= sequence
+
+            if not usable(kept) and self.path:
+                saved = WorkColumns.load(self._saved_path)
+                if saved is not None and usable(saved):
+                    kept = self._columns = saved
+                    self._saved_at = saved.sequence
+            whole = not usable(kept)
+            if whole:
                 kept.read_whole(self._reader, sequence, generation)
+            else:
+                kept.catch_up(self._reader, sequence, generation)
+            if self.path and (whole or kept.sequence - self._saved_at >= KEEP_CHANGES // 2):
+                self._save_columns(kept)
             return kept
+
+    @property
+    def _saved_path(self) -> str:
+        return f"{self.path}.columns.npz"
+
+    def _save_columns(self, columns: WorkColumns) -> None:
+        """Save the columns for the next process (:meth:`WorkColumns.save`): after a whole
+        read, and again once they have moved half of :data:`KEEP_CHANGES` feeds past the
+        saved ones, so that the saved file stays within what ``changed`` can catch up. A
+        folder that cannot take it only costs the next process the whole read."""
+        try:
+            columns.save(self._saved_path)
+        except OSError:
+            return
+        self._saved_at = columns.sequence
 
     def info(self, name: str) -> str | None:
         row = self.rows("SELECT value FROM info WHERE name = ?", (name,))
