@@ -9,6 +9,8 @@ right."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +41,23 @@ def whole_reads(monkeypatch) -> list[int]:
     return seen
 
 
+@contextmanager
+def _on_disk(tmp_path: Path, seed: int, first: int) -> Iterator[tuple]:
+    """An on-disk store holding the first ``first`` of generated feeds ``seed``: (store, its
+    index file, ingest(items), every feed)."""
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    config, feeds = Settings(store=spec), _feeds(seed)
+    with open_store(spec) as store:
+        def ingest(items: list) -> None:
+            ingest_feed(store, feed(items), settings=config)
+
+        for items in feeds[:first]:
+            ingest(items)
+        path = wi.index_path(store)
+        assert path is not None
+        yield store, path, ingest, feeds
+
+
 def _answers(index: wi.WorksIndex) -> list:
     return [wl._groups(index, parse_works_query(filter=text, group_by=group_by))
             for text, _, group_by in QUERIES]
@@ -55,13 +74,7 @@ def _rebuilt(store) -> dict:  # type: ignore[no-untyped-def]
 
 def test_a_new_process_loads_the_saved_columns_and_catches_them_up(tmp_path,
                                                                   whole_reads) -> None:
-    spec = f"oxigraph:{tmp_path / 'store'}"
-    config, feeds = Settings(store=spec), _feeds(21)
-    with open_store(spec) as store:
-        for items in feeds[:3]:
-            ingest_feed(store, feed(items), settings=config)
-        path = wi.index_path(store)
-        assert path is not None
+    with _on_disk(tmp_path, 21, 3) as (store, path, ingest, feeds):
         first = wi.WorksIndex(path)
         first.catch_up(store)
         before = _columns(first) | {"answers": _answers(first)}
@@ -74,7 +87,7 @@ def test_a_new_process_loads_the_saved_columns_and_catches_them_up(tmp_path,
         assert whole_reads == [3]
 
         for items in feeds[3:]:  # later feeds: caught up from the works they touched
-            ingest_feed(store, feed(items), settings=config)
+            ingest(items)
         third = wi.WorksIndex(path)
         third.catch_up(store)
         after = _columns(third) | {"answers": _answers(third)}
@@ -92,16 +105,12 @@ def test_saved_columns_follow_the_index_as_feeds_are_folded(tmp_path, monkeypatc
     feeds past the saved ones, so a process started much later still catches up from the
     file instead of reading everything."""
     monkeypatch.setattr(wi, "KEEP_CHANGES", 2)
-    spec = f"oxigraph:{tmp_path / 'store'}"
-    config, feeds = Settings(store=spec), _feeds(22)
-    with open_store(spec) as store:
-        ingest_feed(store, feed(feeds[0]), settings=config)
-        path = wi.index_path(store)
+    with _on_disk(tmp_path, 22, 1) as (store, path, ingest, feeds):
         serving = wi.WorksIndex(path)
         serving.catch_up(store)
         _columns(serving)
         for items in feeds[1:]:
-            ingest_feed(store, feed(items), settings=config)
+            ingest(items)
             serving.catch_up(store)
             _columns(serving)
         assert whole_reads == [1]
@@ -135,12 +144,7 @@ def _damage(file: Path, how: str) -> None:
 @pytest.mark.parametrize("how", ["bytes", "version", "range", "short", "generation"])
 def test_a_file_that_does_not_belong_is_read_whole_instead(tmp_path, whole_reads,
                                                            how: str) -> None:
-    spec = f"oxigraph:{tmp_path / 'store'}"
-    config, feeds = Settings(store=spec), _feeds(23)
-    with open_store(spec) as store:
-        for items in feeds[:4]:
-            ingest_feed(store, feed(items), settings=config)
-        path = wi.index_path(store)
+    with _on_disk(tmp_path, 23, 4) as (store, path, _, _):
         first = wi.WorksIndex(path)
         first.catch_up(store)
         _columns(first)
@@ -163,12 +167,7 @@ def test_a_file_that_does_not_belong_is_read_whole_instead(tmp_path, whole_reads
 
 def test_a_folder_that_cannot_take_the_file_still_answers(tmp_path, whole_reads) -> None:
     """The saved file is an optimisation: when it cannot be written, answers are the same."""
-    spec = f"oxigraph:{tmp_path / 'store'}"
-    config, feeds = Settings(store=spec), _feeds(24)
-    with open_store(spec) as store:
-        for items in feeds[:2]:
-            ingest_feed(store, feed(items), settings=config)
-        path = wi.index_path(store)
+    with _on_disk(tmp_path, 24, 2) as (store, path, _, _):
         Path(path + ".columns.npz").mkdir()  # a directory where the file would go
         index = wi.WorksIndex(path)
         index.catch_up(store)
