@@ -39,3 +39,29 @@ def test_bench_large_prints_every_row_for_both_sizes(tmp_path: Path) -> None:
     assert sizes[1]["quads"] > sizes[0]["quads"] > 0
     assert all(s["server_rss_mb"] > 20 and s["disk_bytes"] > 0 for s in sizes)  # measured
     assert not (tmp_path / "store").exists()  # removed without --keep
+
+
+def test_works_index_io_times_both_modes(tmp_path: Path) -> None:
+    """``benchmarks.works_index_io`` runs both modes end to end at a tiny size."""
+    from alm_ld.analytics.works_index import index_path, works_index
+    from alm_ld.config import Settings
+    from alm_ld.pipeline import ingest_feed
+    from alm_ld.store import open_store
+    from tests.sets.conftest import SET_FEEDS
+
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    with open_store(spec) as store:
+        for one in SET_FEEDS:
+            ingest_feed(store, one, settings=Settings(store=spec))
+        works_index(store)
+        path = index_path(store)
+    assert path is not None
+    runs = {"columns": ["columns", path, "--repeat", "1"],
+            "write": ["write", "--rows", "300", "--held", "200", "--repeat", "1"]}
+    for mode, args in runs.items():
+        done = subprocess.run([sys.executable, "-m", "benchmarks.works_index_io", *args],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        lines = [line for line in done.stdout.splitlines() if "min" in line and "median" in line]
+        assert len(lines) == (3 if mode == "columns" else 2), done.stdout
+    assert Path(path + ".columns.npz").is_file()
