@@ -260,10 +260,11 @@ class WorkColumns:
     def save(self, path: str) -> None:
         """Write these columns to ``path`` (replaced atomically: a reader sees the old file or
         the new one). Why: reading them whole from SQLite is a Python loop over every current
-        row (~3 s at 100k works, ~30 s at 1M), and every new process (a restarted server, each
-        worker) paid it before its first ``GET /works``; loading this file is numpy reading
-        arrays plus one JSON document of the strings. Arrays and JSON only: nothing pickled,
-        so a file someone else wrote cannot run code here."""
+        row (14–15 s at 1M works, past a request's 10 s deadline), and every new process (a
+        restarted server, each worker) paid it before its first ``GET /works``; loading this
+        file is numpy reading arrays plus one JSON document of the strings (0.5 s at 1M).
+        Arrays and JSON only: nothing pickled, so a file someone else wrote cannot run code
+        here."""
         works = list(self.ids)  # ordinals are given in insertion order, never taken back
         arrays: dict[str, np.ndarray] = {}
         tables: dict[str, list] = {"top": [], "val": [], "keys": []}
