@@ -21,7 +21,8 @@ current-value view's "sum per source" and "top-10 cited" (in-process, like
 :func:`benchmarks.aggregates.run_view`) and ``GET /works?filter=…&sort=citations:desc&per_page=25``.
 The table ends with the large/small ratio of each latency (target ≤ 1.5: flat per-request cost).
 
-The store folder is removed at the end unless ``--keep``. The run stops (and says so) when the
+The store folder and the files beside it (works index, its saved columns, views) are removed
+at the end unless ``--keep``. The run stops (and says so) when the
 disk holding it has less than ``--min-free-gb`` free.
 """
 
@@ -326,8 +327,14 @@ def run(options: argparse.Namespace) -> int:
         elapsed = time.perf_counter() - began
         if options.keep:
             print(f"kept the store: {folder}", flush=True)
-        else:
-            shutil.rmtree(base if not options.dir else folder, ignore_errors=True)
+        elif not options.dir:
+            shutil.rmtree(base, ignore_errors=True)
+        else:  # the store and what lives beside it (works index, its columns, views)
+            for path in [folder, *folder.parent.glob(folder.name + ".*")]:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
     print(f"\n## bench-large, {datetime.now(UTC).isoformat(timespec='seconds')}, whole run "
           f"{elapsed / 60:.1f} min\n", flush=True)
     if sizes:

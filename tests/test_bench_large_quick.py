@@ -39,6 +39,7 @@ def test_bench_large_prints_every_row_for_both_sizes(tmp_path: Path) -> None:
     assert sizes[1]["quads"] > sizes[0]["quads"] > 0
     assert all(s["server_rss_mb"] > 20 and s["disk_bytes"] > 0 for s in sizes)  # measured
     assert not (tmp_path / "store").exists()  # removed without --keep
+    assert not list(tmp_path.glob("store.*"))  # with the index and views beside it
 
 
 def test_works_index_io_times_both_modes(tmp_path: Path) -> None:
