@@ -149,12 +149,13 @@ CREATE TABLE IF NOT EXISTS changed (
 """
 REBUILD_BEHIND = 20
 
-_VALUE_INDEXES = [statement.strip() for statement in _SCHEMA.split(";")
+_VALUE_INDEXES = {statement.split(" EXISTS ", 1)[1].split()[0]: statement.strip()
+                  for statement in _SCHEMA.split(";")
                   if "CREATE INDEX" in statement and (" ON val " in statement
-                                                      or " ON top " in statement)]
-"""The value tables' secondary indexes (orders of ``sort`` and ``group_by``): what a large
-write drops and builds again (:func:`_value_indexes_rebuilt`). The primary keys stay: every
-write looks a row up by them."""
+                                                      or " ON top " in statement)}
+"""name → definition of the value tables' secondary indexes (orders of ``sort`` and
+``group_by``): what a large write drops and builds again (:func:`_value_indexes_rebuilt`).
+The primary keys stay: every write looks a row up by them."""
 BULK_ROWS = 100_000
 """Value rows from which a write (a fold, a rebuild) builds the value indexes again after it
 instead of inserting into them row by row — when it also writes at least :data:`BULK_SHARE`
@@ -172,14 +173,15 @@ def _value_indexes_rebuilt(db: sqlite3.Connection, rows: int) -> Iterator[None]:
     1M works that paged a 7 GB file through SQLite's cache for 20 minutes (one fold of 450
     feeds after a bulk load). Sorting the whole table once per index costs far less
     (``benchmarks.works_index_io write``: 1.5M rows into 1.5M works, 78.0 s → 35.9 s)."""
-    held = db.execute("SELECT COUNT(*) FROM work").fetchone()[0]
-    if rows < BULK_ROWS or rows < held * BULK_SHARE:
+    # the count scans the work table: only a write already that large pays it
+    if rows < BULK_ROWS or rows < db.execute("SELECT COUNT(*) FROM work").fetchone()[0] \
+            * BULK_SHARE:
         yield
         return
-    for statement in _VALUE_INDEXES:
-        db.execute("DROP INDEX IF EXISTS " + statement.split(" EXISTS ", 1)[1].split()[0])
+    for name in _VALUE_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {name}")
     yield
-    for statement in _VALUE_INDEXES:
+    for statement in _VALUE_INDEXES.values():
         db.execute(statement)
 
 
