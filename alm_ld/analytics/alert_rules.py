@@ -235,8 +235,8 @@ def stale_source_alerts(last_updates: Iterable[Mapping[str, str]],
                         now: datetime) -> list[Alert]:
     """``StaleSource``: (work, source) pairs whose last update is older than ``STALE_FACTOR``
     × their provider's span. ``last_updates`` rows have ``work``, ``source``, ``provider`` and
-    ``last`` ("<ingestedAt> <feed IRI>" of the pair's newest feed); ``frequencies`` is the
-    disclosed text per provider (for the message)."""
+    ``last`` ("<ingestedAt> <feed IRI>" of the pair's newest feed: its highest sequence);
+    ``frequencies`` is the disclosed text per provider (for the message)."""
     detected = rfc3339(now)
     alerts = []
     for row in last_updates:

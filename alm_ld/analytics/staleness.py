@@ -72,6 +72,7 @@ class Frequencies:
 
 @dataclass
 class _Feed:
+    sequence: int
     provider: str
     at: datetime
     lexical: str
@@ -107,10 +108,22 @@ class _FeedLog:
         if feed.frequency is not None:
             self.latest[feed.provider] = feed.frequency
 
-    def key(self, feed: str) -> str:
-        """The whole recomputation's order of feeds: "<ingestedAt> <feed IRI>"."""
+    def sequence(self, feed: str) -> int:
+        """The order of feeds the upkeep and the whole recomputation share: the published
+        sequence (0 for a feed the log does not hold).
+
+        Why not time: ``alm:ingestedAt`` has milliseconds, so two feeds can share it, and its
+        lexical form is not fixed-width (Oxigraph writes ``31.1Z`` for ``31.100Z``): ordering
+        "<ingestedAt> <feed IRI>" strings put ``31.1Z`` after ``31.11Z``, and a pair whose
+        newest feed was ``31.11Z`` was reported stale since the older one. A sequence is an
+        integer, unique, and given in publication order."""
         found = self.by_iri.get(feed)
-        return f"{found.lexical} {found.iri}" if found else ""
+        return found.sequence if found else 0
+
+    def last(self, sequence: int) -> str:
+        """A pair's newest feed as alerts quote it: "<ingestedAt> <feed IRI>"."""
+        found = self.feeds[sequence]
+        return f"{found.lexical} {found.iri}"
 
 
 _LOGS: weakref.WeakKeyDictionary[Store, _FeedLog] = weakref.WeakKeyDictionary()
@@ -141,7 +154,8 @@ SELECT ?seq ?feed ?provider ?at (STR(?at) AS ?lexical) ?freq WHERE {{ {batch}
                 log = _LOGS[store] = _FeedLog()  # not the feeds it was read from: start over
                 continue
             for row in sorted(rows, key=lambda row: int(row["seq"])):
-                log.add(int(row["seq"]), _Feed(row["provider"], moment_of(row["at"]),
+                log.add(int(row["seq"]), _Feed(int(row["seq"]), row["provider"],
+                                               moment_of(row["at"]),
                                                row["lexical"], row["feed"], row.get("freq")))
             log.upto = max([log.upto, *log.feeds])
             if not batch or len(rows) <= _NEXT:
@@ -159,13 +173,10 @@ def _frequencies(log: _FeedLog) -> Frequencies:
     return Frequencies(dict(log.latest), {p: s for p, s in spans.items() if s})
 
 
-def _feeds_of(log: _FeedLog, providers: Iterable[str]) -> list[tuple[str, datetime, str, str]]:
-    """(provider, ingestedAt, its lexical form, feed) of every feed of ``providers`` (the
-    lexical form as the store writes it: the whole recomputation's "<ingestedAt> <feed>" keys
-    and messages use it; the parsed value may print differently)."""
+def _feeds_of(log: _FeedLog, providers: Iterable[str]) -> list[_Feed]:
+    """Every feed of ``providers``, in sequence order."""
     wanted = set(providers)
-    return [(f.provider, f.at, f.lexical, f.iri) for f in log.feeds.values()
-            if f.provider in wanted]
+    return [log.feeds[n] for n in sorted(log.feeds) if log.feeds[n].provider in wanted]
 
 
 def _stale(now: datetime, at: datetime, span: timedelta) -> bool:
@@ -184,17 +195,21 @@ def stale_alerts(store: Store, now: datetime | None = None,
     # A (work, source) pair can only be stale if some feed of its provider is older than the
     # provider's threshold: providers whose feeds are all recent (e.g. during a bulk ingest)
     # are dropped before the aggregate, which scans every observation of its providers.
-    old = sorted({p for p, at, _, _ in _feeds_of(log, freq.span)
-                  if _stale(now, at, freq.span[p])})
+    old = sorted({f.provider for f in _feeds_of(log, freq.span)
+                  if _stale(now, f.at, freq.span[f.provider])})
     if not old:
         return []
+    # A pair's newest feed is its highest sequence (:meth:`_FeedLog.sequence`), up to the
+    # last one the log holds: a feed published since is not in it, and is not stale.
     rows = select(store, f"""
-SELECT ?work ?source ?provider (MAX(CONCAT(STR(?at), " ", STR(?feed))) AS ?last) WHERE {{
+SELECT ?work ?source ?provider (MAX(?seq) AS ?last) WHERE {{
   {values("provider", old)}
-  ?feed alm:provider ?provider ; alm:ingestedAt ?at .
-  GRAPH ?feed {{ ?obs alm:work ?work ; alm:source ?source }}
+  GRAPH ?feed {{ ?feed alm:sequence ?seq ; alm:provider ?provider .
+    ?obs alm:work ?work ; alm:source ?source }}
+  FILTER(?seq <= {log.upto})
 }} GROUP BY ?work ?source ?provider""")
-    return stale_source_alerts(rows, {p: freq.span[p] for p in old}, freq.text, now)
+    last = [{**row, "last": log.last(int(row["last"]))} for row in rows]
+    return stale_source_alerts(last, {p: freq.span[p] for p in old}, freq.text, now)
 
 
 def _mark_lines(now: datetime, digest: str) -> str:
@@ -226,21 +241,19 @@ SELECT ?at (STR(?at) AS ?lexical) ?hash WHERE {{
 
 def _freshened(store: Store, feed: str, provider: str, log: _FeedLog) -> list[str]:
     """The stale alerts of ``provider`` about the (work, source) pairs ``feed`` updates, whose
-    last feed is older than ``feed`` by the whole recomputation's order (:meth:`_FeedLog.key`).
-    Two feeds ingested in the same millisecond are ordered by IRI, and
-    the older of them refreshes nothing: clearing by "newest ingested" alone deleted an alert
-    the whole set keeps (seen once in a fast suite run)."""
+    last feed is older than ``feed`` by the whole recomputation's order (a lower sequence:
+    :meth:`_FeedLog.sequence`). An older feed published late refreshes nothing."""
     if not select(store, f"""
 SELECT ?a WHERE {{ GRAPH {_GRAPH} {{ ?a alm:provider {iri(provider)} }} }} LIMIT 1"""):
         return []  # the usual case: nothing of this provider is stale
-    mine = log.key(feed)
+    mine = log.sequence(feed)
     found: list[str] = []
     for chunk in iri_rows(_pairs_of(store, feed), _PAIRS_PER_QUERY):
         found += [row["a"] for row in select(store, f"""
 SELECT ?a ?last WHERE {{ VALUES (?work ?source) {{ {chunk} }}
   GRAPH {_GRAPH} {{ ?a alm:work ?work ; alm:source ?source ; alm:provider {iri(provider)} ;
                      alm:feed ?last }}
-}}""") if log.key(row["last"]) < mine]
+}}""") if log.sequence(row["last"]) < mine]
     return found
 
 
@@ -250,19 +263,18 @@ SELECT DISTINCT ?work ?source WHERE {{ GRAPH {iri(feed)} {{
   ?obs alm:work ?work ; alm:source ?source }} }}""")})
 
 
-def _newly_stale(store: Store, crossed: list[tuple[str, datetime, str, str]],
-                 feeds: list[tuple[str, datetime, str, str]], freq: Frequencies,
-                 now: datetime) -> list[Alert]:
+def _newly_stale(store: Store, log: _FeedLog, crossed: list[_Feed], feeds: list[_Feed],
+                 freq: Frequencies, now: datetime) -> list[Alert]:
     """The alerts of the pairs whose newest feed is one of ``crossed`` (feeds that passed the
     cutoff since the mark): per crossed feed, its pairs, less those a newer feed of the same
     provider updated — found by looking each pair up (the graphs holding it), so the cost is
     the feed's pairs and their history, never the store."""
     alerts: list[Alert] = []
-    for provider, _, lexical, feed in crossed:
-        last = f"{lexical} {feed}"
-        # the whole recomputation's "newest" feed of a pair: the greatest "<ingestedAt> <feed>"
-        newer = [f for p, _, at, f in feeds if p == provider and f"{at} {f}" > last]
-        pairs = _pairs_of(store, feed)
+    for crossing in crossed:
+        provider, last = crossing.provider, log.last(crossing.sequence)
+        # the whole recomputation's "newest" feed of a pair: its highest sequence
+        newer = [f.iri for f in feeds if f.provider == provider and f.sequence > crossing.sequence]
+        pairs = _pairs_of(store, crossing.iri)
         updated: set[tuple[str, str]] = set()
         for chunk in iri_rows(pairs, _PAIRS_PER_QUERY) if newer else ():
             # The filter keeps the answer to the pairs (a returned row costs more than a
@@ -302,9 +314,9 @@ def keep_stale_alerts(store: Store, feed: str | None = None,
     # when it is already past its cutoff as of the mark (a mark ahead of this writer's clock:
     # another writer's clock, or a refresh for a later moment) — no later window sees it.
     horizon = max(now, since)
-    crossed = [f for f in feeds if _stale(horizon, f[1], freq.span[f[0]])
-               and (f[3] == feed or not _stale(since, f[1], freq.span[f[0]]))]
-    added = _newly_stale(store, crossed, feeds, freq, horizon)
+    crossed = [f for f in feeds if _stale(horizon, f.at, freq.span[f.provider])
+               and (f.iri == feed or not _stale(since, f.at, freq.span[f.provider]))]
+    added = _newly_stale(store, log, crossed, feeds, freq, horizon)
     if not cleared and not crossed:
         return  # the usual ingest: no write (the graph is exact as of now, whatever its mark)
     operations = []

@@ -159,19 +159,47 @@ def test_a_feed_that_crossed_its_cutoff_is_checked_once_even_without_alerts(
     assert not [q for q in asked if "FILTER(?g IN" in q], "the crossed feed was checked again"
 
 
-def test_two_feeds_of_one_millisecond_are_ordered_as_the_whole_set_orders_them(
+def test_a_trailing_zero_in_the_milliseconds_does_not_reorder_feeds(store, ingest, monkeypatch):
+    """The store writes 31.100Z as 31.1Z. Feeds were ordered by "<ingestedAt> <feed>" strings,
+    which put 31.1Z after 31.11Z: the pairs the newer feed updated were reported stale since
+    the older one (a CI run failed so, by chance of the clock)."""
+    from alm_ld import pipeline
+
+    works = [f"https://doi.org/10.5555/stale.zero{n}" for n in range(3)]
+    daily = {"updateFrequency": "P1D"}
+    second = pipeline._now()[:19]  # this second: the ingests' own upkeep finds nothing stale
+    for value, millis in [(1, ".100Z"), (2, ".110Z")]:
+        monkeypatch.setattr(pipeline, "_now", lambda instant=second + millis: instant)
+        ingest(feed([count(w, value, "2026-05-01") for w in works], disclosure=daily))
+    first, second = _cutoffs(store)
+    now = first + (second - first) / 2  # the first feed crossed, the second not yet
+    keep_stale_alerts(store, now=now)
+    assert _whole(store, now) == set()
+    assert _kept(store) == set()
+    later = second + timedelta(milliseconds=1)
+    keep_stale_alerts(store, now=later)
+    assert _kept(store) == _whole(store, later)
+    assert {(a[1], a[4]) for a in _kept(store)} == {(w, (_feed_iri(store, 2),)) for w in works}
+
+
+def _feed_iri(store: Any, sequence: int) -> str:
+    [row] = select(store, f"SELECT ?f WHERE {{ GRAPH ?f {{ ?f alm:sequence {sequence} }} }}")
+    return row["f"]
+
+
+def test_two_feeds_of_one_millisecond_are_ordered_by_their_sequence(
         store, ingest, monkeypatch):
     """ingestedAt has milliseconds, so two feeds of one provider can share it (fast small
-    feeds, concurrent writers). The whole recomputation then orders them by IRI: the one
-    ingested second but with the smaller IRI is the OLDER, and must not clear the alert the
-    newer one's crossing made (it did, once, in a fast suite run)."""
+    feeds, concurrent writers). Both the kept graph and the whole recomputation then take the
+    one published second as the newer, whatever their IRIs (a string order of IRIs once made
+    the kept graph clear an alert the whole set kept)."""
     from alm_ld import pipeline
     from alm_ld.analytics.timeutil import rfc3339
 
     instant = rfc3339(moment_of(pipeline._now()))
     monkeypatch.setattr(pipeline, "_now", lambda: instant)
     work = "https://doi.org/10.5555/stale.tie"
-    late = "urn:uuid:00000000-0000-4000-8000-ffffffffffff"  # the larger IRI: the newer
+    late = "urn:uuid:00000000-0000-4000-8000-ffffffffffff"  # the larger IRI, published first
     early = "urn:uuid:00000000-0000-4000-8000-000000000000"
     ingest(feed([count(work, 1, "2026-05-01", source="crossref")], provider=ALTMETRIC,
                 disclosure={"updateFrequency": "PT6H"}, feed_id=late))
@@ -182,7 +210,7 @@ def test_two_feeds_of_one_millisecond_are_ordered_as_the_whole_set_orders_them(
     ingest(feed([count(work, 2, "2026-05-01", source="crossref")], provider=ALTMETRIC,
                 disclosure={"updateFrequency": "PT6H"}, feed_id=early))
     assert _kept(store) == _whole(store, now)
-    assert {a[4] for a in _kept(store)} == {(late,)}
+    assert {a[4] for a in _kept(store)} == {(early,)}  # published second: the newer
 
 
 def test_an_upkeep_reads_only_the_feeds_published_since_the_last(store, ingest, monkeypatch):
