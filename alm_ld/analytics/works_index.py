@@ -86,7 +86,7 @@ from alm_ld.analytics.observation_rows import (
     read_observations,
 )
 from alm_ld.analytics.series import newest_per_key
-from alm_ld.analytics.sparql import iri, select
+from alm_ld.analytics.sparql import iri, select, select_ids
 from alm_ld.analytics.works_columns import OPEN, WorkColumns
 from alm_ld.errors import AlmLdError, IndexBuilding, StoreUnavailable
 from alm_ld.store.base import Store
@@ -269,8 +269,8 @@ def _view_at(store: Store, top: int) -> bool:
 def _cumulative_series(store: Store, feed: str) -> set[tuple[str, str, str]]:
     """(work, metric, source) of every cumulative count in ``feed``: the only series whose
     current value the feed can change (one scan of that feed's graph)."""
-    return {(r["work"], r["metric"], r["source"]) for r in select(store, f"""
-SELECT DISTINCT ?work ?metric ?source WHERE {{ GRAPH {iri(feed)} {{
+    return {(str(work), str(metric), str(source)) for work, metric, source in select_ids(
+        store, f"""SELECT DISTINCT ?work ?metric ?source WHERE {{ GRAPH {iri(feed)} {{
   ?o alm:aggregation alm:cumulative ; alm:work ?work ; alm:metric ?metric ; alm:source ?source
 }} }}""")}
 
