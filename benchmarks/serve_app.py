@@ -28,6 +28,11 @@ def main() -> None:
     base_url = f"http://127.0.0.1:{options.port}"
     settings = Settings(store=options.store, base_url=base_url)
     app = create_app(settings, open_store(options.store))
+    # as `alm-ld serve` does: the works index catches up in the background from start-up, so
+    # a benchmark never times a first GET /works that waits for it
+    from alm_ld.cli.serve_cmd import with_works_index
+
+    app = with_works_index(app, argparse.Namespace(workers=1))
     if options.server == "waitress":
         from alm_ld.web.production import Limits, serve
 
