@@ -49,8 +49,8 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks --quick
 
-# 100k -> 300k -> 1M works in one growing on-disk store (not part of `make bench`; 100k -> 200k
-# took 17.7 min on this 2-core machine, 1M was not run: docs/performance.md).
+# 100k -> 300k -> 1M works in one growing on-disk store (not part of `make bench`; 100k -> 1M
+# with --steps '' took 57-70 min on this 2-core machine, ~31 GB of disk: docs/performance.md).
 # BENCH_LARGE_ARGS="--works 200000 --small 100000 --steps ''" for that smaller run.
 bench-large: $(STAMP)
 	$(BIN)/python -m benchmarks.large $(BENCH_LARGE_ARGS)
