@@ -81,6 +81,10 @@ class _Feed:
     frequency: str | None
     """The ``updateFrequency`` the feed discloses, if any."""
 
+    def quoted(self) -> str:
+        """The feed as alerts quote a pair's newest one: "<ingestedAt> <feed IRI>"."""
+        return f"{self.lexical} {self.iri}"
+
 
 @dataclass
 class _FeedLog:
@@ -120,10 +124,6 @@ class _FeedLog:
         found = self.by_iri.get(feed)
         return found.sequence if found else 0
 
-    def last(self, sequence: int) -> str:
-        """A pair's newest feed as alerts quote it: "<ingestedAt> <feed IRI>"."""
-        found = self.feeds[sequence]
-        return f"{found.lexical} {found.iri}"
 
 
 _LOGS: weakref.WeakKeyDictionary[Store, _FeedLog] = weakref.WeakKeyDictionary()
@@ -174,9 +174,9 @@ def _frequencies(log: _FeedLog) -> Frequencies:
 
 
 def _feeds_of(log: _FeedLog, providers: Iterable[str]) -> list[_Feed]:
-    """Every feed of ``providers``, in sequence order."""
+    """Every feed of ``providers`` (callers compare sequences: no order is needed)."""
     wanted = set(providers)
-    return [log.feeds[n] for n in sorted(log.feeds) if log.feeds[n].provider in wanted]
+    return [f for f in log.feeds.values() if f.provider in wanted]
 
 
 def _stale(now: datetime, at: datetime, span: timedelta) -> bool:
@@ -210,7 +210,7 @@ SELECT ?work ?source ?provider (MAX(?seq) AS ?last) WHERE {{
 }} GROUP BY ?work ?source ?provider""")
     # (a sequence the log lacks — an old gap filled by a restore — is skipped, as the upkeep
     # skips it: the kept graph and this set stay equal)
-    last = [{**row, "last": log.last(int(row["last"]))} for row in rows
+    last = [{**row, "last": log.feeds[int(row["last"])].quoted()} for row in rows
             if int(row["last"]) in log.feeds]
     return stale_source_alerts(last, {p: freq.span[p] for p in old}, freq.text, now)
 
@@ -266,15 +266,15 @@ SELECT DISTINCT ?work ?source WHERE {{ GRAPH {iri(feed)} {{
   ?obs alm:work ?work ; alm:source ?source }} }}""")})
 
 
-def _newly_stale(store: Store, log: _FeedLog, crossed: list[_Feed], feeds: list[_Feed],
-                 freq: Frequencies, now: datetime) -> list[Alert]:
+def _newly_stale(store: Store, crossed: list[_Feed], feeds: list[_Feed], freq: Frequencies,
+                 now: datetime) -> list[Alert]:
     """The alerts of the pairs whose newest feed is one of ``crossed`` (feeds that passed the
     cutoff since the mark): per crossed feed, its pairs, less those a newer feed of the same
     provider updated — found by looking each pair up (the graphs holding it), so the cost is
     the feed's pairs and their history, never the store."""
     alerts: list[Alert] = []
     for crossing in crossed:
-        provider, last = crossing.provider, log.last(crossing.sequence)
+        provider, last = crossing.provider, crossing.quoted()
         # the whole recomputation's "newest" feed of a pair: its highest sequence
         newer = [f.iri for f in feeds if f.provider == provider and f.sequence > crossing.sequence]
         pairs = _pairs_of(store, crossing.iri)
@@ -319,7 +319,7 @@ def keep_stale_alerts(store: Store, feed: str | None = None,
     horizon = max(now, since)
     crossed = [f for f in feeds if _stale(horizon, f.at, freq.span[f.provider])
                and (f.iri == feed or not _stale(since, f.at, freq.span[f.provider]))]
-    added = _newly_stale(store, log, crossed, feeds, freq, horizon)
+    added = _newly_stale(store, crossed, feeds, freq, horizon)
     if not cleared and not crossed:
         return  # the usual ingest: no write (the graph is exact as of now, whatever its mark)
     operations = []
