@@ -61,7 +61,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "pyparsing": ("web/sparql_check.py",),  # rdflib's SPARQL parser raises its ParseException
     "tqdm": ("cli/",),
     "numpy": ("analytics/works_columns.py",),
-    "rdflib": ("vocab.py", "validation/", "store/", "analytics/", "pipeline.py", "web/"),
+    "rdflib": ("vocab.py", "validation/", "store/", "analytics/", "pipeline/", "web/"),
 }
 
 

@@ -66,19 +66,21 @@ def feed_files(names: list[str]) -> list[str]:
     return files
 
 
-def _ingest_one(store: Any, name: str, settings: Settings, profile: str,
-                progress: Progress) -> tuple[dict[str, Any], int]:
-    """Ingest one file; the JSON result line and the exit code it calls for."""
-    from alm_ld.pipeline import ingest_feed
+def _ingest_one(batch: Any, name: str, settings: Settings,
+                progress: Progress) -> tuple[dict[str, Any] | None, int]:
+    """Hand one file to the batch; the JSON line and exit code of a file that failed (None
+    when it went in: the batch reports it once it is stored, see :func:`run`)."""
     from alm_ld.validate import parse_feed_bytes
     from alm_ld.validation.rdf_feed import too_large_message
 
     path = Path(name)
     if not path.is_file():
+        batch.flush()  # the lines stay in the order of the files
         progress.err(f"alm-ld: Usage error: No such feed file: {name}.")
         return {"file": name, "status": "error", "detail": "no such file"}, EXIT_USAGE
     size = path.stat().st_size
     if size > settings.max_body:  # refused unread: never hold an oversized file in memory
+        batch.flush()
         message = too_large_message(size, settings.max_body)
         progress.err(f"alm-ld: Invalid feed: {name}: {message}")
         problem = {"path": "$", "rule": "too-large", "message": message, "severity": "error"}
@@ -86,18 +88,22 @@ def _ingest_one(store: Any, name: str, settings: Settings, profile: str,
     progress.stage(f"{path.name}: reading {size:,} bytes")
     data = path.read_bytes()
     try:
-        doc = parse_feed_bytes(data, settings=settings)
+        try:
+            doc = parse_feed_bytes(data, settings=settings)
+        except InvalidFeed:
+            batch.flush()
+            raise
         items = doc.get("items") if isinstance(doc, dict) else None
         count = f"{len(items):,} items" if isinstance(items, list) else "the feed"
         progress.stage(f"{path.name}: validating and storing {count}")
-        result = ingest_feed(store, doc, settings=settings, profile=profile)
+        batch.add(name, doc)
     except InvalidFeed as error:
         progress.err(f"alm-ld: {error.title}: {name}: {error.detail}")
         return {"file": name, "status": "invalid", "problems": error.problems}, error.exit_code
     except FeedConflict as error:
         progress.err(f"alm-ld: {error.title}: {name}: {error.detail}")
         return {"file": name, "status": "conflict", "detail": error.detail}, error.exit_code
-    return result.to_dict(), EXIT_OK
+    return None, EXIT_OK
 
 
 def _line(data: dict[str, Any]) -> str:
@@ -105,21 +111,34 @@ def _line(data: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from alm_ld.pipeline.batch import FeedBatch
     from alm_ld.store import open_store
 
     settings = Settings.from_env(store=args.store)
     files = feed_files(args.files)
     worst = EXIT_OK
     with open_store(settings.store, settings=settings) as store, Progress(len(files)) as progress:
-        for name in files:
-            try:
-                line, code = _ingest_one(store, name, settings, args.profile, progress)
-            except AlmLdError as error:
-                # The store failed (unavailable, timed out): this feed is not ingested and
-                # neither would the next be; say which file it was, then stop (exit 4).
-                progress.out(_line({"file": name, "status": "error", "detail": error.detail}))
-                raise
-            progress.out(_line(line))
+
+        def stored(name: str, result: Any) -> None:
+            progress.out(_line(result.to_dict()))
             progress.advance()
-            worst = max(worst, code)
+
+        # Each feed is still its own transaction; the batch prepares the next file while the
+        # previous one is written (alm_ld.pipeline.batch) and reports them in order.
+        batch = FeedBatch(store, settings=settings, profile=args.profile, on_ingested=stored)
+        name = ""
+        try:
+            with batch:
+                for name in files:
+                    line, code = _ingest_one(batch, name, settings, progress)
+                    if line is not None:
+                        progress.out(_line(line))
+                        progress.advance()
+                    worst = max(worst, code)
+        except AlmLdError as error:
+            # The store failed (unavailable, timed out): this feed is not ingested and
+            # neither would the next be; say which file it was, then stop (exit 4).
+            failed = batch.failed if batch.failed is not None else name
+            progress.out(_line({"file": failed, "status": "error", "detail": error.detail}))
+            raise
     return worst

@@ -73,6 +73,11 @@ class Store(ABC):
     sequence through the store's claims (:mod:`alm_ld.store.claims`). An embedded store is owned
     by one process (RocksDB locks its folder; ``memory:`` is private), so a lock in that process
     is the whole arbiter there."""
+    reads_while_writing: bool = False
+    """True when reads may run in another thread while a write is under way and see the store
+    before or after it, never half of it (Oxigraph: snapshot reads, atomic loads). A batch of
+    feeds then prepares the next feed while the previous one is written
+    (:mod:`alm_ld.pipeline.batch`); rdflib's Memory store gives no such promise."""
 
     @abstractmethod
     def add_graph(self, name: URIRef, graph: Graph | bytes, *, replace: bool = False) -> None:

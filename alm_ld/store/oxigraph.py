@@ -135,6 +135,8 @@ def _form(result: Any) -> str:
 class OxigraphStore(Store):
     """See the module docstring."""
 
+    reads_while_writing = True  # reads see a snapshot; a load is one RocksDB ingestion
+
     def __init__(self, path: str) -> None:
         self.spec = f"oxigraph:{path}"
         self.path = path or None

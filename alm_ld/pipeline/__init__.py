@@ -45,6 +45,7 @@ from alm_ld.config import Settings
 from alm_ld.errors import FeedConflict, InvalidFeed, StoreUnavailable
 from alm_ld.identifiers import work_iri
 from alm_ld.mapping import (
+    FeedCount,
     IngestContext,
     content_hash,
     feed_counts,
@@ -204,16 +205,23 @@ def _write_with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest
     written as one load and the view's mark moved by one small update. A process stopped
     between the two leaves the mark behind: readers then use the union-graph rule and the
     next writer refolds the feed (pipeline._view_ready)."""
+    written = _with_derived(store, feed, feed_id, digest, sequence, settings)
+    write_derived(store, written)
+    return written.result
+
+
+def write_derived(store: Store, written: _WithDerived) -> None:
+    """The one write of :func:`_write_with_derived`: feed graph, view lines and alert graph in
+    one load, then the view's mark moved (:mod:`alm_ld.pipeline.batch` runs it in a thread)."""
     from alm_ld.analytics.current_view import VIEW_GRAPH, mark_update
 
-    written = _with_derived(store, feed, feed_id, digest, sequence, settings)
     alert_graph, alerts = written.alerts
     if store.has_graph(URIRef(alert_graph)):  # left by an older attempt at this feed id
         store.update(f"DROP SILENT GRAPH {iri(alert_graph)}")
     view = "".join(line + "\n" for line in written.derived.view_added).encode("utf-8")
-    store.add_graphs([(feed_id, written.data), (VIEW_GRAPH, view), (alert_graph, alerts)],
-                     then=mark_update(written.derived.view_removed, sequence))
-    return written.result
+    store.add_graphs([(written.result.feed_id, written.data), (VIEW_GRAPH, view),
+                      (alert_graph, alerts)],
+                     then=mark_update(written.derived.view_removed, written.sequence))
 
 
 @dataclass
@@ -227,15 +235,22 @@ class _WithDerived:
     alerts: tuple[str, bytes]
     """(alert graph name, its N-Triples)"""
 
+    @property
+    def sequence(self) -> int:
+        assert self.result.sequence is not None  # a created feed always has its sequence
+        return self.result.sequence
+
 
 def _with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
-                  sequence: int, settings: Settings) -> _WithDerived:
+                  sequence: int, settings: Settings,
+                  counts: list[FeedCount] | None = None) -> _WithDerived:
     """The feed's revisions, view delta and alerts from the view at ``sequence - 1``
-    (:mod:`alm_ld.analytics.feed_derived`), and its graph mapped with those revisions."""
+    (:mod:`alm_ld.analytics.feed_derived`), and its graph mapped with those revisions.
+    ``counts``: :func:`~alm_ld.mapping.feed_counts` of ``feed`` when the caller has them."""
     from alm_ld.analytics.feed_derived import derive_feed
     from alm_ld.analytics.hooks import feed_alert_data
 
-    counts = feed_counts(feed)
+    counts = feed_counts(feed) if counts is None else counts
     derived = derive_feed(store, feed_id, sequence, counts, settings)
     ingest_iri = f"{ID_NS}ingest/{uuid.uuid4()}"
     ctx = IngestContext(sequence=sequence, ingested_at=_now(), content_hash=digest,
