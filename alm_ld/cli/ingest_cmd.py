@@ -138,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
         except AlmLdError as error:
             # The store failed (unavailable, timed out): this feed is not ingested and
             # neither would the next be; say which file it was, then stop (exit 4).
-            failed = batch.failed if batch.failed is not None else name
-            progress.out(_line({"file": failed, "status": "error", "detail": error.detail}))
+            for failed in batch.failed or [name]:  # the files of a failed write, if it was
+                progress.out(_line({"file": failed, "status": "error",
+                                    "detail": error.detail}))
             raise
     return worst

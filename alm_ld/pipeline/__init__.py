@@ -212,16 +212,34 @@ def _write_with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest
 
 def write_derived(store: Store, written: _WithDerived) -> None:
     """The one write of :func:`_write_with_derived`: feed graph, view lines and alert graph in
-    one load, then the view's mark moved (:mod:`alm_ld.pipeline.batch` runs it in a thread)."""
+    one load, then the view's mark moved."""
+    write_derived_together(store, [written])
+
+
+def write_derived_together(store: Store, feeds: list[_WithDerived]) -> None:
+    """Feeds of consecutive sequences, each with its view lines and alert graph, as ONE load
+    and then one update that moves the view's mark to the last (:mod:`alm_ld.pipeline.batch`
+    writes several feeds that share no (work, metric) pair so, in a thread). Each feed is
+    whole or absent after a stop as long as the load is one ingestion of the store's loader;
+    the caller keeps it under that size (``batch.GROUP_QUADS``). A stop before the update
+    leaves the mark behind every feed of the load: the next writer refolds them, as for one."""
     from alm_ld.analytics.current_view import VIEW_GRAPH, mark_update
 
-    alert_graph, alerts = written.alerts
-    if store.has_graph(URIRef(alert_graph)):  # left by an older attempt at this feed id
-        store.update(f"DROP SILENT GRAPH {iri(alert_graph)}")
-    view = "".join(line + "\n" for line in written.derived.view_added).encode("utf-8")
-    store.add_graphs([(written.result.feed_id, written.data), (VIEW_GRAPH, view),
-                      (alert_graph, alerts)],
-                     then=mark_update(written.derived.view_removed, written.sequence))
+    graphs: list[tuple[str, bytes]] = []
+    alert_graphs: list[tuple[str, bytes]] = []
+    view: list[str] = []
+    removed: list[str] = []
+    for written in feeds:
+        alert_graph, alerts = written.alerts
+        if store.has_graph(URIRef(alert_graph)):  # left by an older attempt at this feed id
+            store.update(f"DROP SILENT GRAPH {iri(alert_graph)}")
+        graphs.append((written.result.feed_id, written.data))
+        alert_graphs.append(written.alerts)
+        view += written.derived.view_added
+        removed += written.derived.view_removed
+    lines = "".join(line + "\n" for line in view).encode("utf-8")
+    store.add_graphs([*graphs, (VIEW_GRAPH, lines), *alert_graphs],
+                     then=mark_update(removed, feeds[-1].sequence))
 
 
 @dataclass

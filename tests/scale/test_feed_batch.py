@@ -147,7 +147,7 @@ def test_a_failed_write_stops_the_batch_and_loses_nothing_acknowledged(tmp_path:
                 batch.add(number, doc)
         # The first feed was reported; the second failed; the third, prepared meanwhile
         # from a store that was to hold the second, was never written.
-        assert reported == [0] and batch.failed == 1 and len(calls) == 2
+        assert reported == [0] and batch.failed == [1] and len(calls) == 2
         assert max_sequence(store) == 1
         store.add_graphs = write  # type: ignore[method-assign]
         # Sent again, the rest goes in with the next sequences, no gap, view caught up.
@@ -157,25 +157,27 @@ def test_a_failed_write_stops_the_batch_and_loses_nothing_acknowledged(tmp_path:
         assert feed_iri(docs[1]) in {str(g) for g in store.graph_names()}
 
 
-def test_the_next_feed_is_prepared_while_the_previous_one_is_written(tmp_path: Path) -> None:
+def test_feeds_prepared_during_a_write_are_written_together_next(tmp_path: Path) -> None:
     """What makes a batch faster than ingest_feed in a loop, on a store whose reads may run
-    during a write: each write waits (up to 5 s) until the batch has read the store for the
-    next feed, which it does only if it did not wait for the write."""
+    during a write: the first write waits (up to 5 s) until the batch has read the store for
+    the next feed, which it does only if it did not wait for the write; the feeds prepared
+    meanwhile then go as one write."""
     import threading
 
     spec = f"oxigraph:{tmp_path / 'store'}"
     docs = [feed([count(W[n], n + 1, "2026-05-01")]) for n in range(4)]  # no shared pair
+    ids = [feed_iri(doc) for doc in docs]
     with open_store(spec) as store:
         write, query = store.add_graphs, store.query
         read_meanwhile = threading.Event()
-        overlapped: list[bool] = []
+        writes: list[list[str]] = []
         batch = FeedBatch(store, settings=Settings(store=spec), on_ingested=lambda *_: None)
 
-        def observed_write(*args: Any, **kwargs: Any) -> None:
-            last = len(overlapped) == len(docs) - 1  # no next feed to read for
-            overlapped.append(not last and read_meanwhile.wait(5))
-            read_meanwhile.clear()
-            write(*args, **kwargs)
+        def observed_write(graphs: Any, *args: Any, **kwargs: Any) -> None:
+            if not writes:
+                assert read_meanwhile.wait(5), "the next feed waited for the write"
+            writes.append([name for name, _ in graphs if name in ids])
+            write(graphs, *args, **kwargs)
 
         def observed_query(*args: Any, **kwargs: Any) -> Any:
             # A read of this thread while the batch has a write it has not waited for yet.
@@ -189,6 +191,71 @@ def test_the_next_feed_is_prepared_while_the_previous_one_is_written(tmp_path: P
         with batch:
             for doc in docs:
                 batch.add(None, doc)
-        # Every write but the last had the next feed read for while it was under way.
-        assert overlapped == [True, True, True, False]  # with no overlap: four times False
+        assert writes == [ids[:1], ids[1:]]  # with no overlap: four writes, one feed each
         assert max_sequence(store) == 4
+
+
+def test_a_write_of_several_feeds_stays_under_the_loaders_one_ingestion(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alm_ld.pipeline import batch as batch_module
+
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    docs = [feed([count(W[n], n + 1, "2026-05-01")]) for n in range(6)]
+    with open_store(spec) as store:
+        write = store.add_graphs
+        sizes: list[tuple[int, int]] = []  # (feeds, quads) of each write
+
+        def observed_write(graphs: Any, *args: Any, **kwargs: Any) -> None:
+            time.sleep(0.1)  # every next feed is prepared meanwhile
+            feeds_in = sum(1 for name, _ in graphs if name.startswith("urn:uuid:"))
+            sizes.append((feeds_in, sum(data.count(b"\n") for _, data in graphs)))
+            write(graphs, *args, **kwargs)
+
+        store.add_graphs = observed_write  # type: ignore[method-assign]
+        one = None
+        with FeedBatch(store, settings=Settings(store=spec),
+                       on_ingested=lambda *_: None) as batch:
+            batch.add(None, docs[0])
+            batch.flush()
+            one = sizes[0][1]  # the quads of one such feed
+            monkeypatch.setattr(batch_module, "GROUP_QUADS", 2 * one + one // 2)
+            for doc in docs[1:]:
+                batch.add(None, doc)
+        assert [n for n, _ in sizes] == [1, 1, 2, 2]  # feeds 2 | 3 4 | 5 6
+        assert all(quads <= batch_module.GROUP_QUADS for n, quads in sizes if n > 1)
+        assert max_sequence(store) == 6
+
+
+def test_a_stop_between_a_group_load_and_its_mark_is_repaired_by_the_next_writer(
+        tmp_path: Path) -> None:
+    """A write of several feeds is one load, then one update of the view's mark. Stopped in
+    between, the feeds are stored and the mark is behind all of them: the next ingest folds
+    them again, so the view ends as the union-graph rule says."""
+    from tests.analytics.test_current_view import by_rule, in_view
+
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    docs = feeds()
+    batched = [docs[0], docs[1], feed([count(W[5], 4, "2026-05-01")])]  # no shared pair
+    with open_store(spec) as store:
+        write = store.add_graphs
+        loads: list[int] = []
+
+        def stopped_before_the_mark(graphs: Any, then: str | None = None) -> None:
+            time.sleep(0.1)
+            loads.append(sum(1 for name, _ in graphs if name.startswith("urn:uuid:")))
+            if loads[-1] > 1:
+                write(graphs)  # the load, not the mark's update
+                raise StoreUnavailable("stopped")
+            write(graphs, then=then)
+
+        store.add_graphs = stopped_before_the_mark  # type: ignore[method-assign]
+        batch = FeedBatch(store, settings=Settings(store=spec), on_ingested=lambda *_: None)
+        with pytest.raises(StoreUnavailable), batch:
+            for doc in batched:  # the first alone, then two together
+                batch.add(None, doc)
+        assert loads == [1, 2] and len(batch.failed) == 2
+        store.add_graphs = write  # type: ignore[method-assign]
+        results = [ingest_feed(store, doc, settings=Settings(store=spec))
+                   for doc in batched + docs[2:]]
+        assert [r.status for r in results] == ["unchanged"] * 3 + ["created"] * 4
+        assert in_view(store) == by_rule(store)
