@@ -1,5 +1,6 @@
 """Kill (SIGKILL) an ingesting process at random moments: afterwards every feed in the store is
-whole or absent, and every feed acknowledged before the kill is there and whole."""
+whole or absent, and every feed acknowledged before the kill is there and whole — feed by feed
+and in a FeedBatch, which writes several feeds in one load."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def _triples_per_feed(path: Path) -> dict[str, int]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_sigkill_leaves_feeds_whole_or_absent(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["one by one", "batch"])
+def test_sigkill_leaves_feeds_whole_or_absent(tmp_path: Path, mode: str) -> None:
     rng = random.Random(20261124)
     path = tmp_path / "store"
     acknowledged: set[str] = set()
@@ -49,7 +51,7 @@ def test_sigkill_leaves_feeds_whole_or_absent(tmp_path: Path) -> None:
     for run in range(RUNS):
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.store.durability_worker", str(path),
-             str(run * PER_RUN), str(PER_RUN), str(SIZE)],
+             str(run * PER_RUN), str(PER_RUN), str(SIZE), *(["batch"] if mode == "batch" else [])],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         # Wait for the first acknowledged feed (start-up time varies with machine load), then
         # kill at a random moment during the following ingests.
