@@ -125,7 +125,6 @@ class _FeedLog:
         return found.sequence if found else 0
 
 
-
 _LOGS: weakref.WeakKeyDictionary[Store, _FeedLog] = weakref.WeakKeyDictionary()
 _LOG_LOCK = threading.Lock()
 _NEXT = 256

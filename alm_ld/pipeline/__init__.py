@@ -156,9 +156,7 @@ def ingest_feed(store: Store, doc: object, *, settings: Settings,
                 profile: str = "base") -> IngestResult:
     """Validate and ingest one feed (bytes, str or parsed JSON); see the module docstring."""
     feed = checked_feed(doc, settings=settings, profile=profile)
-    if store not in _REPAIRED:  # the first ingest into a store opened by this process
-        _REPAIRED.add(store)
-        repair_derived(store, settings)
+    repair_once(store, settings)
     feed_id = feed_iri(feed)  # the stored form of the id (see mapping.feed_iri)
     digest = content_hash(feed)
     written = False  # whether the feed's view and alerts went with it
@@ -174,8 +172,7 @@ def ingest_feed(store: Store, doc: object, *, settings: Settings,
                                                  settings)
                     written = True
                 else:
-                    data, result, _ = _mapped(store, feed, feed_id, digest, sequence)
-                    store.add_graph(URIRef(feed_id), data)
+                    result = _write_alone(store, feed, feed_id, digest, sequence)
     _after_ingest(store, result, settings, written)
     return result
 
@@ -183,6 +180,25 @@ def ingest_feed(store: Store, doc: object, *, settings: Settings,
 DERIVED_AT_INGEST = True
 """Write each feed with its view lines and alerts (benchmarks switch it off, in a child
 process only, to measure validate + map + store alone)."""
+
+
+def repair_once(store: Store, settings: Settings) -> bool:
+    """Run :func:`repair_derived` on the first ingest into a store this process opened
+    (ingest_feed and :mod:`alm_ld.pipeline.batch`); True when it ran now."""
+    if store in _REPAIRED:
+        return False
+    _REPAIRED.add(store)
+    repair_derived(store, settings)
+    return True
+
+
+def _write_alone(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
+                 sequence: int) -> IngestResult:
+    """The feed's graph alone, for a writer whose view is behind (its view lines and alerts
+    come after, from :func:`_after_ingest`)."""
+    data, result, _ = _mapped(store, feed, feed_id, digest, sequence)
+    store.add_graph(URIRef(feed_id), data)
+    return result
 
 
 def _view_ready(store: Store, sequence: int) -> bool:
@@ -206,14 +222,8 @@ def _write_with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest
     between the two leaves the mark behind: readers then use the union-graph rule and the
     next writer refolds the feed (pipeline._view_ready)."""
     written = _with_derived(store, feed, feed_id, digest, sequence, settings)
-    write_derived(store, written)
-    return written.result
-
-
-def write_derived(store: Store, written: _WithDerived) -> None:
-    """The one write of :func:`_write_with_derived`: feed graph, view lines and alert graph in
-    one load, then the view's mark moved."""
     write_derived_together(store, [written])
+    return written.result
 
 
 def write_derived_together(store: Store, feeds: list[_WithDerived]) -> None:

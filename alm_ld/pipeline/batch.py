@@ -41,8 +41,6 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from rdflib import URIRef
-
 from alm_ld import pipeline
 from alm_ld.config import Settings
 from alm_ld.errors import FeedConflict, InvalidFeed
@@ -66,8 +64,8 @@ class _Write:
     """Prepared feeds of consecutive sequences, written as one load (see the module
     docstring); ``thread`` while the write is under way."""
 
-    feeds: list[tuple[Any, Any]] = field(default_factory=list)
-    """(tag, pipeline._WithDerived), in sequence order"""
+    feeds: list[tuple[Any, pipeline._WithDerived]] = field(default_factory=list)
+    """(tag, prepared feed), in sequence order"""
     pairs: set[tuple[str, str]] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)
     quads: int = 0
@@ -77,7 +75,7 @@ class _Write:
     def touches(self, feed_id: str, pairs: frozenset[tuple[str, str]]) -> bool:
         return feed_id in self.ids or not pairs.isdisjoint(self.pairs)
 
-    def add(self, tag: Any, written: Any, pairs: frozenset[tuple[str, str]],
+    def add(self, tag: Any, written: pipeline._WithDerived, pairs: frozenset[tuple[str, str]],
             quads: int) -> None:
         self.feeds.append((tag, written))
         self.pairs |= pairs
@@ -86,7 +84,7 @@ class _Write:
 
     @property
     def last_sequence(self) -> int:
-        return int(self.feeds[-1][1].sequence)
+        return self.feeds[-1][1].sequence
 
     def run(self, store: Store) -> None:
         try:
@@ -95,7 +93,7 @@ class _Write:
             self.error = error
 
 
-def _quads(written: Any) -> int:
+def _quads(written: pipeline._WithDerived) -> int:
     """N-Triples lines of a prepared feed: its graph, its view lines, its alerts."""
     return (written.data.count(b"\n") + len(written.derived.view_added)
             + written.alerts[1].count(b"\n"))
@@ -154,8 +152,7 @@ class FeedBatch:
             raise
         if self.store not in pipeline._REPAIRED:  # as ingest_feed: once per opened store
             self.flush()
-            pipeline._REPAIRED.add(self.store)
-            pipeline.repair_derived(self.store, self.settings)
+            pipeline.repair_once(self.store, self.settings)
             self._next_sequence = None
         feed_id, digest = feed_iri(feed), content_hash(feed)
         counts = feed_counts(feed)
@@ -238,10 +235,8 @@ class FeedBatch:
 
     def _write_alone(self, tag: Any, feed: dict[str, Any], feed_id: str, digest: str) -> None:
         """What ingest_feed does when the view is behind: the feed alone, the view after."""
-        self._next_sequence = None
         sequence = pipeline.max_sequence(self.store) + 1
-        data, result, _ = pipeline._mapped(self.store, feed, feed_id, digest, sequence)
-        self.store.add_graph(URIRef(feed_id), data)
+        result = pipeline._write_alone(self.store, feed, feed_id, digest, sequence)
         self._after(tag, result, written=False)
 
     def _after(self, tag: Any, result: IngestResult, *, written: bool) -> None:
