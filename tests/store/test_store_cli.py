@@ -10,7 +10,9 @@ from rdflib import Dataset
 from rdflib.compare import isomorphic
 
 from alm_ld.cli import main
+from alm_ld.pipeline import feeds_by_sequence
 from alm_ld.resources import examples_dir
+from alm_ld.store import open_store
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "store"
 
@@ -34,6 +36,40 @@ def test_ingest_prints_one_summary_per_feed_and_continues_after_invalid(tmp_path
     assert "below the minimum" in out.err
     assert main(["ingest", files[0], "--store", spec]) == 0
     assert _lines(capsys.readouterr().out)[0]["status"] == "unchanged"
+
+
+def test_ingest_of_many_files_keeps_their_order_while_it_writes_ahead(tmp_path, capsys):
+    """Several files are one batch (alm_ld.pipeline.batch): the next files are prepared
+    while earlier ones are written, and every line still comes in the order of the files,
+    whatever each file's fate; the store ends with the created feeds in that order."""
+    from tests.analytics.feeds import count, feed
+
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    docs = [feed([count(f"https://doi.org/10.5555/cli.{n}", n + 1, "2026-05-01")])
+            for n in range(5)]
+    clash = dict(docs[0], items=[count("https://doi.org/10.5555/cli.9", 9, "2026-05-01")])
+    names = []
+    for name, doc in (("a", docs[0]), ("b", docs[1]), ("missing", None), ("c", docs[2]),
+                      ("bad", {"not": "a feed"}), ("d", docs[3]), ("clash", clash),
+                      ("a-again", docs[0]), ("e", docs[4])):
+        path = tmp_path / f"{name}.json"
+        if doc is not None:
+            path.write_text(json.dumps(doc), encoding="utf-8")
+        names.append(str(path))
+    assert main(["ingest", *names, "--store", spec]) == 2  # a missing file: usage error
+    lines = _lines(capsys.readouterr().out)
+    assert [line["status"] for line in lines] == [
+        "created", "created", "error", "created", "invalid", "created", "conflict",
+        "unchanged", "created"]
+    assert [line.get("file") for line in lines if "file" in line] == [
+        names[2], names[4], names[6]]
+    assert [line.get("id") for line in lines if line["status"] == "created"] == [
+        doc["id"] for doc in docs]
+    store = open_store(spec)
+    try:
+        assert feeds_by_sequence(store) == {n + 1: doc["id"] for n, doc in enumerate(docs)}
+    finally:
+        store.close()
 
 
 def test_query_formats_and_errors(tmp_path, capsys):
