@@ -22,8 +22,10 @@ from alm_ld.analytics.staleness import keep_stale_alerts, refresh_stale_alerts, 
 from alm_ld.analytics.timeutil import moment_of
 from alm_ld.config import Settings
 from alm_ld.pipeline import ingest_feed
+from alm_ld.pipeline.batch import FeedBatch
 from alm_ld.store import open_store
 from tests.analytics.feeds import ALTMETRIC, CROSSREF, count, feed
+from tests.scale.test_feed_batch import slow_writes
 
 OTHER = {"id": "https://example.org/provider/quiet", "name": "Discloses nothing"}
 SPANS = {CROSSREF["id"]: timedelta(days=1), ALTMETRIC["id"]: timedelta(hours=6)}
@@ -33,8 +35,9 @@ SOURCES = {CROSSREF["id"]: ["crossref", "opencitations"], ALTMETRIC["id"]: ["twi
            OTHER["id"]: ["wikipedia", "crossref"]}
 
 
-def _feed(rng: random.Random, provider: dict[str, str], day: int) -> dict[str, Any]:
-    works = rng.sample(range(12), rng.randint(2, 6))
+def _feed(rng: random.Random, provider: dict[str, str], day: int,
+          works: list[int] | None = None) -> dict[str, Any]:
+    works = works or rng.sample(range(12), rng.randint(2, 6))
     items = [count(f"https://doi.org/10.5555/stale.{w}", rng.randint(1, 50),
                    f"2026-05-{day:02d}", source=rng.choice(SOURCES[provider["id"]]),
                    metric=rng.choice(["citations", "tweets"]))
@@ -68,6 +71,24 @@ def test_kept_graph_equals_the_whole_recomputation_as_feeds_come_and_time_passes
     _steps(store, ingest, seed)
 
 
+def test_kept_graph_equals_the_whole_recomputation_after_a_batch_of_feeds(tmp_path):
+    """``alm-ld ingest`` of many files (a FeedBatch) runs each feed's upkeep once the feed is
+    durable, while later feeds are prepared and written together: the kept graph must still be
+    the whole set. Writes are slowed so that every feed after the first is prepared during a
+    write and several land in one load."""
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    settings = Settings(store=spec)
+    with open_store(spec) as store:
+        slow_writes(store, pause=0.2)
+
+        def ingest_all(docs: list[dict[str, Any]]) -> None:
+            with FeedBatch(store, settings=settings, on_ingested=lambda *_: None) as batch:
+                for number, doc in enumerate(docs):
+                    batch.add(number, doc)
+
+        _steps(store, None, 5, ingest_all=ingest_all)
+
+
 @pytest.mark.parametrize("backend", ["memory", "sparql"])
 def test_kept_graph_equals_the_whole_recomputation_on_the_other_stores(backend, request):
     """rdflib's store and a shared ``sparql:`` one (writers claim sequences; the hook runs after
@@ -79,11 +100,14 @@ def test_kept_graph_equals_the_whole_recomputation_on_the_other_stores(backend, 
         _steps(other, lambda doc: ingest_feed(other, doc, settings=settings), 4)
 
 
-def _steps(store: Any, ingest: Any, seed: int) -> None:
+def _steps(store: Any, ingest: Any, seed: int, ingest_all: Any = None) -> None:
     rng = random.Random(seed)
     providers = [CROSSREF, ALTMETRIC, OTHER]
-    for day in range(1, 9):
-        ingest(_feed(rng, rng.choice(providers), day))
+    first = [_feed(rng, rng.choice(providers), day) for day in range(1, 9)]
+    for doc in first if ingest_all is None else ():
+        ingest(doc)
+    if ingest_all is not None:
+        ingest_all(first)
     seen: set[tuple[Any, ...]] = set()
     cleared = 0
     for step, cutoff in enumerate(_cutoffs(store)):
@@ -93,7 +117,12 @@ def _steps(store: Any, ingest: Any, seed: int) -> None:
         seen |= _kept(store)
         if step % 3 == 1:  # a provider updates some works later: they are fresh again
             before = _kept(store)
-            ingest(_feed(rng, rng.choice(providers), 9 + step))
+            if ingest_all is None:
+                ingest(_feed(rng, rng.choice(providers), 9 + step))
+            else:  # several feeds at once on other works (written together), each clearing
+                works = rng.sample(range(12), 12)  # what it updated
+                ingest_all([_feed(rng, provider, 9 + step, works[4 * n:4 * n + 4])
+                            for n, provider in enumerate((CROSSREF, ALTMETRIC, CROSSREF))])
             cleared += len(before - _kept(store))
             # the new feed is younger than the mark: the graph is the whole set at the mark
             # minus what the feed updated, i.e. the whole set at the mark time
