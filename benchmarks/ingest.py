@@ -198,7 +198,9 @@ def oxigraph_bulk_load(report: Report, works: int, dump: Path, oxigraph_bin: str
     quads = numbers.get("quads") or 0  # the folder is kept: the HTTP comparison serves it
     report.add(Row("bulk", "bare `oxigraph load` of alm-ld's dump (reference)", f"{works} works",
                    quads / seconds, quads / seconds, unit="quads/s",
-                   note=f"{quads} quads in {seconds:.1f} s; alm-ld ingest: "
+                   note=f"{quads} quads in {seconds:.1f} s, i.e. "
+                        f"{numbers['items'] / seconds:,.0f} of alm-ld's items/s at "
+                        f"{quads / max(numbers['items'], 1):.1f} quads an item; alm-ld ingest: "
                         f"{quads / numbers['seconds']:,.0f} quads/s"))
     return seconds
 

@@ -96,7 +96,8 @@ def run(options: argparse.Namespace) -> Report:
         if wanted("cli"):  # issue 15: whole-process CLI times
             sparql_cli_bench.cli(report, work_dir, steps.repeat,
                                  ingest_items=500 if options.quick else 5000,
-                                 naive_repeat=1 if options.quick else 2)
+                                 naive_repeat=1 if options.quick else 2,
+                                 oxigraph_bin=oxigraph_bin)
         for works in steps.sizes:
             store_dir = work_dir / f"store-{works}"
             dump = work_dir / f"dump-{works}.nq"
