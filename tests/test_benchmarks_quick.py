@@ -27,7 +27,7 @@ def test_quick_benchmark_writes_its_tables(tmp_path: Path) -> None:
     names = " ".join(row["name"] for row in doc["rows"])
     for expected in ("ingest one feed", "bulk ingest throughput", "peak RSS", "top-10 cited",
                      "related works", "GET /works", "point SELECT", "alm-ld validate",
-                     "/changes paging", "alm-ld dump"):
+                     "/changes paging", "alm-ld dump", "floor: `oxigraph load`"):
         assert expected in names
     ratios = [row for row in doc["rows"] if row["baseline"] and row["median"] is not None]
     assert ratios and all(row["ratio"] is not None for row in ratios)
