@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,44 +67,47 @@ def feed_files(names: list[str]) -> list[str]:
     return files
 
 
-def _ingest_one(batch: Any, name: str, settings: Settings,
-                progress: Progress) -> tuple[dict[str, Any] | None, int]:
-    """Hand one file to the batch; the JSON line and exit code of a file that failed (None
-    when it went in: the batch reports it once it is stored, see :func:`run`)."""
+@dataclass(frozen=True)
+class _Refused:
+    """A file that went nowhere: its message (standard error), JSON line and exit code."""
+
+    message: str
+    line: dict[str, Any]
+    code: int
+
+
+def _ingest_one(batch: Any, name: str, settings: Settings, progress: Progress) -> _Refused | None:
+    """Hand one file to the batch; None when it went in (the batch reports it once it is
+    stored, see :func:`run`), else why not."""
     from alm_ld.validate import parse_feed_bytes
     from alm_ld.validation.rdf_feed import too_large_message
 
     path = Path(name)
     if not path.is_file():
-        batch.flush()  # the lines stay in the order of the files
-        progress.err(f"alm-ld: Usage error: No such feed file: {name}.")
-        return {"file": name, "status": "error", "detail": "no such file"}, EXIT_USAGE
+        return _Refused(f"alm-ld: Usage error: No such feed file: {name}.",
+                        {"file": name, "status": "error", "detail": "no such file"}, EXIT_USAGE)
     size = path.stat().st_size
     if size > settings.max_body:  # refused unread: never hold an oversized file in memory
-        batch.flush()
         message = too_large_message(size, settings.max_body)
-        progress.err(f"alm-ld: Invalid feed: {name}: {message}")
         problem = {"path": "$", "rule": "too-large", "message": message, "severity": "error"}
-        return {"file": name, "status": "invalid", "problems": [problem]}, EXIT_INVALID
+        return _Refused(f"alm-ld: Invalid feed: {name}: {message}",
+                        {"file": name, "status": "invalid", "problems": [problem]}, EXIT_INVALID)
     progress.stage(f"{path.name}: reading {size:,} bytes")
-    data = path.read_bytes()
     try:
-        try:
-            doc = parse_feed_bytes(data, settings=settings)
-        except InvalidFeed:
-            batch.flush()
-            raise
+        doc = parse_feed_bytes(path.read_bytes(), settings=settings)
         items = doc.get("items") if isinstance(doc, dict) else None
         count = f"{len(items):,} items" if isinstance(items, list) else "the feed"
         progress.stage(f"{path.name}: validating and storing {count}")
         batch.add(name, doc)
     except InvalidFeed as error:
-        progress.err(f"alm-ld: {error.title}: {name}: {error.detail}")
-        return {"file": name, "status": "invalid", "problems": error.problems}, error.exit_code
+        return _Refused(f"alm-ld: {error.title}: {name}: {error.detail}",
+                        {"file": name, "status": "invalid", "problems": error.problems},
+                        error.exit_code)
     except FeedConflict as error:
-        progress.err(f"alm-ld: {error.title}: {name}: {error.detail}")
-        return {"file": name, "status": "conflict", "detail": error.detail}, error.exit_code
-    return None, EXIT_OK
+        return _Refused(f"alm-ld: {error.title}: {name}: {error.detail}",
+                        {"file": name, "status": "conflict", "detail": error.detail},
+                        error.exit_code)
+    return None
 
 
 def _line(data: dict[str, Any]) -> str:
@@ -130,11 +134,13 @@ def run(args: argparse.Namespace) -> int:
         try:
             with batch:
                 for name in files:
-                    line, code = _ingest_one(batch, name, settings, progress)
-                    if line is not None:
-                        progress.out(_line(line))
+                    refused = _ingest_one(batch, name, settings, progress)
+                    if refused is not None:
+                        batch.flush()  # the files before it are reported first
+                        progress.err(refused.message)
+                        progress.out(_line(refused.line))
                         progress.advance()
-                    worst = max(worst, code)
+                        worst = max(worst, refused.code)
         except AlmLdError as error:
             # The store failed (unavailable, timed out): this feed is not ingested and
             # neither would the next be; say which file it was, then stop (exit 4).

@@ -72,6 +72,52 @@ def test_ingest_of_many_files_keeps_their_order_while_it_writes_ahead(tmp_path, 
         store.close()
 
 
+def test_ingest_of_many_files_stops_at_a_failed_write_and_names_its_files(
+        tmp_path, capsys, monkeypatch):
+    """The store fails the write holding several files (prepared while the one before was
+    written, then written together): each of them gets an error line, the files after them
+    are not ingested, the command exits 4, and the file written before is kept."""
+    import time
+
+    from alm_ld.errors import StoreUnavailable
+    from alm_ld.store.oxigraph import OxigraphStore
+    from tests.analytics.feeds import count, feed
+
+    writes = []
+    write = OxigraphStore.add_graphs
+
+    def failing_second(self, *args, **kwargs):  # a store that dies on its second write
+        writes.append(len(writes))
+        time.sleep(0.3)  # slow enough that the next files are prepared meanwhile
+        if len(writes) == 2:
+            raise StoreUnavailable("The disk went away.")
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(OxigraphStore, "add_graphs", failing_second)
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    docs = [feed([count(f"https://doi.org/10.5555/fail.{n}", n + 1, "2026-05-01")])
+            for n in range(5)]
+    names = []
+    for n, doc in enumerate(docs):
+        names.append(str(tmp_path / f"{n}.json"))
+        Path(names[-1]).write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["ingest", *names, "--store", spec]) == 4
+    out = capsys.readouterr()
+    lines = _lines(out.out)
+    assert lines[0]["status"] == "created" and lines[0]["id"] == docs[0]["id"]
+    failed = [line["file"] for line in lines[1:]]
+    assert all(line["status"] == "error" and "disk went away" in line["detail"]
+               for line in lines[1:])
+    assert len(failed) >= 2 and failed == names[1:1 + len(failed)]  # one write, in order
+    assert len(writes) == 2 and "disk went away" in out.err
+    monkeypatch.undo()
+    store = open_store(spec)
+    try:
+        assert feeds_by_sequence(store) == {1: docs[0]["id"]}
+    finally:
+        store.close()
+
+
 def test_query_formats_and_errors(tmp_path, capsys):
     spec = f"oxigraph:{tmp_path / 'store'}"
     main(["ingest", str(FIXTURES / "feed-crossref-1.json"), "--store", spec])
