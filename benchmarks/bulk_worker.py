@@ -6,7 +6,9 @@
 this child only, to show what the core path (validate + map + store) sustains on its own.
 
 Prints one JSON object: items, feeds, seconds (ingest only, reading and parsing each feed's
-file included: generation is done and timed before), items_per_s, quads, peak_rss_mb.
+file included: generation is done and timed before), items_per_s, cpu_seconds (the whole
+process during ingest: every thread, the store's own included), main_thread_cpu_seconds (the
+thread that validates, maps and derives), quads, peak_rss_mb.
 """
 
 from __future__ import annotations
@@ -50,17 +52,22 @@ def run(works: int, dates: int, store_spec: str, feed_size: int,
                 files[-1].write_bytes(json.dumps(feed).encode())
             generate_s = time.perf_counter() - start
             start = time.perf_counter()
+            cpu, python_cpu = time.process_time(), time.thread_time()
             with FeedBatch(store, settings=settings,
                            on_ingested=lambda _, result: results.append(result)) as batch:
                 for path in files:
                     batch.add(path, path.read_bytes())
             ingest_s = time.perf_counter() - start
+            # CPU of the whole process (the store's loader, compaction and query threads
+            # included) and of this thread alone (validate, map, derive: Python).
+            cpu, python_cpu = time.process_time() - cpu, time.thread_time() - python_cpu
         items, n_feeds = sum(result.items for result in results), len(results)
         quads = store.quads_count()
     finally:
         store.close()
     return {"items": items, "feeds": n_feeds, "seconds": ingest_s,
             "generate_seconds": generate_s, "items_per_s": items / ingest_s if ingest_s else 0,
+            "cpu_seconds": cpu, "main_thread_cpu_seconds": python_cpu,
             "quads": quads, "peak_rss_mb": peak_rss_mb()}
 
 

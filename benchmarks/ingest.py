@@ -178,7 +178,9 @@ def bulk_ingest(report: Report, works: int, store_dir: Path, dates: int = 1,
                    unit="items/s", target="≥ 10,000 items/s, ≥ 0.8× `oxigraph load`",
                    note=f"{numbers['items']} items in {numbers['feeds']} feeds, "
                         f"{numbers['seconds']:.1f} s, {numbers['quads']} quads; "
-                        "includes the post-ingest alerts",
+                        "includes the post-ingest alerts; CPU "
+                        f"{numbers['cpu_seconds']:.1f} s, of which the Python thread "
+                        f"{numbers['main_thread_cpu_seconds']:.1f} s",
                    extra=numbers))
     report.add(Row("bulk", "peak RSS of the bulk ingest process", f"{works} works",
                    numbers["peak_rss_mb"], numbers["peak_rss_mb"], unit="MB"))
@@ -188,20 +190,27 @@ def bulk_ingest(report: Report, works: int, store_dir: Path, dates: int = 1,
 def oxigraph_bulk_load(report: Report, works: int, dump: Path, oxigraph_bin: str,
                        target_dir: Path, numbers: dict[str, Any]) -> float | None:
     """Oxigraph's own loader on alm-ld's dump (reference rate for the store underneath)."""
+    import resource
     import time
 
     shutil.rmtree(target_dir, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([oxigraph_bin, "load", "--location", str(target_dir), "--file", str(dump)],
                    check=True, capture_output=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    loader_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     quads = numbers.get("quads") or 0  # the folder is kept: the HTTP comparison serves it
     report.add(Row("bulk", "bare `oxigraph load` of alm-ld's dump (reference)", f"{works} works",
                    quads / seconds, quads / seconds, unit="quads/s",
                    note=f"{quads} quads in {seconds:.1f} s, i.e. "
                         f"{numbers['items'] / seconds:,.0f} of alm-ld's items/s at "
                         f"{quads / max(numbers['items'], 1):.1f} quads an item; alm-ld ingest: "
-                        f"{quads / numbers['seconds']:,.0f} quads/s"))
+                        f"{quads / numbers['seconds']:,.0f} quads/s; CPU seconds: loader "
+                        f"{loader_cpu:.1f}, alm-ld ingest {numbers.get('cpu_seconds', 0):.1f} "
+                        f"(of which its Python thread "
+                        f"{numbers.get('main_thread_cpu_seconds', 0):.1f})"))
     return seconds
 
 
