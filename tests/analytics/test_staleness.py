@@ -25,7 +25,7 @@ from alm_ld.pipeline import ingest_feed
 from alm_ld.pipeline.batch import FeedBatch
 from alm_ld.store import open_store
 from tests.analytics.feeds import ALTMETRIC, CROSSREF, count, feed
-from tests.scale.test_feed_batch import slow_writes
+from tests.support.slow_writes import slow_writes
 
 OTHER = {"id": "https://example.org/provider/quiet", "name": "Discloses nothing"}
 SPANS = {CROSSREF["id"]: timedelta(days=1), ALTMETRIC["id"]: timedelta(hours=6)}

@@ -22,6 +22,7 @@ from alm_ld.pipeline.batch import FeedBatch
 from alm_ld.store import open_store
 from alm_ld.store.base import Store
 from tests.analytics.feeds import count, event, feed
+from tests.support.slow_writes import slow_writes
 
 W = [f"https://doi.org/10.5555/batch.{i}" for i in range(6)]
 
@@ -52,20 +53,6 @@ def contents(store: Store) -> set[tuple[str, ...]]:
         masked.add(tuple(re.sub(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:[\d.]+(Z|\+00:00)$", "<time>", term)
                          for term in terms))
     return masked
-
-
-def slow_writes(store: Store, pause: float = 0.15) -> list[int]:
-    """Delay each of the store's ingest writes; returns the list of writes started."""
-    started: list[int] = []
-    write = store.add_graphs
-
-    def delayed(*args: Any, **kwargs: Any) -> None:
-        started.append(len(started))
-        time.sleep(pause)
-        write(*args, **kwargs)
-
-    store.add_graphs = delayed  # type: ignore[method-assign]
-    return started
 
 
 @pytest.fixture(params=["oxigraph", "memory", "sparql"])
