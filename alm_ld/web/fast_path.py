@@ -32,6 +32,7 @@ from alm_ld.errors import AlmLdError
 from alm_ld.sparql_text import with_base
 from alm_ld.store.base import Store
 from alm_ld.store.oxigraph import OxigraphStore
+from alm_ld.store.results import media_type_for
 from alm_ld.web.compression import LEVEL, MIN_SIZE, accepts_gzip, compressible
 from alm_ld.web.conneg import negotiate
 from alm_ld.web.rdf_out import content_type
@@ -62,16 +63,46 @@ def _gzip_ok(accept_encoding: str) -> bool:
     return accepts_gzip(parse_accept_header(accept_encoding))
 
 
+PLAN_QUERY_MAX = 4096
+"""Longest query string (bytes) whose :class:`_Plan` is kept; longer ones are judged anew."""
+PLANS = 2048
+"""How many :class:`_Plan` are kept (least recently used out): at most ~2048 × 2 × 4 KB."""
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the fast path decided for one raw query string and ``Accept`` header.
+
+    Everything here follows from those two strings and the settings alone (decoding, bounds,
+    :func:`quick_analysis`, negotiation, the service's BASE, the headers), so it is worked out
+    once and kept; only the answer, which depends on the store, is asked for every time."""
+
+    query: str
+    """The decoded query under the service's BASE, as the pool evaluates it."""
+    media_type: str
+    compressible: bool
+    head: tuple[tuple[str, str], ...]
+    """``Content-Type`` and ``Vary``: the headers before the encoding and length."""
+    tail: tuple[tuple[str, str], ...]
+    """``Cache-Control`` and :func:`~alm_ld.web.security_headers.common_headers`."""
+
+
 class SparqlFastPath:
     """``GET /sparql?query=…`` answered without Flask when nothing about it is unusual.
 
     Unusual, and left to the view: another method or parameter, a body, a query string that is
     not ASCII, a query over a bound or not plainly safe (:func:`quick_analysis`), a CONSTRUCT or
     DESCRIBE, an Accept header that prefers the HTML editor or that nothing satisfies, a store
-    without the worker pool, any error. :attr:`answered` counts the requests answered here."""
+    without the worker pool, any error. :attr:`answered` counts the requests answered here.
+
+    The judgement of a query string and ``Accept`` header is kept (:class:`_Plan`, up to
+    :data:`PLANS`): a client repeating a query pays for its answer, not for its checks again."""
 
     def __init__(self, app_state: AppState) -> None:
         self.state, self.answered = app_state, 0
+        scheme, _, path = app_state.settings.store.partition(":")
+        self._pooled = scheme == "oxigraph" and bool(path)  # only on-disk stores have the pool
+        self._kept_plan = lru_cache(maxsize=PLANS)(self._plan)
 
     def answer(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
         found = self._answer(environ)
@@ -84,9 +115,8 @@ class SparqlFastPath:
         if environ.get("CONTENT_LENGTH") not in (None, "", "0") \
                 or "HTTP_TRANSFER_ENCODING" in environ:
             return None
-        scheme, _, path = self.state.settings.store.partition(":")
-        if scheme != "oxigraph" or not path:  # only on-disk stores have the pool: no store
-            return None                       # call here (a stalled remote would wait twice)
+        if not self._pooled:  # no store call here (a stalled remote would wait twice)
+            return None
         try:
             pool = self.state.get_query_pool()
         except AlmLdError as error:  # the view raises it: one place makes problems
@@ -94,7 +124,29 @@ class SparqlFastPath:
             return None
         if pool is None:  # memory: or sparql: stores: the view evaluates
             return None
-        raw = environ.get("QUERY_STRING", "")
+        raw, accept = environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT")
+        plan = (self._kept_plan if len(raw) <= PLAN_QUERY_MAX else self._plan)(raw, accept)
+        if plan is None:
+            return None
+        limits = self.state.settings
+        try:
+            _, payload = pool.query_serialized(
+                plan.query, plan.media_type, timeout=limits.query_timeout,
+                limit=limits.result_limit)
+        except AlmLdError as error:
+            environ[OUTCOME] = error  # the view raises it: one place makes problems
+            return None
+        headers = list(plan.head)
+        if plan.compressible and len(payload) >= MIN_SIZE \
+                and _gzip_ok(environ.get("HTTP_ACCEPT_ENCODING", "")):
+            payload = gzip.compress(payload, compresslevel=LEVEL, mtime=0)
+            headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Content-Length", str(len(payload))))
+        headers += plan.tail
+        return headers, payload
+
+    def _plan(self, raw: str, accept: str | None) -> _Plan | None:
+        """The :class:`_Plan` for a query string and ``Accept``, or None: Flask answers."""
         if not raw.isascii():
             return None
         try:
@@ -112,32 +164,20 @@ class SparqlFastPath:
         info = quick_analysis(query)
         if info is None or info.form not in ("SELECT", "ASK"):
             return None
-        accept = environ.get("HTTP_ACCEPT")
         if html_wanted(accept, info.form):
             return None
         offers, aliases = offers_for(info.form)
-        try:
-            media = negotiate(accept, offers, aliases=aliases)
+        try:  # as the pool names it (an offer already is), so the answer is of this type
+            media = media_type_for(negotiate(accept, offers, aliases=aliases))
         except AlmLdError:
             return None
-        try:
-            media_type, payload = pool.query_serialized(
-                with_base(query, limits.base_url + "/sparql"), media,
-                timeout=limits.query_timeout, limit=limits.result_limit)
-        except AlmLdError as error:
-            environ[OUTCOME] = error  # the view raises it: one place makes problems
-            return None
-        headers = [("Content-Type", content_type(media_type))]
-        if compressible(media_type):
-            headers.append(("Vary", "Accept, Accept-Encoding"))
-            if len(payload) >= MIN_SIZE and _gzip_ok(environ.get("HTTP_ACCEPT_ENCODING", "")):
-                payload = gzip.compress(payload, compresslevel=LEVEL, mtime=0)
-                headers.append(("Content-Encoding", "gzip"))
-        else:
-            headers.append(("Vary", "Accept"))
-        headers += [("Content-Length", str(len(payload))), ("Cache-Control", "no-cache"),
-                    *common_headers(media_type, "GET", "/sparql")]
-        return headers, payload
+        zipped = compressible(media)
+        return _Plan(
+            query=with_base(query, limits.base_url + "/sparql"), media_type=media,
+            compressible=zipped,
+            head=(("Content-Type", content_type(media)),
+                  ("Vary", "Accept, Accept-Encoding" if zipped else "Accept")),
+            tail=(("Cache-Control", "no-cache"), *common_headers(media, "GET", "/sparql")))
 
 
 @dataclass

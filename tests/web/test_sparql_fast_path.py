@@ -129,3 +129,33 @@ def test_stores_without_worker_pool_are_always_the_view(app_client):
                                           headers={"Accept": "application/sparql-results+json"})
     assert answer.status_code == 200 and answer.get_json()["boolean"] is True
     assert client.app.wsgi_app.sparql.answered == 0
+
+
+def test_a_repeated_query_answers_what_the_store_holds_now(served):
+    """What the fast path keeps of a query (its checks, its headers) never includes the answer:
+    the same query string after a new feed counts the new feed's graph."""
+    url, fast = served
+    count = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+    def graphs() -> int:
+        before = fast.answered
+        answer = requests.get(url + "/sparql", params={"query": count}, timeout=30)
+        assert answer.status_code == 200 and fast.answered == before + 1
+        return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+
+    first = graphs()
+    assert graphs() == first and fast._kept_plan.cache_info().hits >= 1  # noqa: SLF001
+    doc = feed_doc()
+    doc["id"] = "urn:uuid:0b0f7c3e-3d3a-4a39-9a4e-8d5d7f0f3a12"
+    doc["generated"] = "2026-11-25T10:00:00Z"
+    ingest_feed(fast.state.get_store(), doc, settings=fast.state.settings)
+    assert graphs() > first
+
+
+def test_a_query_longer_than_the_kept_plans_is_still_answered_fast(served):
+    from alm_ld.web.fast_path import PLAN_QUERY_MAX
+
+    padded = SMALL.replace("LIMIT 1", "# " + "x" * PLAN_QUERY_MAX + "\nLIMIT 1")
+    quick, slow, went_fast = both(served, padded, {})
+    assert went_fast and quick.status_code == 200
+    same(quick, slow)
