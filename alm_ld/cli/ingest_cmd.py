@@ -3,8 +3,10 @@
 Prints one JSON line per feed on standard output: ``{"id", "items", "observations", "events",
 "status"}`` with status ``created`` or ``unchanged``; a feed that cannot be ingested gets a line
 with status ``invalid`` (plus ``problems``), ``conflict`` or ``error`` (plus ``detail``) and the
-other files are still ingested. A folder stands for its ``*.json``/``*.jsonld`` files. Exit
-codes: 0 all ingested, 1 some feed invalid or conflicting, 2 a file missing, 4 the store
+other files are still ingested. When the store fails a write, the files of that write get status
+``error`` and every file after them ``skipped`` (plus ``detail``), none of them ingested: every
+file given has exactly one line, in order. A folder stands for its ``*.json``/``*.jsonld``
+files. Exit codes: 0 all ingested, 1 some feed invalid or conflicting, 2 a file missing, 4 the store
 unavailable. Each error is one line on standard error (``alm-ld: <title>: <file>: <detail>``;
 every problem is in the JSON line). A progress bar (file, stage, elapsed time) is drawn only
 when standard error is a terminal, and never shares a line with a result.
@@ -76,9 +78,10 @@ class _Refused:
     code: int
 
 
-def _ingest_one(batch: Any, name: str, settings: Settings, progress: Progress) -> _Refused | None:
-    """Hand one file to the batch; None when it went in (the batch reports it once it is
-    stored, see :func:`run`), else why not."""
+def _ingest_one(batch: Any, position: int, name: str, settings: Settings,
+                progress: Progress) -> _Refused | None:
+    """Hand file ``position`` of the command line to the batch; None when it went in (the
+    batch reports it once it is stored, see :func:`run`), else why not."""
     from alm_ld.validate import parse_feed_bytes
     from alm_ld.validation.rdf_feed import too_large_message
 
@@ -98,7 +101,7 @@ def _ingest_one(batch: Any, name: str, settings: Settings, progress: Progress) -
         items = doc.get("items") if isinstance(doc, dict) else None
         count = f"{len(items):,} items" if isinstance(items, list) else "the feed"
         progress.stage(f"{path.name}: validating and storing {count}")
-        batch.add(name, doc)
+        batch.add(position, doc)
     except InvalidFeed as error:
         return _Refused(f"alm-ld: {error.title}: {name}: {error.detail}",
                         {"file": name, "status": "invalid", "problems": error.problems},
@@ -123,18 +126,18 @@ def run(args: argparse.Namespace) -> int:
     worst = EXIT_OK
     with open_store(settings.store, settings=settings) as store, Progress(len(files)) as progress:
 
-        def stored(name: str, result: Any) -> None:
+        def stored(position: int, result: Any) -> None:
             progress.out(_line(result.to_dict()))
             progress.advance()
 
         # Each feed is still its own transaction; the batch prepares the next file while the
         # previous one is written (alm_ld.pipeline.batch) and reports them in order.
         batch = FeedBatch(store, settings=settings, profile=args.profile, on_ingested=stored)
-        name = ""
+        position = 0
         try:
             with batch:
-                for name in files:
-                    refused = _ingest_one(batch, name, settings, progress)
+                for position, name in enumerate(files):
+                    refused = _ingest_one(batch, position, name, settings, progress)
                     if refused is not None:
                         batch.flush()  # the files before it are reported first
                         progress.err(refused.message)
@@ -143,9 +146,16 @@ def run(args: argparse.Namespace) -> int:
                         worst = max(worst, refused.code)
         except AlmLdError as error:
             # The store failed (unavailable, timed out): this feed is not ingested and
-            # neither would the next be; say which file it was, then stop (exit 4).
-            for failed in batch.failed or [name]:  # the files of a failed write, if it was
-                progress.out(_line({"file": failed, "status": "error",
+            # neither would the next be; say which files failed and which were not tried
+            # (those prepared after the failed write, then the rest), then stop (exit 4).
+            failed = batch.failed or [position]  # the files of a failed write, if it was one
+            for at in failed:
+                progress.out(_line({"file": files[at], "status": "error",
                                     "detail": error.detail}))
+            untried = set(batch.dropped) | set(range(position, len(files)))
+            for at in sorted(untried - set(failed)):
+                progress.out(_line({"file": files[at], "status": "skipped", "detail": (
+                    f"Not ingested: the store failed on {files[failed[0]]} before this file "
+                    "was written; ingest it again once the store is available.")}))
             raise
     return worst

@@ -119,6 +119,9 @@ class FeedBatch:
         self._locked = False
         self.failed: list[Any] = []
         """The tags of the feeds whose write failed (what :meth:`flush` raised for)."""
+        self.dropped: list[Any] = []
+        """The tags of the feeds prepared after that write and therefore not written: they
+        were derived from a store that was to hold it (see :meth:`_finish`)."""
 
     def __enter__(self) -> FeedBatch:
         if not self._plain:
@@ -216,6 +219,7 @@ class FeedBatch:
             write.thread.join()
         if write.error is not None:
             # The feeds prepared after it were derived from a store that was to hold it.
+            self.dropped = [tag for tag, _ in self._group.feeds] if self._group else []
             self._group, self._next_sequence = None, None
             self.failed = [tag for tag, _ in write.feeds]
             raise write.error

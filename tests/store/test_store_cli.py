@@ -105,15 +105,61 @@ def test_ingest_of_many_files_stops_at_a_failed_write_and_names_its_files(
     out = capsys.readouterr()
     lines = _lines(out.out)
     assert lines[0]["status"] == "created" and lines[0]["id"] == docs[0]["id"]
-    failed = [line["file"] for line in lines[1:]]
-    assert all(line["status"] == "error" and "disk went away" in line["detail"]
-               for line in lines[1:])
+    assert [line["file"] for line in lines[1:]] == names[1:]  # one line each, in order
+    failed = [line["file"] for line in lines[1:] if line["status"] == "error"]
+    assert all("disk went away" in line["detail"] for line in lines[1:1 + len(failed)])
     assert len(failed) >= 2 and failed == names[1:1 + len(failed)]  # one write, in order
+    assert all(line["status"] == "skipped" and names[1] in line["detail"]
+               for line in lines[1 + len(failed):])
     assert len(writes) == 2 and "disk went away" in out.err
     monkeypatch.undo()
     store = open_store(spec)
     try:
         assert feeds_by_sequence(store) == {1: docs[0]["id"]}
+    finally:
+        store.close()
+
+
+def test_files_prepared_after_a_failed_write_and_those_never_read_are_named_skipped(
+        tmp_path, capsys, monkeypatch):
+    """One feed per write (GROUP_QUADS lowered): the second write fails while the third file
+    is already prepared and the fourth is being added. The third (prepared, dropped: it was
+    derived from a store that was to hold the second) and every later file get a ``skipped``
+    line naming the file the store failed on; none of them is stored."""
+    import time
+
+    from alm_ld.errors import StoreUnavailable
+    from alm_ld.pipeline import batch
+    from alm_ld.store.oxigraph import OxigraphStore
+    from tests.analytics.feeds import count, feed
+
+    writes = []
+    write = OxigraphStore.add_graphs
+
+    def failing_second(self, *args, **kwargs):
+        writes.append(len(writes))
+        time.sleep(0.2)
+        if len(writes) == 2:
+            raise StoreUnavailable("The disk went away.")
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(OxigraphStore, "add_graphs", failing_second)
+    monkeypatch.setattr(batch, "GROUP_QUADS", 1)  # every feed is a write of its own
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    names = []
+    for n in range(6):
+        names.append(str(tmp_path / f"{n}.json"))
+        doc = feed([count(f"https://doi.org/10.5555/skip.{n}", n + 1, "2026-05-01")])
+        Path(names[-1]).write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["ingest", *names, "--store", spec]) == 4
+    lines = _lines(capsys.readouterr().out)
+    assert [line["status"] for line in lines] == ["created", "error"] + ["skipped"] * 4
+    assert [line["file"] for line in lines[1:]] == names[1:]
+    assert all(names[1] in line["detail"] and "again" in line["detail"] for line in lines[2:])
+    monkeypatch.undo()
+    store = open_store(spec)
+    try:
+        assert len(feeds_by_sequence(store)) == 1
     finally:
         store.close()
 
