@@ -34,7 +34,7 @@ def run(works: int, dates: int, store_spec: str, feed_size: int,
     if skip_alerts:
         # Benchmark-only switch (this child process only): measure validate + map + store
         # without the analytics hook, to show what the data-quality alerts cost.
-        pipeline._after_ingest = lambda *args: None  # type: ignore[assignment]
+        pipeline.after_ingest = lambda *args: None  # type: ignore[assignment]
         pipeline.DERIVED_AT_INGEST = False  # no view lines or alerts written with the feed
 
     settings = Settings(store=store_spec)

@@ -118,13 +118,13 @@ def _without_alerts(measure: Any, fresh: FreshStore) -> Any:
     only, restored afterwards): the naive path has no data-quality alerts either."""
     from alm_ld import pipeline
 
-    hook = pipeline._after_ingest
-    pipeline._after_ingest = lambda *args: None  # type: ignore[assignment]
+    hook = pipeline.after_ingest
+    pipeline.after_ingest = lambda *args: None  # type: ignore[assignment]
     pipeline.DERIVED_AT_INGEST = False  # no view lines or alerts written with the feed
     try:
         return measure()
     finally:
-        pipeline._after_ingest = hook  # type: ignore[assignment]
+        pipeline.after_ingest = hook  # type: ignore[assignment]
         pipeline.DERIVED_AT_INGEST = True
         fresh.close()
 

@@ -44,8 +44,8 @@ from typing import Any
 from benchmarks.datagen import Dataset, feeds
 
 STAGES = {
-    "alm_ld.pipeline": ("checked_feed", "_stored_result", "max_sequence", "feed_counts",
-                        "map_feed_ntriples", "content_hash", "_after_ingest"),
+    "alm_ld.pipeline": ("checked_feed", "stored_result", "max_sequence", "feed_counts",
+                        "map_feed_ntriples", "content_hash", "after_ingest"),
     "alm_ld.analytics.feed_derived": ("derive_feed", "held_pairs", "observations_if_enough",
                                       "stored_nodes", "read_observations", "alerts_of",
                                       "view_delta"),

@@ -96,7 +96,7 @@ def describe(store: Any, works: int, skip_alerts: bool = False) -> float:
     from alm_ld.pipeline import ingest_feed
 
     if skip_alerts:
-        pipeline._after_ingest = lambda *args: None  # type: ignore[assignment]
+        pipeline.after_ingest = lambda *args: None  # type: ignore[assignment]
 
     if store.query("PREFIX dcterms: <http://purl.org/dc/terms/> "
                    "ASK { GRAPH ?g { ?w dcterms:issued ?i } }").boolean:

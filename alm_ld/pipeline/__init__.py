@@ -24,6 +24,12 @@ store (``sparql:``) that lock means nothing to the other processes, so the store
 each writer claims the next sequence in the store, checks it is alone, and publishes the feed
 and deletes its claim in one update (:mod:`alm_ld.store.claims`). Either way: exactly one
 ``created`` per feed id, sequences unique and without gaps, re-sends ``unchanged``.
+
+The steps of one ingest that :mod:`alm_ld.pipeline.batch` also takes, in its own order, are
+public here (:func:`stored_result`, :func:`view_ready`, :func:`prepare_feed` →
+:class:`PreparedFeed`, :func:`write_derived_together`, :func:`write_alone`,
+:func:`after_ingest`, :func:`repaired`/:func:`repair_once`): one definition of each step
+for both writers.
 """
 
 from __future__ import annotations
@@ -164,22 +170,27 @@ def ingest_feed(store: Store, doc: object, *, settings: Settings,
         result, written = _ingest_shared(store, feed, feed_id, digest, settings)
     else:
         with INGEST_LOCK:
-            result = _stored_result(store, feed, feed_id, digest)
+            result = stored_result(store, feed, feed_id, digest)
             if result is None:
                 sequence = max_sequence(store) + 1
-                if DERIVED_AT_INGEST and _view_ready(store, sequence):
+                if DERIVED_AT_INGEST and view_ready(store, sequence):
                     result = _write_with_derived(store, feed, feed_id, digest, sequence,
                                                  settings)
                     written = True
                 else:
-                    result = _write_alone(store, feed, feed_id, digest, sequence)
-    _after_ingest(store, result, settings, written)
+                    result = write_alone(store, feed, feed_id, digest, sequence)
+    after_ingest(store, result, settings, written)
     return result
 
 
 DERIVED_AT_INGEST = True
 """Write each feed with its view lines and alerts (benchmarks switch it off, in a child
 process only, to measure validate + map + store alone)."""
+
+
+def repaired(store: Store) -> bool:
+    """Whether this process already ran :func:`repair_derived` on ``store``."""
+    return store in _REPAIRED
 
 
 def repair_once(store: Store, settings: Settings) -> bool:
@@ -192,16 +203,16 @@ def repair_once(store: Store, settings: Settings) -> bool:
     return True
 
 
-def _write_alone(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
+def write_alone(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
                  sequence: int) -> IngestResult:
     """The feed's graph alone, for a writer whose view is behind (its view lines and alerts
-    come after, from :func:`_after_ingest`)."""
+    come after, from :func:`after_ingest`)."""
     data, result, _ = _mapped(store, feed, feed_id, digest, sequence)
     store.add_graph(URIRef(feed_id), data)
     return result
 
 
-def _view_ready(store: Store, sequence: int) -> bool:
+def view_ready(store: Store, sequence: int) -> bool:
     """Whether the view holds every feed before ``sequence`` (what computing the new feed's
     view lines from the feed relies on), catching an older or interrupted view up first —
     a writer repairs, a reader never does."""
@@ -220,13 +231,13 @@ def _write_with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest
     pairs (:mod:`alm_ld.analytics.feed_derived`), then feed graph, view lines and alert graph
     written as one load and the view's mark moved by one small update. A process stopped
     between the two leaves the mark behind: readers then use the union-graph rule and the
-    next writer refolds the feed (pipeline._view_ready)."""
-    written = _with_derived(store, feed, feed_id, digest, sequence, settings)
+    next writer refolds the feed (pipeline.view_ready)."""
+    written = prepare_feed(store, feed, feed_id, digest, sequence, settings)
     write_derived_together(store, [written])
     return written.result
 
 
-def write_derived_together(store: Store, feeds: list[_WithDerived]) -> None:
+def write_derived_together(store: Store, feeds: list[PreparedFeed]) -> None:
     """Feeds of consecutive sequences, each with its view lines and alert graph, as ONE load
     and then one update that moves the view's mark to the last (:mod:`alm_ld.pipeline.batch`
     writes several feeds that share no (work, metric) pair so, in a thread). Each feed is
@@ -253,8 +264,9 @@ def write_derived_together(store: Store, feeds: list[_WithDerived]) -> None:
 
 
 @dataclass
-class _WithDerived:
-    """A feed mapped for ``sequence`` with what it derives (both writers' common part)."""
+class PreparedFeed:
+    """A feed mapped for ``sequence`` with what it derives (both writers' common part),
+    ready for :func:`write_derived_together`."""
 
     data: bytes
     result: IngestResult
@@ -269,9 +281,9 @@ class _WithDerived:
         return self.result.sequence
 
 
-def _with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
+def prepare_feed(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
                   sequence: int, settings: Settings,
-                  counts: list[FeedCount] | None = None) -> _WithDerived:
+                  counts: list[FeedCount] | None = None) -> PreparedFeed:
     """The feed's revisions, view delta and alerts from the view at ``sequence - 1``
     (:mod:`alm_ld.analytics.feed_derived`), and its graph mapped with those revisions.
     ``counts``: :func:`~alm_ld.mapping.feed_counts` of ``feed`` when the caller has them."""
@@ -286,11 +298,11 @@ def _with_derived(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
     data, summary = map_feed_ntriples(feed, ctx, counts)
     result = IngestResult(feed_id, "created", summary.items, summary.observations,
                           summary.events, sequence)
-    return _WithDerived(data, result, ingest_iri, derived,
+    return PreparedFeed(data, result, ingest_iri, derived,
                         feed_alert_data(feed_id, derived.alerts))
 
 
-def _stored_result(store: Store, feed: dict[str, Any], feed_id: str,
+def stored_result(store: Store, feed: dict[str, Any], feed_id: str,
                    digest: str) -> IngestResult | None:
     """``unchanged`` when the feed is stored with this content; :class:`FeedConflict` when its
     id is stored with other content; ``None`` when it is not stored."""
@@ -338,7 +350,7 @@ def _ingest_shared(store: Store, feed: dict[str, Any], feed_id: str, digest: str
     rounds = 0
     derived_lost = False
     while True:
-        stored = _stored_result(store, feed, feed_id, digest)
+        stored = stored_result(store, feed, feed_id, digest)
         if stored is not None:
             return stored, False
         sequence = max_sequence(store) + 1
@@ -399,7 +411,7 @@ def _publish_with_derived(store: Store, feed: dict[str, Any], feed_id: str, dige
     an ingest whose cost grew with every harvest."""
     from alm_ld.analytics.current_view import VIEW_GRAPH, mark_line, mark_pattern
 
-    written = _with_derived(store, feed, feed_id, digest, sequence, settings)
+    written = prepare_feed(store, feed, feed_id, digest, sequence, settings)
     view = "".join(line + "\n" for line in (*written.derived.view_added, mark_line(sequence)))
     claims.publish(store, claim_iri, sequence, feed_id, written.data, settings.claim_lease,
                    also=[(VIEW_GRAPH, view.encode("utf-8")), written.alerts],
@@ -408,7 +420,7 @@ def _publish_with_derived(store: Store, feed: dict[str, Any], feed_id: str, dige
     return written.result, written.ingest_iri
 
 
-def _after_ingest(store: Store, result: IngestResult, settings: Settings,
+def after_ingest(store: Store, result: IngestResult, settings: Settings,
                   written: bool = False) -> None:
     """Hook run once a new feed is durable, outside the ingest lock (added for analytics):
     data-quality alerts for the feed unless they were ``written`` with it (then only the
@@ -556,7 +568,9 @@ def feeds_by_sequence(store: Store) -> dict[int, str]:
 
 
 __all__ = [
-    "CURRENT_COUNTS", "INGEST_LOCK", "IngestResult", "METRIC_SERIES", "checked_feed",
-    "current_counts", "current_observations", "feeds_by_sequence", "ingest_feed",
-    "max_sequence", "metric_series", "refresh_derived", "repair_derived"
+    "CURRENT_COUNTS", "INGEST_LOCK", "IngestResult", "METRIC_SERIES", "PreparedFeed",
+    "after_ingest", "checked_feed", "current_counts", "current_observations",
+    "feeds_by_sequence", "ingest_feed", "max_sequence", "metric_series", "prepare_feed",
+    "refresh_derived", "repair_derived", "repair_once", "repaired", "stored_result",
+    "view_ready", "write_alone", "write_derived_together"
 ]

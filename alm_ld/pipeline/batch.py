@@ -64,7 +64,7 @@ class _Write:
     """Prepared feeds of consecutive sequences, written as one load (see the module
     docstring); ``thread`` while the write is under way."""
 
-    feeds: list[tuple[Any, pipeline._WithDerived]] = field(default_factory=list)
+    feeds: list[tuple[Any, pipeline.PreparedFeed]] = field(default_factory=list)
     """(tag, prepared feed), in sequence order"""
     pairs: set[tuple[str, str]] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)
@@ -75,7 +75,7 @@ class _Write:
     def touches(self, feed_id: str, pairs: frozenset[tuple[str, str]]) -> bool:
         return feed_id in self.ids or not pairs.isdisjoint(self.pairs)
 
-    def add(self, tag: Any, written: pipeline._WithDerived, pairs: frozenset[tuple[str, str]],
+    def add(self, tag: Any, written: pipeline.PreparedFeed, pairs: frozenset[tuple[str, str]],
             quads: int) -> None:
         self.feeds.append((tag, written))
         self.pairs |= pairs
@@ -93,7 +93,7 @@ class _Write:
             self.error = error
 
 
-def _quads(written: pipeline._WithDerived) -> int:
+def _quads(written: pipeline.PreparedFeed) -> int:
     """N-Triples lines of a prepared feed: its graph, its view lines, its alerts."""
     return (written.data.count(b"\n") + len(written.derived.view_added)
             + written.alerts[1].count(b"\n"))
@@ -153,7 +153,7 @@ class FeedBatch:
         except InvalidFeed:
             self.flush()
             raise
-        if self.store not in pipeline._REPAIRED:  # as ingest_feed: once per opened store
+        if not pipeline.repaired(self.store):  # as ingest_feed: once per opened store
             self.flush()
             pipeline.repair_once(self.store, self.settings)
             self._next_sequence = None
@@ -164,7 +164,7 @@ class FeedBatch:
                for write in (self._in_flight, self._group)):
             self.flush()  # the feed reads what an unwritten feed changes: write those first
         try:
-            stored = pipeline._stored_result(self.store, feed, feed_id, digest)
+            stored = pipeline.stored_result(self.store, feed, feed_id, digest)
         except FeedConflict:
             self.flush()
             raise
@@ -176,7 +176,7 @@ class FeedBatch:
         if sequence is None:  # the view could not be caught up: the feed goes alone
             self._write_alone(tag, feed, feed_id, digest)
             return
-        written = pipeline._with_derived(self.store, feed, feed_id, digest, sequence,
+        written = pipeline.prepare_feed(self.store, feed, feed_id, digest, sequence,
                                          self.settings, counts)
         quads = _quads(written)
         if self._group is not None and self._group.quads + quads > GROUP_QUADS:
@@ -235,16 +235,16 @@ class FeedBatch:
         if self._next_sequence is not None:
             return self._next_sequence
         sequence = pipeline.max_sequence(self.store) + 1
-        return sequence if pipeline._view_ready(self.store, sequence) else None
+        return sequence if pipeline.view_ready(self.store, sequence) else None
 
     def _write_alone(self, tag: Any, feed: dict[str, Any], feed_id: str, digest: str) -> None:
         """What ingest_feed does when the view is behind: the feed alone, the view after."""
         sequence = pipeline.max_sequence(self.store) + 1
-        result = pipeline._write_alone(self.store, feed, feed_id, digest, sequence)
+        result = pipeline.write_alone(self.store, feed, feed_id, digest, sequence)
         self._after(tag, result, written=False)
 
     def _after(self, tag: Any, result: IngestResult, *, written: bool) -> None:
-        pipeline._after_ingest(self.store, result, self.settings, written)
+        pipeline.after_ingest(self.store, result, self.settings, written)
         if not written:
             self._next_sequence = None  # the hook may have caught the view up (or not)
         self._report(tag, result)
