@@ -51,16 +51,15 @@ from alm_ld.store.base import Store
 Reporter = Callable[[Any, IngestResult], None]
 """Called with the tag given to :meth:`FeedBatch.add` and the feed's result."""
 
-GROUP_QUADS = 450_000
+GROUP_QUADS = 900_000
 """At most this many quads (N-Triples lines: feeds, view lines, alerts) in one write of
 several feeds. Oxigraph's bulk loader ingests up to 1,000,000 quads as one set of SST files
 (measured: 900k quads add one file per column family, 1.1M two), so a write under it lands
 whole or not at all, and so does each of its feeds; a larger single feed goes alone, as
-:func:`~alm_ld.pipeline.ingest_feed` writes it. Why not nearer that ceiling: the loader
-buffers the whole write, and the next write's feeds are held meanwhile. Measured against
-900k: the same rate at 100k works in feeds of 10,000 items, with a peak RSS of ~1.3 GB
-instead of ~2.0 GB, and 12-20 % faster with feeds of 100 or 1,000 items (shorter writes keep
-both threads busy; docs/performance.md)."""
+:func:`~alm_ld.pipeline.ingest_feed` writes it. Why this near the ceiling: each write is
+one more set of SST files for the store to compact, and that cost grows with the store.
+450k (tried: ~35 % less peak RSS, 12-20 % faster for small feeds into a small store) fell
+to about half the rate past 500k works on the way to 1M (docs/performance.md)."""
 
 
 @dataclass
