@@ -204,7 +204,7 @@ def repair_once(store: Store, settings: Settings) -> bool:
 
 
 def write_alone(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
-                 sequence: int) -> IngestResult:
+                sequence: int) -> IngestResult:
     """The feed's graph alone, for a writer whose view is behind (its view lines and alerts
     come after, from :func:`after_ingest`)."""
     data, result, _ = _mapped(store, feed, feed_id, digest, sequence)
@@ -282,8 +282,8 @@ class PreparedFeed:
 
 
 def prepare_feed(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
-                  sequence: int, settings: Settings,
-                  counts: list[FeedCount] | None = None) -> PreparedFeed:
+                 sequence: int, settings: Settings,
+                 counts: list[FeedCount] | None = None) -> PreparedFeed:
     """The feed's revisions, view delta and alerts from the view at ``sequence - 1``
     (:mod:`alm_ld.analytics.feed_derived`), and its graph mapped with those revisions.
     ``counts``: :func:`~alm_ld.mapping.feed_counts` of ``feed`` when the caller has them."""
@@ -303,7 +303,7 @@ def prepare_feed(store: Store, feed: dict[str, Any], feed_id: str, digest: str,
 
 
 def stored_result(store: Store, feed: dict[str, Any], feed_id: str,
-                   digest: str) -> IngestResult | None:
+                  digest: str) -> IngestResult | None:
     """``unchanged`` when the feed is stored with this content; :class:`FeedConflict` when its
     id is stored with other content; ``None`` when it is not stored."""
     existing = stored_hash(store, feed_id)
@@ -421,7 +421,7 @@ def _publish_with_derived(store: Store, feed: dict[str, Any], feed_id: str, dige
 
 
 def after_ingest(store: Store, result: IngestResult, settings: Settings,
-                  written: bool = False) -> None:
+                 written: bool = False) -> None:
     """Hook run once a new feed is durable, outside the ingest lock (added for analytics):
     data-quality alerts for the feed unless they were ``written`` with it (then only the
     stale-source alerts), then a wake-up for ``/changes/stream`` listeners; the view is

@@ -180,7 +180,7 @@ class FeedBatch:
             self._write_alone(tag, feed, feed_id, digest)
             return
         written = pipeline.prepare_feed(self.store, feed, feed_id, digest, sequence,
-                                         self.settings, counts)
+                                        self.settings, counts)
         quads = _quads(written)
         if self._group is not None and self._group.quads + quads > GROUP_QUADS:
             self._rotate()

@@ -77,23 +77,10 @@ def test_ingest_of_many_files_stops_at_a_failed_write_and_names_its_files(
     """The store fails the write holding several files (prepared while the one before was
     written, then written together): each of them gets an error line, the files after them
     are not ingested, the command exits 4, and the file written before is kept."""
-    import time
-
-    from alm_ld.errors import StoreUnavailable
-    from alm_ld.store.oxigraph import OxigraphStore
     from tests.analytics.feeds import count, feed
+    from tests.support.slow_writes import failing_second_write
 
-    writes = []
-    write = OxigraphStore.add_graphs
-
-    def failing_second(self, *args, **kwargs):  # a store that dies on its second write
-        writes.append(len(writes))
-        time.sleep(0.3)  # slow enough that the next files are prepared meanwhile
-        if len(writes) == 2:
-            raise StoreUnavailable("The disk went away.")
-        return write(self, *args, **kwargs)
-
-    monkeypatch.setattr(OxigraphStore, "add_graphs", failing_second)
+    writes = failing_second_write(monkeypatch, pause=0.3)
     spec = f"oxigraph:{tmp_path / 'store'}"
     docs = [feed([count(f"https://doi.org/10.5555/fail.{n}", n + 1, "2026-05-01")])
             for n in range(5)]
@@ -126,24 +113,11 @@ def test_files_prepared_after_a_failed_write_and_those_never_read_are_named_skip
     is already prepared and the fourth is being added. The third (prepared, dropped: it was
     derived from a store that was to hold the second) and every later file get a ``skipped``
     line naming the file the store failed on; none of them is stored."""
-    import time
-
-    from alm_ld.errors import StoreUnavailable
     from alm_ld.pipeline import batch
-    from alm_ld.store.oxigraph import OxigraphStore
     from tests.analytics.feeds import count, feed
+    from tests.support.slow_writes import failing_second_write
 
-    writes = []
-    write = OxigraphStore.add_graphs
-
-    def failing_second(self, *args, **kwargs):
-        writes.append(len(writes))
-        time.sleep(0.2)
-        if len(writes) == 2:
-            raise StoreUnavailable("The disk went away.")
-        return write(self, *args, **kwargs)
-
-    monkeypatch.setattr(OxigraphStore, "add_graphs", failing_second)
+    failing_second_write(monkeypatch, pause=0.2)
     monkeypatch.setattr(batch, "GROUP_QUADS", 1)  # every feed is a write of its own
     spec = f"oxigraph:{tmp_path / 'store'}"
     names = []
